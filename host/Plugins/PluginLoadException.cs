@@ -1,0 +1,25 @@
+namespace Runner.Host.Plugins;
+
+using Runner.Sdk;
+
+/// <summary>A plugin that could not be found or loaded: names the plugin, its path and the cause.</summary>
+public sealed class PluginLoadException : RunnerException
+{
+    private PluginLoadException(string message, Exception? inner = null) : base(message, inner) { }
+
+    public static PluginLoadException MissingFolder(string folder, string origin) =>
+        new($"Plugin folder '{folder}' (from {origin}) does not exist.");
+
+    public static PluginLoadException Failed(string name, string path, Exception cause) =>
+        new($"Plugin {name} ({path}) failed to load: {Describe(cause)}", cause);
+
+    private static string Describe(Exception e) => e switch
+    {
+        BadImageFormatException => "it is not a valid .NET assembly.",
+        FileNotFoundException missing => $"a dependency is missing: {missing.FileName ?? missing.Message}.",
+        System.Reflection.ReflectionTypeLoadException load => "some of its types cannot be loaded: " +
+            string.Join("; ", load.LoaderExceptions.Where(x => x is not null).Select(x => x!.Message).Distinct()),
+        TypeInitializationException init => $"a static constructor threw: {init.InnerException?.Message ?? init.Message}",
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}

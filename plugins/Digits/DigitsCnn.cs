@@ -1,0 +1,52 @@
+namespace Runner.Plugins.Digits;
+
+using Runner.Sdk.Data;
+using Runner.Sdk.Models;
+using Runner.Sdk.Registries;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+/// <summary>A small CNN for 8×8 digits: two 3×3 convolutions, 2×2 max-pooling, dropout, two linear layers.</summary>
+[Register]
+public sealed class DigitsCnn : BaseModel
+{
+    private readonly Sequential features;
+    private readonly Sequential classifier;
+
+    /// <param name="channels">Channels of the first convolution (the second has twice as many).</param>
+    /// <param name="hidden">Width of the hidden linear layer.</param>
+    /// <param name="dropout">Dropout before the last layer.</param>
+    /// <param name="numClasses">Output classes.</param>
+    public DigitsCnn(int channels = 32, int hidden = 128, double dropout = 0.25, int numClasses = 10) : base(nameof(DigitsCnn))
+    {
+        features = Sequential(
+            Conv2d(1, channels, 3, padding: 1), ReLU(),
+            Conv2d(channels, channels * 2, 3, padding: 1), ReLU(),
+            MaxPool2d(2));
+        classifier = Sequential(
+            Flatten(),
+            Linear(channels * 2 * 4 * 4, hidden), ReLU(),
+            Dropout(dropout),
+            Linear(hidden, numClasses));
+        RegisterComponents();
+    }
+
+    public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
+    {
+        var logits = classifier.forward(features.forward(batch.Inputs));
+        return mode switch
+        {
+            ForwardMode.Loss => ModelOutput.FromLosses(new Dictionary<string, Tensor>
+            {
+                ["loss"] = functional.cross_entropy(logits, batch[DataBatch.LabelsKey]),
+            }),
+            ForwardMode.Predict => ModelOutput.FromPredictions(new DataBatch
+            {
+                [DataBatch.ScoresKey] = logits,
+                [DataBatch.PredLabelKey] = logits.argmax(1),
+            }),
+            _ => ModelOutput.FromTensor(logits),
+        };
+    }
+}

@@ -1,0 +1,43 @@
+namespace Runner.Plugins.Toy;
+
+using Runner.Sdk.Data;
+using Runner.Sdk.Models;
+using Runner.Sdk.Registries;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+/// <summary>The reference run's MLP, 32-64-64-10 with ReLU, trained with cross-entropy.</summary>
+[Register]
+public sealed class ToyModel : BaseModel
+{
+    private readonly Sequential net;
+
+    /// <param name="inChannels">Input features.</param>
+    /// <param name="hidden">Hidden width.</param>
+    /// <param name="numClasses">Output classes.</param>
+    public ToyModel(int inChannels = 32, int hidden = 64, int numClasses = 10) : base(nameof(ToyModel))
+    {
+        // Built in the same order as PyTorch's Sequential, so the same seed gives the same initial weights.
+        net = Sequential(Linear(inChannels, hidden), ReLU(), Linear(hidden, hidden), ReLU(), Linear(hidden, numClasses));
+        RegisterComponents();
+    }
+
+    public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
+    {
+        var logits = net.forward(batch.Inputs);
+        return mode switch
+        {
+            ForwardMode.Loss => ModelOutput.FromLosses(new Dictionary<string, Tensor>
+            {
+                ["loss"] = functional.cross_entropy(logits, batch[DataBatch.LabelsKey]),
+            }),
+            ForwardMode.Predict => ModelOutput.FromPredictions(new DataBatch
+            {
+                [DataBatch.ScoresKey] = logits,
+                [DataBatch.PredLabelKey] = logits.argmax(1),
+            }),
+            _ => ModelOutput.FromTensor(logits),
+        };
+    }
+}

@@ -1,0 +1,33 @@
+namespace Runner.Sdk.Configuration;
+
+/// <summary>
+/// A mistake in a config: <c>file(line,col): key.path: what is wrong</c>, and on the next line a hint to fix it.
+/// Built only through the factory methods, so every message has the same shape.
+/// </summary>
+public sealed class ConfigException : RunnerException
+{
+    private ConfigException(string message) : base(message) { }
+
+    /// <summary>Where the problem is, when known.</summary>
+    public SourceLocation? Location { get; private init; }
+
+    /// <summary>The dotted key path of the value at fault, when known.</summary>
+    public string? KeyPath { get; private init; }
+
+    public static ConfigException At(SourceLocation? location, string? keyPath, string problem, string? hint = null)
+    {
+        var where = location is null ? "" : location + ": ";
+        var key = string.IsNullOrEmpty(keyPath) ? "" : keyPath + ": ";
+        var message = where + key + problem + (hint is null ? "" : Environment.NewLine + "  hint: " + hint);
+        return new ConfigException(message) { Location = location, KeyPath = keyPath };
+    }
+
+    public static ConfigException FileNotFound(string path, SourceLocation? includedFrom = null) =>
+        includedFrom is null
+            ? At(null, null, $"config file '{path}' does not exist.", "check the path given to --config.")
+            : At(includedFrom, "_base_", $"base config '{path}' does not exist.",
+                "paths in _base_ are relative to the file that lists them.");
+
+    public static ConfigException Syntax(IEnumerable<string> diagnostics) =>
+        new(string.Join(Environment.NewLine, diagnostics));
+}

@@ -1,0 +1,138 @@
+namespace Runner.Sdk.Configuration;
+
+/// <summary>
+/// Loads a config file: TOML, then its <c>_base_</c> files (relative to the file that lists them, recursively, with
+/// cycles reported), deep-merged so that the child wins and tables merge key by key (<c>_delete_ = true</c> in a child
+/// table replaces the base table), then <c>--cfg-options</c> overrides.
+/// </summary>
+public static class ConfigLoader
+{
+    private const string BaseKey = "_base_";
+    private const string DeleteKey = "_delete_";
+
+    /// <summary>Loads <paramref name="path"/> and everything it inherits from.</summary>
+    public static ConfigTable Load(string path, IEnumerable<string>? overrides = null)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw ConfigException.FileNotFound(path);
+        var root = LoadWithBases(full, [], null);
+        if (overrides is not null) ApplyOverrides(root, overrides);
+        root.AssignPaths();
+        return root;
+    }
+
+    /// <summary>Parses TOML text (no <c>_base_</c> support: there is no folder to resolve it against).</summary>
+    public static ConfigTable Parse(string toml, string sourceName = "<string>") =>
+        TomlConfigReader.Read(toml, sourceName);
+
+    private static ConfigTable LoadWithBases(string file, List<string> chain, SourceLocation? includedFrom)
+    {
+        if (chain.Contains(file))
+        {
+            throw ConfigException.At(includedFrom, BaseKey, "_base_ files include each other in a cycle: " +
+                string.Join(" -> ", chain.Append(file).Select(Path.GetFileName)) + ".", "remove one of the includes.");
+        }
+        string text;
+        try
+        {
+            text = File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw ConfigException.At(includedFrom, null, $"cannot read config file '{file}': {e.Message}");
+        }
+        var table = TomlConfigReader.Read(text, DisplayName(file));
+        if (!table.ContainsKey(BaseKey)) return table;
+
+        var baseFiles = table[BaseKey] switch
+        {
+            string single => [single],
+            ConfigArray many when many.All(item => item is string) => many.Cast<string>().ToList(),
+            _ => throw ConfigException.At(table.LocationOf(BaseKey), BaseKey, "expected a file name or a list of file names.",
+                "write _base_ = [\"base.toml\"]."),
+        };
+        var baseLocation = table.LocationOf(BaseKey);
+        table.Remove(BaseKey);
+
+        var merged = new ConfigTable(table.Location);
+        var definedBy = new Dictionary<string, string>();
+        foreach (var baseFile in baseFiles)
+        {
+            var basePath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, baseFile));
+            if (!File.Exists(basePath)) throw ConfigException.FileNotFound(baseFile, baseLocation);
+            var baseTable = LoadWithBases(basePath, [.. chain, file], baseLocation);
+            foreach (var key in baseTable.Keys)
+            {
+                if (definedBy.TryGetValue(key, out var other))
+                {
+                    throw ConfigException.At(baseLocation, BaseKey, $"key '{key}' is defined by two base files, '{other}' and '{baseFile}'.",
+                        "keep it in one base, or set it in this file, which overrides both.");
+                }
+                definedBy[key] = baseFile;
+                merged.Set(key, baseTable[key], baseTable.LocationOf(key));
+            }
+        }
+        Merge(merged, table);
+        return merged;
+    }
+
+    /// <summary>Merges <paramref name="child"/> into <paramref name="target"/>: the child wins, tables merge key by key.</summary>
+    internal static void Merge(ConfigTable target, ConfigTable child)
+    {
+        foreach (var (key, value) in child)
+        {
+            if (value is ConfigTable childTable && target[key] is ConfigTable baseTable && childTable[DeleteKey] is not true)
+            {
+                Merge(baseTable, childTable);
+                continue;
+            }
+            if (value is ConfigTable replacing) replacing.Remove(DeleteKey);
+            target.Set(key, value, child.LocationOf(key));
+        }
+    }
+
+    /// <summary>Applies <c>key.path=value</c> overrides; values are TOML values (<c>0.1</c>, <c>[1,2]</c>, <c>"x"</c>).</summary>
+    public static void ApplyOverrides(ConfigTable root, IEnumerable<string> overrides)
+    {
+        foreach (var assignment in overrides)
+        {
+            var equals = assignment.IndexOf('=');
+            if (equals <= 0)
+            {
+                throw ConfigException.At(SourceLocation.CommandLine, null, $"'{assignment}' is not of the form key.path=value.",
+                    "for example --cfg-options train_cfg.max_epochs=5");
+            }
+            var path = assignment[..equals].Trim().Split('.');
+            var text = assignment[(equals + 1)..].Trim();
+            // A bare word (letters, digits, _ - . /) is taken as a string, so name=resnet works without quotes.
+            if (!TomlConfigReader.TryReadValue(text, "--cfg-options", out var value))
+            {
+                if (System.Text.RegularExpressions.Regex.IsMatch(text, @"^[A-Za-z_][\w\-./]*$")) value = text;
+                else throw ConfigException.At(SourceLocation.CommandLine, string.Join('.', path), $"'{text}' is not a TOML value.",
+                    "quote strings (name=\"x\"), write lists as [1, 2].");
+            }
+            var table = root;
+            foreach (var part in path[..^1])
+            {
+                if (table[part] is not ConfigTable next)
+                {
+                    if (table.ContainsKey(part))
+                    {
+                        throw ConfigException.At(SourceLocation.CommandLine, string.Join('.', path),
+                            $"'{table.PathOf(part)}' is not a table, so it has no key '{path[^1]}'.");
+                    }
+                    next = new ConfigTable(SourceLocation.CommandLine);
+                    table.Set(part, next, SourceLocation.CommandLine);
+                }
+                table = next;
+            }
+            table.Set(path[^1], value, SourceLocation.CommandLine);
+        }
+    }
+
+    private static string DisplayName(string fullPath)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, fullPath);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? fullPath : relative;
+    }
+}

@@ -1,0 +1,133 @@
+namespace Runner.Sdk.Data;
+
+using System.Collections;
+using System.Collections.Concurrent;
+
+/// <summary>
+/// Batches a dataset in the order its sampler gives. With <c>num_workers</c> &gt; 0, batches are prepared ahead on
+/// that many background threads (PyTorch uses processes; TorchSharp tensors are thread-safe to create, so threads
+/// give the same overlap without copying), each holding at most <see cref="PrefetchFactor"/> batches, and handed out
+/// in order. The caller owns every batch it receives and disposes it.
+/// </summary>
+public sealed class DataLoader : IEnumerable<DataBatch>
+{
+    /// <param name="dataset">The dataset.</param>
+    /// <param name="sampler">The index order; the runner builds a <see cref="DefaultSampler"/> when the config names none.</param>
+    /// <param name="batchSize">Samples per batch.</param>
+    /// <param name="numWorkers">Background threads preparing batches; 0 prepares them on the training thread.</param>
+    /// <param name="dropLast">Drop the last, incomplete batch.</param>
+    /// <param name="prefetchFactor">Batches each worker prepares ahead.</param>
+    public DataLoader(IDataset dataset, ISampler sampler, int batchSize = 1, int numWorkers = 0, bool dropLast = false, int prefetchFactor = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(numWorkers);
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetchFactor, 1);
+        Dataset = dataset;
+        Sampler = sampler;
+        BatchSize = batchSize;
+        NumWorkers = numWorkers;
+        DropLast = dropLast;
+        PrefetchFactor = prefetchFactor;
+    }
+
+    public IDataset Dataset { get; }
+
+    public ISampler Sampler { get; }
+
+    public int BatchSize { get; }
+
+    public int NumWorkers { get; }
+
+    public bool DropLast { get; }
+
+    public int PrefetchFactor { get; }
+
+    /// <summary>The number of batches in one epoch (<c>len(dataloader)</c>).</summary>
+    public int Count => (int)(DropLast ? Sampler.Count / BatchSize : (Sampler.Count + BatchSize - 1) / BatchSize);
+
+    /// <summary>The index lists of this epoch's batches.</summary>
+    public IReadOnlyList<long[]> PlanBatches(int skip = 0)
+    {
+        var indices = Sampler.GetIndices();
+        var batches = new List<long[]>(Count);
+        for (var b = skip; b < Count; b++)
+        {
+            var start = b * BatchSize;
+            var length = Math.Min(BatchSize, indices.Count - start);
+            var batch = new long[length];
+            for (var i = 0; i < length; i++) batch[i] = indices[start + i];
+            batches.Add(batch);
+        }
+        return batches;
+    }
+
+    public IEnumerator<DataBatch> GetEnumerator() => Iterate(0).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>This epoch's batches, starting after the first <paramref name="skip"/> (which are not loaded).</summary>
+    public IEnumerable<DataBatch> Iterate(int skip)
+    {
+        var plan = PlanBatches(skip);
+        return NumWorkers == 0 ? plan.Select(Dataset.GetItems) : Prefetch(plan);
+    }
+
+    private IEnumerable<DataBatch> Prefetch(IReadOnlyList<long[]> plan)
+    {
+        using var cancel = new CancellationTokenSource();
+        var queues = Enumerable.Range(0, NumWorkers)
+            .Select(_ => new BlockingCollection<Func<DataBatch>>(PrefetchFactor)).ToArray();
+        var workers = Enumerable.Range(0, NumWorkers).Select(w => Task.Factory.StartNew(() =>
+        {
+            // Worker w prepares batches w, w+W, w+2W… so reading queue b % W in turn restores the order.
+            try
+            {
+                for (var b = w; b < plan.Count && !cancel.IsCancellationRequested; b += NumWorkers)
+                {
+                    DataBatch batch;
+                    try
+                    {
+                        batch = Dataset.GetItems(plan[b]);
+                    }
+                    catch (Exception e)
+                    {
+                        queues[w].Add(() => throw new RunnerException(
+                            $"Data loader worker {w} failed to load a batch from {Dataset.GetType().Name}: {e.Message}", e), cancel.Token);
+                        return;
+                    }
+                    queues[w].Add(() => batch, cancel.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The consumer stopped early.
+            }
+        }, cancel.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+
+        try
+        {
+            for (var b = 0; b < plan.Count; b++)
+                yield return queues[b % NumWorkers].Take(cancel.Token)();
+        }
+        finally
+        {
+            cancel.Cancel();
+            try
+            {
+                Task.WaitAll(workers);
+            }
+            catch (AggregateException)
+            {
+                // Cancelled workers; their failures were already delivered through the queues.
+            }
+            foreach (var queue in queues)
+            {
+                while (queue.TryTake(out var pending))
+                {
+                    try { pending().Dispose(); } catch (RunnerException) { }
+                }
+                queue.Dispose();
+            }
+        }
+    }
+}

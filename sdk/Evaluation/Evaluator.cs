@@ -1,0 +1,40 @@
+namespace Runner.Sdk.Evaluation;
+
+using Runner.Sdk.Data;
+
+/// <summary>Runs a loop's metrics and merges their results (MMEngine's <c>Evaluator</c>).</summary>
+public sealed class Evaluator
+{
+    public Evaluator(IReadOnlyList<BaseMetric> metrics) => Metrics = metrics;
+
+    public IReadOnlyList<BaseMetric> Metrics { get; }
+
+    /// <summary>Set by the loop from the dataset's metainfo.</summary>
+    public IReadOnlyDictionary<string, object> DatasetMeta
+    {
+        set
+        {
+            foreach (var metric in Metrics) metric.DatasetMeta = value;
+        }
+    }
+
+    public void Process(DataBatch dataBatch, DataBatch predictions)
+    {
+        foreach (var metric in Metrics) metric.Process(dataBatch, predictions);
+    }
+
+    /// <summary>Every metric's values, in metric order; a name produced by two metrics is an error.</summary>
+    public Dictionary<string, double> Evaluate(long size)
+    {
+        var merged = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var metric in Metrics)
+        {
+            foreach (var (name, value) in metric.Evaluate(size))
+            {
+                if (!merged.TryAdd(name, value))
+                    throw new RunnerException($"Two metrics both produced '{name}'; give one of them another prefix.");
+            }
+        }
+        return merged;
+    }
+}

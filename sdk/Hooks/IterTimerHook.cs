@@ -1,0 +1,49 @@
+namespace Runner.Sdk.Hooks;
+
+using System.Diagnostics;
+using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running;
+
+/// <summary>
+/// Times each iteration (MMEngine's <c>IterTimerHook</c>): <c>{mode}/data_time</c> is the wait for the batch,
+/// <c>{mode}/time</c> the whole iteration, and the runtime info <c>eta</c> the estimated time left.
+/// </summary>
+[Register]
+public sealed class IterTimerHook : Hook
+{
+    private long _last;
+    private int _startIter;
+    private double _trainTimeSum;
+
+    public override void BeforeTrain(Runner runner)
+    {
+        _startIter = runner.Iter;
+        _trainTimeSum = 0;
+    }
+
+    protected override void BeforeEpoch(Runner runner, string mode) => _last = Stopwatch.GetTimestamp();
+
+    protected override void BeforeIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode) =>
+        runner.MessageHub.UpdateScalar(mode + "/data_time", Stopwatch.GetElapsedTime(_last).TotalSeconds);
+
+    protected override void AfterIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(_last).TotalSeconds;
+        runner.MessageHub.UpdateScalar(mode + "/time", elapsed);
+        _last = Stopwatch.GetTimestamp();
+        double eta;
+        if (mode == "train")
+        {
+            _trainTimeSum += elapsed;
+            var average = _trainTimeSum / (runner.Iter - _startIter + 1);
+            eta = average * (runner.MaxIters - runner.Iter - 1);
+        }
+        else
+        {
+            var average = runner.MessageHub.GetScalar(mode + "/time")!.Mean(batchIdx + 1);
+            eta = average * (runner.DataloaderLength(mode) - batchIdx - 1);
+        }
+        runner.MessageHub.UpdateInfo("eta", eta);
+    }
+}

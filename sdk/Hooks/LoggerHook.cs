@@ -1,0 +1,75 @@
+namespace Runner.Sdk.Hooks;
+
+using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running;
+
+/// <summary>
+/// Writes MMEngine's log lines (MMEngine's <c>LoggerHook</c>): a train line every <c>interval</c> iterations (and at
+/// an epoch's end when the epoch is shorter than the interval or <c>ignore_last</c> is false), val/test iteration
+/// lines every <c>interval</c> batches, and a metrics line after each val/test epoch.
+/// </summary>
+[Register]
+public sealed class LoggerHook : Hook
+{
+    /// <param name="interval">Iterations between log lines.</param>
+    /// <param name="ignoreLast">Skip the line for an epoch's last, partial interval.</param>
+    /// <param name="intervalExpName">Iterations between "Exp name" lines (also logged at each epoch's end).</param>
+    public LoggerHook(int interval = 10, bool ignoreLast = true, int intervalExpName = 1000)
+    {
+        if (interval <= 0) throw new ArgumentException($"interval must be greater than 0, got {interval}.");
+        if (intervalExpName <= 0) throw new ArgumentException($"interval_exp_name must be greater than 0, got {intervalExpName}.");
+        Interval = interval;
+        IgnoreLast = ignoreLast;
+        IntervalExpName = intervalExpName;
+    }
+
+    public int Interval { get; }
+
+    public bool IgnoreLast { get; }
+
+    public int IntervalExpName { get; }
+
+    protected override Priority DefaultPriority => Priority.BelowNormal;
+
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    {
+        var loader = runner.TrainLoop!.Dataloader;
+        if (EveryNTrainIters(runner, IntervalExpName) || EndOfEpoch(loader, batchIdx))
+            runner.Logger.Info($"Exp name: {runner.ExperimentName}");
+        if (EveryNInnerIters(batchIdx, Interval) || (EndOfEpoch(loader, batchIdx) && (!IgnoreLast || loader.Count <= Interval)))
+        {
+            var (tag, line) = runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "train");
+            runner.Logger.Info(line);
+            runner.Visualizer.AddScalars(tag, runner.Iter + 1);
+        }
+    }
+
+    public override void AfterValIter(Runner runner, int batchIdx, DataBatch? dataBatch, DataBatch? outputs)
+    {
+        if (EveryNInnerIters(batchIdx, Interval))
+            runner.Logger.Info(runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "val").Line);
+    }
+
+    public override void AfterTestIter(Runner runner, int batchIdx, DataBatch? dataBatch, DataBatch? outputs)
+    {
+        if (EveryNInnerIters(batchIdx, Interval))
+            runner.Logger.Info(runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "test").Line);
+    }
+
+    public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics)
+    {
+        var (tag, line) = runner.LogProcessor.GetLogAfterEpoch(runner, runner.DataloaderLength("val") - 1, "val");
+        runner.Logger.Info(line);
+        runner.Visualizer.AddScalars(tag, runner.TrainLoopBuilt ? runner.Epoch : 0);
+    }
+
+    public override void AfterTestEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics)
+    {
+        var (tag, line) = runner.LogProcessor.GetLogAfterEpoch(runner, runner.DataloaderLength("test") - 1, "test");
+        runner.Logger.Info(line);
+        runner.Visualizer.WriteTestResults(tag);
+    }
+
+    public override void AfterRun(Runner runner) => runner.Visualizer.Flush();
+}

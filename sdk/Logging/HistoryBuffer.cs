@@ -1,0 +1,98 @@
+namespace Runner.Sdk.Logging;
+
+/// <summary>
+/// The recent history of one logged scalar (MMEngine's <c>HistoryBuffer</c>): the last <see cref="MaxLength"/>
+/// (value, count) pairs for windowed statistics, plus running totals over the whole run. Bounded, so a long run's
+/// memory and checkpoint size do not grow with its length.
+/// </summary>
+public sealed class HistoryBuffer
+{
+    private readonly double[] _values;
+    private readonly long[] _counts;
+    private int _start;
+    private int _length;
+
+    public HistoryBuffer(int maxLength = 10_000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
+        _values = new double[maxLength];
+        _counts = new long[maxLength];
+    }
+
+    public int MaxLength => _values.Length;
+
+    /// <summary>How many entries are held (at most <see cref="MaxLength"/>).</summary>
+    public int Length => _length;
+
+    /// <summary>The sum of every value ever added, times its count.</summary>
+    public double GlobalSum { get; private set; }
+
+    public long GlobalCount { get; private set; }
+
+    public void Update(double value, long count = 1)
+    {
+        var slot = (_start + _length) % _values.Length;
+        if (_length == _values.Length) _start = (_start + 1) % _values.Length;
+        else _length++;
+        _values[slot] = value;
+        _counts[slot] = count;
+        GlobalSum += value * count;
+        GlobalCount += count;
+    }
+
+    /// <summary>The latest value.</summary>
+    public double Current() =>
+        _length > 0 ? _values[(_start + _length - 1) % _values.Length] : throw new InvalidOperationException("The history buffer is empty.");
+
+    /// <summary>The count-weighted mean of the last <paramref name="window"/> entries (MMEngine: <c>sum(values) / sum(counts)</c>).</summary>
+    public double Mean(int window)
+    {
+        double sum = 0;
+        long count = 0;
+        foreach (var (value, n) in Last(window))
+        {
+            sum += value;
+            count += n;
+        }
+        return count == 0 ? double.NaN : sum / count;
+    }
+
+    public double Max(int window) => Last(window).Max(x => x.Value);
+
+    public double Min(int window) => Last(window).Min(x => x.Value);
+
+    private IEnumerable<(double Value, long Count)> Last(int window)
+    {
+        var n = Math.Min(Math.Max(window, 1), _length);
+        for (var i = _length - n; i < _length; i++)
+        {
+            var slot = (_start + i) % _values.Length;
+            yield return (_values[slot], _counts[slot]);
+        }
+    }
+
+    /// <summary>Plain data for a checkpoint.</summary>
+    public Dictionary<string, object> StateDict()
+    {
+        var items = Last(_length).ToList();
+        return new()
+        {
+            ["max_length"] = (long)MaxLength,
+            ["values"] = items.Select(x => x.Value).ToList(),
+            ["counts"] = items.Select(x => x.Count).ToList(),
+            ["global_sum"] = GlobalSum,
+            ["global_count"] = GlobalCount,
+        };
+    }
+
+    public static HistoryBuffer FromStateDict(IReadOnlyDictionary<string, object> state)
+    {
+        var buffer = new HistoryBuffer((int)Convert.ToInt64(state["max_length"]));
+        var values = ((IEnumerable<object>)state["values"]).Select(Convert.ToDouble).ToList();
+        var counts = ((IEnumerable<object>)state["counts"]).Select(Convert.ToInt64).ToList();
+        for (var i = 0; i < values.Count; i++) buffer.Update(values[i], counts[i]);
+        buffer.GlobalSum = Convert.ToDouble(state["global_sum"]);
+        buffer.GlobalCount = Convert.ToInt64(state["global_count"]);
+        return buffer;
+    }
+}

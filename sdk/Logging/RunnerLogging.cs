@@ -1,0 +1,48 @@
+namespace Runner.Sdk.Logging;
+
+using NLog;
+using NLog.Config;
+using NLog.Layouts;
+using NLog.Targets;
+
+/// <summary>
+/// A runner's own NLog factory (not the global <c>LogManager</c>, so runners and tests do not share state): lines
+/// go to the console as <c>MM/dd HH:mm:ss - runner - INFO - …</c> and to <c>log_dir/&lt;timestamp&gt;.log</c> as
+/// <c>yyyy/MM/dd HH:mm:ss - runner - INFO - …</c>, MMEngine's two formats.
+/// </summary>
+internal static class RunnerLogging
+{
+    public const string LoggerName = "runner";
+
+    public static LogFactory Create(string logFile, LogLevel level, TextWriter? console)
+    {
+        var factory = new LogFactory();
+        var config = new LoggingConfiguration(factory);
+        const string body = " - ${logger} - ${level:uppercase=true} - ${message}${onexception:${newline}${exception:format=tostring}}";
+        var file = new FileTarget("file")
+        {
+            FileName = logFile,
+            Layout = Layout.FromString("${date:format=yyyy/MM/dd HH\\:mm\\:ss}" + body),
+            KeepFileOpen = true,
+            AutoFlush = true,
+            Encoding = System.Text.Encoding.UTF8,
+        };
+        config.AddRule(level, LogLevel.Fatal, file);
+        if (console is not null)
+        {
+            var target = new TextWriterTarget(console) { Layout = Layout.FromString("${date:format=MM/dd HH\\:mm\\:ss}" + body) };
+            config.AddRule(level, LogLevel.Fatal, target);
+        }
+        factory.Configuration = config;
+        return factory;
+    }
+
+    /// <summary>Writes rendered lines to a <see cref="TextWriter"/> (the console, or a test's capture).</summary>
+    private sealed class TextWriterTarget(TextWriter writer) : TargetWithLayout
+    {
+        protected override void Write(LogEventInfo logEvent)
+        {
+            lock (writer) writer.WriteLine(RenderLogEvent(Layout, logEvent));
+        }
+    }
+}

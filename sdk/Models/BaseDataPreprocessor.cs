@@ -1,0 +1,28 @@
+namespace Runner.Sdk.Models;
+
+using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
+using static TorchSharp.torch;
+
+/// <summary>
+/// Prepares a collated batch for the model (MMEngine's <c>BaseDataPreprocessor</c>): moves every field to the
+/// model's device and casts floating-point fields to the model's dtype. Subclasses add normalisation.
+/// </summary>
+[Register]
+public class BaseDataPreprocessor
+{
+    /// <summary>Where the model lives; set by the runner.</summary>
+    public Device Device { get; set; } = CPU;
+
+    /// <summary>The dtype floating-point inputs are cast to; null keeps them as they are.</summary>
+    public ScalarType? FloatDType { get; set; }
+
+    /// <summary>Returns the batch ready for <see cref="BaseModel.Forward"/>. The result may share tensors with <paramref name="batch"/>.</summary>
+    public virtual DataBatch Process(DataBatch batch, bool training) => batch.Select((_, tensor) => Cast(tensor));
+
+    protected Tensor Cast(Tensor tensor)
+    {
+        var moved = tensor.device == Device ? tensor : tensor.to(Device);
+        return FloatDType is { } dtype && moved.is_floating_point() && moved.dtype != dtype ? moved.to_type(dtype) : moved;
+    }
+}

@@ -1,0 +1,36 @@
+namespace Runner.Sdk.Models;
+
+using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
+using TorchSharp;
+using static TorchSharp.torch;
+
+/// <summary>MMEngine's <c>ImgDataPreprocessor</c>: normalises <c>inputs</c> [N, C, …] per channel, <c>(x - mean) / std</c>.</summary>
+[Register]
+public sealed class ImgDataPreprocessor : BaseDataPreprocessor
+{
+    private readonly double[] _mean;
+    private readonly double[] _std;
+
+    /// <param name="mean">Per-channel mean.</param>
+    /// <param name="std">Per-channel standard deviation.</param>
+    public ImgDataPreprocessor(double[] mean, double[] std)
+    {
+        if (mean.Length != std.Length) throw new ArgumentException($"mean has {mean.Length} values but std has {std.Length}.");
+        if (std.Any(s => s <= 0)) throw new ArgumentException("every std value must be positive.");
+        _mean = mean;
+        _std = std;
+    }
+
+    public override DataBatch Process(DataBatch batch, bool training) => batch.Select((key, tensor) =>
+    {
+        var moved = Cast(tensor);
+        if (key != DataBatch.InputsKey) return moved;
+        var shape = new long[moved.dim()];
+        Array.Fill(shape, 1L);
+        shape[1] = _mean.Length;
+        using var mean = torch.tensor(_mean, dtype: moved.dtype, device: moved.device).view(shape);
+        using var std = torch.tensor(_std, dtype: moved.dtype, device: moved.device).view(shape);
+        return (moved - mean) / std;
+    });
+}

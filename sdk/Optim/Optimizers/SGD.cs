@@ -1,0 +1,16 @@
+namespace Runner.Sdk.Optim.Optimizers;
+
+using Runner.Sdk.Registries;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+/// <summary><c>torch.optim.SGD</c>.</summary>
+[Register]
+public sealed class SGD(double lr, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false, bool maximize = false)
+    : IOptimizerFactory
+{
+    public double Lr { get; } = lr > 0 ? lr : throw new ArgumentException($"lr must be positive, got {lr}.");
+
+    public optim.Optimizer Create(IEnumerable<Parameter> parameters) =>
+        optim.SGD(parameters, Lr, momentum, dampening, weightDecay, nesterov, maximize);
+}

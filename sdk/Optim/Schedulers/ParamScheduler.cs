@@ -1,0 +1,126 @@
+namespace Runner.Sdk.Optim.Schedulers;
+
+/// <summary>
+/// The base of MMEngine's parameter schedulers, in their chainable form: each step computes a parameter group's
+/// new value from its current one, so several schedulers on one optimizer compose by multiplication, each only
+/// inside its <c>[begin, end)</c> window. Steps count epochs (<c>by_epoch</c>) or iterations; the runner's
+/// <c>ParamSchedulerHook</c> steps them.
+/// </summary>
+/// <remarks>
+/// Differences from MMEngine, on purpose: a default <c>end</c> (the run's length) is not frozen into the saved state
+/// but follows the run being resumed; and only the counters are restored from a checkpoint, so a changed option
+/// (milestones, gamma…) in the config takes effect instead of being silently overwritten.
+/// </remarks>
+public abstract class ParamScheduler
+{
+    /// <summary>MMEngine's INF for an open-ended window.</summary>
+    public const int Infinity = 1_000_000_000;
+
+    private bool _prepared;
+
+    /// <param name="optimWrapper">The optimizer wrapper whose parameter groups are scheduled (given by the runner).</param>
+    /// <param name="paramName">The scheduled option; only <c>lr</c> is supported here.</param>
+    /// <param name="begin">The first step at which the scheduler acts.</param>
+    /// <param name="end">The step at which it stops; default: the run's length (max_epochs or max_iters).</param>
+    /// <param name="byEpoch">Count epochs (true) or iterations (false).</param>
+    /// <param name="convertToIterBased">Given in epochs, but applied per iteration (begin, end and the periods scaled by the epoch length).</param>
+    protected ParamScheduler(OptimWrapper optimWrapper, string paramName, int begin, int? end, bool byEpoch, bool convertToIterBased)
+    {
+        if (paramName != "lr") throw new ArgumentException($"only the learning rate can be scheduled here, got param_name \"{paramName}\".");
+        if (begin < 0) throw new ArgumentException($"begin must not be negative, got {begin}.");
+        if (end is { } e && e <= begin) throw new ArgumentException($"end should be larger than begin, but got begin={begin}, end={e}.");
+        if (convertToIterBased && !byEpoch) throw new ArgumentException("convert_to_iter_based needs by_epoch = true.");
+        OptimWrapper = optimWrapper;
+        ParamName = paramName;
+        Begin = begin;
+        End = end ?? Infinity;
+        EndIsDefault = end is null;
+        ByEpoch = byEpoch;
+        ConvertToIterBased = convertToIterBased;
+        BaseValues = optimWrapper.Optimizer.ParamGroups
+            .Select(g => g.InitialLearningRate > 0 ? g.InitialLearningRate : g.LearningRate).ToArray();
+    }
+
+    public OptimWrapper OptimWrapper { get; }
+
+    public string ParamName { get; }
+
+    public int Begin { get; private set; }
+
+    public int End { get; private set; }
+
+    /// <summary>Whether <see cref="End"/> was left to the run's length.</summary>
+    public bool EndIsDefault { get; }
+
+    public bool ByEpoch { get; private set; }
+
+    public bool ConvertToIterBased { get; }
+
+    /// <summary>Steps taken so far, counting the initial one (-1 before <see cref="Prepare"/>).</summary>
+    public int GlobalStep { get; private set; } = -1;
+
+    /// <summary>Steps taken inside the window (MMEngine's <c>last_step</c>).</summary>
+    public int LastStep { get; private set; } = -1;
+
+    /// <summary>Each group's value when scheduling started.</summary>
+    public double[] BaseValues { get; private set; }
+
+    /// <summary>
+    /// Called by the runner once the train loop exists: converts epoch counts to iterations when asked, fills in a
+    /// default end, and takes the initial step (so a scheduler starting at 0 applies its first value at once).
+    /// </summary>
+    public void Prepare(int epochLength, int runLength)
+    {
+        if (_prepared) return;
+        _prepared = true;
+        if (ConvertToIterBased)
+        {
+            Begin *= epochLength;
+            if (!EndIsDefault && End != Infinity) End *= epochLength;
+            ScalePeriods(epochLength);
+            ByEpoch = false;
+        }
+        if (EndIsDefault) End = runLength;
+        if (End <= Begin) throw new ArgumentException($"{GetType().Name}: end ({End}) must be larger than begin ({Begin}).");
+        Step();
+    }
+
+    /// <summary>Advances one epoch or iteration and updates the parameter groups inside the window.</summary>
+    public void Step()
+    {
+        GlobalStep++;
+        if (GlobalStep < Begin || GlobalStep >= End) return;
+        LastStep++;
+        var groups = OptimWrapper.Optimizer.ParamGroups.ToList();
+        for (var i = 0; i < groups.Count; i++)
+            groups[i].LearningRate = NextValue(groups[i].LearningRate, BaseValues[i], LastStep);
+    }
+
+    /// <summary>The new value of one group at window step <paramref name="k"/>, from its current value (chainable form).</summary>
+    protected abstract double NextValue(double current, double baseValue, int k);
+
+    /// <summary>Multiplies the scheduler's own periods (milestones, step size…) by the epoch length.</summary>
+    protected virtual void ScalePeriods(int epochLength) { }
+
+    /// <summary>The window length minus one (MMEngine's <c>total_iters</c> for Linear and Constant).</summary>
+    protected int TotalIters => End - Begin - 1;
+
+    /// <summary>The counters to checkpoint (plain data).</summary>
+    public Dictionary<string, object> StateDict() => new()
+    {
+        ["type"] = GetType().Name,
+        ["global_step"] = (long)GlobalStep,
+        ["last_step"] = (long)LastStep,
+        ["base_values"] = BaseValues.ToList(),
+    };
+
+    public void LoadStateDict(IReadOnlyDictionary<string, object> state)
+    {
+        if (state.TryGetValue("type", out var type) && (string)type != GetType().Name)
+            throw new RunnerException($"The checkpoint holds the state of a {type}, but the config builds a {GetType().Name} here.");
+        GlobalStep = Convert.ToInt32(state["global_step"]);
+        LastStep = Convert.ToInt32(state["last_step"]);
+        BaseValues = ((IEnumerable<object>)state["base_values"]).Select(Convert.ToDouble).ToArray();
+        _prepared = true;
+    }
+}

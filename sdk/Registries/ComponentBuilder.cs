@@ -1,0 +1,322 @@
+namespace Runner.Sdk.Registries;
+
+using System.Collections;
+using System.Reflection;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Hooks;
+
+/// <summary>
+/// Builds components from config tables (MMEngine's <c>build_from_cfg</c>): <c>type</c> picks the class through the
+/// registry of the requested kind; every other key binds to a constructor parameter or a settable property, matched
+/// by snake_case name (<c>max_epochs</c> ↔ <c>maxEpochs</c>), with conversion to the parameter's type. A nested table
+/// with a <c>type</c> for a component-typed parameter is built recursively; <c>_scope_</c> switches the scope for a
+/// table and everything inside it.
+/// In validation mode nothing is constructed: every name, key and value is checked, so a config fails before any
+/// work starts, with the file, line and key of the mistake.
+/// </summary>
+public sealed class ComponentBuilder
+{
+    private const string TypeKey = "type";
+    private const string ScopeKey = "_scope_";
+
+    /// <summary>A placeholder for values the runner supplies only at build time (a dataset, the runner…).</summary>
+    public static readonly object Supplied = new();
+
+    public ComponentBuilder(RegistryRoot registries, string defaultScope, bool validateOnly = false)
+    {
+        Registries = registries;
+        DefaultScope = defaultScope;
+        ValidateOnly = validateOnly;
+    }
+
+    public RegistryRoot Registries { get; }
+
+    public string DefaultScope { get; }
+
+    /// <summary>Check everything, construct nothing (<see cref="Build"/> returns null).</summary>
+    public bool ValidateOnly { get; }
+
+    /// <summary>Objects offered to any constructor parameter of a matching type (the runner, the model…).</summary>
+    public List<object> Services { get; } = [];
+
+    /// <summary>Types that will be offered as services at build time (so validation does not ask for them).</summary>
+    public List<Type> ServiceTypes { get; } = [];
+
+    /// <summary>Builds a <typeparamref name="T"/> from <paramref name="table"/> through the registry of its kind.</summary>
+    public T? Build<T>(ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null) where T : class =>
+        (T?)Build(typeof(T), table, defaults, scope);
+
+    public object? Build(Type kind, ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null)
+    {
+        scope = ScopeOf(table, scope);
+        var registry = Registries.ForType(kind) ?? throw new ArgumentException($"No registry holds {kind.Name}.");
+        var typeName = table[TypeKey] ?? defaults?.GetValueOrDefault(TypeKey);
+        if (typeName is not string name)
+        {
+            throw typeName is null
+                ? ConfigException.At(table.Location, table.Path, $"this {registry.Name} table has no 'type' key.",
+                    $"add type = \"...\" naming a registered {registry.Name}.")
+                : ConfigException.At(table.LocationOf(TypeKey), table.PathOf(TypeKey), $"expected a string naming a {registry.Name}, got {Describe(typeName)}.");
+        }
+        var entry = Registries.Resolve(registry, name, scope, table.LocationOf(TypeKey), table.PathOf(TypeKey));
+        if (!kind.IsAssignableFrom(entry.Type))
+        {
+            throw ConfigException.At(table.LocationOf(TypeKey), table.PathOf(TypeKey),
+                $"'{name}' is a {entry.Type.Name}, which is not a {kind.Name}.");
+        }
+        return BuildType(entry.Type, table, defaults, scope);
+    }
+
+    /// <summary>Binds <paramref name="table"/> (its <c>type</c> key ignored) to the constructor and properties of <paramref name="concrete"/>.</summary>
+    public object? BuildType(Type concrete, ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null)
+    {
+        scope = ScopeOf(table, scope);
+        var constructor = concrete.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault()
+            ?? throw ConfigException.At(table.Location, table.Path, $"{concrete.Name} has no public constructor.");
+        var parameters = constructor.GetParameters();
+        var properties = concrete.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0)
+            .ToList();
+
+        var keys = table.Keys.Where(k => k is not TypeKey and not ScopeKey).ToList();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var arguments = new object?[parameters.Length];
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var parameter = parameters[i];
+            var key = keys.FirstOrDefault(k => SameName(k, parameter.Name!));
+            if (key is not null)
+            {
+                used.Add(key);
+                arguments[i] = Convert(table[key], parameter.ParameterType, table.LocationOf(key), table.PathOf(key), scope);
+            }
+            else if (defaults is not null && defaults.FirstOrDefault(kv => SameName(kv.Key, parameter.Name!)) is { Key: not null } supplied)
+            {
+                arguments[i] = supplied.Value;
+            }
+            else if (Services.FirstOrDefault(parameter.ParameterType.IsInstanceOfType) is { } service)
+            {
+                arguments[i] = service;
+            }
+            else if (ValidateOnly && ServiceTypes.Any(t => parameter.ParameterType.IsAssignableFrom(t)))
+            {
+                arguments[i] = Supplied;
+            }
+            else if (parameter.HasDefaultValue)
+            {
+                arguments[i] = parameter.DefaultValue;
+            }
+            else if (IsNullable(parameter))
+            {
+                arguments[i] = null;
+            }
+            else
+            {
+                throw ConfigException.At(table.Location, table.Path, $"{concrete.Name} needs '{SnakeCase(parameter.Name!)}', which is missing.",
+                    $"add {SnakeCase(parameter.Name!)} = ... ({FriendlyType(parameter.ParameterType)}).");
+            }
+        }
+
+        var propertyValues = new List<(PropertyInfo Property, object? Value)>();
+        foreach (var key in keys.Where(k => !used.Contains(k)))
+        {
+            var property = properties.FirstOrDefault(p => SameName(key, p.Name));
+            if (property is null)
+            {
+                var valid = parameters.Where(p => !IsServiceParameter(p)).Select(p => SnakeCase(p.Name!))
+                    .Concat(properties.Select(p => SnakeCase(p.Name))).Distinct().ToList();
+                var suggestion = NameSuggester.Closest(key, valid);
+                throw ConfigException.At(table.LocationOf(key), table.PathOf(key), $"{concrete.Name} has no option '{key}'.",
+                    (suggestion.Count > 0 ? $"did you mean '{suggestion[0]}'? " : "") + $"valid keys: {string.Join(", ", valid)}.");
+            }
+            propertyValues.Add((property, Convert(table[key], property.PropertyType, table.LocationOf(key), table.PathOf(key), scope)));
+        }
+
+        if (ValidateOnly) return null;
+
+        object instance;
+        try
+        {
+            instance = constructor.Invoke(arguments);
+            foreach (var (property, value) in propertyValues) property.SetValue(instance, value);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw ConfigException.At(table.Location, table.Path, $"{concrete.Name}: {e.InnerException.Message}");
+        }
+        catch (TargetInvocationException e) when (e.InnerException is RunnerException inner)
+        {
+            throw inner;
+        }
+        return instance;
+    }
+
+    private string ScopeOf(ConfigTable table, string? scope)
+    {
+        if (table[ScopeKey] is { } value)
+        {
+            if (value is not string s)
+                throw ConfigException.At(table.LocationOf(ScopeKey), table.PathOf(ScopeKey), $"expected a scope name, got {Describe(value)}.");
+            if (!Registries.Scopes.Contains(s))
+                throw RegistryException.UnknownScope(s, Registries.Scopes, table.LocationOf(ScopeKey), table.PathOf(ScopeKey));
+            return s;
+        }
+        return scope ?? DefaultScope;
+    }
+
+    private bool IsServiceParameter(ParameterInfo parameter) =>
+        Services.Any(parameter.ParameterType.IsInstanceOfType) || ServiceTypes.Any(t => parameter.ParameterType.IsAssignableFrom(t));
+
+    /// <summary>Converts a config value to <paramref name="target"/>, or fails naming the key and the expected type.</summary>
+    public object? Convert(object? value, Type target, SourceLocation? location, string path, string? scope = null)
+    {
+        if (value is null) return null;
+        if (value == Supplied) return value;
+        var underlying = Nullable.GetUnderlyingType(target) ?? target;
+        if (underlying.IsInstanceOfType(value) && value is not ConfigArray && !(value is ConfigTable && underlying == typeof(object)))
+            return value;
+
+        switch (value)
+        {
+            case long l when underlying == typeof(int):
+                return l is >= int.MinValue and <= int.MaxValue ? (int)l : throw Mismatch(value, target, location, path);
+            case long l when underlying == typeof(long):
+                return l;
+            case long l when underlying == typeof(double):
+                return (double)l;
+            case long l when underlying == typeof(float):
+                return (float)l;
+            case double d when underlying == typeof(double):
+                return d;
+            case double d when underlying == typeof(float):
+                return (float)d;
+            case long l when underlying == typeof(Priority):
+                return l is >= 0 and <= 100 ? (Priority)l : throw ConfigException.At(location, path, $"priority must be between 0 and 100, got {l}.");
+            case string s when underlying.IsEnum:
+                return ParseEnum(s, underlying, location, path);
+            case ConfigTable table when underlying == typeof(ConfigTable):
+                return table;
+            case ConfigTable table when Registries.ForType(underlying) is not null && !underlying.IsSealed:
+                return Build(underlying, table, null, scope);
+            case ConfigTable table when DictionaryValueType(underlying) is { } valueType:
+                return ConvertDictionary(table, valueType, scope);
+            case ConfigArray array when ListElementType(underlying) is { } elementType:
+                return ConvertList(array, underlying, elementType, scope);
+            case ConfigTable or ConfigArray or string or long or double or bool when underlying == typeof(object):
+                return value;
+        }
+        throw Mismatch(value, target, location, path);
+    }
+
+    private object ConvertList(ConfigArray array, Type target, Type elementType, string? scope)
+    {
+        var items = Enumerable.Range(0, array.Count)
+            .Select(i => Convert(array[i], elementType, array.LocationOf(i), $"{array.Path}[{i}]", scope))
+            .ToList();
+        if (ValidateOnly) return items;
+        if (target.IsArray)
+        {
+            var result = Array.CreateInstance(elementType, items.Count);
+            for (var i = 0; i < items.Count; i++) result.SetValue(items[i], i);
+            return result;
+        }
+        var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(elementType))!;
+        foreach (var item in items) list.Add(item);
+        return list;
+    }
+
+    private object ConvertDictionary(ConfigTable table, Type valueType, string? scope)
+    {
+        var dictionary = (IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType))!;
+        foreach (var (key, value) in table) dictionary[key] = Convert(value, valueType, table.LocationOf(key), table.PathOf(key), scope);
+        return dictionary;
+    }
+
+    private static object ParseEnum(string text, Type enumType, SourceLocation? location, string path)
+    {
+        var match = Enum.GetNames(enumType).FirstOrDefault(n => SameName(text, n));
+        if (match is not null) return Enum.Parse(enumType, match);
+        var valid = Enum.GetNames(enumType).Select(SnakeCase).ToList();
+        throw ConfigException.At(location, path, $"'{text}' is not one of: {string.Join(", ", valid)}.");
+    }
+
+    private static Type? ListElementType(Type type)
+    {
+        if (type.IsArray) return type.GetElementType();
+        if (!type.IsGenericType) return null;
+        var definition = type.GetGenericTypeDefinition();
+        return definition == typeof(List<>) || definition == typeof(IList<>) || definition == typeof(IReadOnlyList<>)
+            || definition == typeof(IEnumerable<>) || definition == typeof(IReadOnlyCollection<>) || definition == typeof(ICollection<>)
+            ? type.GetGenericArguments()[0]
+            : null;
+    }
+
+    private static Type? DictionaryValueType(Type type)
+    {
+        if (!type.IsGenericType) return null;
+        var definition = type.GetGenericTypeDefinition();
+        var args = type.GetGenericArguments();
+        return (definition == typeof(Dictionary<,>) || definition == typeof(IDictionary<,>) || definition == typeof(IReadOnlyDictionary<,>))
+            && args[0] == typeof(string) ? args[1] : null;
+    }
+
+    private static bool IsNullable(ParameterInfo parameter) =>
+        Nullable.GetUnderlyingType(parameter.ParameterType) is not null
+        || new NullabilityInfoContext().Create(parameter).WriteState == NullabilityState.Nullable;
+
+    private static ConfigException Mismatch(object value, Type target, SourceLocation? location, string path) =>
+        ConfigException.At(location, path, $"expected {FriendlyType(target)}, got {Describe(value)}.");
+
+    /// <summary>How a type reads in an error message ("an integer", "a list of numbers"…).</summary>
+    public static string FriendlyType(Type type)
+    {
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying == typeof(int) || underlying == typeof(long)) return "an integer";
+        if (underlying == typeof(double) || underlying == typeof(float)) return "a number";
+        if (underlying == typeof(bool)) return "true or false";
+        if (underlying == typeof(string)) return "a string";
+        if (underlying == typeof(ConfigTable)) return "a table";
+        if (underlying.IsEnum) return "one of " + string.Join(", ", Enum.GetNames(underlying).Select(n => $"\"{SnakeCase(n)}\""));
+        if (ListElementType(underlying) is { } element) return "a list of " + Plural(FriendlyType(element));
+        if (DictionaryValueType(underlying) is not null) return "a table";
+        return $"a table with type = \"...\" ({underlying.Name})";
+    }
+
+    private static string Plural(string friendly) => friendly switch
+    {
+        "an integer" => "integers",
+        "a number" => "numbers",
+        "a string" => "strings",
+        "true or false" => "booleans",
+        _ => friendly,
+    };
+
+    private static string Describe(object value) => value switch
+    {
+        string s => $"the string \"{s}\"",
+        long l => $"the integer {l}",
+        double d => $"the number {d.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        bool b => b ? "true" : "false",
+        ConfigTable => "a table",
+        ConfigArray => "a list",
+        _ => $"a {value.GetType().Name}",
+    };
+
+    /// <summary>Whether a config key and a .NET name mean the same thing (case and underscores ignored).</summary>
+    public static bool SameName(string configKey, string dotnetName) =>
+        string.Equals(configKey.Replace("_", ""), dotnetName.Replace("_", ""), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary><c>maxEpochs</c> / <c>MaxEpochs</c> → <c>max_epochs</c>.</summary>
+    public static string SnakeCase(string name)
+    {
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c) && i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]))) && name[i - 1] != '_')
+                text.Append('_');
+            text.Append(char.ToLowerInvariant(c));
+        }
+        return text.ToString();
+    }
+}

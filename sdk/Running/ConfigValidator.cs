@@ -1,0 +1,235 @@
+namespace Runner.Sdk.Running;
+
+using global::Runner.Sdk.Configuration;
+using global::Runner.Sdk.Data;
+using global::Runner.Sdk.Evaluation;
+using global::Runner.Sdk.Hooks;
+using global::Runner.Sdk.Logging;
+using global::Runner.Sdk.Models;
+using global::Runner.Sdk.Optim;
+using global::Runner.Sdk.Optim.Schedulers;
+using global::Runner.Sdk.Registries;
+using global::Runner.Sdk.Running.Loops;
+
+/// <summary>
+/// Checks a whole runner config without building anything: the top-level keys, every component's type and
+/// options (including the parts the runner builds later), and MMEngine's consistency rules. A config that passes
+/// fails later only for reasons a config cannot show (a missing data file, a bad checkpoint).
+/// </summary>
+internal static class ConfigValidator
+{
+    /// <summary>Every top-level key the runner reads.</summary>
+    public static readonly string[] KnownKeys =
+    [
+        "model", "work_dir", "train_dataloader", "val_dataloader", "test_dataloader", "train_cfg", "val_cfg", "test_cfg",
+        "optim_wrapper", "param_scheduler", "val_evaluator", "test_evaluator", "default_hooks", "custom_hooks",
+        "data_preprocessor", "load_from", "resume", "launcher", "env_cfg", "log_processor", "log_level", "randomness",
+        "default_scope", "experiment_name", "auto_scale_lr", "compile", "plugins",
+    ];
+
+    public static void Validate(ConfigTable cfg, RegistryRoot registries, string defaultScope)
+    {
+        CheckTopLevelKeys(cfg);
+        if (!registries.Scopes.Contains(defaultScope))
+            throw RegistryException.UnknownScope(defaultScope, registries.Scopes, cfg.LocationOf("default_scope"), "default_scope");
+        var check = new ComponentBuilder(registries, defaultScope, validateOnly: true);
+        check.ServiceTypes.AddRange([typeof(Runner), typeof(DataLoader), typeof(Evaluator), typeof(OptimWrapper)]);
+
+        CheckType<string>(cfg, "work_dir");
+        CheckType<string>(cfg, "load_from");
+        CheckType<string>(cfg, "experiment_name");
+        CheckType<string>(cfg, "default_scope");
+        CheckType<bool>(cfg, "compile");
+        CheckType<ConfigArray>(cfg, "plugins");
+        if (cfg["resume"] is { } resume and not bool and not string)
+            throw ConfigException.At(cfg.LocationOf("resume"), "resume", "expected true, false or a checkpoint path.");
+        if (cfg["log_level"] is { } level && (level is not string name || !IsLogLevel(name)))
+        {
+            throw ConfigException.At(cfg.LocationOf("log_level"), "log_level", $"'{level}' is not a log level.",
+                "use one of DEBUG, INFO, WARNING, ERROR.");
+        }
+        if (cfg["launcher"] is { } launcher && launcher is not "none")
+        {
+            throw ConfigException.At(cfg.LocationOf("launcher"), "launcher", $"launcher '{launcher}' is not available: this version trains in one process.",
+                "remove launcher, or set it to \"none\".");
+        }
+
+        var model = Table(cfg, "model") ?? throw ConfigException.At(cfg.Location, "model", "the config has no model.",
+            "add a [model] table with type = \"...\".");
+        check.Build<BaseModel>(model);
+        if (Table(cfg, "data_preprocessor") is { } preprocessor) check.Build<BaseDataPreprocessor>(preprocessor);
+
+        CheckTriple(cfg, "train_dataloader", "train_cfg", "optim_wrapper");
+        CheckTriple(cfg, "val_dataloader", "val_cfg", "val_evaluator");
+        CheckTriple(cfg, "test_dataloader", "test_cfg", "test_evaluator");
+        if (cfg.ContainsKey("param_scheduler") && !cfg.ContainsKey("optim_wrapper"))
+            throw ConfigException.At(cfg.LocationOf("param_scheduler"), "param_scheduler", "param_scheduler needs an optim_wrapper.");
+
+        foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
+            if (Table(cfg, key) is { } loader) CheckDataLoader(check, loader);
+
+        if (Table(cfg, "train_cfg") is { } trainCfg)
+        {
+            if (trainCfg.TypeName is not null && trainCfg.ContainsKey("by_epoch"))
+                throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg", "give either type or by_epoch, not both.");
+            if (trainCfg.TypeName is not null) check.Build<BaseLoop>(trainCfg);
+            else
+            {
+                var table = trainCfg.Clone();
+                if (table["by_epoch"] is { } byEpoch and not bool)
+                    throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg.by_epoch", "expected true or false.");
+                table.Remove("by_epoch");
+                check.BuildType(typeof(EpochBasedTrainLoop), table);
+            }
+        }
+        foreach (var (key, loop) in new[] { ("val_cfg", typeof(ValLoop)), ("test_cfg", typeof(TestLoop)) })
+        {
+            if (Table(cfg, key) is not { } loopCfg) continue;
+            if (loopCfg.TypeName is not null) check.Build<BaseLoop>(loopCfg);
+            else check.BuildType(loop, loopCfg);
+        }
+        foreach (var key in new[] { "val_evaluator", "test_evaluator" }) CheckEvaluator(check, cfg, key);
+
+        if (Table(cfg, "optim_wrapper") is { } optimWrapper)
+        {
+            var optimizer = Table(optimWrapper, "optimizer") ?? throw ConfigException.At(optimWrapper.Location, "optim_wrapper",
+                "optim_wrapper has no optimizer table.", "add optimizer = { type = \"SGD\", lr = 0.01 }.");
+            check.Build<IOptimizerFactory>(optimizer);
+            var wrapper = optimWrapper.Clone();
+            wrapper.Remove("optimizer");
+            check.Build<OptimWrapper>(wrapper, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = ComponentBuilder.Supplied });
+        }
+        switch (cfg["param_scheduler"])
+        {
+            case ConfigTable single:
+                check.Build<ParamScheduler>(single);
+                break;
+            case ConfigArray list:
+                for (var i = 0; i < list.Count; i++)
+                {
+                    if (list[i] is not ConfigTable item) throw ConfigException.At(list.LocationOf(i), $"param_scheduler[{i}]", "expected a scheduler table.");
+                    check.Build<ParamScheduler>(item);
+                }
+                break;
+            case { } other:
+                throw ConfigException.At(cfg.LocationOf("param_scheduler"), "param_scheduler", "expected a scheduler table or a list of them.");
+        }
+
+        if (cfg["default_hooks"] is { } defaults)
+        {
+            if (defaults is not ConfigTable table) throw ConfigException.At(cfg.LocationOf("default_hooks"), "default_hooks", "expected a table of hooks.");
+            foreach (var (hookName, value) in table)
+            {
+                var known = Runner.DefaultHooks.FirstOrDefault(d => d.Name == hookName);
+                switch (value)
+                {
+                    case false when known.Name is not null:
+                        break;
+                    case ConfigTable hook when hook.TypeName is not null:
+                        check.Build<Hook>(hook);
+                        break;
+                    case ConfigTable hook when known.Name is not null:
+                        check.Build<Hook>(hook, new Dictionary<string, object?> { ["type"] = known.Type });
+                        break;
+                    default:
+                        throw ConfigException.At(table.LocationOf(hookName), table.PathOf(hookName),
+                            known.Name is null ? "a new default hook needs a table with a type." : "expected a hook table, or false to remove this default hook.",
+                            $"default hooks: {string.Join(", ", Runner.DefaultHooks.Select(d => d.Name))}.");
+                }
+            }
+        }
+        if (cfg["custom_hooks"] is { } custom)
+        {
+            if (custom is not ConfigArray hooks) throw ConfigException.At(cfg.LocationOf("custom_hooks"), "custom_hooks", "expected a list of hook tables ([[custom_hooks]]).");
+            for (var i = 0; i < hooks.Count; i++)
+            {
+                if (hooks[i] is not ConfigTable hook) throw ConfigException.At(hooks.LocationOf(i), $"custom_hooks[{i}]", "expected a hook table.");
+                check.Build<Hook>(hook);
+            }
+        }
+
+        if (Table(cfg, "randomness") is { } randomness) check.BuildType(typeof(RandomnessSettings), randomness);
+        if (Table(cfg, "env_cfg") is { } env) check.BuildType(typeof(EnvSettings), env);
+        if (Table(cfg, "log_processor") is { } logProcessor) check.BuildType(typeof(LogProcessor), logProcessor);
+        if (Table(cfg, "auto_scale_lr") is { } autoScale) check.BuildType(typeof(AutoScaleLrSettings), autoScale);
+    }
+
+    private static void CheckTopLevelKeys(ConfigTable cfg)
+    {
+        foreach (var key in cfg.Keys)
+        {
+            if (KnownKeys.Contains(key)) continue;
+            var suggestions = NameSuggester.Closest(key, KnownKeys);
+            throw ConfigException.At(cfg.LocationOf(key), key, $"'{key}' is not a runner setting.",
+                suggestions.Count > 0 ? $"did you mean '{suggestions[0]}'?" : $"runner settings: {string.Join(", ", KnownKeys)}.");
+        }
+    }
+
+    private static void CheckDataLoader(ComponentBuilder check, ConfigTable loader)
+    {
+        var dataset = Table(loader, "dataset") ?? throw ConfigException.At(loader.Location, loader.Path, "the dataloader has no dataset table.",
+            "add dataset = { type = \"...\" }.");
+        check.Build<IDataset>(dataset);
+        if (Table(loader, "sampler") is { } sampler)
+            check.Build<ISampler>(sampler, new Dictionary<string, object?> { ["dataset"] = ComponentBuilder.Supplied, ["seed"] = ComponentBuilder.Supplied });
+        var rest = loader.Clone();
+        rest.Remove("dataset");
+        rest.Remove("sampler");
+        check.BuildType(typeof(DataLoader), rest, new Dictionary<string, object?> { ["dataset"] = ComponentBuilder.Supplied, ["sampler"] = ComponentBuilder.Supplied });
+    }
+
+    private static void CheckEvaluator(ComponentBuilder check, ConfigTable cfg, string key)
+    {
+        switch (cfg[key])
+        {
+            case null:
+                return;
+            case ConfigTable { TypeName: not null } single:
+                check.Build<BaseMetric>(single);
+                return;
+            case ConfigTable table when table["metrics"] is ConfigArray list:
+                CheckMetrics(check, list);
+                return;
+            case ConfigArray list:
+                CheckMetrics(check, list);
+                return;
+            default:
+                throw ConfigException.At(cfg.LocationOf(key), key, "expected a metric table, a list of metric tables, or { metrics = [...] }.");
+        }
+    }
+
+    private static void CheckMetrics(ComponentBuilder check, ConfigArray list)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] is not ConfigTable metric) throw ConfigException.At(list.LocationOf(i), $"{list.Path}[{i}]", "expected a metric table.");
+            check.Build<BaseMetric>(metric);
+        }
+    }
+
+    private static void CheckTriple(ConfigTable cfg, string a, string b, string c)
+    {
+        var present = new[] { a, b, c }.Where(cfg.ContainsKey).ToList();
+        if (present.Count is 0 or 3) return;
+        var missing = new[] { a, b, c }.Except(present);
+        throw ConfigException.At(cfg.LocationOf(present[0]), present[0],
+            $"{a}, {b} and {c} go together: the config sets {string.Join(" and ", present)} but not {string.Join(" and ", missing)}.",
+            "set all three, or none.");
+    }
+
+    private static ConfigTable? Table(ConfigTable cfg, string key) => cfg[key] switch
+    {
+        null => null,
+        ConfigTable table => table,
+        var other => throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected a table, got {other.GetType().Name switch { "Int64" => "an integer", "Double" => "a number", "String" => "a string", "Boolean" => "a boolean", _ => "a list" }}."),
+    };
+
+    private static void CheckType<T>(ConfigTable cfg, string key)
+    {
+        if (cfg[key] is { } value && value is not T)
+            throw ConfigException.At(cfg.LocationOf(key), key, $"expected {ComponentBuilder.FriendlyType(typeof(T))}.");
+    }
+
+    private static bool IsLogLevel(string name) =>
+        name.ToUpperInvariant() is "TRACE" or "DEBUG" or "INFO" or "WARN" or "WARNING" or "ERROR" or "FATAL" or "CRITICAL";
+}

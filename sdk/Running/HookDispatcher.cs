@@ -1,0 +1,120 @@
+namespace Runner.Sdk.Running;
+
+using global::Runner.Sdk.Checkpoints;
+using global::Runner.Sdk.Data;
+using global::Runner.Sdk.Hooks;
+
+/// <summary>
+/// Calls the registered hooks at each point, in priority order (ties in registration order), and turns a hook's
+/// exception into a <see cref="HookException"/> naming the hook, its plugin, the point and the epoch/iteration.
+/// </summary>
+public sealed class HookDispatcher
+{
+    private readonly Runner _runner;
+    private readonly List<Hook> _hooks = [];
+
+    internal HookDispatcher(Runner runner) => _runner = runner;
+
+    /// <summary>The hooks in the order they run.</summary>
+    public IReadOnlyList<Hook> Hooks => _hooks;
+
+    /// <summary>Inserts after the last hook whose priority is not larger, so equal priorities keep registration order.</summary>
+    public void Register(Hook hook)
+    {
+        var index = _hooks.FindLastIndex(h => (int)h.Priority <= (int)hook.Priority);
+        _hooks.Insert(index + 1, hook);
+    }
+
+    /// <summary>Replaces a hook in place (hot swap), keeping its position.</summary>
+    public void Replace(Hook old, Hook replacement)
+    {
+        var index = _hooks.IndexOf(old);
+        if (index < 0) throw new ArgumentException("The hook to replace is not registered.");
+        _hooks[index] = replacement;
+    }
+
+    public void BeforeRun() => Each(HookPoint.BeforeRun, h => h.BeforeRun(_runner));
+
+    public void AfterLoadCheckpoint(Checkpoint checkpoint) => Each(HookPoint.AfterLoadCheckpoint, h => h.AfterLoadCheckpoint(_runner, checkpoint));
+
+    public void BeforeTrain() => Each(HookPoint.BeforeTrain, h => h.BeforeTrain(_runner));
+
+    public void BeforeTrainEpoch() => Each(HookPoint.BeforeTrainEpoch, h => h.BeforeTrainEpoch(_runner));
+
+    public void BeforeTrainIter(int batchIdx, DataBatch batch) => Each(HookPoint.BeforeTrainIter, h => h.BeforeTrainIter(_runner, batchIdx, batch));
+
+    public void AfterTrainIter(int batchIdx, DataBatch batch, IReadOnlyDictionary<string, double> outputs) =>
+        Each(HookPoint.AfterTrainIter, h => h.AfterTrainIter(_runner, batchIdx, batch, outputs));
+
+    public void AfterTrainEpoch() => Each(HookPoint.AfterTrainEpoch, h => h.AfterTrainEpoch(_runner));
+
+    public void BeforeVal() => Each(HookPoint.BeforeVal, h => h.BeforeVal(_runner));
+
+    public void BeforeValEpoch() => Each(HookPoint.BeforeValEpoch, h => h.BeforeValEpoch(_runner));
+
+    public void BeforeValIter(int batchIdx, DataBatch batch) => Each(HookPoint.BeforeValIter, h => h.BeforeValIter(_runner, batchIdx, batch));
+
+    public void AfterValIter(int batchIdx, DataBatch batch, DataBatch outputs) =>
+        Each(HookPoint.AfterValIter, h => h.AfterValIter(_runner, batchIdx, batch, outputs));
+
+    public void AfterValEpoch(IReadOnlyDictionary<string, double> metrics) => Each(HookPoint.AfterValEpoch, h => h.AfterValEpoch(_runner, metrics));
+
+    public void AfterVal() => Each(HookPoint.AfterVal, h => h.AfterVal(_runner));
+
+    public void BeforeSaveCheckpoint(Checkpoint checkpoint) => Each(HookPoint.BeforeSaveCheckpoint, h => h.BeforeSaveCheckpoint(_runner, checkpoint));
+
+    public void AfterTrain() => Each(HookPoint.AfterTrain, h => h.AfterTrain(_runner));
+
+    public void BeforeTest() => Each(HookPoint.BeforeTest, h => h.BeforeTest(_runner));
+
+    public void BeforeTestEpoch() => Each(HookPoint.BeforeTestEpoch, h => h.BeforeTestEpoch(_runner));
+
+    public void BeforeTestIter(int batchIdx, DataBatch batch) => Each(HookPoint.BeforeTestIter, h => h.BeforeTestIter(_runner, batchIdx, batch));
+
+    public void AfterTestIter(int batchIdx, DataBatch batch, DataBatch outputs) =>
+        Each(HookPoint.AfterTestIter, h => h.AfterTestIter(_runner, batchIdx, batch, outputs));
+
+    public void AfterTestEpoch(IReadOnlyDictionary<string, double> metrics) => Each(HookPoint.AfterTestEpoch, h => h.AfterTestEpoch(_runner, metrics));
+
+    public void AfterTest() => Each(HookPoint.AfterTest, h => h.AfterTest(_runner));
+
+    public void AfterRun() => Each(HookPoint.AfterRun, h => h.AfterRun(_runner));
+
+    private void Each(HookPoint point, Action<Hook> call)
+    {
+        // A plain for loop: this runs several times per iteration, so no enumerator or LINQ allocations.
+        for (var i = 0; i < _hooks.Count; i++)
+        {
+            var hook = _hooks[i];
+            try
+            {
+                call(hook);
+            }
+            catch (Exception e) when (e is not RunnerException and not OperationCanceledException)
+            {
+                throw HookException.Failed(hook, point, _runner.Epoch, _runner.Iter, e);
+            }
+        }
+    }
+
+    /// <summary>MMEngine's "Hooks will be executed in the following order" table.</summary>
+    public string DescribeOrder()
+    {
+        var text = new System.Text.StringBuilder("Hooks will be executed in the following order:");
+        foreach (var point in Enum.GetValues<HookPoint>())
+        {
+            var triggered = _hooks.Where(h => h.TriggeredStages().Contains(point)).ToList();
+            if (triggered.Count == 0) continue;
+            text.Append('\n').Append(ToSnake(point)).Append(':');
+            foreach (var hook in triggered)
+                text.Append('\n').Append($"({PriorityName(hook.Priority),-12}) {hook.GetType().Name,-35}");
+            text.Append("\n -------------------- ");
+        }
+        return text.ToString();
+    }
+
+    private static string PriorityName(Priority priority) =>
+        Enum.IsDefined(priority) ? Registries.ComponentBuilder.SnakeCase(priority.ToString()).ToUpperInvariant() : ((int)priority).ToString();
+
+    private static string ToSnake(HookPoint point) => Registries.ComponentBuilder.SnakeCase(point.ToString());
+}

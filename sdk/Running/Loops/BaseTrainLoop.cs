@@ -1,0 +1,25 @@
+namespace Runner.Sdk.Running.Loops;
+
+using global::Runner.Sdk.Data;
+
+/// <summary>What every training loop exposes to the runner and hooks: its counters and the stop flag.</summary>
+public abstract class BaseTrainLoop : BaseLoop
+{
+    protected BaseTrainLoop(Runner runner, DataLoader dataloader) : base(runner, dataloader) { }
+
+    /// <summary>Epochs completed (0-based during an epoch's hooks, as MMEngine).</summary>
+    public int Epoch { get; protected internal set; }
+
+    /// <summary>Iterations completed, over the whole run.</summary>
+    public int Iter { get; protected internal set; }
+
+    public abstract int MaxEpochs { get; }
+
+    public abstract int MaxIters { get; }
+
+    /// <summary>Set by a hook (e.g. early stopping) to end training.</summary>
+    public bool StopTraining { get; set; }
+
+    /// <summary>Batches of the current epoch already trained, when resuming in the middle of an epoch.</summary>
+    public int SkipBatches { get; protected internal set; }
+}

@@ -1,0 +1,76 @@
+namespace Runner.Sdk.Running.Loops;
+
+using global::Runner.Sdk.Data;
+using global::Runner.Sdk.Registries;
+using static TorchSharp.torch;
+
+/// <summary>
+/// Trains for <c>max_epochs</c> epochs, validating after epoch <c>val_begin</c> and then every <c>val_interval</c>
+/// epochs and after the last one (MMEngine's <c>EpochBasedTrainLoop</c>, same counters at every hook point).
+/// </summary>
+[Register]
+public sealed class EpochBasedTrainLoop : BaseTrainLoop
+{
+    /// <param name="maxEpochs">Epochs to train.</param>
+    /// <param name="valBegin">The first epoch after which to validate.</param>
+    /// <param name="valInterval">Validate every this many epochs.</param>
+    public EpochBasedTrainLoop(Runner runner, DataLoader dataloader, int maxEpochs, int valBegin = 1, int valInterval = 1)
+        : base(runner, dataloader)
+    {
+        if (maxEpochs < 1) throw new ArgumentException($"max_epochs must be at least 1, got {maxEpochs}.");
+        if (valInterval < 1) throw new ArgumentException($"val_interval must be at least 1, got {valInterval}.");
+        MaxEpochs = maxEpochs;
+        ValBegin = valBegin;
+        ValInterval = valInterval;
+    }
+
+    public override int MaxEpochs { get; }
+
+    public override int MaxIters => MaxEpochs * Dataloader.Count;
+
+    public int ValBegin { get; }
+
+    public int ValInterval { get; }
+
+    public override void Run()
+    {
+        Runner.CallHooks.BeforeTrain();
+        while (Epoch < MaxEpochs && !StopTraining)
+        {
+            RunEpoch();
+            if (Runner.ValLoop is { } valLoop && Epoch >= ValBegin && (Epoch % ValInterval == 0 || Epoch == MaxEpochs))
+                valLoop.Run();
+        }
+        Runner.CallHooks.AfterTrain();
+    }
+
+    private void RunEpoch()
+    {
+        Runner.CallHooks.BeforeTrainEpoch();
+        Runner.Model.train();
+        var skip = SkipBatches;
+        SkipBatches = 0;
+        var batchIdx = skip;
+        using (var batches = Dataloader.Iterate(skip).GetEnumerator())
+        {
+            while (true)
+            {
+                // One dispose scope per iteration: the batch, the forward graph and every temporary die with it.
+                using var scope = NewDisposeScope();
+                if (!batches.MoveNext()) break;
+                using var batch = batches.Current;
+                RunIter(batchIdx++, batch);
+            }
+        }
+        Runner.CallHooks.AfterTrainEpoch();
+        Epoch++;
+    }
+
+    private void RunIter(int batchIdx, DataBatch batch)
+    {
+        Runner.CallHooks.BeforeTrainIter(batchIdx, batch);
+        var outputs = Runner.Model.TrainStep(batch, Runner.OptimWrapper!);
+        Runner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
+        Iter++;
+    }
+}

@@ -1,0 +1,168 @@
+namespace Runner.Sdk.Running;
+
+using global::Runner.Sdk.Configuration;
+using global::Runner.Sdk.Data;
+using global::Runner.Sdk.Evaluation;
+using global::Runner.Sdk.Hooks;
+using global::Runner.Sdk.Optim;
+using global::Runner.Sdk.Optim.Schedulers;
+using global::Runner.Sdk.Registries;
+using global::Runner.Sdk.Running.Loops;
+
+/// <summary>The parts the runner builds lazily: loops with their dataloaders and evaluators, the optimizer wrapper, the schedulers, the hooks.</summary>
+public sealed partial class Runner
+{
+    /// <summary>The six default hooks in MMEngine's order, with their default options.</summary>
+    internal static readonly (string Name, string Type, string? Options)[] DefaultHooks =
+    [
+        ("runtime_info", nameof(RuntimeInfoHook), null),
+        ("timer", nameof(IterTimerHook), null),
+        ("sampler_seed", nameof(DistSamplerSeedHook), null),
+        ("logger", nameof(LoggerHook), null),
+        ("param_scheduler", nameof(ParamSchedulerHook), null),
+        ("checkpoint", nameof(CheckpointHook), "interval = 1"),
+    ];
+
+    private BaseTrainLoop? _trainLoop;
+    private ValLoop? _valLoop;
+    private TestLoop? _testLoop;
+
+    /// <summary>The train loop, built (with its dataloader) on first use; null when the config has no <c>train_cfg</c>.</summary>
+    public BaseTrainLoop? TrainLoop => _trainLoop ??= _cfg["train_cfg"] is ConfigTable cfg ? BuildTrainLoop(cfg) : null;
+
+    /// <summary>The validation loop, built on first use; null when the config has no <c>val_cfg</c>.</summary>
+    public ValLoop? ValLoop => _valLoop ??= _cfg["val_cfg"] is ConfigTable cfg ? BuildEvalLoop<ValLoop>(cfg, "val") : null;
+
+    /// <summary>The test loop, built on first use; null when the config has no <c>test_cfg</c>.</summary>
+    public TestLoop? TestLoop => _testLoop ??= _cfg["test_cfg"] is ConfigTable cfg ? BuildEvalLoop<TestLoop>(cfg, "test") : null;
+
+    private BaseTrainLoop BuildTrainLoop(ConfigTable cfg)
+    {
+        var dataloader = BuildDataLoader("train_dataloader");
+        var builder = BuilderWith(this, dataloader);
+        if (cfg.TypeName is not null) return builder.Build<BaseTrainLoop>(cfg)!;
+        var table = cfg.Clone();
+        var byEpoch = table["by_epoch"] is not false;
+        table.Remove("by_epoch");
+        if (!byEpoch)
+        {
+            throw ConfigException.At(cfg.LocationOf("by_epoch"), cfg.PathOf("by_epoch"),
+                "iteration-based training (by_epoch = false) is not available yet.", "train by epochs (by_epoch = true, max_epochs = N).");
+        }
+        return (BaseTrainLoop)builder.BuildType(typeof(EpochBasedTrainLoop), table)!;
+    }
+
+    private TLoop BuildEvalLoop<TLoop>(ConfigTable cfg, string mode) where TLoop : BaseLoop
+    {
+        var dataloader = BuildDataLoader(mode + "_dataloader");
+        var evaluator = BuildEvaluator(mode + "_evaluator");
+        var builder = BuilderWith(this, dataloader, evaluator);
+        var loop = cfg.TypeName is not null ? builder.Build<BaseLoop>(cfg) : builder.BuildType(typeof(TLoop), cfg);
+        return loop as TLoop ?? throw ConfigException.At(cfg.LocationOf("type"), cfg.PathOf("type"),
+            $"a {mode} loop must derive from {typeof(TLoop).Name}.");
+    }
+
+    private ComponentBuilder BuilderWith(params object[] services)
+    {
+        var builder = new ComponentBuilder(Registries, DefaultScope);
+        builder.Services.AddRange(services);
+        return builder;
+    }
+
+    /// <summary>MMEngine's <c>build_dataloader</c>: the dataset, then the sampler (given the dataset and the seed), then the loader.</summary>
+    private DataLoader BuildDataLoader(string key)
+    {
+        var table = ((ConfigTable)_cfg[key]!).Clone();
+        var dataset = _builder.Build<IDataset>((ConfigTable)table["dataset"]!)!;
+        var sampler = table["sampler"] is ConfigTable samplerTable
+            ? _builder.Build<ISampler>(samplerTable, new Dictionary<string, object?> { ["dataset"] = dataset, ["seed"] = Seed })!
+            : new DefaultSampler(dataset, shuffle: false, seed: Seed);
+        table.Remove("dataset");
+        table.Remove("sampler");
+        return (DataLoader)_builder.BuildType(typeof(DataLoader), table,
+            new Dictionary<string, object?> { ["dataset"] = dataset, ["sampler"] = sampler })!;
+    }
+
+    private Evaluator BuildEvaluator(string key)
+    {
+        var metrics = _cfg[key] switch
+        {
+            ConfigTable { TypeName: not null } single => [_builder.Build<BaseMetric>(single)!],
+            ConfigTable table when table["metrics"] is ConfigArray list => BuildMetrics(list),
+            ConfigArray list => BuildMetrics(list),
+            _ => throw ConfigException.At(_cfg.LocationOf(key), key, "expected a metric table, a list of metric tables, or { metrics = [...] }."),
+        };
+        return new Evaluator(metrics);
+    }
+
+    private List<BaseMetric> BuildMetrics(ConfigArray list) =>
+        list.Select(item => _builder.Build<BaseMetric>((ConfigTable)item!)!).ToList();
+
+    /// <summary>The optimizer from <c>optim_wrapper.optimizer</c> over the model's parameters, wrapped as <c>optim_wrapper.type</c> (default <c>OptimWrapper</c>).</summary>
+    private OptimWrapper BuildOptimWrapper()
+    {
+        var table = ((ConfigTable)_cfg["optim_wrapper"]!).Clone();
+        var factory = _builder.Build<IOptimizerFactory>((ConfigTable)table["optimizer"]!)!;
+        var optimizer = factory.Create(Model.parameters());
+        table.Remove("optimizer");
+        return _builder.Build<OptimWrapper>(table, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = optimizer })!;
+    }
+
+    private List<ParamScheduler> BuildParamSchedulers(BaseTrainLoop loop)
+    {
+        var tables = _cfg["param_scheduler"] switch
+        {
+            null => [],
+            ConfigTable single => [single],
+            ConfigArray list => list.Cast<ConfigTable>().ToList(),
+            _ => new List<ConfigTable>(),
+        };
+        var builder = BuilderWith(OptimWrapper!);
+        var schedulers = tables.Select(t => builder.Build<ParamScheduler>(t)!).ToList();
+        foreach (var scheduler in schedulers)
+            scheduler.Prepare(loop.Dataloader.Count, scheduler.ByEpoch && !scheduler.ConvertToIterBased ? loop.MaxEpochs : loop.MaxIters);
+        return schedulers;
+    }
+
+    /// <summary><c>auto_scale_lr</c>: scales every learning rate by the real batch size over <c>base_batch_size</c>.</summary>
+    private void ScaleLr(BaseTrainLoop loop)
+    {
+        if (_cfg["auto_scale_lr"] is not ConfigTable table) return;
+        var settings = (AutoScaleLrSettings)_builder.BuildType(typeof(AutoScaleLrSettings), table)!;
+        if (!settings.Enable) return;
+        var realBatchSize = loop.Dataloader.BatchSize; // world size 1
+        var ratio = (double)realBatchSize / settings.BaseBatchSize;
+        foreach (var group in OptimWrapper!.Optimizer.ParamGroups)
+        {
+            group.LearningRate *= ratio;
+            group.InitialLearningRate = group.LearningRate;
+        }
+        Logger.Info($"LR is set based on batch size of {settings.BaseBatchSize} and the current batch size is {realBatchSize}. " +
+            $"Scaling the original LR by {ratio}.");
+    }
+
+    /// <summary>The default hooks (merged with <c>default_hooks</c>: a table adds or changes options, <c>false</c> removes one), then <c>custom_hooks</c>.</summary>
+    private void RegisterHooks()
+    {
+        var overrides = _cfg["default_hooks"] as ConfigTable ?? new ConfigTable();
+        foreach (var (name, type, options) in DefaultHooks)
+        {
+            var table = ConfigLoader.Parse($"type = \"{type}\"\n{options}", $"<default hook {name}>");
+            table.AssignPaths("default_hooks." + name);
+            if (overrides[name] is false) continue;
+            if (overrides[name] is ConfigTable given)
+            {
+                if (given.TypeName is not null) table = given;
+                else ConfigLoader.Merge(table, given);
+            }
+            CallHooks.Register(_builder.Build<Hook>(table)!);
+        }
+        foreach (var (name, value) in overrides)
+        {
+            if (DefaultHooks.Any(d => d.Name == name) || value is not ConfigTable extra) continue;
+            CallHooks.Register(_builder.Build<Hook>(extra)!);
+        }
+        if (_cfg["custom_hooks"] is ConfigArray custom)
+            foreach (var hook in custom.Cast<ConfigTable>()) CallHooks.Register(_builder.Build<Hook>(hook)!);
+    }
+}

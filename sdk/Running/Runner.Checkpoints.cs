@@ -1,0 +1,107 @@
+namespace Runner.Sdk.Running;
+
+using System.Globalization;
+using global::Runner.Sdk.Checkpoints;
+using global::Runner.Sdk.Configuration;
+using TorchSharp;
+using static TorchSharp.torch;
+
+/// <summary>Saving, loading and resuming checkpoints.</summary>
+public sealed partial class Runner
+{
+    private const string OptimizerTensor = "optimizer";
+    private const string RngTensor = "rng/torch";
+
+    /// <summary>
+    /// Writes a checkpoint (atomically): meta, model weights, and optionally the optimizer and scheduler state, plus
+    /// the message hub and torch's RNG state, then whatever the hooks add in <c>BeforeSaveCheckpoint</c>.
+    /// </summary>
+    public void SaveCheckpoint(string path, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true)
+    {
+        using var checkpoint = new Checkpoint();
+        checkpoint.Meta["epoch"] = (long)(byEpoch ? Epoch + 1 : Epoch);
+        checkpoint.Meta["iter"] = (long)(byEpoch ? Iter : Iter + 1);
+        checkpoint.Meta["cfg"] = ConfigWriter.ToToml(_cfg);
+        checkpoint.Meta["seed"] = Seed;
+        checkpoint.Meta["experiment_name"] = ExperimentName;
+        checkpoint.Meta["time"] = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        checkpoint.Meta["runner_version"] = RunnerInfo.Version;
+        if (_trainLoop is not null) checkpoint.Meta["dataset_meta"] = _trainLoop.Dataloader.Dataset.Metainfo;
+
+        // detach() gives new handles on the same storage: disposing the checkpoint leaves the model's tensors alone.
+        foreach (var (name, tensor) in Model.state_dict()) checkpoint.StateDict[name] = tensor.detach();
+        if (saveOptimizer && OptimWrapper is not null)
+            checkpoint.Tensors[OptimizerTensor] = torch.tensor(OptimWrapper.SaveOptimizerState());
+        if (saveParamScheduler && ParamSchedulers.Count > 0)
+            checkpoint.State["param_schedulers"] = ParamSchedulers.Select(s => (object)s.StateDict()).ToList();
+        checkpoint.State["message_hub"] = MessageHub.StateDict();
+        checkpoint.Tensors[RngTensor] = torch.get_rng_state();
+
+        CallHooks.BeforeSaveCheckpoint(checkpoint);
+        CheckpointFile.Save(checkpoint, path);
+    }
+
+    /// <summary>Loads weights only (MMEngine's <c>load_checkpoint</c>): epoch and iteration stay 0; mismatched keys are logged.</summary>
+    public void LoadCheckpoint(string path)
+    {
+        using var checkpoint = CheckpointFile.Load(path);
+        CallHooks.AfterLoadCheckpoint(checkpoint);
+        LoadWeights(checkpoint, path);
+        _hasLoaded = true;
+        Logger.Info($"Load checkpoint from {path}");
+    }
+
+    /// <summary>
+    /// Resumes training (MMEngine's <c>resume</c>): weights, epoch and iteration, message hub, optimizer, schedulers,
+    /// and — beyond MMEngine — torch's RNG state; a checkpoint taken in the middle of an epoch continues at the next
+    /// batch of that epoch without loading the batches already trained.
+    /// </summary>
+    public void Resume(string path)
+    {
+        var loop = TrainLoop!;
+        using var checkpoint = CheckpointFile.Load(path);
+        CallHooks.AfterLoadCheckpoint(checkpoint);
+        LoadWeights(checkpoint, path);
+
+        var epoch = Convert.ToInt32(checkpoint.Meta["epoch"], CultureInfo.InvariantCulture);
+        var iter = Convert.ToInt32(checkpoint.Meta["iter"], CultureInfo.InvariantCulture);
+        loop.Epoch = epoch;
+        loop.Iter = iter;
+        loop.SkipBatches = Math.Max(0, iter - epoch * loop.Dataloader.Count);
+
+        if (checkpoint.Meta.TryGetValue("seed", out var seed) && Convert.ToInt64(seed, CultureInfo.InvariantCulture) != Seed)
+        {
+            Logger.Warn($"The seed in the checkpoint ({seed}) differs from randomness.seed ({Seed}); the checkpoint's seed is used.");
+            Seed = Convert.ToInt64(seed, CultureInfo.InvariantCulture);
+        }
+        if (checkpoint.State.TryGetValue("message_hub", out var hub))
+            MessageHub.LoadStateDict((IReadOnlyDictionary<string, object>)hub);
+        if (checkpoint.Tensors.TryGetValue(OptimizerTensor, out var optimizerState))
+            OptimWrapper!.LoadOptimizerState(optimizerState.data<byte>().ToArray());
+        if (checkpoint.State.TryGetValue("param_schedulers", out var schedulers))
+        {
+            var states = (List<object>)schedulers;
+            if (states.Count != ParamSchedulers.Count)
+            {
+                throw CheckpointException.Mismatch(path,
+                    $"it holds {states.Count} parameter scheduler(s) but the config builds {ParamSchedulers.Count}.");
+            }
+            for (var i = 0; i < states.Count; i++) ParamSchedulers[i].LoadStateDict((IReadOnlyDictionary<string, object>)states[i]);
+        }
+        if (checkpoint.Tensors.TryGetValue(RngTensor, out var rng)) torch.set_rng_state(rng);
+        _hasLoaded = true;
+        Logger.Info($"resumed epoch: {epoch}, iter: {iter}");
+    }
+
+    private void LoadWeights(Checkpoint checkpoint, string path)
+    {
+        var (missing, unexpected) = Model.load_state_dict(checkpoint.StateDict, strict: false);
+        if (missing.Count > 0 || unexpected.Count > 0)
+        {
+            Logger.Warn("The model and loaded state dict do not match exactly" +
+                (unexpected.Count > 0 ? $"{Environment.NewLine}unexpected key in source state_dict: {string.Join(", ", unexpected)}" : "") +
+                (missing.Count > 0 ? $"{Environment.NewLine}missing keys in source state_dict: {string.Join(", ", missing)}" : "") +
+                $"{Environment.NewLine}(checkpoint {path})");
+        }
+    }
+}

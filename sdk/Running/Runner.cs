@@ -1,0 +1,207 @@
+namespace Runner.Sdk.Running;
+
+using System.Globalization;
+using NLog;
+using global::Runner.Sdk.Configuration;
+using global::Runner.Sdk.Data;
+using global::Runner.Sdk.Hooks;
+using global::Runner.Sdk.Logging;
+using global::Runner.Sdk.Models;
+using global::Runner.Sdk.Native;
+using global::Runner.Sdk.Optim;
+using global::Runner.Sdk.Optim.Schedulers;
+using global::Runner.Sdk.Registries;
+using global::Runner.Sdk.Running.Loops;
+using global::Runner.Sdk.Visualization;
+using TorchSharp;
+
+/// <summary>
+/// Trains, validates and tests a model described by a config (MMEngine's <c>Runner</c>). Construction checks the
+/// whole config (every type name, key and value, including the parts built later) and builds only the model; the
+/// train parts are built by <see cref="Train"/>, the val parts by <see cref="Val"/> (or by training when it
+/// validates), the test parts by <see cref="Test"/>.
+/// </summary>
+public sealed partial class Runner : IDisposable
+{
+    private readonly ConfigTable _cfg;
+    private readonly ComponentBuilder _builder;
+    private readonly LogFactory _logFactory;
+    private bool _hasLoaded;
+
+    private Runner(ConfigTable cfg, RunnerOptions options)
+    {
+        TorchNativeLibrary.EnsureLoadable();
+        _cfg = cfg;
+        Registries = options.Registries ?? new RegistryRoot();
+
+        // 1. Check everything before anything is created: a mistake anywhere fails here, with its file and line.
+        DefaultScope = cfg["default_scope"] as string ?? RegistryRoot.RootScope;
+        ConfigValidator.Validate(cfg, Registries, DefaultScope);
+        _builder = new ComponentBuilder(Registries, DefaultScope);
+
+        // 2. Randomness before the model, so the initial weights depend only on the seed.
+        Randomness = Bind<RandomnessSettings>("randomness") ?? new RandomnessSettings();
+        Seed = Randomness.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
+        torch.manual_seed(Seed);
+        Env = Bind<EnvSettings>("env_cfg") ?? new EnvSettings();
+        if (Env.NumThreads is { } threads) torch.set_num_threads(threads);
+        if (Env.NumInteropThreads is { } interop) torch.set_num_interop_threads(interop);
+
+        // 3. The model.
+        Model = BuildModel();
+
+        // 4. Only now the work_dir, the logger and the run's records.
+        Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        var stem = options.ConfigPath is null ? null : Path.GetFileNameWithoutExtension(options.ConfigPath);
+        ExperimentName = cfg["experiment_name"] is string name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
+        WorkDir = Path.GetFullPath(cfg["work_dir"] as string ?? Path.Combine("work_dirs", stem ?? "default"));
+        LogDir = Path.Combine(WorkDir, Timestamp);
+        Directory.CreateDirectory(LogDir);
+        var level = LogLevel.FromString(cfg["log_level"] as string ?? "INFO");
+        _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console);
+        Logger = _logFactory.GetLogger(RunnerLogging.LoggerName);
+        MessageHub = new MessageHub();
+        LogProcessor = Bind<LogProcessor>("log_processor") ?? new LogProcessor();
+        Visualizer = new Visualizer(LogDir, Timestamp);
+        CallHooks = new HookDispatcher(this);
+
+        LogEnvironment();
+        WarnAboutUnsupportedOptions();
+        RegisterHooks();
+        Logger.Info(CallHooks.DescribeOrder());
+        DumpConfig();
+    }
+
+    /// <summary>Builds a runner from a loaded config (see <see cref="ConfigLoader"/>).</summary>
+    public static Runner FromConfig(ConfigTable cfg, RunnerOptions? options = null) => new(cfg, options ?? new RunnerOptions());
+
+    public RegistryRoot Registries { get; }
+
+    public string DefaultScope { get; }
+
+    /// <summary>The resolved config (after _base_ and overrides).</summary>
+    public ConfigTable Cfg => _cfg;
+
+    public RandomnessSettings Randomness { get; }
+
+    public EnvSettings Env { get; }
+
+    /// <summary>The seed in use (from <c>randomness.seed</c>, or drawn).</summary>
+    public long Seed { get; private set; }
+
+    public BaseModel Model { get; }
+
+    public string Timestamp { get; }
+
+    public string ExperimentName { get; }
+
+    public string WorkDir { get; }
+
+    /// <summary><c>work_dir/&lt;timestamp&gt;</c>: the log file and the visualizer's records.</summary>
+    public string LogDir { get; }
+
+    public Logger Logger { get; }
+
+    public MessageHub MessageHub { get; }
+
+    public LogProcessor LogProcessor { get; }
+
+    public Visualizer Visualizer { get; }
+
+    public HookDispatcher CallHooks { get; }
+
+    /// <summary>The hooks, in the order they run.</summary>
+    public IReadOnlyList<Hook> Hooks => CallHooks.Hooks;
+
+    /// <summary>The optimizer wrapper, once <see cref="Train"/> has built it.</summary>
+    public OptimWrapper? OptimWrapper { get; private set; }
+
+    /// <summary>The parameter schedulers, once <see cref="Train"/> has built them.</summary>
+    public IReadOnlyList<ParamScheduler> ParamSchedulers { get; private set; } = [];
+
+    /// <summary>Whether <see cref="Train"/> is running (validation inside training sees true).</summary>
+    public bool IsTraining { get; private set; }
+
+    /// <summary>Epochs completed; 0 when no train loop was built (reading it never builds one, unlike MMEngine).</summary>
+    public int Epoch => _trainLoop?.Epoch ?? 0;
+
+    /// <summary>Iterations completed; 0 when no train loop was built.</summary>
+    public int Iter => _trainLoop?.Iter ?? 0;
+
+    public int MaxEpochs => _trainLoop?.MaxEpochs ?? 0;
+
+    public int MaxIters => _trainLoop?.MaxIters ?? 0;
+
+    /// <summary>Whether the train loop has been built.</summary>
+    public bool TrainLoopBuilt => _trainLoop is not null;
+
+    /// <summary>The number of batches of a loop's dataloader (<c>train</c>, <c>val</c> or <c>test</c>).</summary>
+    public int DataloaderLength(string mode) => mode switch
+    {
+        "train" => _trainLoop?.Dataloader.Count ?? 0,
+        "val" => _valLoop?.Dataloader.Count ?? 0,
+        _ => _testLoop?.Dataloader.Count ?? 0,
+    };
+
+    private T? Bind<T>(string key) where T : class =>
+        _cfg[key] is ConfigTable table ? (T?)_builder.BuildType(typeof(T), table) : null;
+
+    private BaseModel BuildModel()
+    {
+        var table = ((ConfigTable)_cfg["model"]!).Clone();
+        if (_cfg["data_preprocessor"] is ConfigTable preprocessor && !table.ContainsKey("data_preprocessor"))
+            table.Set("data_preprocessor", preprocessor, _cfg.LocationOf("data_preprocessor"));
+        var model = _builder.Build<BaseModel>(table)!;
+        model.DataPreprocessor.Device = torch.CPU;
+        return model;
+    }
+
+    private void LogEnvironment()
+    {
+        Logger.Info(string.Join(Environment.NewLine,
+            "",
+            "------------------------------------------------------------",
+            "System environment:",
+            $"    OS: {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            $"    .NET: {Environment.Version}",
+            $"    CPU cores: {Environment.ProcessorCount}",
+            $"    TorchSharp: {typeof(torch).Assembly.GetName().Version}",
+            $"    torch threads: {torch.get_num_threads()}",
+            $"    CUDA available: {torch.cuda.is_available()}",
+            $"    Runner: {RunnerInfo.Version}",
+            "",
+            "Runtime environment:",
+            $"    seed: {Seed}",
+            $"    deterministic: {Randomness.Deterministic}",
+            "    Distributed launcher: none",
+            "    Distributed training: False",
+            "    GPU number: 0",
+            "------------------------------------------------------------",
+            ""));
+        Logger.Info("Config:" + Environment.NewLine + ConfigWriter.ToToml(_cfg));
+    }
+
+    private void WarnAboutUnsupportedOptions()
+    {
+        if (_cfg["compile"] is true)
+            Logger.Warn("compile = true: TorchSharp has no torch.compile; the model runs eagerly.");
+        if (Randomness.Deterministic)
+            Logger.Warn("randomness.deterministic: TorchSharp 0.107 cannot switch libtorch to deterministic algorithms; " +
+                "on the CPU, runs with the same seed and thread count give the same results anyway.");
+        if (Env.CudnnBenchmark)
+            Logger.Warn("env_cfg.cudnn_benchmark has no effect: this build runs on the CPU, without cuDNN.");
+    }
+
+    private void DumpConfig()
+    {
+        var path = Path.Combine(WorkDir, Timestamp + ".toml");
+        File.WriteAllText(path, ConfigWriter.ToToml(_cfg));
+    }
+
+    public void Dispose()
+    {
+        Visualizer.Close();
+        _logFactory.Flush();
+        _logFactory.Dispose();
+    }
+}
