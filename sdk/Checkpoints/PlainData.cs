@@ -12,12 +12,20 @@ public static class PlainData
         return (Dictionary<string, object>)Convert(document.RootElement)!;
     }
 
+    /// <summary>A list of numbers from plain data (a JSON list, or a list kept in memory).</summary>
+    public static double[] ToDoubles(object value) =>
+        ((System.Collections.IEnumerable)value).Cast<object>().Select(v => System.Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>A list of integers from plain data.</summary>
+    public static long[] ToLongs(object value) =>
+        ((System.Collections.IEnumerable)value).Cast<object>().Select(v => System.Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
     private static object? Convert(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => Convert(p.Value)!, StringComparer.Ordinal),
         JsonValueKind.Array => element.EnumerateArray().Select(Convert).ToList(),
         JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? (object)l : element.GetDouble(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         _ => null,

@@ -1,5 +1,7 @@
 namespace Runner.Sdk.Logging;
 
+using Runner.Sdk.Checkpoints;
+
 /// <summary>
 /// The recent history of one logged scalar (MMEngine's <c>HistoryBuffer</c>): the last <see cref="MaxLength"/>
 /// (value, count) pairs for windowed statistics, plus running totals over the whole run. Bounded, so a long run's
@@ -88,9 +90,9 @@ public sealed class HistoryBuffer
     public static HistoryBuffer FromStateDict(IReadOnlyDictionary<string, object> state)
     {
         var buffer = new HistoryBuffer((int)Convert.ToInt64(state["max_length"]));
-        var values = ((IEnumerable<object>)state["values"]).Select(Convert.ToDouble).ToList();
-        var counts = ((IEnumerable<object>)state["counts"]).Select(Convert.ToInt64).ToList();
-        for (var i = 0; i < values.Count; i++) buffer.Update(values[i], counts[i]);
+        var values = PlainData.ToDoubles(state["values"]);
+        var counts = PlainData.ToLongs(state["counts"]);
+        for (var i = 0; i < values.Length; i++) buffer.Update(values[i], counts[i]);
         buffer.GlobalSum = Convert.ToDouble(state["global_sum"]);
         buffer.GlobalCount = Convert.ToInt64(state["global_count"]);
         return buffer;

@@ -79,6 +79,17 @@ public sealed class ComponentBuilder
             .ToList();
 
         var keys = table.Keys.Where(k => k is not TypeKey and not ScopeKey).ToList();
+
+        // Unknown keys first: a misspelt option is the likeliest reason for a "missing" one.
+        foreach (var key in keys)
+        {
+            if (parameters.Any(p => SameName(key, p.Name!)) || properties.Any(p => SameName(key, p.Name))) continue;
+            var valid = parameters.Where(p => !IsServiceParameter(p)).Select(p => SnakeCase(p.Name!))
+                .Concat(properties.Select(p => SnakeCase(p.Name))).Distinct().ToList();
+            var suggestion = NameSuggester.Closest(key, valid);
+            throw ConfigException.At(table.LocationOf(key), table.PathOf(key), $"{concrete.Name} has no option '{key}'.",
+                (suggestion.Count > 0 ? $"did you mean '{suggestion[0]}'? " : "") + $"valid keys: {string.Join(", ", valid)}.");
+        }
         var used = new HashSet<string>(StringComparer.Ordinal);
         var arguments = new object?[parameters.Length];
         for (var i = 0; i < parameters.Length; i++)
@@ -120,15 +131,7 @@ public sealed class ComponentBuilder
         var propertyValues = new List<(PropertyInfo Property, object? Value)>();
         foreach (var key in keys.Where(k => !used.Contains(k)))
         {
-            var property = properties.FirstOrDefault(p => SameName(key, p.Name));
-            if (property is null)
-            {
-                var valid = parameters.Where(p => !IsServiceParameter(p)).Select(p => SnakeCase(p.Name!))
-                    .Concat(properties.Select(p => SnakeCase(p.Name))).Distinct().ToList();
-                var suggestion = NameSuggester.Closest(key, valid);
-                throw ConfigException.At(table.LocationOf(key), table.PathOf(key), $"{concrete.Name} has no option '{key}'.",
-                    (suggestion.Count > 0 ? $"did you mean '{suggestion[0]}'? " : "") + $"valid keys: {string.Join(", ", valid)}.");
-            }
+            var property = properties.First(p => SameName(key, p.Name));
             propertyValues.Add((property, Convert(table[key], property.PropertyType, table.LocationOf(key), table.PathOf(key), scope)));
         }
 

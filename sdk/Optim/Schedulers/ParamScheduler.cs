@@ -1,5 +1,7 @@
 namespace Runner.Sdk.Optim.Schedulers;
 
+using Runner.Sdk.Checkpoints;
+
 /// <summary>
 /// The base of MMEngine's parameter schedulers, in their chainable form: each step computes a parameter group's
 /// new value from its current one, so several schedulers on one optimizer compose by multiplication, each only
@@ -120,7 +122,7 @@ public abstract class ParamScheduler
             throw new RunnerException($"The checkpoint holds the state of a {type}, but the config builds a {GetType().Name} here.");
         GlobalStep = Convert.ToInt32(state["global_step"]);
         LastStep = Convert.ToInt32(state["last_step"]);
-        BaseValues = ((IEnumerable<object>)state["base_values"]).Select(Convert.ToDouble).ToArray();
+        BaseValues = PlainData.ToDoubles(state["base_values"]);
         _prepared = true;
     }
 }

@@ -1,0 +1,36 @@
+# Shared by build/runner-host and build/test: locate the repository, check the .NET SDK, build when sources changed.
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CONFIGURATION="${RUNNER_CONFIGURATION:-Release}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 TESTINGPLATFORM_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+require_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    echo "error: the .NET 10 SDK is required (dotnet was not found on PATH)." >&2
+    exit 1
+  fi
+  local major
+  major="$(dotnet --version 2>/dev/null | cut -d. -f1)"
+  if [ "${major:-0}" -lt 10 ]; then
+    echo "error: the .NET 10 SDK is required; found $(dotnet --version 2>/dev/null || echo none)." >&2
+    exit 1
+  fi
+}
+
+# build_if_stale PROJECT STAMP: builds PROJECT (quietly) unless no source is newer than STAMP.
+build_if_stale() {
+  local project="$1" stamp="$2" log
+  if [ -f "$stamp" ] && [ -z "$(cd "$REPO_ROOT" && find sdk host plugins tests build Directory.Build.props Directory.Packages.props global.json \
+        \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
+  log="$(mktemp)"
+  if ! dotnet build "$REPO_ROOT/$project" -c "$CONFIGURATION" -nologo -v quiet >"$log" 2>&1; then
+    grep -E "error|Error" "$log" | sort -u >&2 || cat "$log" >&2
+    echo "error: the build of $project failed (full log: $log)." >&2
+    exit 1
+  fi
+  rm -f "$log"
+  mkdir -p "$(dirname "$stamp")"
+  touch "$stamp"
+}

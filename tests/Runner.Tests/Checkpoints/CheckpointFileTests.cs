@@ -1,0 +1,89 @@
+namespace Runner.Tests.Checkpoints;
+
+using Runner.Sdk.Checkpoints;
+using Runner.Tests.Support;
+using static TorchSharp.torch;
+
+[TestClass]
+public sealed class CheckpointFileTests
+{
+    private static string SaveSample(string dir)
+    {
+        using var checkpoint = new Checkpoint();
+        checkpoint.Meta["epoch"] = 3L;
+        checkpoint.Meta["cfg"] = "a = 1";
+        checkpoint.StateDict["fc.weight"] = arange(6, dtype: ScalarType.Float32).reshape(2, 3);
+        checkpoint.Tensors["rng/torch"] = tensor(new byte[] { 1, 2, 3 });
+        checkpoint.State["param_schedulers"] = new List<object> { new Dictionary<string, object> { ["last_step"] = 2L, ["base_values"] = new List<object> { 0.1 } } };
+        var path = Path.Combine(dir, "epoch_3.ckpt");
+        CheckpointFile.Save(checkpoint, path);
+        return path;
+    }
+
+    [TestMethod]
+    public void SaveLoad_RoundTripsTensorsAndPlainData()
+    {
+        var path = SaveSample(TestEnvironment.NewTempDir("ckpt"));
+
+        using var loaded = CheckpointFile.Load(path);
+
+        Assert.AreEqual(3L, loaded.Meta["epoch"]);
+        Assert.AreEqual("a = 1", loaded.Meta["cfg"]);
+        CollectionAssert.AreEqual(new[] { 0f, 1, 2, 3, 4, 5 }, loaded.StateDict["fc.weight"].data<float>().ToArray());
+        CollectionAssert.AreEqual(new long[] { 2, 3 }, loaded.StateDict["fc.weight"].shape);
+        CollectionAssert.AreEqual(new byte[] { 1, 2, 3 }, loaded.Tensors["rng/torch"].data<byte>().ToArray());
+        var scheduler = (Dictionary<string, object>)((List<object>)loaded.State["param_schedulers"])[0];
+        Assert.AreEqual(2L, scheduler["last_step"]);
+    }
+
+    [TestMethod]
+    public void Save_IsSafetensors_WithModelWeightsUnderTheirOwnNames()
+    {
+        var path = SaveSample(TestEnvironment.NewTempDir("ckpt"));
+
+        var bytes = File.ReadAllBytes(path);
+        var headerLength = BitConverter.ToInt64(bytes, 0);
+        var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength)).RootElement;
+
+        Assert.AreEqual(0, headerLength % 8);
+        Assert.AreEqual("F32", header.GetProperty("fc.weight").GetProperty("dtype").GetString());
+        Assert.IsTrue(header.TryGetProperty("__runner__/rng/torch", out _));
+        Assert.AreEqual("runner-checkpoint", header.GetProperty("__metadata__").GetProperty("format").GetString());
+    }
+
+    [TestMethod]
+    public void Load_FlippedDataByte_IsReportedAsCorrupt()
+    {
+        var path = SaveSample(TestEnvironment.NewTempDir("ckpt"));
+        var bytes = File.ReadAllBytes(path);
+        bytes[^2] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.ThrowsExactly<CheckpointException>(() => CheckpointFile.Load(path));
+
+        StringAssert.Contains(error.Message, "does not match its checksum");
+        StringAssert.Contains(error.Message, path);
+    }
+
+    [TestMethod]
+    public void Load_TruncatedFile_IsReportedAsCorrupt()
+    {
+        var path = SaveSample(TestEnvironment.NewTempDir("ckpt"));
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+
+        var error = Assert.ThrowsExactly<CheckpointException>(() => CheckpointFile.Load(path));
+
+        StringAssert.Contains(error.Message, "corrupt or truncated");
+    }
+
+    [TestMethod]
+    public void Save_LeavesNoTemporaryFiles()
+    {
+        var dir = TestEnvironment.NewTempDir("ckpt");
+
+        SaveSample(dir);
+
+        CollectionAssert.AreEqual(new[] { "epoch_3.ckpt" }, Directory.GetFiles(dir).Select(Path.GetFileName).ToArray());
+    }
+}

@@ -1,0 +1,86 @@
+namespace Runner.Tests.Checkpoints;
+
+using System.Diagnostics;
+using Runner.Sdk.Checkpoints;
+using Runner.Tests.Support;
+
+[TestClass]
+public sealed class ResumeTests
+{
+    [TestMethod]
+    public void ResumeFromEpoch2_GivesIdenticalWeightsToAnUninterruptedRun()
+    {
+        // Arrange: an uninterrupted 3-epoch run keeps epoch_2 and epoch_3.
+        var straight = TestEnvironment.NewTempDir("straight");
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", straight).ExitCode);
+        var resumed = TestEnvironment.NewTempDir("resumed");
+
+        // Act: a second run starts from epoch_2 and trains epoch 3.
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", resumed,
+            "--resume", Path.Combine(straight, "epoch_2.ckpt"));
+
+        // Assert
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "resumed epoch: 2, iter: 256");
+        Assert.IsFalse(result.Stdout.Contains("Epoch(train) [1]"), "epochs 1 and 2 must not run again");
+        using var expected = CheckpointFile.Load(Path.Combine(straight, "epoch_3.ckpt"));
+        using var actual = CheckpointFile.Load(Path.Combine(resumed, "epoch_3.ckpt"));
+        CollectionAssert.AreEquivalent(expected.StateDict.Keys.ToList(), actual.StateDict.Keys.ToList());
+        foreach (var (name, tensor) in expected.StateDict)
+            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs");
+        Assert.AreEqual(35.05859375, RunRecords.Scalars(resumed, "accuracy/top1").Single(), 1e-4);
+    }
+
+    [TestMethod]
+    public void AutoResume_WithoutCheckpoint_TrainsFromScratch()
+    {
+        var workDir = TestEnvironment.NewTempDir("auto");
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--resume",
+            "--cfg-options", "train_cfg.max_epochs=1");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "no checkpoint found, training from scratch");
+        Assert.IsTrue(File.Exists(Path.Combine(workDir, "epoch_1.ckpt")));
+    }
+
+    [TestMethod]
+    public void DefaultJob_KilledDuringEpoch3_ResumesAndCompletes()
+    {
+        // Arrange: the real executable, killed with SIGKILL once epoch 3 is under way.
+        var workDir = TestEnvironment.NewTempDir("killed");
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0/
+        var hostDll = Path.Combine(TestEnvironment.RepoRoot, "host", "bin", configuration, "net10.0", "runner-host.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
+        foreach (var arg in new[] { hostDll, "--config", TestEnvironment.DigitsConfig, "--work-dir", workDir }) start.ArgumentList.Add(arg);
+        using (var process = Process.Start(start)!)
+        {
+            var errors = new System.Text.StringBuilder();
+            process.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };
+            process.BeginErrorReadLine();
+            var sawEpoch3 = false;
+            while (process.StandardOutput.ReadLine() is { } line)
+            {
+                if (!line.Contains("Epoch(train)", StringComparison.Ordinal) || !line.Contains("[3][", StringComparison.Ordinal)) continue;
+                sawEpoch3 = true;
+                process.Kill();
+                break;
+            }
+            process.WaitForExit();
+            Assert.IsTrue(sawEpoch3, "the job ended before epoch 3: " + errors);
+        }
+        Assert.IsTrue(File.Exists(Path.Combine(workDir, "last_checkpoint")));
+        Assert.IsFalse(File.Exists(Path.Combine(workDir, "epoch_3.ckpt")), "killed during epoch 3: no epoch_3 checkpoint yet");
+
+        // Act
+        var result = HostTester.Run("--config", TestEnvironment.DigitsConfig, "--work-dir", workDir, "--resume");
+
+        // Assert
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "resumed epoch: 2");
+        Assert.IsTrue(File.Exists(Path.Combine(workDir, "epoch_20.ckpt")));
+        var testAccuracy = RunRecords.TestMetrics(workDir)["accuracy/top1"];
+        Assert.IsGreaterThanOrEqualTo(98.0, testAccuracy);
+        Assert.IsEmpty(Directory.GetFiles(workDir, "*.tmp"), "no half-written checkpoint may remain");
+    }
+}

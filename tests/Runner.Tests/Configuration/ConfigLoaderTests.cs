@@ -1,0 +1,123 @@
+namespace Runner.Tests.Configuration;
+
+using Runner.Sdk.Configuration;
+using Runner.Tests.Support;
+
+[TestClass]
+public sealed class ConfigLoaderTests
+{
+    private static string Write(string dir, string name, string text)
+    {
+        var path = Path.Combine(dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [TestMethod]
+    public void Load_Values_KeepTypesAndLocations()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        var path = Write(dir, "a.toml", "lr = 0.5\n[train_cfg]\nmax_epochs = 3\nname = \"x\"\n");
+
+        var cfg = ConfigLoader.Load(path);
+
+        var train = (ConfigTable)cfg["train_cfg"]!;
+        Assert.AreEqual(0.5, cfg["lr"]);
+        Assert.AreEqual(3L, train["max_epochs"]);
+        Assert.AreEqual("train_cfg.max_epochs", train.PathOf("max_epochs"));
+        Assert.AreEqual(3, train.LocationOf("max_epochs")!.Line);
+        Assert.AreEqual(1, train.LocationOf("max_epochs")!.Column);
+    }
+
+    [TestMethod]
+    public void Load_DuplicateKey_ReportsBothLines()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        var path = Write(dir, "dup.toml", "a = 1\nb = 2\na = 3\n");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.Load(path));
+
+        StringAssert.Contains(error.Message, "dup.toml(3,1)");
+        StringAssert.Contains(error.Message, "`a` is already defined at (1,1)");
+    }
+
+    [TestMethod]
+    public void Load_ReopenedTable_IsAnError()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        var path = Write(dir, "reopen.toml", "[t]\nx = 1\n[t]\ny = 2\n");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.Load(path));
+
+        StringAssert.Contains(error.Message, "reopen.toml(3,1)");
+    }
+
+    [TestMethod]
+    public void Load_Base_MergesTablesAndChildWins()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        Write(dir, "base.toml", "x = 1\n[t]\na = 1\nb = 2\n[u]\nkeep = true\n");
+        var path = Write(dir, "child.toml", "_base_ = [\"base.toml\"]\nx = 2\n[t]\nb = 3\n[u]\n_delete_ = true\nnew = 1\n");
+
+        var cfg = ConfigLoader.Load(path);
+
+        var t = (ConfigTable)cfg["t"]!;
+        var u = (ConfigTable)cfg["u"]!;
+        Assert.AreEqual(2L, cfg["x"]);
+        Assert.AreEqual(1L, t["a"]);
+        Assert.AreEqual(3L, t["b"]);
+        Assert.IsFalse(u.ContainsKey("keep"));
+        Assert.IsFalse(u.ContainsKey("_delete_"));
+        Assert.AreEqual(1L, u["new"]);
+    }
+
+    [TestMethod]
+    public void Load_MissingBase_NamesTheIncludingLine()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        var path = Write(dir, "child.toml", "x = 1\n_base_ = [\"nope.toml\"]\n");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.Load(path));
+
+        StringAssert.Contains(error.Message, "child.toml(2,1)");
+        StringAssert.Contains(error.Message, "base config 'nope.toml' does not exist");
+    }
+
+    [TestMethod]
+    public void Load_BaseCycle_IsReported()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        Write(dir, "a.toml", "_base_ = \"b.toml\"\n");
+        var path = Write(dir, "b.toml", "_base_ = \"a.toml\"\n");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.Load(path));
+
+        StringAssert.Contains(error.Message, "cycle");
+    }
+
+    [TestMethod]
+    public void Load_CfgOptions_OverrideWithTomlValues()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        var path = Write(dir, "a.toml", "[train_cfg]\nmax_epochs = 3\n");
+
+        var cfg = ConfigLoader.Load(path, ["train_cfg.max_epochs=5", "p.milestones=[1, 2]", "name=resnet", "q=\"quoted\""]);
+
+        Assert.AreEqual(5L, ((ConfigTable)cfg["train_cfg"]!)["max_epochs"]);
+        CollectionAssert.AreEqual(new object[] { 1L, 2L }, ((ConfigArray)((ConfigTable)cfg["p"]!)["milestones"]!).ToArray());
+        Assert.AreEqual("resnet", cfg["name"]);
+        Assert.AreEqual("quoted", cfg["q"]);
+    }
+
+    [TestMethod]
+    public void ToToml_RoundTrips()
+    {
+        var cfg = ConfigLoader.Parse("a = 1\nb = [1.5, 2.0]\n[t]\nname = \"x\\\"y\"\n[[hooks]]\ntype = \"H\"\n[[hooks]]\ntype = \"G\"\n");
+
+        var again = ConfigLoader.Parse(ConfigWriter.ToToml(cfg));
+
+        Assert.AreEqual(ConfigWriter.ToToml(cfg), ConfigWriter.ToToml(again));
+        Assert.AreEqual("x\"y", ((ConfigTable)again["t"]!)["name"]);
+        Assert.AreEqual(2, ((ConfigArray)again["hooks"]!).Count);
+    }
+}

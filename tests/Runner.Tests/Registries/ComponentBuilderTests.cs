@@ -1,0 +1,79 @@
+namespace Runner.Tests.Registries;
+
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Registries;
+
+[TestClass]
+public sealed class ComponentBuilderTests
+{
+    private static ConfigTable Parse(string toml) => ConfigLoader.Parse(toml, "job.toml");
+
+    [TestMethod]
+    public void Build_BindsSnakeCaseKeysToConstructorAndProperties()
+    {
+        var builder = new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope);
+        var table = (ConfigTable)Parse("h = { type = \"CheckpointHook\", interval = 2, max_keep_ckpts = 3, priority = \"LOW\" }")["h"]!;
+
+        var hook = (CheckpointHook)builder.Build<Hook>(table)!;
+
+        Assert.AreEqual(2, hook.Interval);
+        Assert.AreEqual(3, hook.MaxKeepCkpts);
+        Assert.AreEqual(Priority.Low, hook.Priority);
+    }
+
+    [TestMethod]
+    public void Build_NumericPriority_IsAccepted()
+    {
+        var builder = new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope);
+        var table = (ConfigTable)Parse("h = { type = \"LoggerHook\", priority = 65 }")["h"]!;
+
+        Assert.AreEqual(65, (int)builder.Build<Hook>(table)!.Priority);
+    }
+
+    [TestMethod]
+    public void Build_UnknownKey_NamesKeyLineAndValidKeys()
+    {
+        var builder = new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope);
+        var table = (ConfigTable)Parse("[h]\ntype = \"CheckpointHook\"\nintervall = 2\n")["h"]!;
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => builder.Build<Hook>(table));
+
+        StringAssert.Contains(error.Message, "job.toml(3,1): h.intervall: CheckpointHook has no option 'intervall'.");
+        StringAssert.Contains(error.Message, "did you mean 'interval'?");
+    }
+
+    [TestMethod]
+    public void Build_WrongValueType_NamesExpectedType()
+    {
+        var builder = new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope);
+        var table = (ConfigTable)Parse("[h]\ntype = \"CheckpointHook\"\ninterval = \"two\"\n")["h"]!;
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => builder.Build<Hook>(table));
+
+        StringAssert.Contains(error.Message, "job.toml(3,1): h.interval: expected an integer, got the string \"two\".");
+    }
+
+    [TestMethod]
+    public void Build_InvalidOption_ReportsComponentMessage()
+    {
+        var builder = new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope);
+        var table = (ConfigTable)Parse("[h]\ntype = \"CheckpointHook\"\ninterval = 0\n")["h"]!;
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => builder.Build<Hook>(table));
+
+        StringAssert.Contains(error.Message, "CheckpointHook: interval must be a positive integer or -1, got 0.");
+    }
+
+    [TestMethod]
+    public void Validate_ChecksWithoutConstructing()
+    {
+        var builder = new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope, validateOnly: true);
+        var good = (ConfigTable)Parse("h = { type = \"CheckpointHook\", interval = 0 }")["h"]!;
+        var bad = (ConfigTable)Parse("h = { type = \"CheckpointHook\", nope = 0 }")["h"]!;
+
+        // interval = 0 is rejected by the constructor, which validation does not run; unknown keys are caught.
+        Assert.IsNull(builder.Build<Hook>(good));
+        Assert.ThrowsExactly<ConfigException>(() => builder.Build<Hook>(bad));
+    }
+}

@@ -1,0 +1,33 @@
+namespace Runner.Tests.Support;
+
+using System.Text.Json;
+
+/// <summary>Reads what a run left in its work_dir: the log lines and the visualizer's scalar records.</summary>
+public static class RunRecords
+{
+    /// <summary>The run folders (<c>work_dir/&lt;timestamp&gt;</c>), oldest first.</summary>
+    public static IReadOnlyList<string> LogDirs(string workDir) =>
+        Directory.GetDirectories(workDir).Where(d => File.Exists(Path.Combine(d, Path.GetFileName(d) + ".log"))).Order().ToList();
+
+    public static string[] LogLines(string workDir) =>
+        LogDirs(workDir).SelectMany(d => File.ReadAllLines(Path.Combine(d, Path.GetFileName(d) + ".log"))).ToArray();
+
+    /// <summary>Every value of <paramref name="key"/> recorded in vis_data/scalars.json, in order.</summary>
+    public static List<double> Scalars(string workDir, string key) =>
+        LogDirs(workDir)
+            .Select(d => Path.Combine(d, "vis_data", "scalars.json"))
+            .Where(File.Exists)
+            .SelectMany(File.ReadAllLines)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(record => record.TryGetProperty(key, out _))
+            .Select(record => record.GetProperty(key).GetDouble())
+            .ToList();
+
+    /// <summary>The metrics of the last test run (<c>log_dir/&lt;timestamp&gt;.json</c>).</summary>
+    public static Dictionary<string, double> TestMetrics(string workDir)
+    {
+        var dir = LogDirs(workDir).Last(d => File.Exists(Path.Combine(d, Path.GetFileName(d) + ".json")));
+        var json = File.ReadAllText(Path.Combine(dir, Path.GetFileName(dir) + ".json"));
+        return JsonSerializer.Deserialize<Dictionary<string, double>>(json)!;
+    }
+}
