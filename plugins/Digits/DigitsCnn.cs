@@ -4,7 +4,6 @@ using Runner.Sdk.Data;
 using Runner.Sdk.Models;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 /// <summary>A small CNN for 8×8 digits: two 3×3 convolutions, 2×2 max-pooling, dropout, two linear layers.</summary>
@@ -32,21 +31,6 @@ public sealed class DigitsCnn : BaseModel
         RegisterComponents();
     }
 
-    public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
-    {
-        var logits = classifier.forward(features.forward(batch.Inputs));
-        return mode switch
-        {
-            ForwardMode.Loss => ModelOutput.FromLosses(new Dictionary<string, Tensor>
-            {
-                ["loss"] = functional.cross_entropy(logits, batch[DataBatch.LabelsKey]),
-            }),
-            ForwardMode.Predict => ModelOutput.FromPredictions(new DataBatch
-            {
-                [DataBatch.ScoresKey] = logits,
-                [DataBatch.PredLabelKey] = logits.argmax(1),
-            }),
-            _ => ModelOutput.FromTensor(logits),
-        };
-    }
+    public override ModelOutput Forward(DataBatch batch, ForwardMode mode) =>
+        ClassificationOutput.From(classifier.forward(features.forward(batch.Inputs)), batch, mode);
 }

@@ -13,22 +13,24 @@ using static TorchSharp.torch;
 /// the same on every machine — into train 1257, val 270 and test 270.
 /// </summary>
 [Register]
-public sealed class DigitsDataset : IDataset
+public sealed class DigitsDataset : TensorDataset
 {
     private const int Pixels = 64;
     private const int TrainCount = 1257;
     private const int ValCount = 270;
     private const ulong SplitSeed = 20_26_11_26;
 
-    private readonly Tensor _inputs;
-    private readonly Tensor _labels;
-
     /// <param name="split">train, val or test.</param>
     /// <param name="dataFile">The gzipped CSV (64 pixel columns then the label); default: the plugin's own copy.</param>
     public DigitsDataset(string split = "train", string? dataFile = null)
+        : base(Load(split, dataFile ?? Path.Combine(Path.GetDirectoryName(typeof(DigitsDataset).Assembly.Location)!, "data", "digits.csv.gz")),
+            new Dictionary<string, object> { ["classes"] = Enumerable.Range(0, 10).Select(i => (object)i.ToString(CultureInfo.InvariantCulture)).ToList() })
+    {
+    }
+
+    private static Dictionary<string, Tensor> Load(string split, string path)
     {
         if (split is not ("train" or "val" or "test")) throw new ArgumentException($"split must be train, val or test, got \"{split}\".");
-        var path = dataFile ?? Path.Combine(Path.GetDirectoryName(typeof(DigitsDataset).Assembly.Location)!, "data", "digits.csv.gz");
         var (pixels, labels) = ReadCsv(path);
         var order = Shuffled(labels.Count);
         var chosen = split switch
@@ -44,28 +46,10 @@ public sealed class DigitsDataset : IDataset
             Array.Copy(pixels[chosen[i]], 0, x, i * Pixels, Pixels);
             y[i] = labels[chosen[i]];
         }
-        _inputs = torch.tensor(x, [chosen.Length, 1, 8, 8]).div_(16f).DetachFromDisposeScope();
-        _labels = torch.tensor(y).DetachFromDisposeScope();
-        Metainfo = new Dictionary<string, object> { ["classes"] = Enumerable.Range(0, 10).Select(i => (object)i.ToString(CultureInfo.InvariantCulture)).ToList() };
-    }
-
-    public long Count => _labels.shape[0];
-
-    public IReadOnlyDictionary<string, object> Metainfo { get; }
-
-    public DataBatch Get(long index) => new()
-    {
-        [DataBatch.InputsKey] = _inputs[index].clone(),
-        [DataBatch.LabelsKey] = _labels[index].clone(),
-    };
-
-    public DataBatch GetItems(IReadOnlyList<long> indices)
-    {
-        using var index = torch.tensor(indices as long[] ?? [.. indices]);
-        return new DataBatch
+        return new Dictionary<string, Tensor>
         {
-            [DataBatch.InputsKey] = _inputs.index_select(0, index),
-            [DataBatch.LabelsKey] = _labels.index_select(0, index),
+            [DataBatch.InputsKey] = torch.tensor(x, [chosen.Length, 1, 8, 8]).div_(16f),
+            [DataBatch.LabelsKey] = torch.tensor(y),
         };
     }
 

@@ -4,7 +4,6 @@ using Runner.Sdk.Data;
 using Runner.Sdk.Models;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 /// <summary>The reference run's MLP, 32-64-64-10 with ReLU, trained with cross-entropy.</summary>
@@ -23,21 +22,6 @@ public sealed class ToyModel : BaseModel
         RegisterComponents();
     }
 
-    public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
-    {
-        var logits = net.forward(batch.Inputs);
-        return mode switch
-        {
-            ForwardMode.Loss => ModelOutput.FromLosses(new Dictionary<string, Tensor>
-            {
-                ["loss"] = functional.cross_entropy(logits, batch[DataBatch.LabelsKey]),
-            }),
-            ForwardMode.Predict => ModelOutput.FromPredictions(new DataBatch
-            {
-                [DataBatch.ScoresKey] = logits,
-                [DataBatch.PredLabelKey] = logits.argmax(1),
-            }),
-            _ => ModelOutput.FromTensor(logits),
-        };
-    }
+    public override ModelOutput Forward(DataBatch batch, ForwardMode mode) =>
+        ClassificationOutput.From(net.forward(batch.Inputs), batch, mode);
 }

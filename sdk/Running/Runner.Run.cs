@@ -1,6 +1,7 @@
 namespace Runner.Sdk.Running;
 
 using global::Runner.Sdk.Configuration;
+using global::Runner.Sdk.Running.Loops;
 
 /// <summary>The three entry points: train, validate, test.</summary>
 public sealed partial class Runner
@@ -37,21 +38,19 @@ public sealed partial class Runner
     /// <summary>Validates (MMEngine's <c>val()</c>) and returns the metrics. Never builds the train parts.</summary>
     public IReadOnlyDictionary<string, double> Val()
     {
-        var loop = ValLoop ?? throw ConfigException.At(_cfg.Location, "val_cfg",
-            "validation needs val_dataloader, val_cfg and val_evaluator, and the config has none of them.");
-        CallHooks.BeforeRun();
-        LoadOrResume();
-        loop.Run();
-        CallHooks.AfterRun();
-        _logFactory.Flush();
-        return loop.LastMetrics!;
+        return Evaluate(ValLoop ?? throw ConfigException.At(_cfg.Location, "val_cfg",
+            "validation needs val_dataloader, val_cfg and val_evaluator, and the config has none of them."));
     }
 
     /// <summary>Tests (MMEngine's <c>test()</c>) and returns the metrics. Never builds the train parts.</summary>
     public IReadOnlyDictionary<string, double> Test()
     {
-        var loop = TestLoop ?? throw ConfigException.At(_cfg.Location, "test_cfg",
-            "testing needs test_dataloader, test_cfg and test_evaluator, and the config has none of them.");
+        return Evaluate(TestLoop ?? throw ConfigException.At(_cfg.Location, "test_cfg",
+            "testing needs test_dataloader, test_cfg and test_evaluator, and the config has none of them."));
+    }
+
+    private IReadOnlyDictionary<string, double> Evaluate(EvaluationLoop loop)
+    {
         CallHooks.BeforeRun();
         LoadOrResume();
         loop.Run();

@@ -1,6 +1,5 @@
 namespace Runner.Sdk.Visualization;
 
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -51,5 +50,4 @@ public sealed class Visualizer
         _scalars = null;
     }
 
-    internal static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

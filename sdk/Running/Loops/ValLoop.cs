@@ -3,46 +3,25 @@ namespace Runner.Sdk.Running.Loops;
 using global::Runner.Sdk.Data;
 using global::Runner.Sdk.Evaluation;
 using global::Runner.Sdk.Registries;
-using static TorchSharp.torch;
 
 /// <summary>Runs the model over the validation set without gradients and evaluates the metrics (MMEngine's <c>ValLoop</c>).</summary>
 [Register]
-public class ValLoop : BaseLoop
+public class ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator) : EvaluationLoop(runner, dataloader, evaluator)
 {
-    public ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator) : base(runner, dataloader)
-    {
-        Evaluator = evaluator;
-        Evaluator.DatasetMeta = dataloader.Dataset.Metainfo;
-    }
-
-    public Evaluator Evaluator { get; }
-
-    /// <summary>The metrics of the last run.</summary>
-    public IReadOnlyDictionary<string, double>? LastMetrics { get; private set; }
-
-    public override void Run()
+    protected override void BeforeLoop()
     {
         Runner.CallHooks.BeforeVal();
         Runner.CallHooks.BeforeValEpoch();
-        Runner.Model.eval();
-        using (no_grad())
-        {
-            var batchIdx = 0;
-            using var batches = Dataloader.GetEnumerator();
-            while (true)
-            {
-                using var scope = NewDisposeScope();
-                if (!batches.MoveNext()) break;
-                using var batch = batches.Current;
-                Runner.CallHooks.BeforeValIter(batchIdx, batch);
-                var outputs = Runner.Model.ValStep(batch);
-                Evaluator.Process(batch, outputs);
-                Runner.CallHooks.AfterValIter(batchIdx, batch, outputs);
-                batchIdx++;
-            }
-        }
-        var metrics = Evaluator.Evaluate(Dataloader.Dataset.Count);
-        LastMetrics = metrics;
+    }
+
+    protected override void BeforeIter(int batchIdx, DataBatch batch) => Runner.CallHooks.BeforeValIter(batchIdx, batch);
+
+    protected override DataBatch Step(DataBatch batch) => Runner.Model.ValStep(batch);
+
+    protected override void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs) => Runner.CallHooks.AfterValIter(batchIdx, batch, outputs);
+
+    protected override void AfterLoop(IReadOnlyDictionary<string, double> metrics)
+    {
         Runner.CallHooks.AfterValEpoch(metrics);
         Runner.CallHooks.AfterVal();
     }

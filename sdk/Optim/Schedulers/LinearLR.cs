@@ -1,0 +1,22 @@
+namespace Runner.Sdk.Optim.Schedulers;
+
+using Runner.Sdk.Registries;
+
+/// <summary>Scales the learning rate linearly from <c>start_factor</c> to <c>end_factor</c> over the window (MMEngine's <c>LinearLR</c>, the usual warm-up).</summary>
+[Register]
+public sealed class LinearLR(OptimWrapper optimWrapper, double startFactor = 1.0 / 3, double endFactor = 1.0, int begin = 0, int? end = null,
+    bool byEpoch = true, bool convertToIterBased = false, string paramName = "lr")
+    : ParamScheduler(optimWrapper, paramName, begin, end, byEpoch, convertToIterBased)
+{
+    public double StartFactor { get; } = startFactor is > 0 and <= 1 ? startFactor : throw new ArgumentException($"start_factor must be in (0, 1], got {startFactor}.");
+
+    public double EndFactor { get; } = endFactor is >= 0 and <= 1 ? endFactor : throw new ArgumentException($"end_factor must be in [0, 1], got {endFactor}.");
+
+    protected override double NextValue(double current, double baseValue, int k)
+    {
+        if (k == 0) return current * StartFactor;
+        if (k > TotalIters) return current;
+        var delta = EndFactor - StartFactor;
+        return current * (1 + delta / (TotalIters * StartFactor + (k - 1) * delta));
+    }
+}

@@ -1,0 +1,19 @@
+namespace Runner.Sdk.Optim.Schedulers;
+
+using Runner.Sdk.Registries;
+
+/// <summary>Multiplies the learning rate by <c>gamma</c> every <c>step_size</c> steps (MMEngine's <c>StepLR</c>).</summary>
+[Register]
+public sealed class StepLR(OptimWrapper optimWrapper, int stepSize, double gamma = 0.1, int begin = 0, int? end = null,
+    bool byEpoch = true, bool convertToIterBased = false, string paramName = "lr")
+    : ParamScheduler(optimWrapper, paramName, begin, end, byEpoch, convertToIterBased)
+{
+    public int StepSize { get; private set; } = stepSize > 0 ? stepSize : throw new ArgumentException($"step_size must be positive, got {stepSize}.");
+
+    public double Gamma { get; } = gamma;
+
+    protected override double NextValue(double current, double baseValue, int k) =>
+        k == 0 || k % StepSize != 0 ? current : current * Gamma;
+
+    protected override void ScalePeriods(int epochLength) => StepSize *= epochLength;
+}
