@@ -9,9 +9,9 @@ using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 
 /// <summary>
-/// The <c>runner-host</c> command line: <c>runner-host [train|val|test] --config FILE [options]</c>. Without a
-/// command it trains, then tests when the config has a test loop. Runs in-process with injectable output, so the
-/// tests drive exactly what the executable does.
+/// The <c>runner-host</c> command line: <c>runner-host [train|val|test] --config FILE [options]</c>, plus
+/// <c>config print|validate</c> and <c>list</c>. Without a command it trains, then tests when the config has a test
+/// loop. Runs in-process with injectable output, so the tests drive exactly what the executable does.
 /// </summary>
 public static class HostApp
 {
@@ -20,115 +20,155 @@ public static class HostApp
         stdout ??= Console.Out;
         stderr ??= Console.Error;
         TorchNativeLibrary.EnsureLoadable();
+        var options = new HostOptions();
 
-        var config = new Option<string>("--config", "-c")
-        {
-            Description = "The job's TOML config file.",
-            Required = true,
-            Recursive = true,
-        };
-        var workDir = new Option<string?>("--work-dir")
-        {
-            Description = "Where checkpoints, logs and the config dump go (overrides work_dir in the config).",
-            Recursive = true,
-        };
-        var resume = new Option<string?>("--resume")
-        {
-            Description = "Resume training: from CKPT, or without a value from work_dir/last_checkpoint.",
-            Arity = ArgumentArity.ZeroOrOne,
-            HelpName = "CKPT",
-            Recursive = true,
-        };
-        var checkpoint = new Option<string?>("--checkpoint")
-        {
-            Description = "Load model weights from CKPT before running (load_from); for val and test, the model to evaluate.",
-            HelpName = "CKPT",
-            Recursive = true,
-        };
-        var cfgOptions = new Option<string[]>("--cfg-options")
-        {
-            Description = "Override config keys, key.path=VALUE with a TOML value (lr=0.1, milestones=[1,2], name=\"x\"); repeatable.",
-            Arity = ArgumentArity.OneOrMore,
-            AllowMultipleArgumentsPerToken = true,
-            HelpName = "KEY=VALUE",
-            Recursive = true,
-        };
-        var plugins = new Option<string[]>("--plugins")
-        {
-            Description = "Another folder of plugins to load (repeatable); the built-in plugins are always loaded.",
-            HelpName = "DIR",
-            Recursive = true,
-        };
-
-        var root = new RootCommand("runner-host: trains, validates and tests TorchSharp models described by a TOML config (MMEngine's Runner for .NET).")
-        {
-            config, workDir, resume, checkpoint, cfgOptions, plugins,
-        };
-        Command Mode(string name, string description)
+        var root = new RootCommand("runner-host: trains, validates and tests TorchSharp models described by a TOML config (MMEngine's Runner for .NET).");
+        options.AddTo(root);
+        root.SetAction(parsed => Guard(stderr, () => RunJob(null, parsed, options, stdout)));
+        foreach (var (name, description) in new[]
+                 {
+                     ("train", "Train the model (then nothing else)."),
+                     ("val", "Validate the model on the val set."),
+                     ("test", "Test the model on the test set."),
+                 })
         {
             var command = new Command(name, description);
-            command.SetAction(parsed => Execute(name, parsed));
+            command.SetAction(parsed => Guard(stderr, () => RunJob(name, parsed, options, stdout)));
             root.Subcommands.Add(command);
-            return command;
         }
-        Mode("train", "Train the model (then nothing else).");
-        Mode("val", "Validate the model on the val set.");
-        Mode("test", "Test the model on the test set.");
-        root.SetAction(parsed => Execute(null, parsed));
 
-        int Execute(string? mode, ParseResult parsed)
+        var config = new Command("config", "Config utilities.");
+        var print = new Command("print", "Print the fully resolved config (after _base_ and --cfg-options) as TOML.");
+        print.SetAction(parsed => Guard(stderr, () =>
         {
+            stdout.Write(ConfigWriter.ToToml(LoadConfig(parsed, options)));
+            return 0;
+        }));
+        var validate = new Command("validate", "Check the config and build every component it describes, without running anything; report every problem found.");
+        validate.SetAction(parsed => Guard(stderr, () => Validate(parsed, options, stdout, stderr)));
+        config.Subcommands.Add(print);
+        config.Subcommands.Add(validate);
+        root.Subcommands.Add(config);
+
+        var scope = new Option<string?>("--scope") { Description = "Only components of this scope." };
+        var kind = new Option<string?>("--kind") { Description = "Only components of this kind (model, dataset, hook, …)." };
+        var list = new Command("list", "List the loaded plugins and every registered component: kind, name, scope, provider.") { scope, kind };
+        list.SetAction(parsed => Guard(stderr, () =>
+        {
+            var registries = new RegistryRoot();
+            var cfg = parsed.GetValue(options.Config) is { } path ? ConfigLoader.Load(path) : null;
+            using var catalog = PluginCatalog.Load(PluginFolders(cfg, parsed.GetValue(options.Config), parsed.GetValue(options.Plugins) ?? []), registries);
+            ComponentListing.Write(stdout, registries, catalog, parsed.GetValue(scope), parsed.GetValue(kind));
+            return 0;
+        }));
+        root.Subcommands.Add(list);
+
+        return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    private static int RunJob(string? mode, ParseResult parsed, HostOptions options, TextWriter stdout)
+    {
+        var cfg = LoadConfig(parsed, options);
+        if (parsed.GetValue(options.WorkDir) is { } dir) cfg.Set("work_dir", dir, SourceLocation.CommandLine);
+        if (parsed.GetResult(options.Resume) is not null)
+            cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? ckpt : true, SourceLocation.CommandLine);
+        if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", weights, SourceLocation.CommandLine);
+
+        var configPath = parsed.GetValue(options.Config)!;
+        var registries = new RegistryRoot();
+        using var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(options.Plugins) ?? []), registries);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath });
+        switch (mode)
+        {
+            case "train":
+                runner.Train();
+                break;
+            case "val":
+                runner.Val();
+                break;
+            case "test":
+                runner.Test();
+                break;
+            default:
+                runner.Train();
+                if (cfg.ContainsKey("test_cfg")) runner.Test();
+                break;
+        }
+        return 0;
+    }
+
+    private static int Validate(ParseResult parsed, HostOptions options, TextWriter stdout, TextWriter stderr)
+    {
+        var cfg = LoadConfig(parsed, options);
+        var configPath = parsed.GetValue(options.Config)!;
+        var registries = new RegistryRoot();
+        using var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(options.Plugins) ?? []), registries);
+        var scope = cfg["default_scope"] as string ?? RegistryRoot.RootScope;
+        var problems = Runner.FindConfigProblems(cfg, registries, scope);
+        if (problems.Count == 0)
+        {
+            // Build for real, in a scratch work_dir, so the components' own checks (and their data files) run too.
+            var scratch = Path.Combine(Path.GetTempPath(), $"runner-validate-{Guid.NewGuid():N}");
+            cfg.Set("work_dir", scratch, SourceLocation.CommandLine);
             try
             {
-                var configPath = parsed.GetValue(config)!;
-                var cfg = ConfigLoader.Load(configPath, parsed.GetValue(cfgOptions) ?? []);
-                if (parsed.GetValue(workDir) is { } dir) cfg.Set("work_dir", dir, SourceLocation.CommandLine);
-                if (parsed.GetResult(resume) is not null)
-                    cfg.Set("resume", parsed.GetValue(resume) is { } ckpt ? ckpt : true, SourceLocation.CommandLine);
-                if (parsed.GetValue(checkpoint) is { } weights) cfg.Set("load_from", weights, SourceLocation.CommandLine);
-
-                var registries = new RegistryRoot();
-                using var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(plugins) ?? []), registries);
-                using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath });
-                switch (mode)
-                {
-                    case "train":
-                        runner.Train();
-                        break;
-                    case "val":
-                        runner.Val();
-                        break;
-                    case "test":
-                        runner.Test();
-                        break;
-                    default:
-                        runner.Train();
-                        if (cfg.ContainsKey("test_cfg")) runner.Test();
-                        break;
-                }
-                return 0;
+                using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = configPath });
+                problems = runner.BuildAll();
             }
             catch (RunnerException e)
             {
-                stderr.WriteLine($"error: {e.Message}");
-                return 1;
+                problems = [e];
+            }
+            finally
+            {
+                if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
             }
         }
+        if (problems.Count == 0)
+        {
+            stdout.WriteLine($"{configPath}: OK (every component was built).");
+            return 0;
+        }
+        stderr.WriteLine($"{configPath}: {problems.Count} problem{(problems.Count == 1 ? "" : "s")}:");
+        foreach (var problem in problems) stderr.WriteLine("- " + problem.Message.Replace(Environment.NewLine, Environment.NewLine + "  "));
+        return 1;
+    }
 
-        var result = root.Parse(args);
-        return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    private static ConfigTable LoadConfig(ParseResult parsed, HostOptions options)
+    {
+        var path = parsed.GetValue(options.Config)
+            ?? throw ConfigException.At(null, null, "no config given.", "pass --config FILE (runner-host --help lists the options).");
+        return ConfigLoader.Load(path, parsed.GetValue(options.CfgOptions) ?? []);
+    }
+
+    /// <summary>Prints a Runner error as one short message and turns it into exit code 1.</summary>
+    private static int Guard(TextWriter stderr, Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (RunnerException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
     }
 
     /// <summary>The built-in plugins beside the host, then the config's <c>plugins</c> (relative to the config file), then <c>--plugins</c>.</summary>
-    private static IEnumerable<(string Folder, string Origin)> PluginFolders(ConfigTable cfg, string configPath, string[] extra)
+    private static IEnumerable<(string Folder, string Origin)> PluginFolders(ConfigTable? cfg, string? configPath, string[] extra)
     {
         var builtin = Path.Combine(AppContext.BaseDirectory, "plugins");
         if (Directory.Exists(builtin)) yield return (builtin, "the built-in plugins");
-        if (cfg["plugins"] is ConfigArray fromConfig)
+        if (cfg?["plugins"] is ConfigArray fromConfig && configPath is not null)
         {
             var baseDir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
             for (var i = 0; i < fromConfig.Count; i++)
-                yield return (Path.Combine(baseDir, (string)fromConfig[i]!), $"{fromConfig.LocationOf(i)} plugins");
+            {
+                if (fromConfig[i] is not string folder)
+                    throw ConfigException.At(fromConfig.LocationOf(i), $"plugins[{i}]", "expected a folder name.");
+                yield return (Path.Combine(baseDir, folder), $"{fromConfig.LocationOf(i)} plugins");
+            }
         }
         foreach (var folder in extra) yield return (folder, "--plugins");
     }

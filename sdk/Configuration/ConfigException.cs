@@ -28,6 +28,11 @@ public sealed class ConfigException : RunnerException
             : At(includedFrom, "_base_", $"base config '{path}' does not exist.",
                 "paths in _base_ are relative to the file that lists them.");
 
+    /// <summary>Several problems, one per line (each with its own location and hint).</summary>
+    public static ConfigException Several(IReadOnlyList<RunnerException> problems) =>
+        new($"{problems.Count} problems in the config:{Environment.NewLine}" +
+            string.Join(Environment.NewLine, problems.Select(p => "- " + p.Message.Replace(Environment.NewLine, Environment.NewLine + "  "))));
+
     public static ConfigException Syntax(IEnumerable<string> diagnostics) =>
         new(string.Join(Environment.NewLine, diagnostics));
 }

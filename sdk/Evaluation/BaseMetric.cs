@@ -18,6 +18,7 @@ public abstract class BaseMetric
     protected virtual string? DefaultPrefix => null;
 
     /// <summary>Facts about the dataset being evaluated (class names…), set by the loop.</summary>
+    [Registries.NotConfigurable]
     public IReadOnlyDictionary<string, object> DatasetMeta { get; set; } = new Dictionary<string, object>();
 
     /// <summary>The results collected since the last <see cref="Evaluate"/>.</summary>

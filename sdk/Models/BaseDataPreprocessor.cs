@@ -12,10 +12,11 @@ using static TorchSharp.torch;
 public class BaseDataPreprocessor
 {
     /// <summary>Where the model lives; set by the runner.</summary>
+    [NotConfigurable]
     public Device Device { get; set; } = CPU;
 
     /// <summary>The dtype floating-point inputs are cast to; null keeps them as they are.</summary>
-    public ScalarType? FloatDType { get; set; }
+    public ScalarType? FloatDtype { get; set; }
 
     /// <summary>Returns the batch ready for <see cref="BaseModel.Forward"/>. The result may share tensors with <paramref name="batch"/>.</summary>
     public virtual DataBatch Process(DataBatch batch, bool training) => batch.Select((_, tensor) => Cast(tensor));
@@ -23,6 +24,6 @@ public class BaseDataPreprocessor
     protected Tensor Cast(Tensor tensor)
     {
         var moved = tensor.device == Device ? tensor : tensor.to(Device);
-        return FloatDType is { } dtype && moved.is_floating_point() && moved.dtype != dtype ? moved.to_type(dtype) : moved;
+        return FloatDtype is { } dtype && moved.is_floating_point() && moved.dtype != dtype ? moved.to_type(dtype) : moved;
     }
 }

@@ -75,7 +75,7 @@ public sealed class ComponentBuilder
             ?? throw ConfigException.At(table.Location, table.Path, $"{concrete.Name} has no public constructor.");
         var parameters = constructor.GetParameters();
         var properties = concrete.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0)
+            .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0 && !p.IsDefined(typeof(NotConfigurableAttribute), inherit: true))
             .ToList();
 
         var keys = table.Keys.Where(k => k is not TypeKey and not ScopeKey).ToList();

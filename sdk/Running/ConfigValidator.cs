@@ -27,21 +27,92 @@ internal static class ConfigValidator
         "default_scope", "experiment_name", "auto_scale_lr", "compile", "plugins",
     ];
 
+    /// <summary>Throws the problems <see cref="FindProblems"/> finds: one as itself, several as one message listing them all.</summary>
     public static void Validate(ConfigTable cfg, RegistryRoot registries, string defaultScope)
     {
-        CheckTopLevelKeys(cfg);
-        if (!registries.Scopes.Contains(defaultScope))
-            throw RegistryException.UnknownScope(defaultScope, registries.Scopes, cfg.LocationOf("default_scope"), "default_scope");
+        var problems = FindProblems(cfg, registries, defaultScope);
+        if (problems.Count == 1) throw problems[0];
+        if (problems.Count > 1) throw ConfigException.Several(problems);
+    }
+
+    /// <summary>Every problem of the config, each section checked on its own (within a section, the first problem).</summary>
+    public static IReadOnlyList<RunnerException> FindProblems(ConfigTable cfg, RegistryRoot registries, string defaultScope)
+    {
+        var problems = new List<RunnerException>();
+        void Section(Action check)
+        {
+            try
+            {
+                check();
+            }
+            catch (RunnerException e)
+            {
+                problems.Add(e);
+            }
+        }
+
+        Section(() => CheckTopLevelKeys(cfg));
+        Section(() =>
+        {
+            if (!registries.Scopes.Contains(defaultScope))
+                throw RegistryException.UnknownScope(defaultScope, registries.Scopes, cfg.LocationOf("default_scope"), "default_scope");
+        });
+        if (problems.Count > 0 && !registries.Scopes.Contains(defaultScope)) return problems;
+
         var check = new ComponentBuilder(registries, defaultScope, validateOnly: true);
         check.ServiceTypes.AddRange([typeof(Runner), typeof(DataLoader), typeof(Evaluator), typeof(OptimWrapper)]);
 
+        Section(() => CheckScalars(cfg));
+        Section(() =>
+        {
+            var model = Table(cfg, "model") ?? throw ConfigException.At(cfg.Location, "model", "the config has no model.",
+                "add a [model] table with type = \"...\".");
+            check.Build<BaseModel>(model);
+        });
+        Section(() =>
+        {
+            if (Table(cfg, "data_preprocessor") is { } preprocessor) check.Build<BaseDataPreprocessor>(preprocessor);
+        });
+        Section(() => CheckTriple(cfg, "train_dataloader", "train_cfg", "optim_wrapper"));
+        Section(() => CheckTriple(cfg, "val_dataloader", "val_cfg", "val_evaluator"));
+        Section(() => CheckTriple(cfg, "test_dataloader", "test_cfg", "test_evaluator"));
+        Section(() =>
+        {
+            if (cfg.ContainsKey("param_scheduler") && !cfg.ContainsKey("optim_wrapper"))
+                throw ConfigException.At(cfg.LocationOf("param_scheduler"), "param_scheduler", "param_scheduler needs an optim_wrapper.");
+        });
+        foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
+            Section(() => { if (Table(cfg, key) is { } loader) CheckDataLoader(check, loader); });
+        Section(() => CheckTrainLoop(check, cfg));
+        foreach (var (key, loop) in new[] { ("val_cfg", typeof(ValLoop)), ("test_cfg", typeof(TestLoop)) })
+        {
+            Section(() =>
+            {
+                if (Table(cfg, key) is not { } loopCfg) return;
+                if (loopCfg.TypeName is not null) check.Build<BaseLoop>(loopCfg);
+                else check.BuildType(loop, loopCfg);
+            });
+        }
+        foreach (var key in new[] { "val_evaluator", "test_evaluator" }) Section(() => CheckEvaluator(check, cfg, key));
+        Section(() => CheckOptimWrapper(check, cfg));
+        Section(() => CheckParamSchedulers(check, cfg, Section));
+        Section(() => CheckDefaultHooks(check, cfg, Section));
+        Section(() => CheckCustomHooks(check, cfg, Section));
+        foreach (var (key, type) in new[] { ("randomness", typeof(RandomnessSettings)), ("env_cfg", typeof(EnvSettings)),
+                     ("log_processor", typeof(LogProcessor)), ("auto_scale_lr", typeof(AutoScaleLrSettings)) })
+            Section(() => { if (Table(cfg, key) is { } table) check.BuildType(type, table); });
+        return problems;
+    }
+
+    private static void CheckScalars(ConfigTable cfg)
+    {
         CheckType<string>(cfg, "work_dir");
         CheckType<string>(cfg, "load_from");
         CheckType<string>(cfg, "experiment_name");
         CheckType<string>(cfg, "default_scope");
         CheckType<bool>(cfg, "compile");
         CheckType<ConfigArray>(cfg, "plugins");
-        if (cfg["resume"] is { } resume and not bool and not string)
+        if (cfg["resume"] is { } and not bool and not string)
             throw ConfigException.At(cfg.LocationOf("resume"), "resume", "expected true, false or a checkpoint path.");
         if (cfg["log_level"] is { } level && (level is not string name || !IsLogLevel(name)))
         {
@@ -53,72 +124,74 @@ internal static class ConfigValidator
             throw ConfigException.At(cfg.LocationOf("launcher"), "launcher", $"launcher '{launcher}' is not available: this version trains in one process.",
                 "remove launcher, or set it to \"none\".");
         }
+    }
 
-        var model = Table(cfg, "model") ?? throw ConfigException.At(cfg.Location, "model", "the config has no model.",
-            "add a [model] table with type = \"...\".");
-        check.Build<BaseModel>(model);
-        if (Table(cfg, "data_preprocessor") is { } preprocessor) check.Build<BaseDataPreprocessor>(preprocessor);
-
-        CheckTriple(cfg, "train_dataloader", "train_cfg", "optim_wrapper");
-        CheckTriple(cfg, "val_dataloader", "val_cfg", "val_evaluator");
-        CheckTriple(cfg, "test_dataloader", "test_cfg", "test_evaluator");
-        if (cfg.ContainsKey("param_scheduler") && !cfg.ContainsKey("optim_wrapper"))
-            throw ConfigException.At(cfg.LocationOf("param_scheduler"), "param_scheduler", "param_scheduler needs an optim_wrapper.");
-
-        foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
-            if (Table(cfg, key) is { } loader) CheckDataLoader(check, loader);
-
-        if (Table(cfg, "train_cfg") is { } trainCfg)
+    private static void CheckTrainLoop(ComponentBuilder check, ConfigTable cfg)
+    {
+        if (Table(cfg, "train_cfg") is not { } trainCfg) return;
+        if (trainCfg.TypeName is not null && trainCfg.ContainsKey("by_epoch"))
+            throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg", "give either type or by_epoch, not both.");
+        if (trainCfg.TypeName is not null)
         {
-            if (trainCfg.TypeName is not null && trainCfg.ContainsKey("by_epoch"))
-                throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg", "give either type or by_epoch, not both.");
-            if (trainCfg.TypeName is not null) check.Build<BaseLoop>(trainCfg);
-            else
-            {
-                var table = trainCfg.Clone();
-                if (table["by_epoch"] is { } byEpoch and not bool)
-                    throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg.by_epoch", "expected true or false.");
-                table.Remove("by_epoch");
-                check.BuildType(typeof(EpochBasedTrainLoop), table);
-            }
+            check.Build<BaseLoop>(trainCfg);
+            return;
         }
-        foreach (var (key, loop) in new[] { ("val_cfg", typeof(ValLoop)), ("test_cfg", typeof(TestLoop)) })
+        var table = trainCfg.Clone();
+        if (table["by_epoch"] is { } and not bool)
+            throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg.by_epoch", "expected true or false.");
+        if (table["by_epoch"] is false)
         {
-            if (Table(cfg, key) is not { } loopCfg) continue;
-            if (loopCfg.TypeName is not null) check.Build<BaseLoop>(loopCfg);
-            else check.BuildType(loop, loopCfg);
+            throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg.by_epoch",
+                "iteration-based training (by_epoch = false) is not available yet.", "train by epochs (by_epoch = true, max_epochs = N).");
         }
-        foreach (var key in new[] { "val_evaluator", "test_evaluator" }) CheckEvaluator(check, cfg, key);
+        table.Remove("by_epoch");
+        check.BuildType(typeof(EpochBasedTrainLoop), table);
+    }
 
-        if (Table(cfg, "optim_wrapper") is { } optimWrapper)
-        {
-            var optimizer = Table(optimWrapper, "optimizer") ?? throw ConfigException.At(optimWrapper.Location, "optim_wrapper",
-                "optim_wrapper has no optimizer table.", "add optimizer = { type = \"SGD\", lr = 0.01 }.");
-            check.Build<IOptimizerFactory>(optimizer);
-            var wrapper = optimWrapper.Clone();
-            wrapper.Remove("optimizer");
-            check.Build<OptimWrapper>(wrapper, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = ComponentBuilder.Supplied });
-        }
+    private static void CheckOptimWrapper(ComponentBuilder check, ConfigTable cfg)
+    {
+        if (Table(cfg, "optim_wrapper") is not { } optimWrapper) return;
+        var optimizer = Table(optimWrapper, "optimizer") ?? throw ConfigException.At(optimWrapper.Location, "optim_wrapper",
+            "optim_wrapper has no optimizer table.", "add optimizer = { type = \"SGD\", lr = 0.01 }.");
+        check.Build<IOptimizerFactory>(optimizer);
+        var wrapper = optimWrapper.Clone();
+        wrapper.Remove("optimizer");
+        check.Build<OptimWrapper>(wrapper, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = ComponentBuilder.Supplied });
+    }
+
+    private static void CheckParamSchedulers(ComponentBuilder check, ConfigTable cfg, Action<Action> section)
+    {
         switch (cfg["param_scheduler"])
         {
+            case null:
+                return;
             case ConfigTable single:
                 check.Build<ParamScheduler>(single);
-                break;
+                return;
             case ConfigArray list:
                 for (var i = 0; i < list.Count; i++)
                 {
-                    if (list[i] is not ConfigTable item) throw ConfigException.At(list.LocationOf(i), $"param_scheduler[{i}]", "expected a scheduler table.");
-                    check.Build<ParamScheduler>(item);
+                    var index = i;
+                    section(() =>
+                    {
+                        if (list[index] is not ConfigTable item)
+                            throw ConfigException.At(list.LocationOf(index), $"param_scheduler[{index}]", "expected a scheduler table.");
+                        check.Build<ParamScheduler>(item);
+                    });
                 }
-                break;
-            case { } other:
+                return;
+            default:
                 throw ConfigException.At(cfg.LocationOf("param_scheduler"), "param_scheduler", "expected a scheduler table or a list of them.");
         }
+    }
 
-        if (cfg["default_hooks"] is { } defaults)
+    private static void CheckDefaultHooks(ComponentBuilder check, ConfigTable cfg, Action<Action> section)
+    {
+        if (cfg["default_hooks"] is not { } defaults) return;
+        if (defaults is not ConfigTable table) throw ConfigException.At(cfg.LocationOf("default_hooks"), "default_hooks", "expected a table of hooks.");
+        foreach (var (hookName, value) in table)
         {
-            if (defaults is not ConfigTable table) throw ConfigException.At(cfg.LocationOf("default_hooks"), "default_hooks", "expected a table of hooks.");
-            foreach (var (hookName, value) in table)
+            section(() =>
             {
                 var known = Runner.DefaultHooks.FirstOrDefault(d => d.Name == hookName);
                 switch (value)
@@ -136,22 +209,23 @@ internal static class ConfigValidator
                             known.Name is null ? "a new default hook needs a table with a type." : "expected a hook table, or false to remove this default hook.",
                             $"default hooks: {string.Join(", ", Runner.DefaultHooks.Select(d => d.Name))}.");
                 }
-            }
+            });
         }
-        if (cfg["custom_hooks"] is { } custom)
-        {
-            if (custom is not ConfigArray hooks) throw ConfigException.At(cfg.LocationOf("custom_hooks"), "custom_hooks", "expected a list of hook tables ([[custom_hooks]]).");
-            for (var i = 0; i < hooks.Count; i++)
-            {
-                if (hooks[i] is not ConfigTable hook) throw ConfigException.At(hooks.LocationOf(i), $"custom_hooks[{i}]", "expected a hook table.");
-                check.Build<Hook>(hook);
-            }
-        }
+    }
 
-        if (Table(cfg, "randomness") is { } randomness) check.BuildType(typeof(RandomnessSettings), randomness);
-        if (Table(cfg, "env_cfg") is { } env) check.BuildType(typeof(EnvSettings), env);
-        if (Table(cfg, "log_processor") is { } logProcessor) check.BuildType(typeof(LogProcessor), logProcessor);
-        if (Table(cfg, "auto_scale_lr") is { } autoScale) check.BuildType(typeof(AutoScaleLrSettings), autoScale);
+    private static void CheckCustomHooks(ComponentBuilder check, ConfigTable cfg, Action<Action> section)
+    {
+        if (cfg["custom_hooks"] is not { } custom) return;
+        if (custom is not ConfigArray hooks) throw ConfigException.At(cfg.LocationOf("custom_hooks"), "custom_hooks", "expected a list of hook tables ([[custom_hooks]]).");
+        for (var i = 0; i < hooks.Count; i++)
+        {
+            var index = i;
+            section(() =>
+            {
+                if (hooks[index] is not ConfigTable hook) throw ConfigException.At(hooks.LocationOf(index), $"custom_hooks[{index}]", "expected a hook table.");
+                check.Build<Hook>(hook);
+            });
+        }
     }
 
     private static void CheckTopLevelKeys(ConfigTable cfg)

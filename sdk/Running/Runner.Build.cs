@@ -165,4 +165,34 @@ public sealed partial class Runner
         if (_cfg["custom_hooks"] is ConfigArray custom)
             foreach (var hook in custom.Cast<ConfigTable>()) CallHooks.Register(_builder.Build<Hook>(hook)!);
     }
+
+    /// <summary>
+    /// Builds every part the config describes — train loop and dataloader, optimizer wrapper, schedulers, val and
+    /// test loops — without running anything (<c>runner-host config validate</c>). Returns the problems found, one
+    /// per part.
+    /// </summary>
+    public IReadOnlyList<RunnerException> BuildAll()
+    {
+        var problems = new List<RunnerException>();
+        void Part(Action build)
+        {
+            try
+            {
+                build();
+            }
+            catch (RunnerException e)
+            {
+                problems.Add(e);
+            }
+        }
+        Part(() =>
+        {
+            if (TrainLoop is not { } loop) return;
+            OptimWrapper = BuildOptimWrapper();
+            ParamSchedulers = BuildParamSchedulers(loop);
+        });
+        Part(() => _ = ValLoop);
+        Part(() => _ = TestLoop);
+        return problems;
+    }
 }

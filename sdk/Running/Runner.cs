@@ -1,6 +1,7 @@
 namespace Runner.Sdk.Running;
 
 using System.Globalization;
+using global::Runner.Sdk;
 using NLog;
 using global::Runner.Sdk.Configuration;
 using global::Runner.Sdk.Data;
@@ -71,6 +72,10 @@ public sealed partial class Runner : IDisposable
         Logger.Info(CallHooks.DescribeOrder());
         DumpConfig();
     }
+
+    /// <summary>Every problem of a config (type names, keys, values, consistency), without building anything.</summary>
+    public static IReadOnlyList<RunnerException> FindConfigProblems(ConfigTable cfg, RegistryRoot registries, string defaultScope) =>
+        ConfigValidator.FindProblems(cfg, registries, defaultScope);
 
     /// <summary>Builds a runner from a loaded config (see <see cref="ConfigLoader"/>).</summary>
     public static Runner FromConfig(ConfigTable cfg, RunnerOptions? options = null) => new(cfg, options ?? new RunnerOptions());

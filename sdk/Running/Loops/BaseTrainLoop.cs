@@ -1,6 +1,7 @@
 namespace Runner.Sdk.Running.Loops;
 
 using global::Runner.Sdk.Data;
+using global::Runner.Sdk.Registries;
 
 /// <summary>What every training loop exposes to the runner and hooks: its counters and the stop flag.</summary>
 public abstract class BaseTrainLoop : BaseLoop
@@ -18,6 +19,7 @@ public abstract class BaseTrainLoop : BaseLoop
     public abstract int MaxIters { get; }
 
     /// <summary>Set by a hook (e.g. early stopping) to end training.</summary>
+    [NotConfigurable]
     public bool StopTraining { get; set; }
 
     /// <summary>Batches of the current epoch already trained, when resuming in the middle of an epoch.</summary>

@@ -120,4 +120,64 @@ public sealed class ConfigLoaderTests
         Assert.AreEqual("x\"y", ((ConfigTable)again["t"]!)["name"]);
         Assert.AreEqual(2, ((ConfigArray)again["hooks"]!).Count);
     }
+
+    [TestMethod]
+    public void Load_SameKeyInTwoBases_IsAnError()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        Write(dir, "a.toml", "x = 1\n");
+        Write(dir, "b.toml", "x = 2\n");
+        var path = Write(dir, "child.toml", "_base_ = [\"a.toml\", \"b.toml\"]\n");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.Load(path));
+
+        StringAssert.Contains(error.Message, "key 'x' is defined by two base files, 'a.toml' and 'b.toml'.");
+    }
+
+    [TestMethod]
+    public void Load_SyntaxError_PointsAtTheLine()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        var path = Write(dir, "broken.toml", "a = 1\nb = [1, 2\nc = 3\n");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.Load(path));
+
+        StringAssert.Contains(error.Message, "broken.toml(3,");
+    }
+
+    [TestMethod]
+    public void Load_NestedBases_AreRelativeToTheIncludingFile()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg");
+        Directory.CreateDirectory(Path.Combine(dir, "base", "deeper"));
+        Write(Path.Combine(dir, "base", "deeper"), "root.toml", "a = 1\nb = 1\n");
+        Write(Path.Combine(dir, "base"), "mid.toml", "_base_ = \"deeper/root.toml\"\nb = 2\n");
+        var path = Write(dir, "top.toml", "_base_ = \"base/mid.toml\"\nc = 3\n");
+
+        var cfg = ConfigLoader.Load(path);
+
+        Assert.AreEqual(1L, cfg["a"]);
+        Assert.AreEqual(2L, cfg["b"]);
+        Assert.AreEqual(3L, cfg["c"]);
+    }
+
+    [TestMethod]
+    public void CfgOptions_NotAnAssignment_ExplainsTheForm()
+    {
+        var cfg = ConfigLoader.Parse("a = 1");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.ApplyOverrides(cfg, ["max_epochs"]));
+
+        StringAssert.Contains(error.Message, "'max_epochs' is not of the form key.path=value.");
+    }
+
+    [TestMethod]
+    public void CfgOptions_ThroughAScalar_IsAnError()
+    {
+        var cfg = ConfigLoader.Parse("a = 1");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.ApplyOverrides(cfg, ["a.b=2"]));
+
+        StringAssert.Contains(error.Message, "'a' is not a table, so it has no key 'b'.");
+    }
 }

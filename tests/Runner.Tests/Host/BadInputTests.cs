@@ -6,14 +6,23 @@ using Runner.Tests.Support;
 [TestClass]
 public sealed class BadInputTests
 {
+    /// <summary>The toy job, resolved into one self-contained file (config print), edited, then run.</summary>
+    private static string ResolvedToy() => HostTester.Run("config", "print", "--config", TestEnvironment.ToyConfig).Stdout;
+
     private static (HostTester.Result Result, string WorkDir) RunToyWith(string name, Func<string, string> edit, params string[] extraArgs)
     {
         var dir = TestEnvironment.NewTempDir(name);
         var config = Path.Combine(dir, "job.toml");
-        File.WriteAllText(config, edit(File.ReadAllText(TestEnvironment.ToyConfig)));
+        File.WriteAllText(config, edit(ResolvedToy()));
         var workDir = Path.Combine(dir, "work");
         var result = HostTester.Run(["--config", config, "--work-dir", workDir, .. extraArgs]);
         return (result, workDir);
+    }
+
+    private static string ReplaceFirst(string text, string old, string replacement)
+    {
+        var at = text.IndexOf(old, StringComparison.Ordinal);
+        return at < 0 ? throw new ArgumentException($"'{old}' not found") : text[..at] + replacement + text[(at + old.Length)..];
     }
 
     private static int LineOf(string text, string fragment) =>
@@ -22,8 +31,8 @@ public sealed class BadInputTests
     [TestMethod]
     public void TypoInTypeName_NamesTypeRegistryScopeAndLine()
     {
-        var (result, workDir) = RunToyWith("type", t => t.Replace("type = \"ToyModel\"", "type = \"ToyModle\""));
-        var line = LineOf(File.ReadAllText(TestEnvironment.ToyConfig), "type = \"ToyModel\"");
+        var (result, workDir) = RunToyWith("type", t => ReplaceFirst(t, "type = \"ToyModel\"", "type = \"ToyModle\""));
+        var line = LineOf(ResolvedToy(), "type = \"ToyModel\"");
 
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, $"job.toml({line},");
@@ -35,7 +44,7 @@ public sealed class BadInputTests
     [TestMethod]
     public void TypoInKey_NamesKeyAndSuggestsTheRightOne()
     {
-        var (result, workDir) = RunToyWith("key", t => t.Replace("max_epochs = 3", "max_epoch = 3"));
+        var (result, workDir) = RunToyWith("key", t => ReplaceFirst(t, "max_epochs = 3", "max_epoch = 3"));
 
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, "train_cfg.max_epoch: EpochBasedTrainLoop has no option 'max_epoch'.");
@@ -46,10 +55,11 @@ public sealed class BadInputTests
     [TestMethod]
     public void DuplicateKey_PointsAtTheSecondDefinition()
     {
-        var (result, workDir) = RunToyWith("dup", t => t.Replace("work_dir = \"work_dirs/toy\"", "work_dir = \"a\"\nwork_dir = \"b\""));
+        var (result, workDir) = RunToyWith("dup", t => ReplaceFirst(t, "work_dir = \"work_dirs/toy\"", "work_dir = \"a\"\nwork_dir = \"b\""));
+        var line = LineOf(ResolvedToy(), "work_dir = ") + 1;
 
         Assert.AreEqual(1, result.ExitCode);
-        StringAssert.Contains(result.Stderr, "job.toml(5,1)");
+        StringAssert.Contains(result.Stderr, $"job.toml({line},1)");
         StringAssert.Contains(result.Stderr, "already defined");
         Assert.IsFalse(Directory.Exists(workDir));
     }
@@ -57,7 +67,7 @@ public sealed class BadInputTests
     [TestMethod]
     public void WrongValueType_SaysWhatWasExpected()
     {
-        var (result, workDir) = RunToyWith("value", t => t.Replace("batch_size = 32", "batch_size = \"32\""));
+        var (result, workDir) = RunToyWith("value", t => ReplaceFirst(t, "batch_size = 32", "batch_size = \"32\""));
 
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, "train_dataloader.batch_size: expected an integer, got the string \"32\".");
@@ -77,7 +87,7 @@ public sealed class BadInputTests
     [TestMethod]
     public void UnknownTopLevelKey_SuggestsTheSetting()
     {
-        var (result, workDir) = RunToyWith("top", t => t.Replace("randomness = { seed = 0 }", "randomnes = { seed = 0 }"));
+        var (result, workDir) = RunToyWith("top", t => ReplaceFirst(t, "[randomness]", "[randomnes]"));
 
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, "'randomnes' is not a runner setting.");
@@ -106,8 +116,7 @@ public sealed class BadInputTests
     [TestMethod]
     public void UnreadableDataFile_NamesTheFile()
     {
-        var (result, _) = RunToyWith("data", t => t.Replace("dataset = { type = \"ToyDataset\", split = \"train\" }",
-            "dataset = { type = \"ToyDataset\", split = \"train\", data_root = \"/nonexistent/toy\" }"));
+        var (result, _) = RunToyWith("data", t => ReplaceFirst(t, "split = \"train\"", "split = \"train\"\ndata_root = \"/nonexistent/toy\""));
 
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, "Cannot read toy data file '/nonexistent/toy/train_x.f32'");

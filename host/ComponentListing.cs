@@ -1,0 +1,32 @@
+namespace Runner.Host;
+
+using Runner.Host.Plugins;
+using Runner.Sdk.Registries;
+
+/// <summary>What <c>runner-host list</c> prints: the loaded plugins, then every registered component.</summary>
+internal static class ComponentListing
+{
+    public static void Write(TextWriter output, RegistryRoot registries, PluginCatalog catalog, string? scope, string? kind)
+    {
+        output.WriteLine("Plugins:");
+        if (catalog.Plugins.Count == 0) output.WriteLine("  (none)");
+        foreach (var plugin in catalog.Plugins)
+        {
+            var name = plugin.Assembly.GetName();
+            var pluginScope = plugin.Registered.FirstOrDefault()?.Scope ?? "-";
+            output.WriteLine($"  {plugin.Name} {name.Version}  scope: {pluginScope}  registered: {plugin.Registered.Count}  path: {plugin.Path}");
+        }
+        output.WriteLine();
+        var rows = registries.Registries
+            .SelectMany(r => r.AllEntries().Select(e => (Kind: r.Name, Entry: e)))
+            .Where(x => scope is null || x.Entry.Scope == scope)
+            .Where(x => kind is null || string.Equals(x.Kind, kind, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(x.Kind.Replace(" ", "_"), kind, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(x => x.Kind, StringComparer.Ordinal).ThenBy(x => x.Entry.Scope, StringComparer.Ordinal).ThenBy(x => x.Entry.Name, StringComparer.Ordinal)
+            .ToList();
+        output.WriteLine($"{"KIND",-18} {"NAME",-28} {"SCOPE",-10} PROVIDER");
+        foreach (var (rowKind, entry) in rows)
+            output.WriteLine($"{rowKind,-18} {entry.Name,-28} {entry.Scope,-10} {entry.Provider}");
+        if (rows.Count == 0) output.WriteLine("(nothing matches)");
+    }
+}

@@ -1,0 +1,62 @@
+namespace Runner.Host;
+
+using System.CommandLine;
+
+/// <summary>The options every runner-host command accepts (declared on the root, recursive).</summary>
+internal sealed class HostOptions
+{
+    public Option<string?> Config { get; } = new("--config", "-c")
+    {
+        Description = "The job's TOML config file.",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    public Option<string?> WorkDir { get; } = new("--work-dir")
+    {
+        Description = "Where checkpoints, logs and the config dump go (overrides work_dir in the config).",
+        HelpName = "DIR",
+        Recursive = true,
+    };
+
+    public Option<string?> Resume { get; } = new("--resume")
+    {
+        Description = "Resume training: from CKPT, or without a value from work_dir/last_checkpoint.",
+        Arity = ArgumentArity.ZeroOrOne,
+        HelpName = "CKPT",
+        Recursive = true,
+    };
+
+    public Option<string?> Checkpoint { get; } = new("--checkpoint")
+    {
+        Description = "Load model weights from CKPT before running (load_from); for val and test, the model to evaluate.",
+        HelpName = "CKPT",
+        Recursive = true,
+    };
+
+    public Option<string[]> CfgOptions { get; } = new("--cfg-options")
+    {
+        Description = "Override config keys, key.path=VALUE with a TOML value (lr=0.1, milestones=[1,2], name=\"x\"); repeatable.",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = true,
+        HelpName = "KEY=VALUE",
+        Recursive = true,
+    };
+
+    public Option<string[]> Plugins { get; } = new("--plugins")
+    {
+        Description = "Another folder of plugins to load (repeatable); the built-in plugins are always loaded.",
+        HelpName = "DIR",
+        Recursive = true,
+    };
+
+    public void AddTo(RootCommand root)
+    {
+        root.Options.Add(Config);
+        root.Options.Add(WorkDir);
+        root.Options.Add(Resume);
+        root.Options.Add(Checkpoint);
+        root.Options.Add(CfgOptions);
+        root.Options.Add(Plugins);
+    }
+}
