@@ -1,10 +1,13 @@
 namespace Runner.Sdk.Evaluation;
 
 using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
 
 /// <summary>Runs a loop's metrics and merges their results (MMEngine's <c>Evaluator</c>).</summary>
-public sealed class Evaluator
+[Register]
+public class Evaluator
 {
+    /// <param name="metrics">The metrics, run in order.</param>
     public Evaluator(IReadOnlyList<BaseMetric> metrics) => Metrics = metrics;
 
     public IReadOnlyList<BaseMetric> Metrics { get; }

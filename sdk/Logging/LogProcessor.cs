@@ -11,7 +11,8 @@ using Runner.Sdk.Running;
 /// <c>Epoch(val) [1][32/32]    accuracy/top1: 29.9805  data_time: 0.0001  time: 0.0004</c>; and returns the
 /// values of each line (the "tag") for the visualizer.
 /// </summary>
-public sealed class LogProcessor
+[Registries.Register]
+public class LogProcessor
 {
     private readonly Regex _meanPattern;
 

@@ -5,6 +5,7 @@ using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Evaluation;
 using Runner.Sdk.Hooks;
+using Runner.Sdk.Logging;
 using Runner.Sdk.Models;
 using Runner.Sdk.Optim;
 using Runner.Sdk.Optim.Schedulers;
@@ -31,12 +32,15 @@ public sealed class RegistryRoot
             new("data preprocessor", typeof(BaseDataPreprocessor), RootScope, null),
             new("dataset", typeof(IDataset), RootScope, null),
             new("data sampler", typeof(ISampler), RootScope, null),
+            new("transform", typeof(ITransform), RootScope, null),
             new("metric", typeof(BaseMetric), RootScope, null),
+            new("evaluator", typeof(Evaluator), RootScope, null),
             new("hook", typeof(Hook), RootScope, null),
             new("loop", typeof(BaseLoop), RootScope, null),
             new("optimizer", typeof(IOptimizerFactory), RootScope, null),
             new("optim wrapper", typeof(OptimWrapper), RootScope, null),
             new("param scheduler", typeof(ParamScheduler), RootScope, null),
+            new("log processor", typeof(LogProcessor), RootScope, null),
         ];
         if (registerBuiltins) RegisterAssembly(typeof(RegistryRoot).Assembly, "Runner.Sdk", RootScope);
     }

@@ -65,6 +65,7 @@ internal static class ConfigValidator
         Section(() => CheckScalars(cfg));
         Section(() =>
         {
+            if (cfg["model"] is BaseModel) return;
             var model = Table(cfg, "model") ?? throw ConfigException.At(cfg.Location, "model", "the config has no model.",
                 "add a [model] table with type = \"...\".");
             check.Build<BaseModel>(model);
@@ -82,7 +83,7 @@ internal static class ConfigValidator
                 throw ConfigException.At(cfg.LocationOf("param_scheduler"), "param_scheduler", "param_scheduler needs an optim_wrapper.");
         });
         foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
-            Section(() => { if (Table(cfg, key) is { } loader) CheckDataLoader(check, loader); });
+            Section(() => { if (cfg[key] is not DataLoader && Table(cfg, key) is { } loader) CheckDataLoader(check, loader); });
         Section(() => CheckTrainLoop(check, cfg));
         foreach (var (key, loop) in new[] { ("val_cfg", typeof(ValLoop)), ("test_cfg", typeof(TestLoop)) })
         {
@@ -99,8 +100,14 @@ internal static class ConfigValidator
         Section(() => CheckDefaultHooks(check, cfg, Section));
         Section(() => CheckCustomHooks(check, cfg, Section));
         foreach (var (key, type) in new[] { ("randomness", typeof(RandomnessSettings)), ("env_cfg", typeof(EnvSettings)),
-                     ("log_processor", typeof(LogProcessor)), ("auto_scale_lr", typeof(AutoScaleLrSettings)) })
+                     ("auto_scale_lr", typeof(AutoScaleLrSettings)) })
             Section(() => { if (Table(cfg, key) is { } table) check.BuildType(type, table); });
+        Section(() =>
+        {
+            if (Table(cfg, "log_processor") is not { } table) return;
+            if (table.TypeName is not null) check.Build<LogProcessor>(table);
+            else check.BuildType(typeof(LogProcessor), table);
+        });
         return problems;
     }
 
@@ -150,7 +157,7 @@ internal static class ConfigValidator
 
     private static void CheckOptimWrapper(ComponentBuilder check, ConfigTable cfg)
     {
-        if (Table(cfg, "optim_wrapper") is not { } optimWrapper) return;
+        if (cfg["optim_wrapper"] is OptimWrapper || Table(cfg, "optim_wrapper") is not { } optimWrapper) return;
         var optimizer = Table(optimWrapper, "optimizer") ?? throw ConfigException.At(optimWrapper.Location, "optim_wrapper",
             "optim_wrapper has no optimizer table.", "add optimizer = { type = \"SGD\", lr = 0.01 }.");
         check.Build<IOptimizerFactory>(optimizer);
@@ -163,7 +170,7 @@ internal static class ConfigValidator
     {
         switch (cfg["param_scheduler"])
         {
-            case null:
+            case null or ParamScheduler:
                 return;
             case ConfigTable single:
                 check.Build<ParamScheduler>(single);
@@ -174,6 +181,7 @@ internal static class ConfigValidator
                     var index = i;
                     section(() =>
                     {
+                        if (list[index] is ParamScheduler) return;
                         if (list[index] is not ConfigTable item)
                             throw ConfigException.At(list.LocationOf(index), $"param_scheduler[{index}]", "expected a scheduler table.");
                         check.Build<ParamScheduler>(item);
@@ -197,6 +205,7 @@ internal static class ConfigValidator
                 switch (value)
                 {
                     case false when known.Name is not null:
+                    case Hook:
                         break;
                     case ConfigTable hook when hook.TypeName is not null:
                         check.Build<Hook>(hook);
@@ -222,6 +231,7 @@ internal static class ConfigValidator
             var index = i;
             section(() =>
             {
+                if (hooks[index] is Hook) return;
                 if (hooks[index] is not ConfigTable hook) throw ConfigException.At(hooks.LocationOf(index), $"custom_hooks[{index}]", "expected a hook table.");
                 check.Build<Hook>(hook);
             });
@@ -256,13 +266,13 @@ internal static class ConfigValidator
     {
         switch (cfg[key])
         {
-            case null:
+            case null or BaseMetric or Evaluator:
                 return;
             case ConfigTable { TypeName: not null } single:
                 check.Build<BaseMetric>(single);
                 return;
-            case ConfigTable table when table["metrics"] is ConfigArray list:
-                CheckMetrics(check, list);
+            case ConfigTable table when table.ContainsKey("metrics"):
+                check.Build<Evaluator>(table, new Dictionary<string, object?> { ["type"] = nameof(Evaluator) });
                 return;
             case ConfigArray list:
                 CheckMetrics(check, list);
@@ -276,6 +286,7 @@ internal static class ConfigValidator
     {
         for (var i = 0; i < list.Count; i++)
         {
+            if (list[i] is BaseMetric) continue;
             if (list[i] is not ConfigTable metric) throw ConfigException.At(list.LocationOf(i), $"{list.Path}[{i}]", "expected a metric table.");
             check.Build<BaseMetric>(metric);
         }

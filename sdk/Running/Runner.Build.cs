@@ -72,6 +72,7 @@ public sealed partial class Runner
     /// <summary>MMEngine's <c>build_dataloader</c>: the dataset, then the sampler (given the dataset and the seed), then the loader.</summary>
     private DataLoader BuildDataLoader(string key)
     {
+        if (_cfg[key] is DataLoader given) return given;
         var table = ((ConfigTable)_cfg[key]!).Clone();
         var dataset = _builder.Build<IDataset>((ConfigTable)table["dataset"]!)!;
         var sampler = table["sampler"] is ConfigTable samplerTable
@@ -83,24 +84,25 @@ public sealed partial class Runner
             new Dictionary<string, object?> { ["dataset"] = dataset, ["sampler"] = sampler })!;
     }
 
-    private Evaluator BuildEvaluator(string key)
+    /// <summary>A loop's evaluator: <c>{ metrics = [...] }</c> (or with a <c>type</c> from the evaluator registry), one metric table, or a list of them.</summary>
+    private Evaluator BuildEvaluator(string key) => _cfg[key] switch
     {
-        var metrics = _cfg[key] switch
-        {
-            ConfigTable { TypeName: not null } single => [_builder.Build<BaseMetric>(single)!],
-            ConfigTable table when table["metrics"] is ConfigArray list => BuildMetrics(list),
-            ConfigArray list => BuildMetrics(list),
-            _ => throw ConfigException.At(_cfg.LocationOf(key), key, "expected a metric table, a list of metric tables, or { metrics = [...] }."),
-        };
-        return new Evaluator(metrics);
-    }
+        Evaluator given => given,
+        BaseMetric metric => new Evaluator([metric]),
+        ConfigTable table when table.ContainsKey("metrics") =>
+            _builder.Build<Evaluator>(table, new Dictionary<string, object?> { ["type"] = nameof(Evaluator) })!,
+        ConfigTable { TypeName: not null } single => new Evaluator([_builder.Build<BaseMetric>(single)!]),
+        ConfigArray list => new Evaluator(BuildMetrics(list)),
+        _ => throw ConfigException.At(_cfg.LocationOf(key), key, "expected a metric table, a list of metric tables, or { metrics = [...] }."),
+    };
 
     private List<BaseMetric> BuildMetrics(ConfigArray list) =>
-        list.Select(item => _builder.Build<BaseMetric>((ConfigTable)item!)!).ToList();
+        list.Select(item => item as BaseMetric ?? _builder.Build<BaseMetric>((ConfigTable)item!)!).ToList();
 
     /// <summary>The optimizer from <c>optim_wrapper.optimizer</c> over the model's parameters, wrapped as <c>optim_wrapper.type</c> (default <c>OptimWrapper</c>).</summary>
     private OptimWrapper BuildOptimWrapper()
     {
+        if (_cfg["optim_wrapper"] is OptimWrapper given) return given;
         var table = ((ConfigTable)_cfg["optim_wrapper"]!).Clone();
         var factory = _builder.Build<IOptimizerFactory>((ConfigTable)table["optimizer"]!)!;
         var optimizer = factory.Create(Model.parameters());
@@ -110,15 +112,14 @@ public sealed partial class Runner
 
     private List<ParamScheduler> BuildParamSchedulers(BaseTrainLoop loop)
     {
-        var tables = _cfg["param_scheduler"] switch
+        var items = _cfg["param_scheduler"] switch
         {
             null => [],
-            ConfigTable single => [single],
-            ConfigArray list => list.Cast<ConfigTable>().ToList(),
-            _ => new List<ConfigTable>(),
+            ConfigArray list => list.ToList(),
+            var single => [single],
         };
         var builder = BuilderWith(OptimWrapper!);
-        var schedulers = tables.Select(t => builder.Build<ParamScheduler>(t)!).ToList();
+        var schedulers = items.Select(item => item as ParamScheduler ?? builder.Build<ParamScheduler>((ConfigTable)item!)!).ToList();
         foreach (var scheduler in schedulers)
             scheduler.Prepare(loop.Dataloader.Count, scheduler.ByEpoch && !scheduler.ConvertToIterBased ? loop.MaxEpochs : loop.MaxIters);
         return schedulers;
@@ -150,6 +151,11 @@ public sealed partial class Runner
             var table = ConfigLoader.Parse($"type = \"{type}\"\n{options}", $"<default hook {name}>");
             table.AssignPaths("default_hooks." + name);
             if (overrides[name] is false) continue;
+            if (overrides[name] is Hook instance)
+            {
+                CallHooks.Register(instance);
+                continue;
+            }
             if (overrides[name] is ConfigTable given)
             {
                 if (given.TypeName is not null) table = given;
@@ -159,11 +165,12 @@ public sealed partial class Runner
         }
         foreach (var (name, value) in overrides)
         {
-            if (DefaultHooks.Any(d => d.Name == name) || value is not ConfigTable extra) continue;
-            CallHooks.Register(_builder.Build<Hook>(extra)!);
+            if (DefaultHooks.Any(d => d.Name == name)) continue;
+            if (value is Hook hook) CallHooks.Register(hook);
+            else if (value is ConfigTable extra) CallHooks.Register(_builder.Build<Hook>(extra)!);
         }
         if (_cfg["custom_hooks"] is ConfigArray custom)
-            foreach (var hook in custom.Cast<ConfigTable>()) CallHooks.Register(_builder.Build<Hook>(hook)!);
+            foreach (var item in custom) CallHooks.Register(item as Hook ?? _builder.Build<Hook>((ConfigTable)item!)!);
     }
 
     /// <summary>

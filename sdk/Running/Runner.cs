@@ -62,7 +62,13 @@ public sealed partial class Runner : IDisposable
         _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console);
         Logger = _logFactory.GetLogger(RunnerLogging.LoggerName);
         MessageHub = new MessageHub();
-        LogProcessor = Bind<LogProcessor>("log_processor") ?? new LogProcessor();
+        LogProcessor = _cfg["log_processor"] switch
+        {
+            LogProcessor given => given,
+            ConfigTable { TypeName: not null } typed => _builder.Build<LogProcessor>(typed)!,
+            ConfigTable table => (LogProcessor)_builder.BuildType(typeof(LogProcessor), table)!,
+            _ => new LogProcessor(),
+        };
         Visualizer = new Visualizer(LogDir, Timestamp);
         CallHooks = new HookDispatcher(this);
 
@@ -153,6 +159,7 @@ public sealed partial class Runner : IDisposable
 
     private BaseModel BuildModel()
     {
+        if (_cfg["model"] is BaseModel given) return given;
         var table = ((ConfigTable)_cfg["model"]!).Clone();
         if (_cfg["data_preprocessor"] is ConfigTable preprocessor && !table.ContainsKey("data_preprocessor"))
             table.Set("data_preprocessor", preprocessor, _cfg.LocationOf("data_preprocessor"));

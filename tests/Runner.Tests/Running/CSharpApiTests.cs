@@ -1,0 +1,181 @@
+namespace Runner.Tests.Running;
+
+using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Data;
+using Runner.Sdk.Evaluation;
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Models;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running;
+using Runner.Tests.Support;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+/// <summary>The runner driven from C#: ready objects in place of config tables, and MMEngine's hook call counts (its RunnerTestCase fixture).</summary>
+[TestClass]
+public sealed class CSharpApiTests
+{
+    /// <summary>MMEngine's test fixture: 12 samples, so batch 3 gives 4 iterations per epoch.</summary>
+    public sealed class TwelveSamples() : global::Runner.Sdk.Data.TensorDataset(new Dictionary<string, Tensor>
+    {
+        [DataBatch.InputsKey] = arange(24, dtype: ScalarType.Float32).reshape(12, 2) / 24,
+        [DataBatch.LabelsKey] = tensor(new long[] { 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 }),
+    });
+
+    public sealed class TinyModel : BaseModel
+    {
+        private readonly Linear fc;
+
+        public TinyModel() : base(nameof(TinyModel))
+        {
+            fc = nn.Linear(2, 2);
+            RegisterComponents();
+        }
+
+        public override ModelOutput Forward(DataBatch batch, ForwardMode mode) => ClassificationOutput.From(fc.forward(batch.Inputs), batch, mode);
+    }
+
+    /// <summary>Counts every hook call and records the counters it saw.</summary>
+    public sealed class CountingHook : Hook
+    {
+        public Dictionary<string, int> Calls { get; } = [];
+
+        public List<(string Point, int Epoch, int Iter, int BatchIdx)> Seen { get; } = [];
+
+        private void Count(string point, Runner runner, int batchIdx = -1)
+        {
+            Calls[point] = Calls.GetValueOrDefault(point) + 1;
+            Seen.Add((point, runner.Epoch, runner.Iter, batchIdx));
+        }
+
+        public override void BeforeRun(Runner runner) => Count("before_run", runner);
+
+        public override void BeforeTrain(Runner runner) => Count("before_train", runner);
+
+        public override void BeforeTrainEpoch(Runner runner) => Count("before_train_epoch", runner);
+
+        public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch) => Count("before_train_iter", runner, batchIdx);
+
+        public override void AfterTrainEpoch(Runner runner) => Count("after_train_epoch", runner);
+
+        public override void BeforeValEpoch(Runner runner) => Count("before_val_epoch", runner);
+
+        public override void BeforeValIter(Runner runner, int batchIdx, DataBatch? dataBatch) => Count("before_val_iter", runner, batchIdx);
+
+        public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics) => Count("after_val_epoch", runner);
+
+        public override void BeforeSaveCheckpoint(Runner runner, Checkpoint checkpoint) => Count("before_save_checkpoint", runner);
+
+        public override void AfterRun(Runner runner) => Count("after_run", runner);
+    }
+
+    private static RegistryRoot Registries()
+    {
+        var registries = new RegistryRoot();
+        registries.Register(typeof(TwelveSamples), new RegisterAttribute(), "tests", "tests");
+        return registries;
+    }
+
+    private static ConfigTable Config(string workDir) => ConfigLoader.Parse($$"""
+        default_scope = "tests"
+        work_dir = "{{workDir}}"
+        randomness = { seed = 1 }
+        train_cfg = { max_epochs = 2 }
+        val_cfg = {}
+        optim_wrapper = { optimizer = { type = "SGD", lr = 0.1 } }
+        val_evaluator = { metrics = [{ type = "Accuracy" }] }
+        log_processor = { window_size = 5 }
+        default_hooks = { logger = { interval = 1 } }
+        [train_dataloader]
+        batch_size = 3
+        dataset = { type = "TwelveSamples" }
+        sampler = { type = "DefaultSampler", shuffle = true }
+        [val_dataloader]
+        batch_size = 3
+        dataset = { type = "TwelveSamples" }
+        """, "api.toml");
+
+    [TestMethod]
+    public void ReadyObjects_TakeThePlaceOfTables_AndHooksAreCalledAsInMmengine()
+    {
+        // Arrange
+        var cfg = Config(TestEnvironment.NewTempDir("api"));
+        var model = new TinyModel();
+        var hook = new CountingHook();
+        cfg.Set("model", model, SourceLocation.Code);
+        var hooks = new ConfigArray();
+        hooks.Add(hook);
+        cfg.Set("custom_hooks", hooks, SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+
+        // Act
+        runner.Train();
+
+        // Assert
+        Assert.AreSame(model, runner.Model);
+        Assert.AreEqual(5, runner.LogProcessor.WindowSize);
+        Assert.IsInstanceOfType<Evaluator>(runner.ValLoop!.Evaluator);
+        var expected = new Dictionary<string, int>
+        {
+            ["before_run"] = 1, ["before_train"] = 1, ["before_train_epoch"] = 2, ["before_train_iter"] = 8, ["after_train_epoch"] = 2,
+            ["before_val_epoch"] = 2, ["before_val_iter"] = 8, ["after_val_epoch"] = 2, ["before_save_checkpoint"] = 2, ["after_run"] = 1,
+        };
+        CollectionAssert.AreEquivalent(expected.ToList(), hook.Calls.ToList());
+        // MMEngine's counters: 0-based epoch during an epoch, already incremented during the validation after it.
+        Assert.AreEqual(("before_train_iter", 0, 0, 0), hook.Seen.First(s => s.Point == "before_train_iter"));
+        Assert.AreEqual(("before_train_iter", 1, 4, 0), hook.Seen.Where(s => s.Point == "before_train_iter").ElementAt(4));
+        Assert.AreEqual(("after_val_epoch", 1, 4, -1), hook.Seen.First(s => s.Point == "after_val_epoch"));
+        Assert.AreEqual(("before_save_checkpoint", 0, 4, -1), hook.Seen.First(s => s.Point == "before_save_checkpoint"));
+    }
+
+    [TestMethod]
+    public void HookOrderTable_ListsHooksByStageAndPriority()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("order"));
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+
+        var table = runner.CallHooks.DescribeOrder();
+
+        StringAssert.StartsWith(table, "Hooks will be executed in the following order:\nbefore_run:\n(VERY_HIGH   ) RuntimeInfoHook                    \n -------------------- ");
+        StringAssert.Contains(table, "after_train_epoch:\n(LOW         ) ParamSchedulerHook                 \n(VERY_LOW    ) CheckpointHook                     \n -------------------- ");
+        CollectionAssert.AreEqual(new[] { "RuntimeInfoHook", "IterTimerHook", "DistSamplerSeedHook", "LoggerHook", "ParamSchedulerHook", "CheckpointHook" },
+            runner.Hooks.Select(h => h.GetType().Name).ToArray());
+    }
+
+    [TestMethod]
+    public void DefaultHooks_FalseRemoves_TableChangesOptions()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("defaults"));
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        var defaults = (ConfigTable)cfg["default_hooks"]!;
+        defaults.Set("timer", false, SourceLocation.Code);
+        defaults.Set("checkpoint", ConfigLoader.Parse("interval = 2\nmax_keep_ckpts = 1"), SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+
+        var checkpoint = runner.Hooks.OfType<CheckpointHook>().Single();
+
+        Assert.IsFalse(runner.Hooks.OfType<IterTimerHook>().Any());
+        Assert.AreEqual(5, runner.Hooks.Count);
+        Assert.AreEqual(2, checkpoint.Interval);
+        Assert.AreEqual(1, checkpoint.MaxKeepCkpts);
+    }
+
+    [TestMethod]
+    public void SameSeed_GivesIdenticalRuns()
+    {
+        double[] Run()
+        {
+            var cfg = Config(TestEnvironment.NewTempDir("seed"));
+            cfg.Set("model", ConfigLoader.Parse("type = \"TinyModelForSeed\""), SourceLocation.Code);
+            var registries = Registries();
+            registries.Register(typeof(TinyModel), new RegisterAttribute("TinyModelForSeed"), "tests", "tests");
+            using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
+            runner.Train();
+            return runner.Model.parameters().SelectMany(p => p.data<float>().ToArray()).Select(v => (double)v).ToArray();
+        }
+
+        CollectionAssert.AreEqual(Run(), Run());
+    }
+}
