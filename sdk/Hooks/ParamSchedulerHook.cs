@@ -4,7 +4,7 @@ using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 
-/// <summary>Steps the parameter schedulers: per-iteration ones after each train iteration, per-epoch ones after each train epoch (MMEngine's <c>ParamSchedulerHook</c>).</summary>
+/// <summary>Steps the parameter schedulers: per-iteration ones after each train iteration, per-epoch ones after each train epoch, metric-driven ones after each validation (MMEngine's <c>ParamSchedulerHook</c>).</summary>
 [Register]
 public sealed class ParamSchedulerHook : Hook
 {
@@ -19,6 +19,14 @@ public sealed class ParamSchedulerHook : Hook
     public override void AfterTrainEpoch(Runner runner)
     {
         foreach (var scheduler in runner.ParamSchedulers)
-            if (scheduler.ByEpoch) scheduler.Step();
+            if (scheduler.ByEpoch && !scheduler.NeedsValMetrics) scheduler.Step();
+    }
+
+    /// <summary>Schedulers that watch a validation metric (ReduceOnPlateau) step here, during training only.</summary>
+    public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics)
+    {
+        if (!runner.IsTraining || metrics is null) return;
+        foreach (var scheduler in runner.ParamSchedulers)
+            if (scheduler.NeedsValMetrics) scheduler.Step(metrics);
     }
 }

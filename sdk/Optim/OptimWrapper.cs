@@ -16,6 +16,8 @@ public class OptimWrapper
     private int _innerCount;
     private int _maxCounts = -1;
     private int _remainderCounts = -1;
+    private readonly Dictionary<string, double[]> _initialValues = new(StringComparer.Ordinal);
+    private ParamGroupAccess? _groups;
 
     /// <param name="optimizer">The TorchSharp optimizer (built by the runner from the <c>optimizer</c> table).</param>
     /// <param name="accumulativeCounts">Steps once every this many iterations; the loss is divided by the count.</param>
@@ -73,8 +75,47 @@ public class OptimWrapper
 
     public virtual void ZeroGrad() => Optimizer.zero_grad();
 
-    /// <summary>The learning rate of each parameter group.</summary>
-    public IReadOnlyList<double> GetLr() => Optimizer.ParamGroups.Select(g => g.LearningRate).ToList();
+    /// <summary>The learning rate of each parameter group (MMEngine's <c>get_lr()['lr']</c>).</summary>
+    public IReadOnlyList<double> GetLr() => Enumerable.Range(0, Groups.Count).Select(i => Groups.Get(i, "lr")).ToList();
+
+    /// <summary>The momentum of each parameter group: SGD's or RMSprop's momentum, Adam's first beta, else 0.</summary>
+    public IReadOnlyList<double> GetMomentum() =>
+        Enumerable.Range(0, Groups.Count).Select(i => Groups.Has("momentum") ? Groups.Get(i, "momentum") : 0.0).ToList();
+
+    /// <summary>The number of parameter groups.</summary>
+    public int ParamGroupCount => Groups.Count;
+
+    /// <summary>An option of one parameter group (<c>lr</c>, <c>momentum</c>, <c>weight_decay</c>…).</summary>
+    public double GetParam(int group, string name) => Groups.Get(group, name);
+
+    public void SetParam(int group, string name, double value) => Groups.Set(group, name, value);
+
+    /// <summary>
+    /// Each group's value of <paramref name="name"/> when scheduling started (MMEngine's <c>initial_{name}</c>): recorded
+    /// the first time a scheduler asks, so schedulers chained on one optimizer share the same base.
+    /// </summary>
+    public double[] InitialValues(string name)
+    {
+        if (name == "lr")
+            return Optimizer.ParamGroups.Select(g => g.InitialLearningRate > 0 ? g.InitialLearningRate : g.LearningRate).ToArray();
+        if (!_initialValues.TryGetValue(name, out var values))
+            _initialValues[name] = values = Enumerable.Range(0, Groups.Count).Select(i => Groups.Get(i, name)).ToArray();
+        return values;
+    }
+
+    /// <summary>Overrides the initial values (OneCycle starts from <c>eta_max / div_factor</c>).</summary>
+    public void SetInitialValues(string name, double[] values)
+    {
+        if (name != "lr")
+        {
+            _initialValues[name] = values;
+            return;
+        }
+        var groups = Optimizer.ParamGroups.ToList();
+        for (var i = 0; i < groups.Count; i++) groups[i].InitialLearningRate = values[i];
+    }
+
+    private ParamGroupAccess Groups => _groups ??= new ParamGroupAccess(Optimizer);
 
     /// <summary>Whether this iteration ends an accumulation group (MMEngine's <c>should_update</c>).</summary>
     public bool ShouldUpdate() => _innerCount % AccumulativeCounts == 0 || _innerCount == _maxCounts;

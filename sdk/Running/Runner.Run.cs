@@ -25,6 +25,11 @@ public sealed partial class Runner
             CallHooks.BeforeRun();
             LoadOrResume();
             OptimWrapper.InitializeCountStatus(Iter, MaxIters);
+            if (OptimWrapper.AccumulativeCounts > 1 && Iter % OptimWrapper.AccumulativeCounts != 0)
+            {
+                Logger.Warn($"Resumed iteration number {Iter} is not divisible by accumulative_counts ({OptimWrapper.AccumulativeCounts}): " +
+                    "the first update after the resume accumulates fewer gradients.");
+            }
             loop.Run();
             CallHooks.AfterRun();
         }

@@ -10,4 +10,7 @@ internal static class OptimizerArguments
             throw new ArgumentException($"betas must be two numbers in [0, 1), got [{string.Join(", ", betas)}].");
         return betas;
     }
+
+    public static double[] Pair(double[] values, string name) =>
+        values.Length == 2 ? values : throw new ArgumentException($"{name} must be two numbers, got [{string.Join(", ", values)}].");
 }

@@ -6,7 +6,9 @@ using Runner.Sdk.Checkpoints;
 /// The base of MMEngine's parameter schedulers, in their chainable form: each step computes a parameter group's
 /// new value from its current one, so several schedulers on one optimizer compose by multiplication, each only
 /// inside its <c>[begin, end)</c> window. Steps count epochs (<c>by_epoch</c>) or iterations; the runner's
-/// <c>ParamSchedulerHook</c> steps them.
+/// <c>ParamSchedulerHook</c> steps them. Each schedule comes in three forms, as in MMEngine: a generic one
+/// (<c>MultiStepParamScheduler</c>, with <c>param_name</c>), one for the learning rate (<c>MultiStepLR</c>) and one
+/// for the momentum (<c>MultiStepMomentum</c>).
 /// </summary>
 /// <remarks>
 /// Differences from MMEngine, on purpose: a default <c>end</c> (the run's length) is not frozen into the saved state
@@ -21,14 +23,13 @@ public abstract class ParamScheduler
     private bool _prepared;
 
     /// <param name="optimWrapper">The optimizer wrapper whose parameter groups are scheduled (given by the runner).</param>
-    /// <param name="paramName">The scheduled option; only <c>lr</c> is supported here.</param>
+    /// <param name="paramName">The scheduled option: <c>lr</c>, <c>momentum</c>, or any option of the optimizer (<c>weight_decay</c>…).</param>
     /// <param name="begin">The first step at which the scheduler acts.</param>
     /// <param name="end">The step at which it stops; default: the run's length (max_epochs or max_iters).</param>
     /// <param name="byEpoch">Count epochs (true) or iterations (false).</param>
     /// <param name="convertToIterBased">Given in epochs, but applied per iteration (begin, end and the periods scaled by the epoch length).</param>
     protected ParamScheduler(OptimWrapper optimWrapper, string paramName, int begin, int? end, bool byEpoch, bool convertToIterBased)
     {
-        if (paramName != "lr") throw new ArgumentException($"only the learning rate can be scheduled here, got param_name \"{paramName}\".");
         if (begin < 0) throw new ArgumentException($"begin must not be negative, got {begin}.");
         if (end is { } e && e <= begin) throw new ArgumentException($"end should be larger than begin, but got begin={begin}, end={e}.");
         if (convertToIterBased && !byEpoch) throw new ArgumentException("convert_to_iter_based needs by_epoch = true.");
@@ -39,8 +40,8 @@ public abstract class ParamScheduler
         EndIsDefault = end is null;
         ByEpoch = byEpoch;
         ConvertToIterBased = convertToIterBased;
-        BaseValues = optimWrapper.Optimizer.ParamGroups
-            .Select(g => g.InitialLearningRate > 0 ? g.InitialLearningRate : g.LearningRate).ToArray();
+        _ = optimWrapper.GetParam(0, paramName); // fails now, with the optimizer's name, if it has no such option
+        BaseValues = [];
     }
 
     public OptimWrapper OptimWrapper { get; }
@@ -84,22 +85,32 @@ public abstract class ParamScheduler
         }
         if (EndIsDefault) End = runLength;
         if (End <= Begin) throw new ArgumentException($"{GetType().Name}: end ({End}) must be larger than begin ({Begin}).");
+        Initialize();
+        BaseValues = OptimWrapper.InitialValues(ParamName);
         Step();
     }
 
     /// <summary>Advances one epoch or iteration and updates the parameter groups inside the window.</summary>
     public void Step()
     {
+        StepCount();
+    }
+
+    /// <summary>Advances the counters and, inside the window, applies <see cref="NextValue"/>.</summary>
+    private void StepCount()
+    {
         GlobalStep++;
         if (GlobalStep < Begin || GlobalStep >= End) return;
         LastStep++;
-        var groups = OptimWrapper.Optimizer.ParamGroups.ToList();
-        for (var i = 0; i < groups.Count; i++)
-            groups[i].LearningRate = NextValue(groups[i].LearningRate, BaseValues[i], LastStep);
+        for (var i = 0; i < OptimWrapper.ParamGroupCount; i++)
+            OptimWrapper.SetParam(i, ParamName, NextValue(i, OptimWrapper.GetParam(i, ParamName), BaseValues[i], LastStep));
     }
 
-    /// <summary>The new value of one group at window step <paramref name="k"/>, from its current value (chainable form).</summary>
-    protected abstract double NextValue(double current, double baseValue, int k);
+    /// <summary>Called once before the first step, after the window is final (OneCycle sets its initial values here).</summary>
+    protected virtual void Initialize() { }
+
+    /// <summary>The new value of group <paramref name="group"/> at window step <paramref name="k"/>, from its current value (chainable form).</summary>
+    protected abstract double NextValue(int group, double current, double baseValue, int k);
 
     /// <summary>Multiplies the scheduler's own periods (milestones, step size…) by the epoch length.</summary>
     protected virtual void ScalePeriods(int epochLength) { }
@@ -107,14 +118,30 @@ public abstract class ParamScheduler
     /// <summary>The window length minus one (MMEngine's <c>total_iters</c> for Linear and Constant).</summary>
     protected int TotalIters => End - Begin - 1;
 
+    /// <summary>Whether the scheduler steps on validation metrics (after each val epoch) instead of on a count.</summary>
+    public virtual bool NeedsValMetrics => false;
+
+    /// <summary>Steps on validation metrics (ReduceOnPlateau); the others ignore them.</summary>
+    public virtual void Step(IReadOnlyDictionary<string, double> metrics) => Step();
+
     /// <summary>The counters to checkpoint (plain data).</summary>
-    public Dictionary<string, object> StateDict() => new()
+    public Dictionary<string, object> StateDict()
     {
-        ["type"] = GetType().Name,
-        ["global_step"] = (long)GlobalStep,
-        ["last_step"] = (long)LastStep,
-        ["base_values"] = BaseValues.ToList(),
-    };
+        var state = new Dictionary<string, object>
+        {
+            ["type"] = GetType().Name,
+            ["global_step"] = (long)GlobalStep,
+            ["last_step"] = (long)LastStep,
+            ["base_values"] = BaseValues.ToList(),
+        };
+        SaveExtraState(state);
+        return state;
+    }
+
+    /// <summary>Adds a subclass's own counters to its state (ReduceOnPlateau's best value…).</summary>
+    protected virtual void SaveExtraState(Dictionary<string, object> state) { }
+
+    protected virtual void LoadExtraState(IReadOnlyDictionary<string, object> state) { }
 
     public void LoadStateDict(IReadOnlyDictionary<string, object> state)
     {
@@ -123,6 +150,7 @@ public abstract class ParamScheduler
         GlobalStep = Convert.ToInt32(state["global_step"]);
         LastStep = Convert.ToInt32(state["last_step"]);
         BaseValues = PlainData.ToDoubles(state["base_values"]);
+        LoadExtraState(state);
         _prepared = true;
     }
 }
