@@ -39,6 +39,7 @@ public sealed class RegistryRoot
             new("loop", typeof(BaseLoop), RootScope, null),
             new("optimizer", typeof(IOptimizerFactory), RootScope, null),
             new("optim wrapper", typeof(OptimWrapper), RootScope, null),
+            new("optim wrapper constructor", typeof(IOptimWrapperConstructor), RootScope, null),
             new("param scheduler", typeof(ParamScheduler), RootScope, null),
             new("log processor", typeof(LogProcessor), RootScope, null),
         ];

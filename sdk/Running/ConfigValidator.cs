@@ -60,7 +60,7 @@ internal static class ConfigValidator
         if (problems.Count > 0 && !registries.Scopes.Contains(defaultScope)) return problems;
 
         var check = new ComponentBuilder(registries, defaultScope, validateOnly: true);
-        check.ServiceTypes.AddRange([typeof(Runner), typeof(DataLoader), typeof(Evaluator), typeof(OptimWrapper)]);
+        check.ServiceTypes.AddRange([typeof(Runner), typeof(DataLoader), typeof(Evaluator), typeof(OptimWrapper), typeof(ComponentBuilder)]);
 
         Section(() => CheckScalars(cfg));
         Section(() =>
@@ -158,10 +158,15 @@ internal static class ConfigValidator
     private static void CheckOptimWrapper(ComponentBuilder check, ConfigTable cfg)
     {
         if (cfg["optim_wrapper"] is OptimWrapper || Table(cfg, "optim_wrapper") is not { } optimWrapper) return;
-        var optimizer = Table(optimWrapper, "optimizer") ?? throw ConfigException.At(optimWrapper.Location, "optim_wrapper",
+        var (constructor, defaults) = Runner.OptimWrapperConstructorTable(optimWrapper);
+        check.Build<IOptimWrapperConstructor>(constructor, defaults);
+        if (constructor.TypeName != nameof(DefaultOptimWrapperConstructor)) return; // a plugin's constructor reads the table its own way
+        var rest = (ConfigTable)defaults["optim_wrapper_cfg"]!;
+        var optimizer = Table(rest, "optimizer") ?? throw ConfigException.At(optimWrapper.Location, "optim_wrapper",
             "optim_wrapper has no optimizer table.", "add optimizer = { type = \"SGD\", lr = 0.01 }.");
         check.Build<IOptimizerFactory>(optimizer);
-        var wrapper = optimWrapper.Clone();
+        if (defaults["paramwise_cfg"] is ConfigTable paramwise) check.BuildType(typeof(ParamwiseSettings), paramwise);
+        var wrapper = rest.Clone();
         wrapper.Remove("optimizer");
         check.Build<OptimWrapper>(wrapper, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = ComponentBuilder.Supplied });
     }

@@ -99,15 +99,27 @@ public sealed partial class Runner
     private List<BaseMetric> BuildMetrics(ConfigArray list) =>
         list.Select(item => item as BaseMetric ?? _builder.Build<BaseMetric>((ConfigTable)item!)!).ToList();
 
-    /// <summary>The optimizer from <c>optim_wrapper.optimizer</c> over the model's parameters, wrapped as <c>optim_wrapper.type</c> (default <c>OptimWrapper</c>).</summary>
+    /// <summary>
+    /// The optimizer wrapper, through the constructor named by <c>optim_wrapper.constructor</c> (default
+    /// <c>DefaultOptimWrapperConstructor</c>), which gets the rest of the table and <c>paramwise_cfg</c>.
+    /// </summary>
     private OptimWrapper BuildOptimWrapper()
     {
         if (_cfg["optim_wrapper"] is OptimWrapper given) return given;
-        var table = ((ConfigTable)_cfg["optim_wrapper"]!).Clone();
-        var factory = _builder.Build<IOptimizerFactory>((ConfigTable)table["optimizer"]!)!;
-        var optimizer = factory.Create(Model.parameters());
-        table.Remove("optimizer");
-        return _builder.Build<OptimWrapper>(table, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = optimizer })!;
+        var (constructorTable, defaults) = OptimWrapperConstructorTable((ConfigTable)_cfg["optim_wrapper"]!);
+        return BuilderWith(_builder).Build<IOptimWrapperConstructor>(constructorTable, defaults)!.Build(Model);
+    }
+
+    /// <summary>Splits optim_wrapper into the constructor's own table (its type) and what it is given.</summary>
+    internal static (ConfigTable Constructor, Dictionary<string, object?> Defaults) OptimWrapperConstructorTable(ConfigTable optimWrapper)
+    {
+        var rest = optimWrapper.Clone();
+        var constructor = new ConfigTable(optimWrapper.Location) { Path = optimWrapper.PathOf("constructor") };
+        constructor.Set("type", optimWrapper["constructor"] ?? nameof(DefaultOptimWrapperConstructor), optimWrapper.LocationOf("constructor"));
+        var paramwise = optimWrapper["paramwise_cfg"];
+        rest.Remove("constructor");
+        rest.Remove("paramwise_cfg");
+        return (constructor, new Dictionary<string, object?> { ["optim_wrapper_cfg"] = rest, ["paramwise_cfg"] = paramwise });
     }
 
     private List<ParamScheduler> BuildParamSchedulers(BaseTrainLoop loop)

@@ -1,0 +1,141 @@
+namespace Runner.Sdk.Optim;
+
+using System.Reflection;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Models;
+using Runner.Sdk.Registries;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+/// <summary>
+/// MMEngine's <c>DefaultOptimWrapperConstructor</c>: builds the optimizer named by <c>optimizer</c> over the model's
+/// parameters — one group, or with <c>paramwise_cfg</c> one group per parameter with its own learning rate and
+/// weight decay — and wraps it in <c>type</c> (default <see cref="OptimWrapper"/>) with the table's other options.
+/// </summary>
+[Register]
+public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
+{
+    private readonly ConfigTable _cfg;
+    private readonly ComponentBuilder _builder;
+    private readonly ParamwiseSettings? _paramwise;
+    private readonly double? _baseWd;
+
+    /// <param name="optimWrapperCfg">The optim_wrapper table without <c>constructor</c> and <c>paramwise_cfg</c> (given by the runner).</param>
+    /// <param name="builder">Builds the optimizer and the wrapper from their tables (given by the runner).</param>
+    /// <param name="paramwiseCfg">The paramwise_cfg table, if any.</param>
+    public DefaultOptimWrapperConstructor(ConfigTable optimWrapperCfg, ComponentBuilder builder, ConfigTable? paramwiseCfg = null)
+    {
+        _cfg = optimWrapperCfg;
+        _builder = builder;
+        if (_cfg["optimizer"] is not ConfigTable optimizer) throw new ArgumentException("optim_wrapper has no optimizer table.");
+        _baseWd = optimizer["weight_decay"] switch { long l => l, double d => d, _ => null };
+        if (paramwiseCfg is null) return;
+        _paramwise = (ParamwiseSettings)builder.BuildType(typeof(ParamwiseSettings), paramwiseCfg)!;
+        var needsDecay = _paramwise.BiasDecayMult is not null || _paramwise.NormDecayMult is not null || _paramwise.DwconvDecayMult is not null
+            || _paramwise.FlatDecayMult is not null || (_paramwise.CustomKeys?.Values.Any(k => k.ContainsKey("decay_mult")) ?? false);
+        if (needsDecay && _baseWd is null)
+            throw new ArgumentException("base_wd should not be None: paramwise_cfg sets a decay multiplier but the optimizer has no weight_decay.");
+    }
+
+    public OptimWrapper Build(BaseModel model)
+    {
+        var factory = _builder.Build<IOptimizerFactory>((ConfigTable)_cfg["optimizer"]!)!;
+        var optimizer = _paramwise is null ? factory.Create(model.parameters()) : CreateParamwise(factory, model);
+        var wrapper = _cfg.Clone();
+        wrapper.Remove("optimizer");
+        return _builder.Build<OptimWrapper>(wrapper, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = optimizer })!;
+    }
+
+    /// <summary>One group per parameter, in named_parameters order, with MMEngine's rules for its lr and weight decay.</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter, double Lr, double? WeightDecay)> ParamGroups(BaseModel model, double baseLr)
+    {
+        var groups = new List<(string, Parameter, double, double?)>();
+        var seen = new HashSet<IntPtr>();
+        var customKeys = (_paramwise?.CustomKeys ?? [])
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal).OrderByDescending(kv => kv.Key.Length).ToList();
+        IEnumerable<(string Prefix, nn.Module Module)> modules = [("", model), .. model.named_modules().Select(m => (m.name, m.module))];
+        foreach (var (prefix, module) in modules)
+        {
+            foreach (var (name, parameter) in module.named_parameters(recurse: false))
+            {
+                if (_paramwise?.BypassDuplicate == true && !seen.Add(parameter.Handle)) continue;
+                var fullName = prefix.Length == 0 ? name : $"{prefix}.{name}";
+                var lr = baseLr;
+                var wd = _baseWd;
+                if (!parameter.requires_grad || _paramwise is null)
+                {
+                    groups.Add((fullName, parameter, lr, wd));
+                    continue;
+                }
+                var custom = customKeys.FirstOrDefault(kv => fullName.Contains(kv.Key, StringComparison.Ordinal));
+                if (custom.Key is not null)
+                {
+                    lr = baseLr * Number(custom.Value, "lr_mult");
+                    if (_baseWd is { } baseWd) wd = baseWd * Number(custom.Value, "decay_mult");
+                    groups.Add((fullName, parameter, lr, wd));
+                    continue;
+                }
+                var isNorm = IsNorm(module);
+                if (name == "bias" && !isNorm) lr = baseLr * (_paramwise.BiasLrMult ?? 1);
+                if (_baseWd is { } decay)
+                {
+                    if (isNorm) wd = decay * (_paramwise.NormDecayMult ?? 1);
+                    else if (name == "bias") wd = decay * (_paramwise.BiasDecayMult ?? 1);
+                    else if (IsDepthwise(module)) wd = decay * (_paramwise.DwconvDecayMult ?? 1);
+                    else if (parameter.dim() == 1) wd = decay * (_paramwise.FlatDecayMult ?? 1);
+                }
+                groups.Add((fullName, parameter, lr, wd));
+            }
+        }
+        return groups;
+    }
+
+    private optim.Optimizer CreateParamwise(IOptimizerFactory factory, BaseModel model)
+    {
+        var groups = ParamGroups(model, factory.Lr);
+        if (groups.Count == 0) throw new ArgumentException("the model has no parameters to optimize.");
+        var optimizer = factory.Create([groups[0].Parameter]);
+        var first = (ParamGroup)optimizer.ParamGroups.First();
+        Apply(first.Options, groups[0].Lr, groups[0].WeightDecay);
+        first.LearningRate = groups[0].Lr;
+        var optimizerType = optimizer.GetType();
+        var groupType = optimizerType.GetNestedType("ParamGroup") ?? throw new InvalidOperationException($"{optimizerType.Name} has no ParamGroup type.");
+        var optionsType = optimizerType.GetNestedType("Options") ?? throw new InvalidOperationException($"{optimizerType.Name} has no Options type.");
+        foreach (var (_, parameter, lr, wd) in groups.Skip(1))
+        {
+            // Each further group starts as a copy of the optimizer's own options, then gets its lr and weight decay.
+            var options = (OptimizerOptions)Activator.CreateInstance(optionsType)!;
+            options.LoadStateDict(first.Options);
+            Apply(options, lr, wd);
+            var group = (ParamGroup)Activator.CreateInstance(groupType, [new[] { parameter }.AsEnumerable(), options])!;
+            optimizer.add_param_group(group);
+        }
+        return optimizer;
+    }
+
+    private static void Apply(OptimizerOptions options, double lr, double? weightDecay)
+    {
+        options.LearningRate = lr;
+        options.InitialLearningRate = lr;
+        if (weightDecay is { } wd && options.GetType().GetField("weight_decay", BindingFlags.Public | BindingFlags.Instance) is { } field)
+            field.SetValue(options, wd);
+    }
+
+    private static double Number(ConfigTable table, string key) => table[key] switch
+    {
+        long l => l,
+        double d => d,
+        null => 1.0,
+        var other => throw new ArgumentException($"paramwise_cfg.custom_keys: {key} must be a number, got {other}."),
+    };
+
+    private static bool IsNorm(nn.Module module)
+    {
+        for (var type = module.GetType(); type is not null; type = type.BaseType)
+            if (type.Name is "BatchNorm" or "InstanceNorm" or "GroupNorm" or "LayerNorm") return true;
+        return false;
+    }
+
+    private static bool IsDepthwise(nn.Module module) =>
+        module is Convolution conv && conv.groups > 1 && conv.groups == conv.in_channels;
+}

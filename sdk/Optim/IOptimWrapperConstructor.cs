@@ -1,0 +1,13 @@
+namespace Runner.Sdk.Optim;
+
+using Runner.Sdk.Models;
+
+/// <summary>
+/// Builds a model's optimizer wrapper from the <c>optim_wrapper</c> table (MMEngine's optim-wrapper constructors).
+/// Named by <c>optim_wrapper.constructor</c>; the default is <see cref="DefaultOptimWrapperConstructor"/>. A plugin
+/// may register its own, e.g. to give parts of a model different optimizers or settings.
+/// </summary>
+public interface IOptimWrapperConstructor
+{
+    OptimWrapper Build(BaseModel model);
+}
