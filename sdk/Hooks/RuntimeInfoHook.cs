@@ -35,8 +35,7 @@ public sealed class RuntimeInfoHook : Hook
     public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch)
     {
         runner.MessageHub.UpdateInfo("iter", runner.Iter);
-        var lrs = runner.OptimWrapper!.GetLr();
-        runner.MessageHub.UpdateScalar("train/lr", lrs[0]);
+        foreach (var (name, lr) in runner.OptimWrapper!.LrForLogging()) runner.MessageHub.UpdateScalar("train/" + name, lr);
     }
 
     public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)

@@ -30,7 +30,20 @@ public class OptimWrapper
         ClipGrad = clipGrad is null ? null : ClipGradSettings.From(clipGrad);
     }
 
-    public optim.Optimizer Optimizer { get; }
+    /// <summary>For an <see cref="OptimWrapperDict"/>, which holds no optimizer of its own.</summary>
+    protected OptimWrapper()
+    {
+        Optimizer = null!;
+        AccumulativeCounts = 1;
+    }
+
+    public virtual optim.Optimizer Optimizer { get; }
+
+    /// <summary>The wrappers holding an optimizer, by name: this one (named "") or, for a dict, each of its wrappers.</summary>
+    public virtual IReadOnlyList<(string Name, OptimWrapper Wrapper)> NamedWrappers() => [("", this)];
+
+    /// <summary>The learning rates to log, by name: <c>lr</c> (the first group's), or <c>{name}.lr</c> for each wrapper of a dict.</summary>
+    public virtual IReadOnlyDictionary<string, double> LrForLogging() => new Dictionary<string, double> { ["lr"] = GetLr()[0] };
 
     public int AccumulativeCounts { get; }
 
@@ -43,7 +56,7 @@ public class OptimWrapper
     public int InnerCount => _innerCount;
 
     /// <summary>Called by the runner before training: the iteration to continue from and the run's length.</summary>
-    public void InitializeCountStatus(int initCounts, int maxCounts)
+    public virtual void InitializeCountStatus(int initCounts, int maxCounts)
     {
         _innerCount = initCounts;
         _maxCounts = maxCounts;
@@ -129,7 +142,7 @@ public class OptimWrapper
     }
 
     /// <summary>The optimizer's state (TorchSharp's own format: options and per-parameter buffers).</summary>
-    public byte[] SaveOptimizerState()
+    public virtual byte[] SaveOptimizerState()
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -137,7 +150,7 @@ public class OptimWrapper
         return stream.ToArray();
     }
 
-    public void LoadOptimizerState(byte[] state)
+    public virtual void LoadOptimizerState(byte[] state)
     {
         using var reader = new BinaryReader(new MemoryStream(state));
         ((OptimizerHelper)Optimizer).load_state_dict(reader);

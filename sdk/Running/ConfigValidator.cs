@@ -177,6 +177,22 @@ internal static class ConfigValidator
         {
             case null or ParamScheduler:
                 return;
+            case ConfigTable { TypeName: null } perWrapper:
+                // Keyed by the names of an OptimWrapperDict's wrappers: each value a scheduler or a list of them.
+                foreach (var (name, value) in perWrapper)
+                {
+                    section(() =>
+                    {
+                        var tables = value switch
+                        {
+                            ConfigTable one => [one],
+                            ConfigArray many when many.All(i => i is ConfigTable) => many.Cast<ConfigTable>().ToList(),
+                            _ => throw ConfigException.At(perWrapper.LocationOf(name), perWrapper.PathOf(name), "expected a scheduler table or a list of them."),
+                        };
+                        foreach (var table in tables) check.Build<ParamScheduler>(table);
+                    });
+                }
+                return;
             case ConfigTable single:
                 check.Build<ParamScheduler>(single);
                 return;

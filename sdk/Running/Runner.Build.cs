@@ -122,16 +122,30 @@ public sealed partial class Runner
         return (constructor, new Dictionary<string, object?> { ["optim_wrapper_cfg"] = rest, ["paramwise_cfg"] = paramwise });
     }
 
+    /// <summary>
+    /// The schedulers: a table or list is built for the optimizer wrapper (for each wrapper of a dict); a table
+    /// without <c>type</c> is keyed by wrapper name, each value a scheduler table or a list of them.
+    /// </summary>
     private List<ParamScheduler> BuildParamSchedulers(BaseTrainLoop loop)
     {
-        var items = _cfg["param_scheduler"] switch
+        var schedulers = new List<ParamScheduler>();
+        foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers())
         {
-            null => [],
-            ConfigArray list => list.ToList(),
-            var single => [single],
-        };
-        var builder = BuilderWith(OptimWrapper!);
-        var schedulers = items.Select(item => item as ParamScheduler ?? builder.Build<ParamScheduler>((ConfigTable)item!)!).ToList();
+            var items = _cfg["param_scheduler"] switch
+            {
+                null => [],
+                ConfigTable { TypeName: null } perWrapper => perWrapper[name] switch
+                {
+                    null => [],
+                    ConfigArray list => list.ToList(),
+                    var single => [single],
+                },
+                ConfigArray list => list.ToList(),
+                var single => [single],
+            };
+            var builder = BuilderWith(wrapper);
+            schedulers.AddRange(items.Select(item => item as ParamScheduler ?? builder.Build<ParamScheduler>((ConfigTable)item!)!));
+        }
         foreach (var scheduler in schedulers)
             scheduler.Prepare(loop.Dataloader.Count, scheduler.ByEpoch && !scheduler.ConvertToIterBased ? loop.MaxEpochs : loop.MaxIters);
         return schedulers;
@@ -145,10 +159,13 @@ public sealed partial class Runner
         if (!settings.Enable) return;
         var realBatchSize = loop.Dataloader.BatchSize; // world size 1
         var ratio = (double)realBatchSize / settings.BaseBatchSize;
-        foreach (var group in OptimWrapper!.Optimizer.ParamGroups)
+        foreach (var (_, wrapper) in OptimWrapper!.NamedWrappers())
         {
-            group.LearningRate *= ratio;
-            group.InitialLearningRate = group.LearningRate;
+            foreach (var group in wrapper.Optimizer.ParamGroups)
+            {
+                group.LearningRate *= ratio;
+                group.InitialLearningRate = group.LearningRate;
+            }
         }
         Logger.Info($"LR is set based on batch size of {settings.BaseBatchSize} and the current batch size is {realBatchSize}. " +
             $"Scaling the original LR by {ratio}.");

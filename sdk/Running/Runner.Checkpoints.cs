@@ -31,7 +31,8 @@ public sealed partial class Runner
         // detach() gives new handles on the same storage: disposing the checkpoint leaves the model's tensors alone.
         foreach (var (name, tensor) in Model.state_dict()) checkpoint.StateDict[name] = tensor.detach();
         if (saveOptimizer && OptimWrapper is not null)
-            checkpoint.Tensors[OptimizerTensor] = torch.tensor(OptimWrapper.SaveOptimizerState());
+            foreach (var (name, wrapper) in OptimWrapper.NamedWrappers())
+                checkpoint.Tensors[OptimizerKey(name)] = torch.tensor(wrapper.SaveOptimizerState());
         if (saveParamScheduler && ParamSchedulers.Count > 0)
             checkpoint.State["param_schedulers"] = ParamSchedulers.Select(s => (object)s.StateDict()).ToList();
         checkpoint.State["message_hub"] = MessageHub.StateDict();
@@ -76,8 +77,9 @@ public sealed partial class Runner
         }
         if (checkpoint.State.TryGetValue("message_hub", out var hub))
             MessageHub.LoadStateDict((IReadOnlyDictionary<string, object>)hub);
-        if (checkpoint.Tensors.TryGetValue(OptimizerTensor, out var optimizerState))
-            OptimWrapper!.LoadOptimizerState(optimizerState.data<byte>().ToArray());
+        foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers())
+            if (checkpoint.Tensors.TryGetValue(OptimizerKey(name), out var optimizerState))
+                wrapper.LoadOptimizerState(optimizerState.data<byte>().ToArray());
         if (checkpoint.State.TryGetValue("param_schedulers", out var schedulers))
         {
             var states = (List<object>)schedulers;
@@ -92,6 +94,9 @@ public sealed partial class Runner
         _hasLoaded = true;
         Logger.Info($"resumed epoch: {epoch}, iter: {iter}");
     }
+
+    /// <summary><c>optimizer</c>, or <c>optimizer/{name}</c> for each wrapper of an OptimWrapperDict.</summary>
+    private static string OptimizerKey(string wrapperName) => wrapperName.Length == 0 ? OptimizerTensor : $"{OptimizerTensor}/{wrapperName}";
 
     private void LoadWeights(Checkpoint checkpoint, string path)
     {
