@@ -20,7 +20,7 @@ require_dotnet() {
 # build_if_stale PROJECT STAMP: builds PROJECT (quietly) unless no source is newer than STAMP.
 build_if_stale() {
   local project="$1" stamp="$2" log
-  if [ -f "$stamp" ] && [ -z "$(cd "$REPO_ROOT" && find sdk host plugins tests build Directory.Build.props Directory.Packages.props global.json \
+  if [ -f "$stamp" ] && [ -z "$(cd "$REPO_ROOT" && find sdk host plugins tests build bench Directory.Build.props Directory.Packages.props global.json \
         \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit)" ]; then
     return 0
   fi

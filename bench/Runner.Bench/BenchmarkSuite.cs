@@ -1,0 +1,217 @@
+namespace Runner.Bench;
+
+using System.Diagnostics;
+using Runner.Host.Plugins;
+using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running;
+using static TorchSharp.torch;
+
+/// <summary>The six cases of issue 8, each returning its figures.</summary>
+internal sealed class BenchmarkSuite(string repo, int repetitions)
+{
+    private readonly string _scratch = Directory.CreateTempSubdirectory("runner-bench-").FullName;
+
+    public string Machine { get; } =
+        $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, " +
+        $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {get_num_threads()} torch threads";
+
+    private const int HookCount = 20;
+
+    private string ToyConfig => Path.Combine(repo, "configs", "toy.toml");
+
+    /// <summary>Runs every case, or only those whose number is in <paramref name="only"/> (1 and 6 run together).</summary>
+    public List<Figure> RunAll(IReadOnlySet<int>? only = null)
+    {
+        bool Wanted(params int[] cases) => only is null || only.Count == 0 || cases.Any(only.Contains);
+        var figures = new List<Figure>();
+        if (Wanted(1, 6)) figures.AddRange(Overhead());
+        if (Wanted(2)) figures.AddRange(StartUp());
+        if (Wanted(3)) figures.Add(DataLoading());
+        if (Wanted(4)) figures.Add(Memory());
+        if (Wanted(5)) figures.AddRange(Checkpoints());
+        Directory.Delete(_scratch, recursive: true);
+        return figures;
+    }
+
+    private (RegistryRoot Registries, PluginCatalog Catalog) Plugins()
+    {
+        var registries = new RegistryRoot();
+        registries.Register(typeof(NoOpHook), new RegisterAttribute(), "bench", "bench");
+        registries.Register(typeof(MemoryProbeHook), new RegisterAttribute(), "bench", "bench");
+        var catalog = PluginCatalog.Load([(Path.Combine(AppContext.BaseDirectory, "plugins"), "bench")], registries);
+        return (registries, catalog);
+    }
+
+    private Runner Toy(RegistryRoot registries, params string[] overrides)
+    {
+        var cfg = ConfigLoader.Load(ToyConfig, overrides);
+        cfg.Set("work_dir", Path.Combine(_scratch, Guid.NewGuid().ToString("N")), SourceLocation.Code);
+        return Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = ToyConfig });
+    }
+
+    /// <summary>Times <paramref name="action"/> after letting the previous run's garbage and finalizers settle, so runs do not pay for each other.</summary>
+    private static double Time(Action action)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var watch = Stopwatch.StartNew();
+        action();
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Cases 1 and 6: raw loop, runner, runner with 20 no-op hooks, interleaved.</summary>
+    private IEnumerable<Figure> Overhead()
+    {
+        var (registries, catalog) = Plugins();
+        using var _ = catalog;
+        var dataDir = Path.Combine(AppContext.BaseDirectory, "plugins", "Runner.Plugins.Toy", "data");
+        var hooks = "custom_hooks=[" + string.Join(", ", Enumerable.Repeat("{ type = \"bench.NoOpHook\" }", HookCount)) + "]";
+        var raw = new List<double>();
+        var runner = new List<double>();
+        var hooked = new List<double>();
+        double rawAccuracy = 0, runnerAccuracy = 0;
+        for (var i = -1; i < repetitions; i++) // -1: warm-up, not counted
+        {
+            var rawDir = Directory.CreateDirectory(Path.Combine(_scratch, $"raw{i}")).FullName;
+            using var plain = Toy(registries);
+            using var withHooks = Toy(registries, hooks);
+            var runs = new (List<double> Times, Action Run)[]
+            {
+                (raw, () => rawAccuracy = RawToyLoop.Run(dataDir, rawDir)),
+                (runner, plain.Train),
+                (hooked, withHooks.Train),
+            };
+            // Rotate the order each repetition, so no variant always runs first or last.
+            for (var k = 0; k < runs.Length; k++)
+            {
+                var (times, run) = runs[(k + Math.Max(i, 0)) % runs.Length];
+                var t = Time(run);
+                if (i >= 0) times.Add(t);
+            }
+            runnerAccuracy = plain.ValLoop!.LastMetrics!["accuracy/top1"];
+        }
+        var rawT = new Timings(raw);
+        var runT = new Timings(runner);
+        var hookT = new Timings(hooked);
+        var same = Math.Abs(rawAccuracy - runnerAccuracy) < 1e-9 ? "same final val accuracy" : $"val accuracy differs: raw {rawAccuracy}, runner {runnerAccuracy}";
+        yield return new Figure("1 overhead", "runner / raw loop (min)", runT.Min / rawT.Min, "×", "≤ 1.10", runT.Min / rawT.Min <= 1.10,
+            $"raw min {rawT.Min:0.000} s, median {rawT.Median:0.000} s; runner min {runT.Min:0.000} s, median {runT.Median:0.000} s; {same}");
+        yield return new Figure("6 hooks", "20 no-op hooks / runner (min)", hookT.Min / runT.Min, "×", "< 1.02", hookT.Min / runT.Min < 1.02,
+            $"with hooks min {hookT.Min:0.000} s, median {hookT.Median:0.000} s");
+    }
+
+    /// <summary>Case 2: the whole process for the toy job, and runner construction alone.</summary>
+    private IEnumerable<Figure> StartUp()
+    {
+        var host = Path.Combine(AppContext.BaseDirectory, "runner-host.dll");
+        var process = new List<double>();
+        for (var i = -1; i < Math.Min(repetitions, 5); i++)
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { host, "train", "--config", ToyConfig, "--work-dir", Path.Combine(_scratch, $"proc{i}") }) start.ArgumentList.Add(arg);
+            var t = Time(() =>
+            {
+                using var p = Process.Start(start)!;
+                p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                if (p.ExitCode != 0) throw new InvalidOperationException("runner-host failed: " + p.StandardError.ReadToEnd());
+            });
+            if (i >= 0) process.Add(t);
+        }
+        var (registries, catalog) = Plugins();
+        using var _ = catalog;
+        var construction = new List<double>();
+        for (var i = -1; i < repetitions; i++)
+        {
+            Runner? built = null;
+            var t = Time(() => built = Toy(registries));
+            built!.Dispose();
+            if (i >= 0) construction.Add(t);
+        }
+        var p = new Timings(process);
+        var c = new Timings(construction);
+        yield return new Figure("2 start-up", "runner-host process, toy job (min)", p.Min, "s", "≤ 0.8 s", p.Min <= 0.8, $"median {p.Median:0.000} s");
+        yield return new Figure("2 start-up", "runner construction (min)", c.Min, "s", "≤ 0.1 s", c.Min <= 0.1, $"median {c.Median:0.000} s");
+    }
+
+    /// <summary>Case 3: the digits job with one loader worker; data_time over the iteration time.</summary>
+    private Figure DataLoading()
+    {
+        var (registries, catalog) = Plugins();
+        using var _ = catalog;
+        var config = Path.Combine(repo, "runner.toml");
+        var cfg = ConfigLoader.Load(config, ["train_cfg.max_epochs=5"]);
+        cfg.Set("work_dir", Path.Combine(_scratch, "digits"), SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = config });
+        runner.Train();
+        var data = runner.MessageHub.GetScalar("train/data_time")!;
+        var time = runner.MessageHub.GetScalar("train/time")!;
+        var share = data.GlobalSum / time.GlobalSum;
+        return new Figure("3 data loading", "data_time / time, digits CNN, 1 worker", share * 100, "%", "< 5 %", share < 0.05,
+            $"{time.GlobalCount} iterations, mean time {time.GlobalSum / time.GlobalCount * 1000:0.00} ms, mean data_time {data.GlobalSum / data.GlobalCount * 1000:0.000} ms");
+    }
+
+    /// <summary>Case 4: a 10,000-iteration toy run; resident memory at iteration 1,000 and 10,000.</summary>
+    private Figure Memory()
+    {
+        var (registries, catalog) = Plugins();
+        using var _ = catalog;
+        using var runner = Toy(registries, "train_cfg.max_epochs=79", "train_cfg.val_interval=10", "default_hooks.checkpoint.interval=20");
+        var hook = new MemoryProbeHook(1000, 10000);
+        runner.CallHooks.Register(hook);
+        var seconds = Time(runner.Train);
+        var early = hook.ResidentBytes[1000];
+        var late = hook.ResidentBytes[10000];
+        var growth = (double)(late - early) / early;
+        return new Figure("4 memory", "RSS growth from iteration 1,000 to 10,000", growth * 100, "%", "< 5 %", growth < 0.05,
+            $"{early / 1048576.0:0.0} MB → {late / 1048576.0:0.0} MB over {runner.Iter} iterations in {seconds:0.0} s");
+    }
+
+    /// <summary>Case 5: saving and loading a ~100 MB checkpoint against the disk's sequential write speed.</summary>
+    private IEnumerable<Figure> Checkpoints()
+    {
+        const int floats = 25_000_000; // 100 MB
+        var bytes = new byte[floats * 4];
+        Random.Shared.NextBytes(bytes);
+        var rawPath = Path.Combine(_scratch, "disk.bin");
+        var disk = new List<double>();
+        var save = new List<double>();
+        var load = new List<double>();
+        using var weights = rand(floats / 1000, 1000);
+        for (var i = -1; i < Math.Min(repetitions, 5); i++)
+        {
+            var d = Time(() =>
+            {
+                using var stream = new FileStream(rawPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            });
+            var path = Path.Combine(_scratch, "big.ckpt");
+            var s = Time(() =>
+            {
+                using var checkpoint = new Checkpoint();
+                checkpoint.StateDict["weight"] = weights.alias();
+                checkpoint.Meta["epoch"] = 1L;
+                CheckpointFile.Save(checkpoint, path);
+            });
+            var l = Time(() =>
+            {
+                using var loaded = CheckpointFile.Load(path);
+            });
+            if (i < 0) continue;
+            disk.Add(bytes.Length / d / 1e6);
+            save.Add(bytes.Length / s / 1e6);
+            load.Add(bytes.Length / l / 1e6);
+        }
+        var diskSpeed = disk.Max();
+        var saveSpeed = save.Max();
+        var loadSpeed = load.Max();
+        yield return new Figure("5 checkpoints", "save speed / disk write speed", saveSpeed / diskSpeed * 100, "%", "≥ 80 %", saveSpeed / diskSpeed >= 0.8,
+            $"disk {diskSpeed:0} MB/s, save {saveSpeed:0} MB/s (best of {disk.Count}; 100 MB, fsync'd)");
+        yield return new Figure("5 checkpoints", "load speed / disk write speed", loadSpeed / diskSpeed * 100, "%", "≥ 80 %", loadSpeed / diskSpeed >= 0.8,
+            $"load {loadSpeed:0} MB/s, checksum verified");
+    }
+}

@@ -1,0 +1,20 @@
+namespace Runner.Bench;
+
+/// <summary>Timings of one case: every repetition, with the minimum and the median.</summary>
+internal sealed record Timings(IReadOnlyList<double> Seconds)
+{
+    public double Min => Seconds.Min();
+
+    public double Median
+    {
+        get
+        {
+            var sorted = Seconds.Order().ToList();
+            var mid = sorted.Count / 2;
+            return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        }
+    }
+}
+
+/// <summary>One figure of the report: what was measured, its value, the goal, and whether the goal is met.</summary>
+internal sealed record Figure(string Case, string Name, double Value, string Unit, string Goal, bool Met, string Detail);

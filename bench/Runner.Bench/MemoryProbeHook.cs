@@ -1,0 +1,22 @@
+namespace Runner.Bench;
+
+using System.Diagnostics;
+using Runner.Sdk.Data;
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Running;
+
+/// <summary>Records the process's resident memory after chosen train iterations (case 4).</summary>
+public sealed class MemoryProbeHook(params int[] iterations) : Hook
+{
+    public Dictionary<int, long> ResidentBytes { get; } = [];
+
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    {
+        var done = runner.Iter + 1;
+        if (!iterations.Contains(done)) return;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var process = Process.GetCurrentProcess();
+        ResidentBytes[done] = process.WorkingSet64;
+    }
+}

@@ -1,0 +1,17 @@
+namespace Runner.Bench;
+
+using Runner.Sdk.Data;
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Running;
+
+/// <summary>A hook that overrides every per-iteration point and does nothing (case 6).</summary>
+public sealed class NoOpHook : Hook
+{
+    public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch) { }
+
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs) { }
+
+    public override void BeforeValIter(Runner runner, int batchIdx, DataBatch? dataBatch) { }
+
+    public override void AfterValIter(Runner runner, int batchIdx, DataBatch? dataBatch, DataBatch? outputs) { }
+}

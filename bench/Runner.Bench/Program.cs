@@ -1,0 +1,25 @@
+// Runner's benchmarks: what the runner adds to a raw TorchSharp loop, start-up, data loading, memory, checkpoint
+// I/O and hook cost, measured in one run with interleaved repetitions. Writes bench/results/<date>.json and the
+// table in docs/benchmarks.md. Run it with bench/run.
+using Runner.Bench;
+using Runner.Sdk.Native;
+
+TorchNativeLibrary.EnsureLoadable();
+var repo = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? Path.GetFullPath(args[0]) : FindRepo();
+var quick = args.Contains("--quick");
+// --only 1,4 runs just those cases (and does not rewrite the report).
+var onlyIndex = Array.IndexOf(args, "--only");
+var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',').Select(int.Parse).ToHashSet() : null;
+var suite = new BenchmarkSuite(repo, repetitions: quick ? 3 : 7);
+var figures = suite.RunAll(only);
+if (only is null) Report.Write(repo, figures, suite.Machine);
+foreach (var figure in figures)
+    Console.WriteLine($"{(figure.Met ? "PASS" : "MISS")}  {figure.Case}: {figure.Name} = {figure.Value:0.####} {figure.Unit} (goal {figure.Goal}) {figure.Detail}");
+return 0;
+
+static string FindRepo()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "Runner.sln"))) return dir.FullName;
+    throw new InvalidOperationException("Runner.sln not found; pass the repository root as the first argument.");
+}
