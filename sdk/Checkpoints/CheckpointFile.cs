@@ -1,6 +1,6 @@
 namespace Runner.Sdk.Checkpoints;
 
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using static TorchSharp.torch;
@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 /// Reads and writes checkpoints as one safetensors file: an 8-byte little-endian header length, a JSON header
 /// naming each tensor's dtype, shape and byte range, then the raw tensor bytes. The model weights keep their own
 /// names, so any safetensors reader (Python's <c>safetensors</c>, PyTorch) loads them; every other tensor is named
-/// <c>__runner__/…</c>. The plain-data sections and a SHA-256 of the tensor bytes are stored as JSON strings in the
+/// <c>__runner__/…</c>. The plain-data sections and an XXH3 checksum of the tensor bytes are stored as strings in the
 /// header's <c>__metadata__</c>.
 /// Writes are atomic: a temporary file in the same folder is written, flushed to disk, and renamed over the target,
 /// then the folder is synced, so a crash leaves either the old file or the new one, never half of one.
@@ -28,21 +28,22 @@ public static class CheckpointFile
 
     public static void Save(Checkpoint checkpoint, string path)
     {
-        var tensors = checkpoint.StateDict.Select(kv => (kv.Key, kv.Value))
+        var named = checkpoint.StateDict.Select(kv => (kv.Key, kv.Value))
             .Concat(checkpoint.Tensors.Select(kv => (InternalPrefix + kv.Key, kv.Value)))
             .ToList();
 
-        // Tensor bytes first (on the CPU, contiguous), so their checksum can go into the header.
-        var blobs = new List<byte[]>(tensors.Count);
+        // Contiguous CPU views of every tensor (no copy when it already is one); hashed first, then written from
+        // the same memory, so the checksum can go in the header without a managed copy of the data.
+        // The scope disposes every intermediate handle (detach, cpu, contiguous); the caller's tensors are untouched.
+        using var scope = NewDisposeScope();
+        var tensors = named.Select(t => (t.Item1, Cpu: t.Value.detach().cpu().contiguous())).ToList();
         var header = new Dictionary<string, object>(StringComparer.Ordinal);
+        var hash = new XxHash3();
         long offset = 0;
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (name, tensor) in tensors)
+        foreach (var (name, cpu) in tensors)
         {
-            using var cpu = tensor.detach().cpu().contiguous();
-            var bytes = cpu.bytes.ToArray();
-            sha.AppendData(bytes);
-            blobs.Add(bytes);
+            var bytes = cpu.bytes;
+            hash.Append(bytes);
             header[name] = new Dictionary<string, object>
             {
                 ["dtype"] = DTypeName(cpu.dtype),
@@ -55,7 +56,7 @@ public static class CheckpointFile
         {
             ["format"] = Format,
             ["format_version"] = FormatVersion,
-            ["data_sha256"] = Convert.ToHexString(sha.GetHashAndReset()),
+            ["data_xxh3"] = Convert.ToHexString(hash.GetCurrentHash()),
             ["meta"] = JsonSerializer.Serialize(checkpoint.Meta, Json),
             ["state"] = JsonSerializer.Serialize(checkpoint.State, Json),
         };
@@ -70,14 +71,14 @@ public static class CheckpointFile
             stream.Write(length);
             stream.Write(headerBytes);
             for (var i = headerBytes.Length; i < padded; i++) stream.WriteByte((byte)' ');
-            foreach (var blob in blobs) stream.Write(blob);
+            foreach (var (_, cpu) in tensors) stream.Write(cpu.bytes);
         });
     }
 
     public static Checkpoint Load(string path)
     {
         if (!File.Exists(path)) throw CheckpointException.NotFound(path);
-        using var stream = File.OpenRead(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         var fileLength = stream.Length;
         if (fileLength < 8) throw CheckpointException.Corrupt(path, $"the file has only {fileLength} bytes.");
         Span<byte> lengthBytes = stackalloc byte[8];
@@ -100,34 +101,47 @@ public static class CheckpointFile
         if (!header.TryGetProperty("__metadata__", out var metadata) || Text(metadata, "format") != Format)
             throw CheckpointException.Corrupt(path, "it is not a Runner checkpoint (no runner-checkpoint metadata).");
 
-        var dataStart = 8 + headerLength;
-        var dataLength = fileLength - dataStart;
-        var data = new byte[dataLength];
-        stream.ReadExactly(data);
-        var expected = Text(metadata, "data_sha256");
-        var actual = Convert.ToHexString(SHA256.HashData(data));
-        if (!string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
-            throw CheckpointException.Corrupt(path, "the tensor data does not match its checksum.");
-
+        var dataLength = fileLength - 8 - headerLength;
         var checkpoint = new Checkpoint();
         try
         {
             foreach (var (key, value) in PlainData.FromJson(Text(metadata, "meta"))) checkpoint.Meta[key] = value;
             foreach (var (key, value) in PlainData.FromJson(Text(metadata, "state"))) checkpoint.State[key] = value;
-            foreach (var entry in header.EnumerateObject())
+
+            // Read each tensor's bytes straight into its own memory, in file order, hashing as they arrive.
+            var specs = header.EnumerateObject().Where(e => e.Name != "__metadata__")
+                .Select(e => (e.Name, Spec: e.Value, Offsets: e.Value.GetProperty("data_offsets").EnumerateArray().Select(o => o.GetInt64()).ToArray()))
+                .OrderBy(t => t.Offsets[0])
+                .ToList();
+            var hash = new XxHash3();
+            long position = 0;
+            foreach (var (name, spec, offsets) in specs)
             {
-                if (entry.Name == "__metadata__") continue;
-                var tensor = ReadTensor(entry.Value, data, path, entry.Name);
-                if (entry.Name.StartsWith(InternalPrefix, StringComparison.Ordinal))
-                    checkpoint.Tensors[entry.Name[InternalPrefix.Length..]] = tensor;
-                else
-                    checkpoint.StateDict[entry.Name] = tensor;
+                if (offsets.Length != 2 || offsets[0] != position || offsets[1] < offsets[0] || offsets[1] > dataLength)
+                    throw CheckpointException.Corrupt(path, $"tensor '{name}' points outside the data, or the data has gaps.");
+                var tensor = EmptyTensor(spec, path, name);
+                (name.StartsWith(InternalPrefix, StringComparison.Ordinal) ? checkpoint.Tensors : checkpoint.StateDict)
+                    [name.StartsWith(InternalPrefix, StringComparison.Ordinal) ? name[InternalPrefix.Length..] : name] = tensor;
+                var target = tensor.bytes;
+                if (target.Length != offsets[1] - offsets[0])
+                    throw CheckpointException.Corrupt(path, $"tensor '{name}' has {offsets[1] - offsets[0]} bytes but its shape needs {target.Length}.");
+                stream.ReadExactly(target);
+                hash.Append(target);
+                position = offsets[1];
             }
+            if (position != dataLength) throw CheckpointException.Corrupt(path, $"the file has {dataLength - position} bytes after the last tensor.");
+            if (!string.Equals(Text(metadata, "data_xxh3"), Convert.ToHexString(hash.GetCurrentHash()), StringComparison.OrdinalIgnoreCase))
+                throw CheckpointException.Corrupt(path, "the tensor data does not match its checksum.");
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or EndOfStreamException)
         {
             checkpoint.Dispose();
             throw CheckpointException.Corrupt(path, e.Message);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
         }
         return checkpoint;
     }
@@ -135,19 +149,11 @@ public static class CheckpointFile
     private static string Text(JsonElement metadata, string key) =>
         metadata.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
 
-    private static Tensor ReadTensor(JsonElement spec, byte[] data, string path, string name)
+    private static Tensor EmptyTensor(JsonElement spec, string path, string name)
     {
         var dtype = DType(spec.GetProperty("dtype").GetString()!, path, name);
         var shape = spec.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-        var offsets = spec.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-        if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > data.Length)
-            throw CheckpointException.Corrupt(path, $"tensor '{name}' points outside the file.");
-        var tensor = empty(shape, dtype);
-        var target = tensor.bytes;
-        if (target.Length != offsets[1] - offsets[0])
-            throw CheckpointException.Corrupt(path, $"tensor '{name}' has {offsets[1] - offsets[0]} bytes but its shape needs {target.Length}.");
-        data.AsSpan((int)offsets[0], target.Length).CopyTo(target);
-        return tensor;
+        return empty(shape, dtype);
     }
 
     private static string DTypeName(ScalarType dtype) => dtype switch
