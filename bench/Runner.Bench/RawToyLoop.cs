@@ -9,7 +9,7 @@ using static TorchSharp.torch.nn;
 /// <summary>
 /// The toy job written by hand with TorchSharp, doing the work the runner does for configs/toy.toml: seed 0, the
 /// MLP, SGD with momentum, MultiStepLR at epochs 1 and 2, shuffled batches of 32 from the same sampler order, a log
-/// line every 50 iterations, validation and a weights checkpoint after each epoch.
+/// line every 50 iterations, validation and a checkpoint (weights and optimizer state) after each epoch.
 /// </summary>
 internal static class RawToyLoop
 {
@@ -42,7 +42,9 @@ internal static class RawToyLoop
                     log.WriteLine($"Epoch(train) [{epoch + 1}][{b + 1}/128]  lr: {optimizer.ParamGroups.First().LearningRate:e4}  loss: {value.ToString("F4", CultureInfo.InvariantCulture)}");
             }
             if (epoch is 0 or 1) optimizer.ParamGroups.First().LearningRate *= 0.1;
+            // A checkpoint one can resume from holds the optimizer state too, as the runner's does.
             model.save(Path.Combine(outDir, $"raw_epoch_{epoch + 1}.bin"));
+            ((OptimizerHelper)optimizer).save_state_dict(Path.Combine(outDir, $"raw_epoch_{epoch + 1}.optim"));
             model.eval();
             long correct = 0;
             using (no_grad())

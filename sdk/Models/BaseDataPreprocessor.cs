@@ -2,6 +2,7 @@ namespace Runner.Sdk.Models;
 
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
+using TorchSharp;
 using static TorchSharp.torch;
 
 /// <summary>
@@ -19,11 +20,14 @@ public class BaseDataPreprocessor
     public ScalarType? FloatDtype { get; set; }
 
     /// <summary>Returns the batch ready for <see cref="BaseModel.Forward"/>. The result may share tensors with <paramref name="batch"/>.</summary>
-    public virtual DataBatch Process(DataBatch batch, bool training) => batch.Select((_, tensor) => Cast(tensor));
+    public virtual DataBatch Process(DataBatch batch, bool training) =>
+        Device.type == DeviceType.CPU && FloatDtype is null && batch.All(kv => kv.Value.device_type == DeviceType.CPU)
+            ? batch // already where and what the model wants: nothing to do (the common case on the CPU)
+            : batch.Select((_, tensor) => Cast(tensor));
 
     protected Tensor Cast(Tensor tensor)
     {
-        var moved = tensor.device == Device ? tensor : tensor.to(Device);
+        var moved = tensor.device_type == Device.type && tensor.device_index == Device.index ? tensor : tensor.to(Device);
         return FloatDtype is { } dtype && moved.is_floating_point() && moved.dtype != dtype ? moved.to_type(dtype) : moved;
     }
 }

@@ -57,6 +57,12 @@ public abstract class BaseModel : nn.Module
     public static (Tensor Loss, Dictionary<string, double> LogVars) ParseLosses(IReadOnlyDictionary<string, Tensor> losses)
     {
         var logVars = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (losses.Count == 1 && losses.TryGetValue("loss", out var only) && only.dim() == 0)
+        {
+            // The usual single loss: one read of its value instead of two.
+            logVars["loss"] = only.item<float>();
+            return (only, logVars);
+        }
         Tensor? total = null;
         foreach (var (name, value) in losses)
         {
