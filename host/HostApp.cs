@@ -153,6 +153,13 @@ public static class HostApp
             stderr.WriteLine($"error: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A defect in Runner itself, not a mistake of the user's: say so, with the details needed to report it.
+            stderr.WriteLine($"error: internal error: {e.GetType().Name}: {e.Message}");
+            stderr.WriteLine(e.StackTrace);
+            return 70;
+        }
     }
 
     /// <summary>The built-in plugins beside the host, then the config's <c>plugins</c> (relative to the config file), then <c>--plugins</c>.</summary>

@@ -69,7 +69,23 @@ public sealed class DataLoader : IEnumerable<DataBatch>
     public IEnumerable<DataBatch> Iterate(int skip)
     {
         var plan = PlanBatches(skip);
-        return NumWorkers == 0 ? plan.Select(Dataset.GetItems) : Prefetch(plan);
+        return NumWorkers == 0 ? plan.Select(Load) : Prefetch(plan);
+    }
+
+    /// <summary>One batch, with a dataset's failure reported as the dataset's, naming its plugin and the indices.</summary>
+    private DataBatch Load(long[] indices)
+    {
+        try
+        {
+            return Dataset.GetItems(indices);
+        }
+        catch (Exception e) when (e is not RunnerException)
+        {
+            var provider = Dataset.GetType().Assembly.GetName();
+            throw new RunnerException(
+                $"{Dataset.GetType().Name} (from {provider.Name} {provider.Version}) failed to load samples [{string.Join(", ", indices.Take(8))}{(indices.Length > 8 ? ", …" : "")}]: " +
+                $"{e.GetType().Name}: {e.Message}", e);
+        }
     }
 
     private IEnumerable<DataBatch> Prefetch(IReadOnlyList<long[]> plan)
@@ -87,12 +103,11 @@ public sealed class DataLoader : IEnumerable<DataBatch>
                     DataBatch batch;
                     try
                     {
-                        batch = Dataset.GetItems(plan[b]);
+                        batch = Load(plan[b]);
                     }
-                    catch (Exception e)
+                    catch (RunnerException e)
                     {
-                        queues[w].Add(() => throw new RunnerException(
-                            $"Data loader worker {w} failed to load a batch from {Dataset.GetType().Name}: {e.Message}", e), cancel.Token);
+                        queues[w].Add(() => throw e, cancel.Token);
                         return;
                     }
                     queues[w].Add(() => batch, cancel.Token);

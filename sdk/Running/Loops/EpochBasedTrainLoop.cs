@@ -69,7 +69,7 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
     private void RunIter(int batchIdx, DataBatch batch)
     {
         Runner.CallHooks.BeforeTrainIter(batchIdx, batch);
-        var outputs = Runner.Model.TrainStep(batch, Runner.OptimWrapper!);
+        var outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
         Runner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
         Iter++;
     }

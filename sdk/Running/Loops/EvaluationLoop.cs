@@ -36,13 +36,14 @@ public abstract class EvaluationLoop : BaseLoop
                 if (!batches.MoveNext()) break;
                 using var batch = batches.Current;
                 BeforeIter(batchIdx, batch);
-                var outputs = Step(batch);
-                Evaluator.Process(batch, outputs);
+                var outputs = ComponentException.Guard(Runner.Model, $"{GetType().Name} step (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => Step(batch));
+                foreach (var metric in Evaluator.Metrics)
+                    ComponentException.Guard(metric, $"Process (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => { metric.Process(batch, outputs); return 0; });
                 AfterIter(batchIdx, batch, outputs);
                 batchIdx++;
             }
         }
-        var metrics = Evaluator.Evaluate(Dataloader.Dataset.Count);
+        var metrics = ComponentException.Guard(Evaluator, "Evaluate", Runner.Epoch, Runner.Iter, () => Evaluator.Evaluate(Dataloader.Dataset.Count));
         LastMetrics = metrics;
         AfterLoop(metrics);
     }

@@ -230,4 +230,26 @@ public sealed class CSharpApiTests
 
         StringAssert.Contains(error.Message, "AutoScaleLrSettings needs 'base_batch_size', which is missing.");
     }
+
+    public sealed class ThrowingModel : BaseModel
+    {
+        private readonly Linear fc = nn.Linear(2, 2);
+
+        public ThrowingModel() : base(nameof(ThrowingModel)) => RegisterComponents();
+
+        public override ModelOutput Forward(DataBatch batch, ForwardMode mode) => throw new InvalidOperationException("boom");
+    }
+
+    [TestMethod]
+    public void FailingModel_IsNamedWithItsAssemblyAndWhereTheRunWas()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("throws"));
+        cfg.Set("model", new ThrowingModel(), SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+
+        var error = Assert.ThrowsExactly<global::Runner.Sdk.ComponentException>(runner.Train);
+
+        StringAssert.Contains(error.Message, "ThrowingModel (from Runner.Tests ");
+        StringAssert.Contains(error.Message, "failed in TrainStep at epoch 0, iter 0: InvalidOperationException: boom");
+    }
 }

@@ -1,0 +1,28 @@
+namespace Runner.Sdk;
+
+/// <summary>A component (model, dataset, metric…) threw: names the component, the assembly (plugin) providing it, what it was doing, and where the run was.</summary>
+public sealed class ComponentException : RunnerException
+{
+    private ComponentException(string message, Exception inner) : base(message, inner) { }
+
+    public static ComponentException Failed(object component, string action, int epoch, int iter, Exception inner)
+    {
+        var provider = component.GetType().Assembly.GetName();
+        return new ComponentException(
+            $"{component.GetType().Name} (from {provider.Name} {provider.Version}) failed in {action} at epoch {epoch}, iter {iter}: " +
+            $"{inner.GetType().Name}: {inner.Message}", inner);
+    }
+
+    /// <summary>Runs <paramref name="step"/>, turning any non-Runner exception into a <see cref="ComponentException"/>.</summary>
+    public static T Guard<T>(object component, string action, int epoch, int iter, Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Exception e) when (e is not RunnerException and not OperationCanceledException)
+        {
+            throw Failed(component, action, epoch, iter, e);
+        }
+    }
+}
