@@ -60,18 +60,26 @@ public abstract class BaseModel : nn.Module
         if (losses.Count == 1 && losses.TryGetValue("loss", out var only) && only.dim() == 0)
         {
             // The usual single loss: one read of its value instead of two.
-            logVars["loss"] = only.item<float>();
+            logVars["loss"] = ToDouble(only);
             return (only, logVars);
         }
         Tensor? total = null;
         foreach (var (name, value) in losses)
         {
             var mean = value.dim() == 0 ? value : value.mean();
-            logVars[name] = mean.item<float>();
+            logVars[name] = ToDouble(mean);
             if (name.Contains("loss", StringComparison.Ordinal)) total = total is null ? mean : total + mean;
         }
         if (total is null) throw new InvalidOperationException("The model returned no entry whose name contains 'loss'.");
-        logVars["loss"] = total.item<float>();
+        logVars["loss"] = ToDouble(total);
         return (total, logVars);
+    }
+
+    /// <summary>A scalar tensor's value, whatever its floating-point dtype (float32, bfloat16, float16…).</summary>
+    private static double ToDouble(Tensor value)
+    {
+        if (value.dtype == ScalarType.Float32) return value.item<float>();
+        using var wide = value.to_type(ScalarType.Float64);
+        return wide.item<double>();
     }
 }

@@ -40,10 +40,24 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
     public OptimWrapper Build(BaseModel model)
     {
         var factory = _builder.Build<IOptimizerFactory>((ConfigTable)_cfg["optimizer"]!)!;
-        var optimizer = _paramwise is null ? factory.Create(model.parameters()) : CreateParamwise(factory, model);
-        var wrapper = _cfg.Clone();
-        wrapper.Remove("optimizer");
-        return _builder.Build<OptimWrapper>(wrapper, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = optimizer })!;
+        // Reduced precision: the model is converted first, and the optimizer gets float32 masters of its weights.
+        var masters = IsAmp() ? AmpOptimWrapper.ConvertModel(model, AmpOptimWrapper.ParseDtype(_cfg["dtype"] as string ?? "bfloat16")) : null;
+        Parameter ForOptimizer(string name, Parameter parameter) => masters is null ? parameter : masters[name];
+        var optimizer = _paramwise is null
+            ? factory.Create(model.named_parameters().Select(p => ForOptimizer(p.name, p.parameter)).ToList())
+            : CreateParamwise(factory, model, ForOptimizer);
+        var table = _cfg.Clone();
+        table.Remove("optimizer");
+        var wrapper = _builder.Build<OptimWrapper>(table, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = optimizer })!;
+        if (wrapper is AmpOptimWrapper amp) amp.Bind(model, masters!);
+        return wrapper;
+    }
+
+    private bool IsAmp()
+    {
+        var name = _cfg["type"] as string ?? nameof(OptimWrapper);
+        var entry = _builder.Registries.Resolve(_builder.Registries.ForType<OptimWrapper>(), name, _builder.DefaultScope, _cfg.LocationOf("type"), _cfg.PathOf("type"));
+        return typeof(AmpOptimWrapper).IsAssignableFrom(entry.Type);
     }
 
     /// <summary>One group per parameter, in named_parameters order, with MMEngine's rules for its lr and weight decay.</summary>
@@ -90,9 +104,9 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
         return groups;
     }
 
-    private optim.Optimizer CreateParamwise(IOptimizerFactory factory, BaseModel model)
+    private optim.Optimizer CreateParamwise(IOptimizerFactory factory, BaseModel model, Func<string, Parameter, Parameter> forOptimizer)
     {
-        var groups = ParamGroups(model, factory.Lr);
+        var groups = ParamGroups(model, factory.Lr).Select(g => (g.Name, Parameter: forOptimizer(g.Name, g.Parameter), g.Lr, g.WeightDecay)).ToList();
         if (groups.Count == 0) throw new ArgumentException("the model has no parameters to optimize.");
         var optimizer = factory.Create([groups[0].Parameter]);
         var first = (ParamGroup)optimizer.ParamGroups.First();

@@ -50,7 +50,7 @@ public class OptimWrapper
     public ClipGradSettings? ClipGrad { get; }
 
     /// <summary>The gradient norm of the last clipped step (logged as <c>train/grad_norm</c>), or null.</summary>
-    public double? LastGradNorm { get; private set; }
+    public double? LastGradNorm { get; protected set; }
 
     /// <summary>Backward passes so far (restored from the iteration on resume).</summary>
     public int InnerCount => _innerCount;
@@ -139,6 +139,16 @@ public class OptimWrapper
         // The last, incomplete group of the run is divided by its own size, not by accumulative_counts.
         var factor = _maxCounts == -1 || _innerCount < _maxCounts - _remainderCounts ? AccumulativeCounts : _remainderCounts;
         return loss / factor;
+    }
+
+    /// <summary>Adds this wrapper's state to a checkpoint, under <paramref name="key"/> (the optimizer's state as bytes).</summary>
+    public virtual void SaveState(Checkpoints.Checkpoint checkpoint, string key) =>
+        checkpoint.Tensors[key] = tensor(SaveOptimizerState());
+
+    /// <summary>Restores what <see cref="SaveState"/> stored, when the checkpoint has it.</summary>
+    public virtual void LoadState(Checkpoints.Checkpoint checkpoint, string key)
+    {
+        if (checkpoint.Tensors.TryGetValue(key, out var state)) LoadOptimizerState(state.data<byte>().ToArray());
     }
 
     /// <summary>The optimizer's state (TorchSharp's own format: options and per-parameter buffers).</summary>

@@ -31,8 +31,7 @@ public sealed partial class Runner
         // detach() gives new handles on the same storage: disposing the checkpoint leaves the model's tensors alone.
         foreach (var (name, tensor) in Model.state_dict()) checkpoint.StateDict[name] = tensor.detach();
         if (saveOptimizer && OptimWrapper is not null)
-            foreach (var (name, wrapper) in OptimWrapper.NamedWrappers())
-                checkpoint.Tensors[OptimizerKey(name)] = torch.tensor(wrapper.SaveOptimizerState());
+            foreach (var (name, wrapper) in OptimWrapper.NamedWrappers()) wrapper.SaveState(checkpoint, OptimizerKey(name));
         if (saveParamScheduler && ParamSchedulers.Count > 0)
             checkpoint.State["param_schedulers"] = ParamSchedulers.Select(s => (object)s.StateDict()).ToList();
         checkpoint.State["message_hub"] = MessageHub.StateDict();
@@ -77,9 +76,7 @@ public sealed partial class Runner
         }
         if (checkpoint.State.TryGetValue("message_hub", out var hub))
             MessageHub.LoadStateDict((IReadOnlyDictionary<string, object>)hub);
-        foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers())
-            if (checkpoint.Tensors.TryGetValue(OptimizerKey(name), out var optimizerState))
-                wrapper.LoadOptimizerState(optimizerState.data<byte>().ToArray());
+        foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers()) wrapper.LoadState(checkpoint, OptimizerKey(name));
         if (checkpoint.State.TryGetValue("param_schedulers", out var schedulers))
         {
             var states = (List<object>)schedulers;
