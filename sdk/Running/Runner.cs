@@ -44,6 +44,7 @@ public sealed partial class Runner : IDisposable
         Randomness = Bind<RandomnessSettings>("randomness") ?? new RandomnessSettings();
         Seed = Randomness.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
         torch.manual_seed(Seed);
+        LibTorchContext.DeterministicAlgorithms = Randomness.Deterministic;
         Env = Bind<EnvSettings>("env_cfg") ?? new EnvSettings();
         if (Env.NumThreads is { } threads) torch.set_num_threads(threads);
         if (Env.NumInteropThreads is { } interop) torch.set_num_interop_threads(interop);
@@ -197,9 +198,6 @@ public sealed partial class Runner : IDisposable
     {
         if (_cfg["compile"] is true)
             Logger.Warn("compile = true: TorchSharp has no torch.compile; the model runs eagerly.");
-        if (Randomness.Deterministic)
-            Logger.Warn("randomness.deterministic: TorchSharp 0.107 cannot switch libtorch to deterministic algorithms; " +
-                "on the CPU, runs with the same seed and thread count give the same results anyway.");
         if (Env.CudnnBenchmark)
             Logger.Warn("env_cfg.cudnn_benchmark has no effect: this build runs on the CPU, without cuDNN.");
     }

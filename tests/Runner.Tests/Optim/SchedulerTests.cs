@@ -249,4 +249,29 @@ public sealed class SchedulerTests
 
         StringAssert.Contains(error.Message, "end should be larger than begin");
     }
+
+    [TestMethod]
+    public void EveryMomentumSchedule_FollowsTheSameSequenceAsItsLrForm()
+    {
+        // Each pair starts from 0.5 (the lr of one optimizer, the momentum of the other) and must produce the same values.
+        var cases = new (string Name, Func<OptimWrapper, ParamScheduler> Lr, Func<OptimWrapper, ParamScheduler> Momentum)[]
+        {
+            ("Step", w => new StepLR(w, 2, 0.5, end: 100), w => new StepMomentum(w, 2, 0.5, end: 100)),
+            ("MultiStep", w => new MultiStepLR(w, [1, 3], 0.5, end: 100), w => new MultiStepMomentum(w, [1, 3], 0.5, end: 100)),
+            ("Constant", w => new ConstantLR(w, 0.5, end: 4), w => new ConstantMomentum(w, 0.5, end: 4)),
+            ("Linear", w => new LinearLR(w, 0.2, 1.0, end: 5), w => new LinearMomentum(w, 0.2, 1.0, end: 5)),
+            ("Exponential", w => new ExponentialLR(w, 0.9, end: 100), w => new ExponentialMomentum(w, 0.9, end: 100)),
+            ("CosineAnnealing", w => new CosineAnnealingLR(w, 6, 0.05, end: 100), w => new CosineAnnealingMomentum(w, 6, 0.05, end: 100)),
+            ("Poly", w => new PolyLR(w, 0.01, 2, end: 7), w => new PolyMomentum(w, 0.01, 2, end: 7)),
+            ("CosineRestart", w => new CosineRestartLR(w, [3, 4], [1.0, 0.5], 0.0, end: 100), w => new CosineRestartMomentum(w, [3, 4], [1.0, 0.5], 0.0, end: 100)),
+        };
+        foreach (var (name, lr, momentum) in cases)
+        {
+            var lrWrapper = Sgd(0.5, momentum: 0.9);
+            var momentumWrapper = Sgd(0.1, momentum: 0.5);
+            var lrValues = Run(lrWrapper, [lr(lrWrapper)], 8);
+            var momentumValues = Run(momentumWrapper, [momentum(momentumWrapper)], 8, param: "momentum");
+            for (var i = 0; i < 8; i++) Assert.AreEqual(lrValues[i], momentumValues[i], 1e-12, $"{name} step {i}");
+        }
+    }
 }

@@ -252,4 +252,21 @@ public sealed class CSharpApiTests
         StringAssert.Contains(error.Message, "ThrowingModel (from Runner.Tests ");
         StringAssert.Contains(error.Message, "failed in TrainStep at epoch 0, iter 0: InvalidOperationException: boom");
     }
+
+    [TestMethod]
+    public void Deterministic_SwitchesLibtorchToDeterministicAlgorithms()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("deterministic"));
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        cfg.Set("randomness", ConfigLoader.Parse("seed = 1\ndeterministic = true"), SourceLocation.Code);
+
+        bool on;
+        using (Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null }))
+            on = global::Runner.Sdk.Native.LibTorchContext.DeterministicAlgorithms;
+        cfg.Set("randomness", ConfigLoader.Parse("seed = 1"), SourceLocation.Code);
+        using (Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null })) { }
+
+        Assert.IsTrue(on);
+        Assert.IsFalse(global::Runner.Sdk.Native.LibTorchContext.DeterministicAlgorithms);
+    }
 }
