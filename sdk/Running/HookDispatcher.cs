@@ -101,9 +101,10 @@ public sealed class HookDispatcher
     public string DescribeOrder()
     {
         var text = new System.Text.StringBuilder("Hooks will be executed in the following order:");
+        var stages = _hooks.Select(h => (Hook: h, Stages: h.TriggeredStages())).ToList(); // reflection: once per hook
         foreach (var point in Enum.GetValues<HookPoint>())
         {
-            var triggered = _hooks.Where(h => h.TriggeredStages().Contains(point)).ToList();
+            var triggered = stages.Where(s => s.Stages.Contains(point)).Select(s => s.Hook).ToList();
             if (triggered.Count == 0) continue;
             text.Append('\n').Append(ToSnake(point)).Append(':');
             foreach (var hook in triggered)
