@@ -7,5 +7,9 @@ using Runner.Sdk.Running;
 [Register]
 public sealed class DistSamplerSeedHook : Hook
 {
-    public override void BeforeTrainEpoch(Runner runner) => runner.TrainLoop!.Dataloader.Sampler.SetEpoch(runner.Epoch);
+    public override void BeforeTrainEpoch(Runner runner)
+    {
+        // The iteration-based loop seeds each pass over the data itself.
+        if (runner.TrainLoop is not Running.Loops.IterBasedTrainLoop) runner.TrainLoop!.Dataloader.Sampler.SetEpoch(runner.Epoch);
+    }
 }

@@ -146,13 +146,9 @@ internal static class ConfigValidator
         var table = trainCfg.Clone();
         if (table["by_epoch"] is { } and not bool)
             throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg.by_epoch", "expected true or false.");
-        if (table["by_epoch"] is false)
-        {
-            throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg.by_epoch",
-                "iteration-based training (by_epoch = false) is not available yet.", "train by epochs (by_epoch = true, max_epochs = N).");
-        }
+        var byEpoch = table["by_epoch"] is not false;
         table.Remove("by_epoch");
-        check.BuildType(typeof(EpochBasedTrainLoop), table);
+        check.BuildType(byEpoch ? typeof(EpochBasedTrainLoop) : typeof(IterBasedTrainLoop), table);
     }
 
     private static void CheckOptimWrapper(ComponentBuilder check, ConfigTable cfg)

@@ -44,12 +44,7 @@ public sealed partial class Runner
         var table = cfg.Clone();
         var byEpoch = table["by_epoch"] is not false;
         table.Remove("by_epoch");
-        if (!byEpoch)
-        {
-            throw ConfigException.At(cfg.LocationOf("by_epoch"), cfg.PathOf("by_epoch"),
-                "iteration-based training (by_epoch = false) is not available yet.", "train by epochs (by_epoch = true, max_epochs = N).");
-        }
-        return (BaseTrainLoop)builder.BuildType(typeof(EpochBasedTrainLoop), table)!;
+        return (BaseTrainLoop)builder.BuildType(byEpoch ? typeof(EpochBasedTrainLoop) : typeof(IterBasedTrainLoop), table)!;
     }
 
     private TLoop BuildEvalLoop<TLoop>(ConfigTable cfg, string mode) where TLoop : BaseLoop
@@ -190,7 +185,7 @@ public sealed partial class Runner
                 if (given.TypeName is not null) table = given;
                 else ConfigLoader.Merge(table, given);
             }
-            CallHooks.Register(_builder.Build<Hook>(table)!);
+            CallHooks.Register(_builder.Build<Hook>(name == "checkpoint" && table.TypeName == nameof(CheckpointHook) ? WithIterDefault(table) : table)!);
         }
         foreach (var (name, value) in overrides)
         {

@@ -67,8 +67,8 @@ public sealed partial class Runner : IDisposable
         {
             LogProcessor given => given,
             ConfigTable { TypeName: not null } typed => _builder.Build<LogProcessor>(typed)!,
-            ConfigTable table => (LogProcessor)_builder.BuildType(typeof(LogProcessor), table)!,
-            _ => new LogProcessor(),
+            ConfigTable table => (LogProcessor)_builder.BuildType(typeof(LogProcessor), WithIterDefault(table))!,
+            _ => (LogProcessor)_builder.BuildType(typeof(LogProcessor), WithIterDefault(new ConfigTable()))!,
         };
         Visualizer = new Visualizer(LogDir, Timestamp);
         CallHooks = new HookDispatcher(this);
@@ -154,6 +154,21 @@ public sealed partial class Runner : IDisposable
         "val" => _valLoop?.Dataloader.Count ?? 0,
         _ => _testLoop?.Dataloader.Count ?? 0,
     };
+
+    /// <summary>Whether the train loop counts iterations (<c>train_cfg.by_epoch = false</c>).</summary>
+    private bool IterBased => _cfg["train_cfg"] is ConfigTable train && train["by_epoch"] is false;
+
+    /// <summary>
+    /// With iteration-based training, a table that leaves <c>by_epoch</c> unset (the log processor, the checkpoint
+    /// hook) counts iterations too; MMEngine makes the user set each one.
+    /// </summary>
+    private ConfigTable WithIterDefault(ConfigTable table)
+    {
+        if (!IterBased || table.ContainsKey("by_epoch")) return table;
+        var copy = table.Clone();
+        copy.Set("by_epoch", false, SourceLocation.Code);
+        return copy;
+    }
 
     private T? Bind<T>(string key) where T : class =>
         _cfg[key] is ConfigTable table ? (T?)_builder.BuildType(typeof(T), table) : null;

@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 
 /// <summary>
 /// Trains for <c>max_epochs</c> epochs, validating after epoch <c>val_begin</c> and then every <c>val_interval</c>
-/// epochs and after the last one (MMEngine's <c>EpochBasedTrainLoop</c>, same counters at every hook point).
+/// epochs (changed by <c>dynamic_intervals</c>) and after the last one (MMEngine's <c>EpochBasedTrainLoop</c>, same
+/// counters at every hook point).
 /// </summary>
 [Register]
 public sealed class EpochBasedTrainLoop : BaseTrainLoop
@@ -14,23 +15,20 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
     /// <param name="maxEpochs">Epochs to train.</param>
     /// <param name="valBegin">The first epoch after which to validate.</param>
     /// <param name="valInterval">Validate every this many epochs.</param>
-    public EpochBasedTrainLoop(Runner runner, DataLoader dataloader, int maxEpochs, int valBegin = 1, int valInterval = 1)
+    /// <param name="dynamicIntervals">[[epoch, interval], …]: from each epoch on, validate at that interval.</param>
+    public EpochBasedTrainLoop(Runner runner, DataLoader dataloader, int maxEpochs, int valBegin = 1, int valInterval = 1, int[][]? dynamicIntervals = null)
         : base(runner, dataloader)
     {
         if (maxEpochs < 1) throw new ArgumentException($"max_epochs must be at least 1, got {maxEpochs}.");
-        if (valInterval < 1) throw new ArgumentException($"val_interval must be at least 1, got {valInterval}.");
         MaxEpochs = maxEpochs;
-        ValBegin = valBegin;
-        ValInterval = valInterval;
+        ValSchedule = new ValIntervalSchedule(valBegin, valInterval, dynamicIntervals);
     }
 
     public override int MaxEpochs { get; }
 
     public override int MaxIters => MaxEpochs * Dataloader.Count;
 
-    public int ValBegin { get; }
-
-    public int ValInterval { get; }
+    public ValIntervalSchedule ValSchedule { get; }
 
     public override void Run()
     {
@@ -38,8 +36,8 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
         while (Epoch < MaxEpochs && !StopTraining)
         {
             RunEpoch();
-            if (Runner.ValLoop is { } valLoop && Epoch >= ValBegin && (Epoch % ValInterval == 0 || Epoch == MaxEpochs))
-                valLoop.Run();
+            ValSchedule.Update(Epoch);
+            if (Runner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Epoch, MaxEpochs)) valLoop.Run();
         }
         Runner.CallHooks.AfterTrain();
     }

@@ -1,0 +1,41 @@
+namespace Runner.Sdk.Running.Loops;
+
+/// <summary>
+/// When to validate: after <c>val_begin</c>, every <c>val_interval</c> epochs or iterations, with MMEngine's
+/// <c>dynamic_intervals</c> — <c>[[milestone, interval], …]</c> — switching the interval once training passes each
+/// milestone.
+/// </summary>
+public sealed class ValIntervalSchedule
+{
+    private readonly int[] _milestones;
+    private readonly int[] _intervals;
+
+    public ValIntervalSchedule(int valBegin, int valInterval, int[][]? dynamicIntervals)
+    {
+        if (valInterval < 1) throw new ArgumentException($"val_interval must be at least 1, got {valInterval}.");
+        var pairs = dynamicIntervals ?? [];
+        if (pairs.Any(p => p.Length != 2 || p[0] < 0 || p[1] < 1))
+            throw new ArgumentException("dynamic_intervals must be [milestone, interval] pairs with a positive interval, e.g. [[10, 2], [20, 1]].");
+        if (pairs.Zip(pairs.Skip(1)).Any(p => p.Second[0] <= p.First[0]))
+            throw new ArgumentException("dynamic_intervals milestones must increase.");
+        ValBegin = valBegin;
+        _milestones = [0, .. pairs.Select(p => p[0])];
+        _intervals = [valInterval, .. pairs.Select(p => p[1])];
+        Interval = valInterval;
+    }
+
+    public int ValBegin { get; }
+
+    /// <summary>The interval in force now.</summary>
+    public int Interval { get; private set; }
+
+    /// <summary>Updates the interval for <paramref name="done"/> completed epochs or iterations (MMEngine's <c>bisect(milestones, done)</c>).</summary>
+    public void Update(int done)
+    {
+        var index = Array.FindLastIndex(_milestones, m => m <= done);
+        Interval = _intervals[Math.Max(index, 0)];
+    }
+
+    /// <summary>Whether to validate after <paramref name="done"/> of <paramref name="total"/> epochs or iterations.</summary>
+    public bool ShouldValidate(int done, int total) => done >= ValBegin && (done % Interval == 0 || done == total);
+}

@@ -1,0 +1,109 @@
+namespace Runner.Tests.Running;
+
+using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Running.Loops;
+using Runner.Tests.Support;
+
+/// <summary>The iteration-based loop, and when both loops validate.</summary>
+[TestClass]
+public sealed class LoopTests
+{
+    private const string IterToy = "train_cfg={ by_epoch = false, max_iters = 300, val_interval = 100 }";
+
+    [TestMethod]
+    public void IterBased_ValidatesAndSavesByIteration_WithIterationLogLines()
+    {
+        var workDir = TestEnvironment.NewTempDir("iter");
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir,
+            "--cfg-options", IterToy, "default_hooks.checkpoint.interval=100");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        CollectionAssert.AreEquivalent(new[] { "iter_100.ckpt", "iter_200.ckpt", "iter_300.ckpt" },
+            Directory.GetFiles(workDir, "*.ckpt").Select(Path.GetFileName).ToArray());
+        Assert.HasCount(3, RunRecords.Scalars(workDir, "accuracy/top1"));
+        StringAssert.Contains(result.Stdout, "Iter(train) [ 50/300]  lr: 1.0000e-02  eta: ");
+        StringAssert.Contains(result.Stdout, "Iter(val) [32/32]    accuracy/top1: ");
+        StringAssert.Contains(result.Stdout, "Reached the end of the dataloader");
+        using var checkpoint = CheckpointFile.Load(Path.Combine(workDir, "iter_200.ckpt"));
+        Assert.AreEqual(0L, checkpoint.Meta["epoch"]);
+        Assert.AreEqual(200L, checkpoint.Meta["iter"]);
+    }
+
+    [TestMethod]
+    public void IterBased_ResumeInTheMiddleOfAPass_GivesIdenticalWeights()
+    {
+        // Iteration 200 is batch 72 of the second pass over the 128-batch dataloader.
+        var straight = TestEnvironment.NewTempDir("iter-straight");
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", straight,
+            "--cfg-options", IterToy, "default_hooks.checkpoint.interval=100").ExitCode);
+        var resumed = TestEnvironment.NewTempDir("iter-resumed");
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", resumed,
+            "--cfg-options", IterToy, "default_hooks.checkpoint.interval=100", "--resume", Path.Combine(straight, "iter_200.ckpt"));
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "Advance the data to iteration 200 (pass 1, batch 72) without loading the skipped batches.");
+        using var expected = CheckpointFile.Load(Path.Combine(straight, "iter_300.ckpt"));
+        using var actual = CheckpointFile.Load(Path.Combine(resumed, "iter_300.ckpt"));
+        foreach (var (name, tensor) in expected.StateDict)
+            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs");
+    }
+
+    [TestMethod]
+    public void ResumeMidEpoch_ContinuesAtTheNextBatch_WithIdenticalWeights()
+    {
+        // An epoch-based run that also checkpoints every 100 iterations: iteration 200 is batch 72 of epoch 2.
+        var straight = TestEnvironment.NewTempDir("mid-straight");
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", straight,
+            "--cfg-options", "default_hooks.checkpoint={ by_epoch = false, interval = 100 }").ExitCode);
+        var resumed = TestEnvironment.NewTempDir("mid-resumed");
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", resumed,
+            "--cfg-options", "default_hooks.checkpoint={ by_epoch = false, interval = 100 }", "--resume", Path.Combine(straight, "iter_200.ckpt"));
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "resumed epoch: 1, iter: 200");
+        using var expected = CheckpointFile.Load(Path.Combine(straight, "iter_384.ckpt"));
+        using var actual = CheckpointFile.Load(Path.Combine(resumed, "iter_384.ckpt"));
+        foreach (var (name, tensor) in expected.StateDict)
+            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs");
+    }
+
+    [TestMethod]
+    public void DynamicIntervals_ChangeWhenToValidate()
+    {
+        var schedule = new ValIntervalSchedule(valBegin: 1, valInterval: 1, dynamicIntervals: [[2, 3]]);
+        var validated = new List<int>();
+
+        for (var epoch = 1; epoch <= 4; epoch++)
+        {
+            schedule.Update(epoch);
+            if (schedule.ShouldValidate(epoch, 4)) validated.Add(epoch);
+        }
+
+        // every epoch until epoch 2, then every 3rd (epoch 3), and always the last
+        CollectionAssert.AreEqual(new[] { 1, 3, 4 }, validated);
+    }
+
+    [TestMethod]
+    public void ValBegin_SkipsEarlyValidations_InARealRun()
+    {
+        var workDir = TestEnvironment.NewTempDir("valbegin");
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir,
+            "--cfg-options", "train_cfg.val_begin=3");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.HasCount(1, RunRecords.Scalars(workDir, "accuracy/top1"));
+        StringAssert.Contains(result.Stdout, "Epoch(val) [3][32/32]");
+    }
+
+    [TestMethod]
+    public void DynamicIntervals_BadPairs_AreRejected()
+    {
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new ValIntervalSchedule(1, 1, [[2, 0]]));
+
+        StringAssert.Contains(error.Message, "dynamic_intervals must be [milestone, interval] pairs");
+    }
+}
