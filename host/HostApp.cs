@@ -1,6 +1,7 @@
 namespace Runner.Host;
 
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Runner.Host.Plugins;
 using Runner.Sdk;
 using Runner.Sdk.Configuration;
@@ -78,6 +79,9 @@ public static class HostApp
         var registries = new RegistryRoot();
         using var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(options.Plugins) ?? []), registries);
         using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath });
+        // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = StopGracefully(runner, "SIGINT", 130));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => c.Cancel = StopGracefully(runner, "SIGTERM", 143));
         switch (mode)
         {
             case "train":
@@ -141,12 +145,24 @@ public static class HostApp
         return ConfigLoader.Load(path, parsed.GetValue(options.CfgOptions) ?? []);
     }
 
+    private static bool StopGracefully(Runner runner, string signal, int exitCode)
+    {
+        if (runner.StopRequested || !runner.IsTraining) return false;
+        runner.RequestStop(signal, exitCode);
+        return true;
+    }
+
     /// <summary>Prints a Runner error as one short message and turns it into exit code 1.</summary>
     private static int Guard(TextWriter stderr, Func<int> action)
     {
         try
         {
             return action();
+        }
+        catch (TrainingInterruptedException e)
+        {
+            stderr.WriteLine(e.Message);
+            return e.ExitCode;
         }
         catch (RunnerException e)
         {

@@ -16,11 +16,13 @@ public sealed partial class Runner
     /// Writes a checkpoint (atomically): meta, model weights, and optionally the optimizer and scheduler state, plus
     /// the message hub and torch's RNG state, then whatever the hooks add in <c>BeforeSaveCheckpoint</c>.
     /// </summary>
-    public void SaveCheckpoint(string path, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true)
+    /// <param name="completedIterations">The iteration count to record when it is not the usual one (an emergency
+    /// checkpoint between iterations records <c>Iter</c> itself).</param>
+    public void SaveCheckpoint(string path, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true, int? completedIterations = null)
     {
         using var checkpoint = new Checkpoint();
         checkpoint.Meta["epoch"] = (long)(byEpoch ? Epoch + 1 : Epoch);
-        checkpoint.Meta["iter"] = (long)(byEpoch ? Iter : Iter + 1);
+        checkpoint.Meta["iter"] = (long)(completedIterations ?? (byEpoch ? Iter : Iter + 1));
         checkpoint.Meta["cfg"] = ConfigWriter.ToToml(_cfg);
         checkpoint.Meta["seed"] = Seed;
         checkpoint.Meta["experiment_name"] = ExperimentName;

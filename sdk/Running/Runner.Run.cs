@@ -30,13 +30,67 @@ public sealed partial class Runner
                 Logger.Warn($"Resumed iteration number {Iter} is not divisible by accumulative_counts ({OptimWrapper.AccumulativeCounts}): " +
                     "the first update after the resume accumulates fewer gradients.");
             }
-            loop.Run();
+            try
+            {
+                loop.Run();
+            }
+            catch (Exception e) when (e is not TrainingInterruptedException)
+            {
+                // A crash mid-run: keep what was trained (unless the weights went non-finite), then report the error.
+                SaveEmergencyCheckpoint($"{e.GetType().Name}: {e.Message}");
+                throw;
+            }
             CallHooks.AfterRun();
         }
         finally
         {
             IsTraining = false;
             _logFactory.Flush();
+        }
+    }
+
+    /// <summary>
+    /// Asks training to stop after the current iteration, save a checkpoint and throw
+    /// <see cref="TrainingInterruptedException"/> (the host calls this on SIGINT and SIGTERM). Safe from any thread.
+    /// </summary>
+    public void RequestStop(string signal, int exitCode) => _stopRequest = new StopRequest(signal, exitCode);
+
+    /// <summary>Whether a stop was requested and not yet honoured.</summary>
+    public bool StopRequested => _stopRequest is not null;
+
+    /// <summary>Called by the train loops between iterations: honours a pending <see cref="RequestStop"/>.</summary>
+    public void StopIfRequested()
+    {
+        if (_stopRequest is not { } request) return;
+        var path = SaveEmergencyCheckpoint(request.Signal)
+            ?? throw new TrainingInterruptedException(request.Signal, "(none: the weights are not finite)", request.ExitCode);
+        throw new TrainingInterruptedException(request.Signal, path, request.ExitCode);
+    }
+
+    /// <summary>
+    /// Saves <c>interrupted_iter_N.ckpt</c> (resumable: it continues at the next batch) and points
+    /// <c>last_checkpoint</c> at it — unless a weight is not finite, which no checkpoint should preserve.
+    /// Returns its path, or null when nothing was saved.
+    /// </summary>
+    private string? SaveEmergencyCheckpoint(string reason)
+    {
+        try
+        {
+            if (Model.parameters().Any(p => !TorchSharp.torch.isfinite(p).all().item<bool>()))
+            {
+                Logger.Error($"Training stopped ({reason}); the weights are not finite, so no checkpoint was saved.");
+                return null;
+            }
+            var path = Path.Combine(WorkDir, $"interrupted_iter_{Iter}{Checkpoints.CheckpointFile.Extension}");
+            SaveCheckpoint(path, saveOptimizer: true, saveParamScheduler: true, byEpoch: false, completedIterations: Iter);
+            Checkpoints.AtomicFile.WriteAllText(Path.Combine(WorkDir, "last_checkpoint"), path);
+            Logger.Error($"Training stopped ({reason}); saved {path} to resume from.");
+            return path;
+        }
+        catch (Exception e) when (e is RunnerException or IOException)
+        {
+            Logger.Error($"Training stopped ({reason}); the emergency checkpoint could not be saved: {e.Message}");
+            return null;
         }
     }
 
@@ -78,10 +132,36 @@ public sealed partial class Runner
             Logger.Info(resumeFrom is null ? "Auto resume: no checkpoint found, training from scratch." : $"Auto resumed from the latest checkpoint {resumeFrom}.");
         }
 
-        if (resumeFrom is not null && TrainLoopBuilt) Resume(resumeFrom);
+        if (resumeFrom is not null && TrainLoopBuilt && resume is true) ResumeNewestValid(resumeFrom);
+        else if (resumeFrom is not null && TrainLoopBuilt) Resume(resumeFrom);
         else if (resumeFrom is not null) LoadCheckpoint(resumeFrom);
         else if (loadFrom is not null) LoadCheckpoint(loadFrom);
         _hasLoaded = true;
+    }
+
+    /// <summary>
+    /// Auto-resume: from the checkpoint <c>last_checkpoint</c> names, or — when that one is missing or corrupt —
+    /// from the newest valid checkpoint in work_dir, saying which one was skipped and why.
+    /// </summary>
+    private void ResumeNewestValid(string preferred)
+    {
+        var candidates = new[] { preferred }.Concat(Directory.EnumerateFiles(WorkDir, "*" + Checkpoints.CheckpointFile.Extension)
+                .Where(f => !Path.GetFileName(f).StartsWith("best_", StringComparison.Ordinal))
+                .OrderByDescending(File.GetLastWriteTimeUtc))
+            .Distinct().ToList();
+        foreach (var candidate in candidates)
+        {
+            try
+            {
+                Resume(candidate);
+                return;
+            }
+            catch (Checkpoints.CheckpointException e)
+            {
+                Logger.Warn($"{e.Message} Trying an older checkpoint.");
+            }
+        }
+        Logger.Warn("No valid checkpoint found in work_dir: training from scratch.");
     }
 
     /// <summary>The checkpoint <c>work_dir/last_checkpoint</c> points at, or null.</summary>

@@ -28,6 +28,9 @@ public sealed partial class Runner : IDisposable
     private readonly ComponentBuilder _builder;
     private readonly LogFactory _logFactory;
     private bool _hasLoaded;
+    private volatile StopRequest? _stopRequest;
+
+    private sealed record StopRequest(string Signal, int ExitCode);
 
     private Runner(ConfigTable cfg, RunnerOptions options)
     {

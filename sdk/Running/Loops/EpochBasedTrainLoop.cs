@@ -70,5 +70,6 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
         var outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
         Runner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
         Iter++;
+        Runner.StopIfRequested();
     }
 }

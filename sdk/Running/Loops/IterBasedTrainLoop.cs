@@ -73,5 +73,6 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
         var outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
         Runner.CallHooks.AfterTrainIter(Iter, batch, outputs);
         Iter++;
+        Runner.StopIfRequested();
     }
 }

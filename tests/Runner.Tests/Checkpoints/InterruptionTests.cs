@@ -1,0 +1,154 @@
+namespace Runner.Tests.Checkpoints;
+
+using System.Diagnostics;
+using Runner.Sdk;
+using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Data;
+using Runner.Sdk.Models;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running;
+using Runner.Tests.Running;
+using Runner.Tests.Support;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+/// <summary>What a run leaves behind when it is stopped (a signal) or crashes, and how auto-resume copes with a bad checkpoint.</summary>
+[TestClass]
+public sealed class InterruptionTests
+{
+    /// <summary>Trains normally, then throws (or poisons its weights and throws) at a chosen iteration.</summary>
+    public sealed class FailingAtModel : BaseModel
+    {
+        private readonly Linear fc;
+        private int _calls;
+
+        public FailingAtModel() : base(nameof(FailingAtModel))
+        {
+            fc = nn.Linear(2, 2);
+            RegisterComponents();
+        }
+
+        public int FailAt { get; set; } = 5;
+
+        public bool PoisonWeights { get; set; }
+
+        public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
+        {
+            if (mode == ForwardMode.Loss && _calls++ == FailAt)
+            {
+                if (PoisonWeights)
+                    using (no_grad()) fc.weight!.fill_(double.NaN);
+                throw new InvalidOperationException("failure on purpose");
+            }
+            return ClassificationOutput.From(fc.forward(batch.Inputs), batch, mode);
+        }
+    }
+
+    private static Runner Failing(string workDir, bool poison)
+    {
+        var registries = new RegistryRoot();
+        registries.Register(typeof(CSharpApiTests.TwelveSamples), new RegisterAttribute(), "tests", "tests");
+        var cfg = ConfigLoader.Parse($$"""
+            default_scope = "tests"
+            work_dir = "{{workDir}}"
+            train_cfg = { max_epochs = 3 }
+            optim_wrapper = { optimizer = { type = "SGD", lr = 0.1 } }
+            [train_dataloader]
+            batch_size = 3
+            dataset = { type = "TwelveSamples" }
+            """, "failing.toml");
+        cfg.Set("model", new FailingAtModel { PoisonWeights = poison }, SourceLocation.Code);
+        return Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
+    }
+
+    [TestMethod]
+    public void CrashMidRun_SavesAnEmergencyCheckpointToResumeFrom()
+    {
+        var workDir = TestEnvironment.NewTempDir("crash");
+        using var runner = Failing(workDir, poison: false);
+
+        var error = Assert.ThrowsExactly<ComponentException>(runner.Train);
+
+        StringAssert.Contains(error.Message, "failure on purpose");
+        var saved = Path.Combine(workDir, "interrupted_iter_5.ckpt");
+        Assert.AreEqual(saved, File.ReadAllText(Path.Combine(workDir, "last_checkpoint")));
+        using var checkpoint = CheckpointFile.Load(saved);
+        Assert.AreEqual(5L, checkpoint.Meta["iter"]);
+        Assert.AreEqual(1L, checkpoint.Meta["epoch"], "iteration 5 is in the second epoch (index 1) of 4 iterations each");
+    }
+
+    [TestMethod]
+    public void CrashWithNonFiniteWeights_SavesNothing()
+    {
+        var workDir = TestEnvironment.NewTempDir("crash-nan");
+        using var runner = Failing(workDir, poison: true);
+
+        Assert.ThrowsExactly<ComponentException>(runner.Train);
+
+        Assert.IsFalse(File.Exists(Path.Combine(workDir, "interrupted_iter_5.ckpt")));
+        Assert.AreEqual(Path.Combine(workDir, "epoch_1.ckpt"), File.ReadAllText(Path.Combine(workDir, "last_checkpoint")));
+    }
+
+    [TestMethod]
+    public void AutoResume_SkipsACorruptNewestCheckpoint_AndSaysSo()
+    {
+        var workDir = TestEnvironment.NewTempDir("corrupt");
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--cfg-options", "train_cfg.max_epochs=2").ExitCode);
+        var newest = Path.Combine(workDir, "epoch_2.ckpt");
+        var bytes = File.ReadAllBytes(newest);
+        bytes[^3] ^= 0xFF;
+        File.WriteAllBytes(newest, bytes);
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--resume");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "epoch_2.ckpt' is corrupt or truncated: the tensor data does not match its checksum. Trying an older checkpoint.");
+        StringAssert.Contains(result.Stdout, "resumed epoch: 1, iter: 128");
+        Assert.AreEqual(35.05859375, RunRecords.Scalars(workDir, "accuracy/top1").Last(), 1e-4, "the run ends as an uninterrupted one");
+    }
+
+    [TestMethod]
+    public void Sigterm_FinishesTheIteration_SavesACheckpoint_Exits143_AndTheResumedRunMatches()
+    {
+        // Arrange: the uninterrupted digits job (6 epochs) is the reference.
+        string[] job = ["--config", TestEnvironment.DigitsConfig, "--cfg-options", "train_cfg.max_epochs=6"];
+        var straight = TestEnvironment.NewTempDir("sigterm-straight");
+        Assert.AreEqual(0, HostTester.Run(["train", .. job, "--work-dir", straight]).ExitCode);
+        var workDir = TestEnvironment.NewTempDir("sigterm");
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
+        foreach (var arg in new[] { Path.Combine(TestEnvironment.RepoRoot, "host", "bin", configuration, "net10.0", "runner-host.dll"), "train" }
+                     .Concat(job).Concat(["--work-dir", workDir])) start.ArgumentList.Add(arg);
+
+        // Act: SIGTERM once epoch 3 is under way.
+        int exitCode;
+        string stderr;
+        using (var process = Process.Start(start)!)
+        {
+            var errors = process.StandardError.ReadToEndAsync();
+            while (process.StandardOutput.ReadLine() is { } line)
+            {
+                if (!line.Contains("Epoch(train)", StringComparison.Ordinal) || !line.Contains("[3][", StringComparison.Ordinal)) continue;
+                Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+                break;
+            }
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            exitCode = process.ExitCode;
+            stderr = errors.Result;
+        }
+        var pointer = File.ReadAllText(Path.Combine(workDir, "last_checkpoint"));
+        var resumed = HostTester.Run(["train", .. job, "--work-dir", workDir, "--resume"]);
+
+        // Assert
+        Assert.AreEqual(143, exitCode, stderr);
+        StringAssert.Contains(stderr, "Training stopped on SIGTERM; resume with --resume");
+        StringAssert.StartsWith(Path.GetFileName(pointer), "interrupted_iter_");
+        Assert.AreEqual(0, resumed.ExitCode, resumed.Stderr);
+        using var expected = CheckpointFile.Load(Path.Combine(straight, "epoch_6.ckpt"));
+        using var actual = CheckpointFile.Load(Path.Combine(workDir, "epoch_6.ckpt"));
+        foreach (var (name, tensor) in expected.StateDict)
+            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs after the interrupted run resumed");
+    }
+}
