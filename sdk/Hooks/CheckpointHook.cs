@@ -25,8 +25,14 @@ public sealed class CheckpointHook : Hook
     /// <param name="saveLast">Also save after the last epoch or iteration.</param>
     /// <param name="saveBegin">The first epoch (or iteration) that may be saved.</param>
     /// <param name="filenameTmpl">File name with <c>{}</c> for the number; default <c>epoch_{}.ckpt</c> / <c>iter_{}.ckpt</c>.</param>
+    /// <param name="saveBest">A metric name, a list of them, or "auto" (the first metric): keep the best checkpoint for each, as
+    /// <c>best_&lt;metric&gt;_epoch_N.ckpt</c>. Unlike MMEngine's, these keep the optimizer and scheduler state, so they can be resumed.</param>
+    /// <param name="rule">"greater" or "less" (one for all, or one per metric); default: inferred from the metric name.</param>
+    /// <param name="greaterKeys">Names (or parts of names) for which greater is better.</param>
+    /// <param name="lessKeys">Names (or parts of names) for which less is better.</param>
     public CheckpointHook(int interval = -1, bool byEpoch = true, bool saveOptimizer = true, bool saveParamScheduler = true,
-        string? outDir = null, int maxKeepCkpts = -1, bool saveLast = true, int saveBegin = 0, string? filenameTmpl = null)
+        string? outDir = null, int maxKeepCkpts = -1, bool saveLast = true, int saveBegin = 0, string? filenameTmpl = null,
+        object? saveBest = null, object? rule = null, string[]? greaterKeys = null, string[]? lessKeys = null)
     {
         if (interval == 0 || interval < -1) throw new ArgumentException($"interval must be a positive integer or -1, got {interval}.");
         if (saveBegin < 0) throw new ArgumentException($"save_begin must not be negative, got {saveBegin}.");
@@ -42,6 +48,77 @@ public sealed class CheckpointHook : Hook
         SaveLast = saveLast;
         SaveBegin = saveBegin;
         FilenameTmpl = filenameTmpl ?? (byEpoch ? "epoch_{}" + CheckpointFile.Extension : "iter_{}" + CheckpointFile.Extension);
+        SaveBest = Names(saveBest, "save_best");
+        if (SaveBest.Count(k => k == "auto") > 1) throw new ArgumentException("save_best may name \"auto\" only once.");
+        if (SaveBest.Distinct().Count() != SaveBest.Count) throw new ArgumentException("save_best names a metric twice.");
+        var rules = Names(rule, "rule");
+        if (rules.Count > 1 && rules.Count != SaveBest.Count)
+            throw new ArgumentException($"Number of \"rule\" must be 1 or the same as number of \"save_best\" ({SaveBest.Count}), got {rules.Count}.");
+        if (rules.FirstOrDefault(r => r is not ("greater" or "less")) is { } bad) throw new ArgumentException($"rule must be greater, less or unset, got \"{bad}\".");
+        _rules = rules;
+        _greaterKeys = greaterKeys ?? ["acc", "top", "AR@", "auc", "precision", "mAP", "mDice", "mIoU", "mAcc", "aAcc"];
+        _lessKeys = lessKeys ?? ["loss"];
+    }
+
+    private readonly IReadOnlyList<string> _rules;
+    private readonly string[] _greaterKeys;
+    private readonly string[] _lessKeys;
+
+    /// <summary>The metrics whose best checkpoint is kept (empty: none).</summary>
+    public IReadOnlyList<string> SaveBest { get; }
+
+    private static List<string> Names(object? value, string option) => value switch
+    {
+        null => [],
+        string one => [one],
+        System.Collections.IEnumerable many when many.Cast<object?>().All(v => v is string) => many.Cast<string>().ToList(),
+        _ => throw new ArgumentException($"{option} must be a string or a list of strings."),
+    };
+
+    /// <summary>"greater" or "less" for a metric: the configured rule, else an exact, then a partial match of the key lists (case-insensitive).</summary>
+    public string RuleFor(string metric, int index)
+    {
+        if (_rules.Count > 0) return _rules[_rules.Count == 1 ? 0 : index];
+        var name = metric.ToLowerInvariant();
+        if (_greaterKeys.Any(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))) return "greater";
+        if (_lessKeys.Any(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))) return "less";
+        if (_greaterKeys.Any(k => name.Contains(k.ToLowerInvariant(), StringComparison.Ordinal))) return "greater";
+        if (_lessKeys.Any(k => name.Contains(k.ToLowerInvariant(), StringComparison.Ordinal))) return "less";
+        throw new RunnerException($"CheckpointHook: cannot infer the rule for '{metric}'; set rule = \"greater\" or \"less\".");
+    }
+
+    /// <summary>Keeps the best checkpoint of each <c>save_best</c> metric (during training only).</summary>
+    public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics)
+    {
+        if (SaveBest.Count == 0 || !runner.IsTraining || _saveDir is null) return;
+        if (metrics is null || metrics.Count == 0)
+        {
+            runner.Logger.Warn("CheckpointHook: the validation reported no metrics, so no best checkpoint was considered.");
+            return;
+        }
+        for (var i = 0; i < SaveBest.Count; i++)
+        {
+            var key = SaveBest[i] == "auto" ? metrics.Keys.First() : SaveBest[i];
+            if (!metrics.TryGetValue(key, out var value))
+            {
+                runner.Logger.Warn($"CheckpointHook: save_best names '{key}', which the validation did not report (it reported: {string.Join(", ", metrics.Keys)}).");
+                continue;
+            }
+            var greater = RuleFor(key, i) == "greater";
+            // Best scores live in the message hub, so they survive a resume (where JSON may have turned 100.0 into 100).
+            var best = runner.MessageHub.RuntimeInfo.TryGetValue($"best_score_{key}", out var stored) && stored is not null
+                ? Convert.ToDouble(stored, System.Globalization.CultureInfo.InvariantCulture)
+                : greater ? double.NegativeInfinity : double.PositiveInfinity;
+            if (greater ? value <= best : value >= best) continue;
+            if (runner.MessageHub.GetInfo<string>($"best_ckpt_{key}") is { } previous && File.Exists(previous)) File.Delete(previous);
+            var step = ByEpoch ? runner.Epoch : runner.Iter;
+            var fileName = $"best_{key.Replace('/', '_')}_" + FilenameTmpl.Replace("{}", step.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            var path = Path.Combine(_saveDir, fileName);
+            runner.MessageHub.UpdateInfo($"best_score_{key}", value);
+            runner.MessageHub.UpdateInfo($"best_ckpt_{key}", path);
+            runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, completedIterations: runner.Iter, completedEpochs: runner.Epoch);
+            runner.Logger.Info($"The best checkpoint with {value:0.####} {key} at {step} {(ByEpoch ? "epoch" : "iter")} is saved to {fileName}.");
+        }
     }
 
     public int Interval { get; }

@@ -18,10 +18,12 @@ public sealed partial class Runner
     /// </summary>
     /// <param name="completedIterations">The iteration count to record when it is not the usual one (an emergency
     /// checkpoint between iterations records <c>Iter</c> itself).</param>
-    public void SaveCheckpoint(string path, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true, int? completedIterations = null)
+    /// <param name="completedEpochs">Likewise for the epoch (a best checkpoint saved after validation records <c>Epoch</c>).</param>
+    public void SaveCheckpoint(string path, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true,
+        int? completedIterations = null, int? completedEpochs = null)
     {
         using var checkpoint = new Checkpoint();
-        checkpoint.Meta["epoch"] = (long)(byEpoch ? Epoch + 1 : Epoch);
+        checkpoint.Meta["epoch"] = (long)(completedEpochs ?? (byEpoch ? Epoch + 1 : Epoch));
         checkpoint.Meta["iter"] = (long)(completedIterations ?? (byEpoch ? Iter : Iter + 1));
         checkpoint.Meta["cfg"] = ConfigWriter.ToToml(_cfg);
         checkpoint.Meta["seed"] = Seed;

@@ -1,0 +1,141 @@
+namespace Runner.Tests.Hooks;
+
+using Runner.Sdk;
+using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running;
+using Runner.Tests.Running;
+using Runner.Tests.Support;
+
+/// <summary>CheckpointHook's options on a 6-epoch run of 4 iterations per epoch.</summary>
+[TestClass]
+public sealed class CheckpointHookTests
+{
+    private static (Runner Runner, string WorkDir) Run(string checkpoint, string extra = "")
+    {
+        var workDir = TestEnvironment.NewTempDir("ckpt-hook");
+        var registries = new RegistryRoot();
+        registries.Register(typeof(CSharpApiTests.TwelveSamples), new RegisterAttribute(), "tests", "tests");
+        registries.Register(typeof(CSharpApiTests.TinyModel), new RegisterAttribute(), "tests", "tests");
+        var cfg = ConfigLoader.Parse($$"""
+            default_scope = "tests"
+            work_dir = "{{workDir}}"
+            randomness = { seed = 2 }
+            model = { type = "TinyModel" }
+            train_cfg = { max_epochs = 6 }
+            val_cfg = {}
+            val_evaluator = { type = "Accuracy" }
+            optim_wrapper = { optimizer = { type = "SGD", lr = 0.5 } }
+            {{extra}}
+            [default_hooks]
+            checkpoint = {{checkpoint}}
+            [train_dataloader]
+            batch_size = 3
+            dataset = { type = "TwelveSamples" }
+            sampler = { type = "DefaultSampler", shuffle = true }
+            [val_dataloader]
+            batch_size = 3
+            dataset = { type = "TwelveSamples" }
+            """, "hook.toml");
+        var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
+        runner.Train();
+        return (runner, workDir);
+    }
+
+    private static string[] Files(string dir) => Directory.GetFiles(dir, "*.ckpt").Select(Path.GetFileName).Order().ToArray()!;
+
+    [TestMethod]
+    public void IntervalAndSaveBegin_SaveThoseEpochsAndTheLast()
+    {
+        var (runner, workDir) = Run("{ interval = 2, save_begin = 3 }");
+        using var _ = runner;
+
+        // epochs counted from save_begin: 3 and 5, then the last (6) through save_last
+        CollectionAssert.AreEqual(new[] { "epoch_3.ckpt", "epoch_5.ckpt", "epoch_6.ckpt" }, Files(workDir));
+    }
+
+    [TestMethod]
+    public void SaveLastFalse_IntervalMinusOne_SavesNothing()
+    {
+        var (runner, workDir) = Run("{ interval = -1, save_last = false }");
+        using var _ = runner;
+
+        Assert.IsEmpty(Files(workDir));
+        Assert.IsFalse(File.Exists(Path.Combine(workDir, "last_checkpoint")));
+    }
+
+    [TestMethod]
+    public void MaxKeepCkpts_DeletesTheOldest()
+    {
+        var (runner, workDir) = Run("{ interval = 1, max_keep_ckpts = 2 }");
+        using var _ = runner;
+
+        CollectionAssert.AreEqual(new[] { "epoch_5.ckpt", "epoch_6.ckpt" }, Files(workDir));
+    }
+
+    [TestMethod]
+    public void OutDirAndFilenameTmpl_NameTheFiles()
+    {
+        var outDir = TestEnvironment.NewTempDir("out");
+        var (runner, workDir) = Run($"{{ interval = 3, out_dir = \"{outDir}\", filename_tmpl = \"model_{{}}.ckpt\" }}");
+        using var _ = runner;
+
+        var saved = Path.Combine(outDir, Path.GetFileName(workDir));
+        CollectionAssert.AreEqual(new[] { "model_3.ckpt", "model_6.ckpt" }, Files(saved));
+        Assert.AreEqual(Path.Combine(saved, "model_6.ckpt"), File.ReadAllText(Path.Combine(workDir, "last_checkpoint")));
+    }
+
+    [TestMethod]
+    public void SaveOptimizerFalse_LeavesTheOptimizerOut()
+    {
+        var (runner, workDir) = Run("{ interval = 6, save_optimizer = false, save_param_scheduler = false }");
+        using var _ = runner;
+
+        using var checkpoint = CheckpointFile.Load(Path.Combine(workDir, "epoch_6.ckpt"));
+        Assert.IsFalse(checkpoint.Tensors.ContainsKey("optimizer"));
+        Assert.IsTrue(checkpoint.StateDict.ContainsKey("fc.weight"));
+    }
+
+    [TestMethod]
+    public void SaveBestAuto_KeepsOneBestFile_WithTheBestScore_AndItIsResumable()
+    {
+        var (runner, workDir) = Run("{ interval = -1, save_last = false, save_best = \"auto\" }");
+        using var _ = runner;
+
+        var best = Files(workDir).Single();
+        StringAssert.StartsWith(best, "best_accuracy_top1_epoch_");
+        var accuracies = RunRecords.Scalars(workDir, "accuracy/top1");
+        var bestEpoch = accuracies.IndexOf(accuracies.Max()) + 1;
+        Assert.AreEqual($"best_accuracy_top1_epoch_{bestEpoch}.ckpt", best, "the first epoch reaching the best score (strictly better only)");
+        using var checkpoint = CheckpointFile.Load(Path.Combine(workDir, best));
+        Assert.AreEqual((long)bestEpoch, checkpoint.Meta["epoch"]);
+        Assert.IsTrue(checkpoint.Tensors.ContainsKey("optimizer"), "best checkpoints keep the optimizer, so they can be resumed");
+        Assert.AreEqual(accuracies.Max(), (double)runner.MessageHub.RuntimeInfo["best_score_accuracy/top1"]!, 1e-12);
+    }
+
+    [TestMethod]
+    public void RuleInference_ExactThenPartial_AndErrors()
+    {
+        var hook = new CheckpointHook(saveBest: new[] { "accuracy/top1", "val_loss", "mIoU" });
+
+        Assert.AreEqual("greater", hook.RuleFor("accuracy/top1", 0));
+        Assert.AreEqual("less", hook.RuleFor("val_loss", 1));
+        Assert.AreEqual("greater", hook.RuleFor("mIoU", 2));
+        Assert.ThrowsExactly<RunnerException>(() => hook.RuleFor("f1_weird", 0));
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: new[] { "a", "b" }, rule: new[] { "greater", "less", "less" }));
+        StringAssert.Contains(error.Message, "Number of \"rule\" must be 1 or the same as number of \"save_best\" (2), got 3.");
+        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: "a", rule: "bigger"));
+        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: new[] { "auto", "auto" }));
+    }
+
+    [TestMethod]
+    public void InvalidOptions_AreRejectedAtConstruction()
+    {
+        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(interval: 0));
+        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBegin: -1));
+        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(maxKeepCkpts: 0));
+        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(filenameTmpl: "no_placeholder.ckpt"));
+    }
+}
