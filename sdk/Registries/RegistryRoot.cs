@@ -42,6 +42,7 @@ public sealed class RegistryRoot
             new("optim wrapper constructor", typeof(IOptimWrapperConstructor), RootScope, null),
             new("param scheduler", typeof(ParamScheduler), RootScope, null),
             new("log processor", typeof(LogProcessor), RootScope, null),
+            new("vis backend", typeof(Visualization.IVisBackend), RootScope, null),
         ];
         if (registerBuiltins) RegisterAssembly(typeof(RegistryRoot).Assembly, "Runner.Sdk", RootScope);
     }

@@ -24,7 +24,7 @@ internal static class ConfigValidator
         "model", "work_dir", "train_dataloader", "val_dataloader", "test_dataloader", "train_cfg", "val_cfg", "test_cfg",
         "optim_wrapper", "param_scheduler", "val_evaluator", "test_evaluator", "default_hooks", "custom_hooks",
         "data_preprocessor", "load_from", "resume", "launcher", "env_cfg", "log_processor", "log_level", "randomness",
-        "default_scope", "experiment_name", "auto_scale_lr", "compile", "plugins",
+        "default_scope", "experiment_name", "auto_scale_lr", "compile", "plugins", "visualizer",
     ];
 
     /// <summary>Throws the problems <see cref="FindProblems"/> finds: one as itself, several as one message listing them all.</summary>
@@ -60,7 +60,8 @@ internal static class ConfigValidator
         if (problems.Count > 0 && !registries.Scopes.Contains(defaultScope)) return problems;
 
         var check = new ComponentBuilder(registries, defaultScope, validateOnly: true);
-        check.ServiceTypes.AddRange([typeof(Runner), typeof(DataLoader), typeof(Evaluator), typeof(OptimWrapper), typeof(ComponentBuilder)]);
+        check.ServiceTypes.AddRange([typeof(Runner), typeof(DataLoader), typeof(Evaluator), typeof(OptimWrapper), typeof(ComponentBuilder),
+            typeof(Visualization.VisContext)]);
 
         Section(() => CheckScalars(cfg));
         Section(() =>
@@ -102,6 +103,21 @@ internal static class ConfigValidator
         foreach (var (key, type) in new[] { ("randomness", typeof(RandomnessSettings)), ("env_cfg", typeof(EnvSettings)),
                      ("auto_scale_lr", typeof(AutoScaleLrSettings)) })
             Section(() => { if (Table(cfg, key) is { } table) check.BuildType(type, table); });
+        Section(() =>
+        {
+            if (Table(cfg, "visualizer") is not { } visualizer) return;
+            var unknown = visualizer.Keys.FirstOrDefault(k => k != "vis_backends");
+            if (unknown is not null)
+                throw ConfigException.At(visualizer.LocationOf(unknown), visualizer.PathOf(unknown), $"the visualizer has no option '{unknown}'.", "valid keys: vis_backends.");
+            if (visualizer["vis_backends"] is not { } backends) return;
+            if (backends is not ConfigArray list) throw ConfigException.At(visualizer.LocationOf("vis_backends"), "visualizer.vis_backends", "expected a list of backend tables.");
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is Visualization.IVisBackend) continue;
+                if (list[i] is not ConfigTable backend) throw ConfigException.At(list.LocationOf(i), $"visualizer.vis_backends[{i}]", "expected a backend table.");
+                check.Build<Visualization.IVisBackend>(backend);
+            }
+        });
         Section(() =>
         {
             if (Table(cfg, "log_processor") is not { } table) return;

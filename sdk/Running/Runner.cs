@@ -73,7 +73,7 @@ public sealed partial class Runner : IDisposable
             ConfigTable table => (LogProcessor)_builder.BuildType(typeof(LogProcessor), WithIterDefault(table))!,
             _ => (LogProcessor)_builder.BuildType(typeof(LogProcessor), WithIterDefault(new ConfigTable()))!,
         };
-        Visualizer = new Visualizer(LogDir, Timestamp);
+        Visualizer = BuildVisualizer();
         CallHooks = new HookDispatcher(this);
 
         LogEnvironment();
@@ -185,6 +185,18 @@ public sealed partial class Runner : IDisposable
         var model = _builder.Build<BaseModel>(table)!;
         model.DataPreprocessor.Device = torch.CPU;
         return model;
+    }
+
+    /// <summary>The visualizer with the backends of <c>visualizer.vis_backends</c> (default: one LocalVisBackend), writing to log_dir/vis_data.</summary>
+    private Visualizer BuildVisualizer()
+    {
+        var builder = BuilderWith(new VisContext(Path.Combine(LogDir, "vis_data")));
+        var backends = _cfg["visualizer"] is ConfigTable { } table && table["vis_backends"] is ConfigArray list
+            ? list.Select(item => item as IVisBackend ?? builder.Build<IVisBackend>((ConfigTable)item!)!).ToList()
+            : [new LocalVisBackend(new VisContext(Path.Combine(LogDir, "vis_data")))];
+        var visualizer = new Visualizer(LogDir, Timestamp, backends);
+        visualizer.AddConfig(ConfigWriter.ToToml(_cfg));
+        return visualizer;
     }
 
     private void LogEnvironment()

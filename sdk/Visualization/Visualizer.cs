@@ -1,38 +1,34 @@
 namespace Runner.Sdk.Visualization;
 
-using System.Text;
 using System.Text.Json;
 
 /// <summary>
-/// Records the scalars of each log line as MMEngine's <c>LocalVisBackend</c> does: one JSON object per line in
-/// <c>log_dir/vis_data/scalars.json</c>, with <c>step</c> added; test metrics go to <c>log_dir/&lt;timestamp&gt;.json</c>.
-/// The folder is created on first use.
+/// Sends what a run records to its vis backends (MMEngine's <c>Visualizer</c>; by default one
+/// <see cref="LocalVisBackend"/>), and writes test metrics to <c>log_dir/&lt;timestamp&gt;.json</c>.
 /// </summary>
 public sealed class Visualizer
 {
     private readonly string _logDir;
     private readonly string _timestamp;
-    private StreamWriter? _scalars;
 
-    public Visualizer(string logDir, string timestamp)
+    /// <param name="visBackends">The backends, built from the config's <c>visualizer.vis_backends</c>.</param>
+    public Visualizer(string logDir, string timestamp, IReadOnlyList<IVisBackend> visBackends)
     {
         _logDir = logDir;
         _timestamp = timestamp;
+        VisBackends = visBackends;
     }
 
-    /// <summary>The file scalars are appended to.</summary>
-    public string ScalarsPath => Path.Combine(_logDir, "vis_data", "scalars.json");
+    public IReadOnlyList<IVisBackend> VisBackends { get; }
 
     public void AddScalars(IReadOnlyDictionary<string, double> scalars, int step)
     {
-        if (_scalars is null)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(ScalarsPath)!);
-            _scalars = new StreamWriter(ScalarsPath, append: true, Encoding.UTF8);
-        }
-        var record = new Dictionary<string, object>(scalars.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)));
-        record.TryAdd("step", step);
-        _scalars.WriteLine(JsonSerializer.Serialize(record));
+        foreach (var backend in VisBackends) backend.AddScalars(scalars, step);
+    }
+
+    public void AddConfig(string toml)
+    {
+        foreach (var backend in VisBackends) backend.AddConfig(toml);
     }
 
     /// <summary>Writes the metrics of a test run to <c>log_dir/&lt;timestamp&gt;.json</c>.</summary>
@@ -42,12 +38,13 @@ public sealed class Visualizer
         File.WriteAllText(Path.Combine(_logDir, _timestamp + ".json"), JsonSerializer.Serialize(metrics));
     }
 
-    public void Flush() => _scalars?.Flush();
+    public void Flush()
+    {
+        foreach (var backend in VisBackends) backend.Flush();
+    }
 
     public void Close()
     {
-        _scalars?.Dispose();
-        _scalars = null;
+        foreach (var backend in VisBackends) backend.Close();
     }
-
 }

@@ -1,0 +1,45 @@
+namespace Runner.Sdk.Visualization;
+
+using System.Text;
+using System.Text.Json;
+using Runner.Sdk.Registries;
+
+/// <summary>
+/// MMEngine's <c>LocalVisBackend</c>: <c>vis_data/scalars.json</c>, one JSON object per line with <c>step</c> added,
+/// and the config as <c>vis_data/config.toml</c>. The folder is created on first use.
+/// </summary>
+[Register]
+public sealed class LocalVisBackend(VisContext context, string scalarSaveFile = "scalars.json", string configSaveFile = "config.toml") : IVisBackend
+{
+    private StreamWriter? _scalars;
+
+    public string ScalarsPath { get; } = Path.Combine(context.SaveDir, scalarSaveFile);
+
+    public string ConfigPath { get; } = Path.Combine(context.SaveDir, configSaveFile);
+
+    public void AddScalars(IReadOnlyDictionary<string, double> scalars, int step)
+    {
+        if (_scalars is null)
+        {
+            Directory.CreateDirectory(context.SaveDir);
+            _scalars = new StreamWriter(ScalarsPath, append: true, Encoding.UTF8);
+        }
+        var record = new Dictionary<string, object>(scalars.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)));
+        record.TryAdd("step", step);
+        _scalars.WriteLine(JsonSerializer.Serialize(record));
+    }
+
+    public void AddConfig(string toml)
+    {
+        Directory.CreateDirectory(context.SaveDir);
+        File.WriteAllText(ConfigPath, toml);
+    }
+
+    public void Flush() => _scalars?.Flush();
+
+    public void Close()
+    {
+        _scalars?.Dispose();
+        _scalars = null;
+    }
+}
