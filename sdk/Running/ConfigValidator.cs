@@ -84,7 +84,13 @@ internal static class ConfigValidator
                 throw ConfigException.At(cfg.LocationOf("param_scheduler"), "param_scheduler", "param_scheduler needs an optim_wrapper.");
         });
         foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
-            Section(() => { if (cfg[key] is not DataLoader && Table(cfg, key) is { } loader) CheckDataLoader(check, loader); });
+            Section(() =>
+            {
+                if (cfg[key] is DataLoader || Table(cfg, key) is not { } loader) return;
+                if (key != "train_dataloader" && Runner.NamedDataLoaderTables(loader) is { } named)
+                    foreach (var (_, table) in named) CheckDataLoader(check, table);
+                else CheckDataLoader(check, loader);
+            });
         Section(() => CheckTrainLoop(check, cfg));
         foreach (var (key, loop) in new[] { ("val_cfg", typeof(ValLoop)), ("test_cfg", typeof(TestLoop)) })
         {

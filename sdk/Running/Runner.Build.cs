@@ -49,13 +49,28 @@ public sealed partial class Runner
 
     private TLoop BuildEvalLoop<TLoop>(ConfigTable cfg, string mode) where TLoop : BaseLoop
     {
-        var dataloader = BuildDataLoader(mode + "_dataloader");
+        var key = mode + "_dataloader";
+        var named = NamedDataLoaderTables(_cfg[key]);
+        var dataloader = named is null ? BuildDataLoader(key) : BuildDataLoader(named[0].Table);
         var evaluator = BuildEvaluator(mode + "_evaluator");
         var builder = BuilderWith(this, dataloader, evaluator);
         var loop = cfg.TypeName is not null ? builder.Build<BaseLoop>(cfg) : builder.BuildType(typeof(TLoop), cfg);
-        return loop as TLoop ?? throw ConfigException.At(cfg.LocationOf("type"), cfg.PathOf("type"),
+        var typed = loop as TLoop ?? throw ConfigException.At(cfg.LocationOf("type"), cfg.PathOf("type"),
             $"a {mode} loop must derive from {typeof(TLoop).Name}.");
+        if (named is not null)
+        {
+            if (typed is not EvaluationLoop evaluation)
+                throw ConfigException.At(_cfg.LocationOf(key), key, $"{typed.GetType().Name} cannot evaluate several named sets.");
+            evaluation.UseNamedSets(named[0].Name, named.Skip(1).Select(n => (n.Name, BuildDataLoader(n.Table), BuildEvaluator(mode + "_evaluator"))));
+        }
+        return typed;
     }
+
+    /// <summary>A dataloader table of named sets (no <c>dataset</c> key; each value a dataloader table), or null.</summary>
+    internal static List<(string Name, ConfigTable Table)>? NamedDataLoaderTables(object? value) =>
+        value is ConfigTable table && !table.ContainsKey("dataset") && table.Count > 0 && table.All(kv => kv.Value is ConfigTable)
+            ? table.Select(kv => (kv.Key, (ConfigTable)kv.Value!)).ToList()
+            : null;
 
     private ComponentBuilder BuilderWith(params object[] services)
     {
@@ -65,10 +80,12 @@ public sealed partial class Runner
     }
 
     /// <summary>MMEngine's <c>build_dataloader</c>: the dataset, then the sampler (given the dataset and the seed), then the loader.</summary>
-    private DataLoader BuildDataLoader(string key)
+    private DataLoader BuildDataLoader(string key) =>
+        _cfg[key] is DataLoader given ? given : BuildDataLoader((ConfigTable)_cfg[key]!);
+
+    private DataLoader BuildDataLoader(ConfigTable dataloader)
     {
-        if (_cfg[key] is DataLoader given) return given;
-        var table = ((ConfigTable)_cfg[key]!).Clone();
+        var table = dataloader.Clone();
         var dataset = _builder.Build<IDataset>((ConfigTable)table["dataset"]!)!;
         var sampler = table["sampler"] is ConfigTable samplerTable
             ? _builder.Build<ISampler>(samplerTable, new Dictionary<string, object?> { ["dataset"] = dataset, ["seed"] = Seed })!

@@ -13,7 +13,8 @@ public abstract class BaseLoop
 
     public Runner Runner { get; }
 
-    public DataLoader Dataloader { get; }
+    /// <summary>The loop's dataloader (for an evaluation loop over several sets, the one being run).</summary>
+    public DataLoader Dataloader { get; protected set; }
 
     public abstract void Run();
 }

@@ -7,29 +7,63 @@ using static TorchSharp.torch;
 /// <summary>
 /// What <see cref="ValLoop"/> and <see cref="TestLoop"/> share: run the model over a dataloader without gradients,
 /// one dispose scope per batch, feed the evaluator, and report the metrics. Subclasses say which hooks and which
-/// step of the model to call.
+/// step of the model to call. Beyond MMEngine, a loop may evaluate several named sets
+/// (<c>[val_dataloader.clean]</c>, <c>[val_dataloader.noisy]</c>): each set gets its own evaluator, its metrics are
+/// prefixed with its name (<c>clean/accuracy/top1</c>), and the hooks see one epoch with all of them.
 /// </summary>
 public abstract class EvaluationLoop : BaseLoop
 {
+    private readonly List<(string Name, DataLoader Loader, Evaluator Evaluator)> _sets = [];
+
     protected EvaluationLoop(Runner runner, DataLoader dataloader, Evaluator evaluator) : base(runner, dataloader)
     {
         Evaluator = evaluator;
         Evaluator.DatasetMeta = dataloader.Dataset.Metainfo;
+        _sets.Add(("", dataloader, evaluator));
     }
 
-    public Evaluator Evaluator { get; }
+    /// <summary>The evaluator of the set being run (the only one, with a single set).</summary>
+    public Evaluator Evaluator { get; private set; }
+
+    /// <summary>The evaluated sets by name ("" for a single unnamed set).</summary>
+    public IReadOnlyList<(string Name, DataLoader Loader, Evaluator Evaluator)> Sets => _sets;
 
     /// <summary>The metrics of the last run.</summary>
     public IReadOnlyDictionary<string, double>? LastMetrics { get; private set; }
+
+    /// <summary>Turns the loop into one over named sets: the constructor's set becomes <paramref name="firstName"/>, then the others.</summary>
+    public void UseNamedSets(string firstName, IEnumerable<(string Name, DataLoader Loader, Evaluator Evaluator)> others)
+    {
+        _sets[0] = (firstName, _sets[0].Loader, _sets[0].Evaluator);
+        foreach (var set in others)
+        {
+            set.Evaluator.DatasetMeta = set.Loader.Dataset.Metainfo;
+            _sets.Add(set);
+        }
+    }
 
     public override void Run()
     {
         BeforeLoop();
         Runner.Model.eval();
+        var merged = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, loader, evaluator) in _sets)
+        {
+            Dataloader = loader;
+            Evaluator = evaluator;
+            foreach (var (key, value) in RunSet(loader, evaluator))
+                merged[name.Length == 0 ? key : $"{name}/{key}"] = value;
+        }
+        LastMetrics = merged;
+        AfterLoop(merged);
+    }
+
+    private Dictionary<string, double> RunSet(DataLoader loader, Evaluator evaluator)
+    {
         using (no_grad())
         {
             var batchIdx = 0;
-            using var batches = Dataloader.GetEnumerator();
+            using var batches = loader.GetEnumerator();
             while (true)
             {
                 using var scope = NewDisposeScope();
@@ -37,15 +71,13 @@ public abstract class EvaluationLoop : BaseLoop
                 using var batch = batches.Current;
                 BeforeIter(batchIdx, batch);
                 var outputs = ComponentException.Guard(Runner.Model, $"{GetType().Name} step (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => Step(batch));
-                foreach (var metric in Evaluator.Metrics)
+                foreach (var metric in evaluator.Metrics)
                     ComponentException.Guard(metric, $"Process (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => { metric.Process(batch, outputs); return 0; });
                 AfterIter(batchIdx, batch, outputs);
                 batchIdx++;
             }
         }
-        var metrics = ComponentException.Guard(Evaluator, "Evaluate", Runner.Epoch, Runner.Iter, () => Evaluator.Evaluate(Dataloader.Dataset.Count));
-        LastMetrics = metrics;
-        AfterLoop(metrics);
+        return ComponentException.Guard(evaluator, "Evaluate", Runner.Epoch, Runner.Iter, () => evaluator.Evaluate(loader.Dataset.Count));
     }
 
     /// <summary>The before-loop and before-epoch hooks.</summary>

@@ -106,4 +106,34 @@ public sealed class LoopTests
 
         StringAssert.Contains(error.Message, "dynamic_intervals must be [milestone, interval] pairs");
     }
+
+    [TestMethod]
+    public void SeveralValidationSets_AreEachEvaluated_AndLoggedUnderTheirNames()
+    {
+        var workDir = TestEnvironment.NewTempDir("sets");
+        const string sets = "val_dataloader={ " +
+            "clean = { batch_size = 32, dataset = { type = \"ToyDataset\", split = \"val\" } }, " +
+            "held_out = { batch_size = 64, dataset = { type = \"ToyDataset\", split = \"test\" } } }";
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--cfg-options", sets);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        var clean = RunRecords.Scalars(workDir, "clean/accuracy/top1");
+        var heldOut = RunRecords.Scalars(workDir, "held_out/accuracy/top1");
+        Assert.HasCount(3, clean);
+        Assert.HasCount(3, heldOut);
+        Assert.AreEqual(29.98046875, clean[0], 1e-4, "the first set is the usual val set");
+        StringAssert.Matches(result.Stdout, new(@"Epoch\(val\) \[1\]\[16/16\]    clean/accuracy/top1: 29\.9805  held_out/accuracy/top1: \d+\.\d{4}  data_time"));
+    }
+
+    [TestMethod]
+    public void SeveralValidationSets_AreValidatedLikeOne()
+    {
+        const string sets = "val_dataloader={ clean = { batch_size = 32, dataset = { type = \"ToyDatset\" } } }";
+
+        var result = HostTester.Run("config", "validate", "--config", TestEnvironment.ToyConfig, "--cfg-options", sets);
+
+        Assert.AreEqual(1, result.ExitCode);
+        StringAssert.Contains(result.Stderr, "val_dataloader.clean.dataset.type: 'ToyDatset' is not in the dataset registry");
+    }
 }
