@@ -3,6 +3,7 @@ namespace Runner.Sdk.Logging;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Runner.Sdk.Configuration;
 using Runner.Sdk.Running;
 
 /// <summary>
@@ -20,14 +21,22 @@ public class LogProcessor
     /// <param name="byEpoch">Epoch-style (<c>Epoch(train) [e][i/n]</c>) or iteration-style (<c>Iter(train) [i/n]</c>) lines.</param>
     /// <param name="numDigits">Digits after the point.</param>
     /// <param name="meanPattern">Keys averaged over the window; the others show their latest value.</param>
-    public LogProcessor(int windowSize = 10, bool byEpoch = true, int numDigits = 4, string meanPattern = ".*(loss|time|data_time|grad_norm).*")
+    /// <param name="customCfg">Per-key statistics: <c>[{ data_src = "loss", log_name = "loss_avg", method_name = "mean", window_size = "global" }]</c>.</param>
+    public LogProcessor(int windowSize = 10, bool byEpoch = true, int numDigits = 4, string meanPattern = ".*(loss|time|data_time|grad_norm).*",
+        ConfigTable[]? customCfg = null)
     {
         if (windowSize < 1) throw new ArgumentException($"window_size must be at least 1, got {windowSize}.");
         WindowSize = windowSize;
         ByEpoch = byEpoch;
         NumDigits = numDigits;
         _meanPattern = new Regex(meanPattern, RegexOptions.Compiled);
+        CustomCfg = (customCfg ?? []).Select(t => CustomLogSetting.From(t, byEpoch)).ToList();
+        var duplicate = CustomCfg.GroupBy(c => c.LogName).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException($"custom_cfg defines '{duplicate.Key}' twice; give each entry its own log_name.");
     }
+
+    public IReadOnlyList<CustomLogSetting> CustomCfg { get; }
 
     public int WindowSize { get; }
 
@@ -38,7 +47,7 @@ public class LogProcessor
     /// <summary>The line after a train, val or test iteration.</summary>
     public (Dictionary<string, double> Tag, string Line) GetLogAfterIter(Runner runner, int batchIdx, string mode)
     {
-        var logTag = CollectScalars(runner, mode, WindowSize);
+        var logTag = CollectScalars(runner, mode, WindowSize, batchIdx);
         var tag = new Dictionary<string, double>(logTag);
 
         var lrItems = new List<string>();
@@ -111,7 +120,7 @@ public class LogProcessor
             line.Append($"Iter({mode}) [{loaderLength}/{loaderLength}]  ");
         }
 
-        var collected = CollectScalars(runner, mode, WindowSize, epochWindow: batchIdx + 1);
+        var collected = CollectScalars(runner, mode, WindowSize, batchIdx, epochWindow: batchIdx + 1);
         var tag = new Dictionary<string, double>();
         var timeTag = new Dictionary<string, double>();
         foreach (var (key, value) in collected)
@@ -127,7 +136,7 @@ public class LogProcessor
 
     /// <summary>Every scalar logged under <c>mode/</c>, prefix removed: window means for the mean pattern, latest values otherwise.
     /// With <paramref name="epochWindow"/>, time and data_time are averaged over the epoch instead.</summary>
-    private Dictionary<string, double> CollectScalars(Runner runner, string mode, int window, int? epochWindow = null)
+    private Dictionary<string, double> CollectScalars(Runner runner, string mode, int window, int batchIdx, int? epochWindow = null)
     {
         var prefix = mode + "/";
         var tag = new Dictionary<string, double>();
@@ -139,6 +148,23 @@ public class LogProcessor
             tag[key] = epochWindow is { } epoch && key is ("time" or "data_time")
                 ? buffer.Mean(epoch)
                 : _meanPattern.IsMatch(key) ? buffer.Mean(window) : buffer.Current();
+        }
+        foreach (var custom in CustomCfg)
+        {
+            if (runner.MessageHub.GetScalar(prefix + custom.DataSrc) is not { } buffer) continue;
+            var size = custom.WindowKind switch
+            {
+                "epoch" => epochWindow ?? batchIdx + 1,
+                "global" => runner.Iter + 1,
+                _ => custom.WindowSize ?? window,
+            };
+            tag[custom.LogName] = custom.MethodName switch
+            {
+                "max" => buffer.Max(size),
+                "min" => buffer.Min(size),
+                "current" => buffer.Current(),
+                _ => buffer.Mean(size),
+            };
         }
         return tag;
     }

@@ -1,7 +1,13 @@
 namespace Runner.Sdk.Running;
 
-/// <summary>The <c>env_cfg</c> table.</summary>
+using global::Runner.Sdk.Configuration;
+
+/// <summary>The <c>env_cfg</c> table (MMEngine's keys, and what each does here).</summary>
 /// <param name="NumThreads">libtorch intra-op threads (default: libtorch's choice, the number of cores).</param>
 /// <param name="NumInteropThreads">libtorch inter-op threads.</param>
-/// <param name="CudnnBenchmark">Accepted for MMEngine configs; cuDNN is not used by the CPU build, so it has no effect (a warning says so).</param>
-public sealed record EnvSettings(int? NumThreads = null, int? NumInteropThreads = null, bool CudnnBenchmark = false);
+/// <param name="ResourceLimit">Raise the soft limit of open files (RLIMIT_NOFILE) to at least this, within the hard limit (Linux and macOS).</param>
+/// <param name="CudnnBenchmark">No effect: the CPU build uses no cuDNN (a warning says so).</param>
+/// <param name="MpCfg">MMEngine's multiprocessing settings; no effect: loader workers are threads here (a warning says so).</param>
+/// <param name="DistCfg">MMEngine's distributed settings (backend, timeout); no effect in a single process (a warning says so).</param>
+public sealed record EnvSettings(int? NumThreads = null, int? NumInteropThreads = null, int? ResourceLimit = null, bool CudnnBenchmark = false,
+    ConfigTable? MpCfg = null, ConfigTable? DistCfg = null);

@@ -80,6 +80,43 @@ public sealed class HookDispatcher
 
     public void AfterRun() => Each(HookPoint.AfterRun, h => h.AfterRun(_runner));
 
+    /// <summary>
+    /// Calls a stage that a custom loop defines (MMEngine's <c>call_hook("before_warmup_iter")</c>): every hook with a
+    /// public method named after the stage in PascalCase (<c>BeforeWarmupIter</c>) taking <c>(Runner)</c> or
+    /// <c>(Runner, IReadOnlyDictionary&lt;string, object?&gt;)</c> is called, in priority order.
+    /// </summary>
+    public void Custom(string stage, IReadOnlyDictionary<string, object?>? arguments = null)
+    {
+        var name = string.Concat(stage.Split('_', StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+        arguments ??= new Dictionary<string, object?>();
+        for (var i = 0; i < _hooks.Count; i++)
+        {
+            var hook = _hooks[i];
+            var method = CustomStageMethod(hook.GetType(), name);
+            if (method is null) continue;
+            try
+            {
+                method.Invoke(hook, method.GetParameters().Length == 1 ? [_runner] : [_runner, arguments]);
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is { } inner and not RunnerException)
+            {
+                throw HookException.Failed(hook, stage, _runner.Epoch, _runner.Iter, inner);
+            }
+        }
+    }
+
+    private readonly Dictionary<(Type, string), System.Reflection.MethodInfo?> _customStages = [];
+
+    private System.Reflection.MethodInfo? CustomStageMethod(Type type, string name)
+    {
+        if (_customStages.TryGetValue((type, name), out var cached)) return cached;
+        var method = type.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .FirstOrDefault(m => m.Name == name && m.ReturnType == typeof(void) && m.GetParameters() is var p
+                && p.Length is 1 or 2 && p[0].ParameterType == typeof(Runner)
+                && (p.Length == 1 || p[1].ParameterType == typeof(IReadOnlyDictionary<string, object?>)));
+        return _customStages[(type, name)] = method;
+    }
+
     private void Each(HookPoint point, Action<Hook> call)
     {
         // A plain for loop: this runs several times per iteration, so no enumerator or LINQ allocations.

@@ -230,6 +230,15 @@ public sealed partial class Runner : IDisposable
             Logger.Warn("compile = true: TorchSharp has no torch.compile; the model runs eagerly.");
         if (Env.CudnnBenchmark)
             Logger.Warn("env_cfg.cudnn_benchmark has no effect: this build runs on the CPU, without cuDNN.");
+        if (Env.MpCfg is not null)
+            Logger.Warn("env_cfg.mp_cfg has no effect: data loader workers are threads here, and there is no OpenCV.");
+        if (Env.DistCfg is not null)
+            Logger.Warn("env_cfg.dist_cfg has no effect: this version trains in one process.");
+        if (Env.ResourceLimit is { } wanted)
+        {
+            var limit = FileLimit.Raise((ulong)Math.Max(wanted, 0));
+            Logger.Info(limit is { } soft ? $"Open-file limit (RLIMIT_NOFILE) is now {soft}." : "env_cfg.resource_limit: the open-file limit could not be changed on this system.");
+        }
     }
 
     private void DumpConfig()

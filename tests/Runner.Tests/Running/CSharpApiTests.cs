@@ -269,4 +269,81 @@ public sealed class CSharpApiTests
         Assert.IsTrue(on);
         Assert.IsFalse(global::Runner.Sdk.Native.LibTorchContext.DeterministicAlgorithms);
     }
+
+    /// <summary>A hook for stages a custom loop defines.</summary>
+    public sealed class WarmupHook : Hook
+    {
+        public List<string> Calls { get; } = [];
+
+        public void BeforeWarmupIter(Runner runner) => Calls.Add($"before_warmup_iter@{runner.Iter}");
+
+        public void AfterWarmupIter(Runner runner, IReadOnlyDictionary<string, object?> arguments) => Calls.Add($"after_warmup_iter:{arguments["step"]}");
+
+        public void FailingStage(Runner runner) => throw new InvalidOperationException("nope");
+    }
+
+    [TestMethod]
+    public void CustomStages_CallTheHooksThatDefineThem_ByName()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("stages"));
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        var hook = new WarmupHook();
+        var hooks = new ConfigArray();
+        hooks.Add(hook);
+        cfg.Set("custom_hooks", hooks, SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+
+        runner.CallHooks.Custom("before_warmup_iter");
+        runner.CallHooks.Custom("after_warmup_iter", new Dictionary<string, object?> { ["step"] = 3 });
+        runner.CallHooks.Custom("a_stage_nobody_defines");
+        var error = Assert.ThrowsExactly<HookException>(() => runner.CallHooks.Custom("failing_stage"));
+
+        CollectionAssert.AreEqual(new[] { "before_warmup_iter@0", "after_warmup_iter:3" }, hook.Calls);
+        StringAssert.Contains(error.Message, "Hook WarmupHook (from Runner.Tests");
+        StringAssert.Contains(error.Message, "failed in failing_stage at epoch 0, iter 0: InvalidOperationException: nope");
+    }
+
+    [TestMethod]
+    public void LogProcessorCustomCfg_AddsTheConfiguredStatistics_AndRejectsDuplicates()
+    {
+        var workDir = TestEnvironment.NewTempDir("custom-cfg");
+        var cfg = Config(workDir);
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        cfg.Set("log_processor", ConfigLoader.Parse("""
+            custom_cfg = [{ data_src = "loss", log_name = "loss_global", window_size = "global" },
+                          { data_src = "loss", log_name = "loss_max", method_name = "max", window_size = 2 }]
+            """), SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+
+        runner.Train();
+
+        var losses = RunRecords.Scalars(workDir, "loss");
+        var global = RunRecords.Scalars(workDir, "loss_global");
+        var max = RunRecords.Scalars(workDir, "loss_max");
+        var raw = runner.MessageHub.GetScalar("train/loss")!;
+        Assert.AreEqual(raw.GlobalSum / raw.GlobalCount, global[^1], 1e-9, "the mean since training began");
+        Assert.AreEqual(raw.Max(2), max[^1], 1e-12);
+        Assert.HasCount(losses.Count, global);
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new global::Runner.Sdk.Logging.LogProcessor(customCfg:
+            [ConfigLoader.Parse("data_src = \"loss\""), ConfigLoader.Parse("data_src = \"loss\"")]));
+        StringAssert.Contains(error.Message, "custom_cfg defines 'loss' twice");
+        Assert.ThrowsExactly<ArgumentException>(() => new global::Runner.Sdk.Logging.LogProcessor(byEpoch: false,
+            customCfg: [ConfigLoader.Parse("data_src = \"loss\"\nwindow_size = \"epoch\"")]));
+    }
+
+    [TestMethod]
+    public void EnvCfg_ResourceLimit_RaisesTheOpenFileLimit_AndNotesOptionsWithoutEffect()
+    {
+        var workDir = TestEnvironment.NewTempDir("env");
+        var cfg = Config(workDir);
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        cfg.Set("env_cfg", ConfigLoader.Parse("resource_limit = 1024\nmp_cfg = { mp_start_method = \"fork\" }\ndist_cfg = { backend = \"nccl\" }"), SourceLocation.Code);
+
+        using (Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null })) { }
+
+        var log = string.Join("\n", RunRecords.LogLines(workDir));
+        StringAssert.Matches(log, new(@"Open-file limit \(RLIMIT_NOFILE\) is now \d+\."));
+        StringAssert.Contains(log, "env_cfg.mp_cfg has no effect: data loader workers are threads here");
+        StringAssert.Contains(log, "env_cfg.dist_cfg has no effect: this version trains in one process.");
+    }
 }
