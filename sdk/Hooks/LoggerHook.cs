@@ -62,6 +62,7 @@ public sealed class LoggerHook : Hook
         var (tag, line) = runner.LogProcessor.GetLogAfterEpoch(runner, runner.DataloaderLength("val") - 1, "val");
         runner.Logger.Info(line);
         runner.Visualizer.AddScalars(tag, runner.TrainLoopBuilt ? runner.Epoch : 0);
+        runner.Visualizer.Flush(); // after each validation: files and plots up to date
     }
 
     public override void AfterTestEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics)

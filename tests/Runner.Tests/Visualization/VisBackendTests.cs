@@ -125,4 +125,25 @@ public sealed class VisBackendTests
             if (b < 0x80) return value;
         }
     }
+
+    [TestMethod]
+    public void DefaultJob_DrawsLossLrAndAccuracyCurves_AsValidPngFiles()
+    {
+        var workDir = TestEnvironment.NewTempDir("plots");
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.DigitsConfig, "--work-dir", workDir, "--cfg-options", "train_cfg.max_epochs=2");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        var plots = Path.Combine(RunRecords.LogDirs(workDir).Single(), "vis_data", "plots");
+        CollectionAssert.AreEquivalent(new[] { "accuracy_top1.png", "loss.png", "lr.png" }, Directory.GetFiles(plots).Select(Path.GetFileName).ToArray());
+        foreach (var png in Directory.GetFiles(plots))
+        {
+            var bytes = File.ReadAllBytes(png);
+            CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8], $"{png} is not a PNG");
+            Assert.AreEqual("IHDR", Encoding.ASCII.GetString(bytes, 12, 4));
+            Assert.AreEqual(800, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), "width");
+            Assert.AreEqual(500, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)), "height");
+            Assert.IsGreaterThan(10_000, bytes.Length, "a plot with lines, axes and text");
+        }
+    }
 }
