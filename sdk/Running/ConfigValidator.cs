@@ -73,7 +73,8 @@ internal static class ConfigValidator
         });
         Section(() =>
         {
-            if (Table(cfg, "data_preprocessor") is { } preprocessor) check.Build<BaseDataPreprocessor>(preprocessor);
+            if (cfg["data_preprocessor"] is not BaseDataPreprocessor && Table(cfg, "data_preprocessor") is { } preprocessor)
+                check.Build<BaseDataPreprocessor>(preprocessor);
         });
         Section(() => CheckTriple(cfg, "train_dataloader", "train_cfg", "optim_wrapper"));
         Section(() => CheckTriple(cfg, "val_dataloader", "val_cfg", "val_evaluator"));

@@ -87,6 +87,9 @@ public sealed partial class Runner : IDisposable
     public static IReadOnlyList<RunnerException> FindConfigProblems(ConfigTable cfg, RegistryRoot registries, string defaultScope) =>
         ConfigValidator.FindProblems(cfg, registries, defaultScope);
 
+    /// <summary>Builds a runner from MMEngine's constructor arguments (objects or tables), checked like a config.</summary>
+    public static Runner Create(RunnerArguments arguments, RunnerOptions? options = null) => FromConfig(arguments.ToConfig(), options);
+
     /// <summary>Builds a runner from a loaded config (see <see cref="ConfigLoader"/>).</summary>
     public static Runner FromConfig(ConfigTable cfg, RunnerOptions? options = null) => new(cfg, options ?? new RunnerOptions());
 
@@ -180,7 +183,7 @@ public sealed partial class Runner : IDisposable
     {
         if (_cfg["model"] is BaseModel given) return given;
         var table = ((ConfigTable)_cfg["model"]!).Clone();
-        if (_cfg["data_preprocessor"] is ConfigTable preprocessor && !table.ContainsKey("data_preprocessor"))
+        if (_cfg["data_preprocessor"] is { } preprocessor and (ConfigTable or BaseDataPreprocessor) && !table.ContainsKey("data_preprocessor"))
             table.Set("data_preprocessor", preprocessor, _cfg.LocationOf("data_preprocessor"));
         var model = _builder.Build<BaseModel>(table)!;
         model.DataPreprocessor.Device = torch.CPU;

@@ -346,4 +346,51 @@ public sealed class CSharpApiTests
         StringAssert.Contains(log, "env_cfg.mp_cfg has no effect: data loader workers are threads here");
         StringAssert.Contains(log, "env_cfg.dist_cfg has no effect: this version trains in one process.");
     }
+
+    [TestMethod]
+    public void Create_WithReadyObjects_TrainsLikeAConfig()
+    {
+        // Arrange: everything built in C#, nothing from a file.
+        var model = new TinyModel();
+        var dataset = new TwelveSamples();
+        var loader = new global::Runner.Sdk.Data.DataLoader(dataset, new DefaultSampler(dataset, shuffle: true, seed: 1), batchSize: 3);
+        var optimWrapper = new global::Runner.Sdk.Optim.OptimWrapper(optim.SGD(model.parameters(), 0.1));
+        var hook = new CountingHook();
+        using var runner = Runner.Create(new RunnerArguments
+        {
+            Model = model,
+            WorkDir = TestEnvironment.NewTempDir("create"),
+            TrainDataloader = loader,
+            TrainCfg = ConfigLoader.Parse("max_epochs = 2"),
+            OptimWrapper = optimWrapper,
+            CustomHooks = [hook],
+            Randomness = ConfigLoader.Parse("seed = 3"),
+        }, new RunnerOptions { Registries = Registries(), Console = null });
+
+        // Act
+        runner.Train();
+
+        // Assert
+        Assert.AreSame(optimWrapper, runner.OptimWrapper);
+        Assert.AreSame(loader, runner.TrainLoop!.Dataloader);
+        Assert.AreEqual(8, hook.Calls["before_train_iter"]);
+        Assert.AreEqual(8, runner.Iter);
+    }
+
+    [TestMethod]
+    public void InconsistentTriples_AndSchedulerWithoutOptimizer_AreConfigErrors()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("triples"));
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        cfg.Remove("optim_wrapper");
+        cfg.Remove("val_evaluator");
+        cfg.Set("param_scheduler", ConfigLoader.Parse("type = \"StepLR\"\nstep_size = 1"), SourceLocation.Code);
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null }));
+
+        StringAssert.Contains(error.Message, "3 problems in the config:");
+        StringAssert.Contains(error.Message, "train_dataloader, train_cfg and optim_wrapper go together: the config sets train_dataloader and train_cfg but not optim_wrapper.");
+        StringAssert.Contains(error.Message, "val_dataloader, val_cfg and val_evaluator go together: the config sets val_dataloader and val_cfg but not val_evaluator.");
+        StringAssert.Contains(error.Message, "param_scheduler: param_scheduler needs an optim_wrapper.");
+    }
 }
