@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Runner.Host.Plugins;
 using Runner.Sdk;
 using Runner.Sdk.Configuration;
+using Runner.Sdk.Hooks;
 using Runner.Sdk.Native;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
@@ -25,7 +26,7 @@ public static class HostApp
 
         var root = new RootCommand("runner-host: trains, validates and tests TorchSharp models described by a TOML config (MMEngine's Runner for .NET).");
         options.AddTo(root);
-        root.SetAction(parsed => Guard(stderr, () => RunJob(null, parsed, options, stdout)));
+        root.SetAction(parsed => Guard(stderr, () => RunJob(null, parsed, options, stdout, stderr)));
         foreach (var (name, description) in new[]
                  {
                      ("train", "Train the model (then nothing else)."),
@@ -34,7 +35,7 @@ public static class HostApp
                  })
         {
             var command = new Command(name, description);
-            command.SetAction(parsed => Guard(stderr, () => RunJob(name, parsed, options, stdout)));
+            command.SetAction(parsed => Guard(stderr, () => RunJob(name, parsed, options, stdout, stderr)));
             root.Subcommands.Add(command);
         }
 
@@ -67,7 +68,7 @@ public static class HostApp
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 
-    private static int RunJob(string? mode, ParseResult parsed, HostOptions options, TextWriter stdout)
+    private static int RunJob(string? mode, ParseResult parsed, HostOptions options, TextWriter stdout, TextWriter stderr)
     {
         var cfg = LoadConfig(parsed, options);
         if (parsed.GetValue(options.WorkDir) is { } dir) cfg.Set("work_dir", dir, SourceLocation.CommandLine);
@@ -79,6 +80,8 @@ public static class HostApp
         var registries = new RegistryRoot();
         using var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(options.Plugins) ?? []), registries);
         using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath });
+        // A progress bar for validation and testing, on a terminal only (stderr, so stdout stays clean for logs).
+        if (ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) runner.CallHooks.Register(new ProgressBarHook(stderr, enabled: true));
         // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = StopGracefully(runner, "SIGINT", 130));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => c.Cancel = StopGracefully(runner, "SIGTERM", 143));

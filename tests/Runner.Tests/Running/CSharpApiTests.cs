@@ -393,4 +393,24 @@ public sealed class CSharpApiTests
         StringAssert.Contains(error.Message, "val_dataloader, val_cfg and val_evaluator go together: the config sets val_dataloader and val_cfg but not val_evaluator.");
         StringAssert.Contains(error.Message, "param_scheduler: param_scheduler needs an optim_wrapper.");
     }
+
+    [TestMethod]
+    public void ProgressBar_DrawsEachValidationBatch_ThenErasesItself_OnlyWhenEnabled()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("progress"));
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        var terminal = new StringWriter();
+        var redirected = new StringWriter();
+        runner.CallHooks.Register(new ProgressBarHook(terminal, enabled: true));
+        runner.CallHooks.Register(new ProgressBarHook(redirected, enabled: false));
+
+        runner.Val();
+
+        var text = terminal.ToString();
+        StringAssert.Contains(text, "\rval [#######-----------------------] 1/4  eta ");
+        StringAssert.Contains(text, "\rval [##############################] 4/4  eta 0:00:00");
+        Assert.IsTrue(text.EndsWith("\r\u001b[2K", StringComparison.Ordinal), "the bar is erased at the end");
+        Assert.AreEqual("", redirected.ToString());
+    }
 }
