@@ -17,7 +17,12 @@ public sealed partial class Runner
         OptimWrapper = BuildOptimWrapper();
         ScaleLr(loop);
         ParamSchedulers = BuildParamSchedulers(loop);
-        _ = ValLoop;
+        if (ValLoop is { Dtype: not null })
+        {
+            throw ConfigException.At(_cfg.LocationOf("val_cfg"), "val_cfg.dtype",
+                "validation inside training cannot run in reduced precision: converting the model would detach it from the optimizer.",
+                "remove val_cfg.dtype (test_cfg.dtype, and runner-host val, can use it).");
+        }
 
         IsTraining = true;
         try

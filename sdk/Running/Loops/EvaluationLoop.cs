@@ -2,6 +2,7 @@ namespace Runner.Sdk.Running.Loops;
 
 using global::Runner.Sdk.Data;
 using global::Runner.Sdk.Evaluation;
+using TorchSharp;
 using static TorchSharp.torch;
 
 /// <summary>
@@ -42,7 +43,40 @@ public abstract class EvaluationLoop : BaseLoop
         }
     }
 
+    /// <summary>
+    /// Evaluate in reduced precision (<c>dtype = "bfloat16"</c> or <c>"float16"</c>): the model's weights and the
+    /// floating-point inputs are converted for the loop, so every op runs in that dtype; afterwards the model gets its
+    /// exact float32 weights back. Not during training, where converting the model would detach it from the optimizer.
+    /// </summary>
+    public TorchSharp.torch.ScalarType? Dtype { get; init; }
+
     public override void Run()
+    {
+        if (Dtype is not { } dtype || Runner.Model.parameters().All(p => p.dtype == dtype))
+        {
+            RunAllSets();
+            return;
+        }
+        if (Runner.IsTraining)
+            throw new RunnerException($"{GetType().Name}: dtype cannot be used while training (converting the model would detach it from the optimizer); use it in test_cfg, or for runner-host val.");
+        var weights = Runner.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        var inputs = Runner.Model.DataPreprocessor.FloatDtype;
+        try
+        {
+            Runner.Model.to(dtype);
+            Runner.Model.DataPreprocessor.FloatDtype = dtype;
+            RunAllSets();
+        }
+        finally
+        {
+            Runner.Model.to(TorchSharp.torch.ScalarType.Float32);
+            Runner.Model.load_state_dict(weights);
+            Runner.Model.DataPreprocessor.FloatDtype = inputs;
+            foreach (var tensor in weights.Values) tensor.Dispose();
+        }
+    }
+
+    private void RunAllSets()
     {
         BeforeLoop();
         Runner.Model.eval();

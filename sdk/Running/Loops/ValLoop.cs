@@ -6,8 +6,12 @@ using global::Runner.Sdk.Registries;
 
 /// <summary>Runs the model over the validation set without gradients and evaluates the metrics (MMEngine's <c>ValLoop</c>).</summary>
 [Register]
-public class ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator) : EvaluationLoop(runner, dataloader, evaluator)
+public class ValLoop : EvaluationLoop
 {
+    /// <param name="dtype">Evaluate in "bfloat16" or "float16" (the model and inputs are converted for the loop, then restored exactly).</param>
+    public ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null) : base(runner, dataloader, evaluator) =>
+        Dtype = dtype is null ? null : global::Runner.Sdk.Optim.AmpOptimWrapper.ParseDtype(dtype);
+
     protected override void BeforeLoop()
     {
         Runner.CallHooks.BeforeVal();

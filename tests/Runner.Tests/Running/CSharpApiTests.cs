@@ -413,4 +413,33 @@ public sealed class CSharpApiTests
         Assert.IsTrue(text.EndsWith("\r\u001b[2K", StringComparison.Ordinal), "the bar is erased at the end");
         Assert.AreEqual("", redirected.ToString());
     }
+
+    [TestMethod]
+    public void TestLoopInBfloat16_EvaluatesThenRestoresTheExactWeights_ValInTrainingRefusesIt()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("bf16-test"));
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        cfg.Set("test_dataloader", ConfigLoader.Parse("batch_size = 3\ndataset = { type = \"TwelveSamples\" }"), SourceLocation.Code);
+        cfg.Set("test_cfg", ConfigLoader.Parse("dtype = \"bfloat16\""), SourceLocation.Code);
+        cfg.Set("test_evaluator", ConfigLoader.Parse("type = \"Accuracy\""), SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        runner.Train();
+        var before = runner.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+
+        var metrics = runner.Test();
+
+        Assert.IsTrue(metrics.ContainsKey("accuracy/top1"));
+        foreach (var (name, tensor) in runner.Model.state_dict())
+        {
+            Assert.AreEqual(ScalarType.Float32, tensor.dtype);
+            CollectionAssert.AreEqual(before[name], tensor.data<float>().ToArray(), $"{name} changed");
+        }
+
+        var training = Config(TestEnvironment.NewTempDir("bf16-val"));
+        training.Set("model", new TinyModel(), SourceLocation.Code);
+        training.Set("val_cfg", ConfigLoader.Parse("dtype = \"bfloat16\""), SourceLocation.Code);
+        using var refusing = Runner.FromConfig(training, new RunnerOptions { Registries = Registries(), Console = null });
+        var error = Assert.ThrowsExactly<ConfigException>(refusing.Train);
+        StringAssert.Contains(error.Message, "validation inside training cannot run in reduced precision");
+    }
 }
