@@ -33,6 +33,13 @@ public abstract class BaseModel : nn.Module
         var output = Forward(data, ForwardMode.Loss);
         var losses = output.Losses ?? throw new InvalidOperationException($"{GetType().Name}.Forward in Loss mode returned no losses.");
         var (loss, logVars) = ParseLosses(losses);
+        if (logVars.Values.Any(v => !double.IsFinite(v)))
+        {
+            // Before any backward pass, so the weights stay as they were.
+            if (!optimWrapper.SkipNonfiniteLoss) throw NonfiniteLossException.For(logVars);
+            optimWrapper.CountNonfiniteSkip();
+            return new Dictionary<string, double> { ["nonfinite_skipped"] = optimWrapper.NonfiniteSkipped };
+        }
         optimWrapper.UpdateParams(loss);
         return logVars;
     }

@@ -22,8 +22,10 @@ public class OptimWrapper
     /// <param name="optimizer">The TorchSharp optimizer (built by the runner from the <c>optimizer</c> table).</param>
     /// <param name="accumulativeCounts">Steps once every this many iterations; the loss is divided by the count.</param>
     /// <param name="clipGrad">Gradient clipping: <c>{ type = "norm", max_norm = 1.0, norm_type = 2.0 }</c> or <c>{ type = "value", clip_value = 0.5 }</c>.</param>
-    public OptimWrapper(optim.Optimizer optimizer, int accumulativeCounts = 1, ConfigTable? clipGrad = null)
+    /// <param name="skipNonfiniteLoss">Skip a batch whose loss is NaN or infinite (counted in the log as <c>nonfinite_skipped</c>) instead of stopping with an error.</param>
+    public OptimWrapper(optim.Optimizer optimizer, int accumulativeCounts = 1, ConfigTable? clipGrad = null, bool skipNonfiniteLoss = false)
     {
+        SkipNonfiniteLoss = skipNonfiniteLoss;
         if (accumulativeCounts < 1) throw new ArgumentException($"accumulative_counts must be at least 1, got {accumulativeCounts}.");
         Optimizer = optimizer;
         AccumulativeCounts = accumulativeCounts;
@@ -46,6 +48,15 @@ public class OptimWrapper
     public virtual IReadOnlyDictionary<string, double> LrForLogging() => new Dictionary<string, double> { ["lr"] = GetLr()[0] };
 
     public int AccumulativeCounts { get; }
+
+    /// <summary>Skip batches with a non-finite loss instead of failing.</summary>
+    public bool SkipNonfiniteLoss { get; }
+
+    /// <summary>Batches skipped so far for a non-finite loss.</summary>
+    public int NonfiniteSkipped { get; private set; }
+
+    /// <summary>Records a skipped batch (called by <c>BaseModel.TrainStep</c>).</summary>
+    public void CountNonfiniteSkip() => NonfiniteSkipped++;
 
     public ClipGradSettings? ClipGrad { get; }
 

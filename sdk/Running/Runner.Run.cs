@@ -1,6 +1,7 @@
 namespace Runner.Sdk.Running;
 
 using global::Runner.Sdk.Configuration;
+using global::Runner.Sdk.Models;
 using global::Runner.Sdk.Running.Loops;
 
 /// <summary>The three entry points: train, validate, test.</summary>
@@ -38,6 +39,12 @@ public sealed partial class Runner
             try
             {
                 loop.Run();
+            }
+            catch (NonfiniteLossException e)
+            {
+                // The weights are still good (nothing was stepped), so they are saved to resume from once the cause is fixed.
+                var saved = SaveEmergencyCheckpoint("a non-finite loss") ?? "none";
+                throw new RunnerException($"Training stopped at epoch {Epoch}, iteration {Iter}: {e.Message} Last good checkpoint: {saved}.", e);
             }
             catch (Exception e) when (e is not TrainingInterruptedException)
             {
