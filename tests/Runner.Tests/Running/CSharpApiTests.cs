@@ -442,4 +442,30 @@ public sealed class CSharpApiTests
         var error = Assert.ThrowsExactly<ConfigException>(refusing.Train);
         StringAssert.Contains(error.Message, "validation inside training cannot run in reduced precision");
     }
+
+    [TestMethod]
+    public void IterBasedLoop_HookCountersAreMmengines()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("iter-counters"));
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        cfg.Set("train_cfg", ConfigLoader.Parse("by_epoch = false\nmax_iters = 10\nval_interval = 5"), SourceLocation.Code);
+        var hook = new CountingHook();
+        var hooks = new ConfigArray();
+        hooks.Add(hook);
+        cfg.Set("custom_hooks", hooks, SourceLocation.Code);
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+
+        runner.Train();
+
+        // the epoch hooks run once, batch_idx is the global iteration, the epoch stays 0; validation after 5 and 10
+        Assert.AreEqual(1, hook.Calls["before_train_epoch"]);
+        Assert.AreEqual(1, hook.Calls["after_train_epoch"]);
+        Assert.AreEqual(10, hook.Calls["before_train_iter"]);
+        Assert.AreEqual(2, hook.Calls["after_val_epoch"]);
+        CollectionAssert.AreEqual(Enumerable.Range(0, 10).ToArray(), hook.Seen.Where(s => s.Point == "before_train_iter").Select(s => s.BatchIdx).ToArray());
+        Assert.IsTrue(hook.Seen.Where(s => s.Point == "before_train_iter").All(s => s.Epoch == 0));
+        Assert.AreEqual(("after_val_epoch", 0, 5, -1), hook.Seen.First(s => s.Point == "after_val_epoch"));
+        Assert.AreEqual(1, runner.MaxEpochs);
+        Assert.AreEqual(10, runner.MaxIters);
+    }
 }
