@@ -47,19 +47,12 @@ public sealed class InterruptionTests
 
     private static Runner Failing(string workDir, bool poison)
     {
-        var registries = new RegistryRoot();
-        registries.Register(typeof(CSharpApiTests.TwelveSamples), new RegisterAttribute(), "tests", "tests");
-        var cfg = ConfigLoader.Parse($$"""
-            default_scope = "tests"
-            work_dir = "{{workDir}}"
+        var cfg = TinyJob.Config(workDir, """
             train_cfg = { max_epochs = 3 }
             optim_wrapper = { optimizer = { type = "SGD", lr = 0.1 } }
-            [train_dataloader]
-            batch_size = 3
-            dataset = { type = "TwelveSamples" }
-            """, "failing.toml");
+            """, withVal: false);
         cfg.Set("model", new FailingAtModel { PoisonWeights = poison }, SourceLocation.Code);
-        return Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
+        return TinyJob.Build(cfg);
     }
 
     [TestMethod]

@@ -41,28 +41,16 @@ public sealed class BuiltinHookTests
     private static (Runner Runner, string WorkDir) Build(string extra, object? model = null)
     {
         var workDir = TestEnvironment.NewTempDir("builtin-hooks");
-        var registries = new RegistryRoot();
-        registries.Register(typeof(CSharpApiTests.TwelveSamples), new RegisterAttribute(), "tests", "tests");
-        registries.Register(typeof(CSharpApiTests.TinyModel), new RegisterAttribute(), "tests", "tests");
-        var cfg = ConfigLoader.Parse($$"""
-            default_scope = "tests"
-            work_dir = "{{workDir}}"
+        var cfg = TinyJob.Config(workDir, $$"""
             randomness = { seed = 4 }
             model = { type = "TinyModel" }
             train_cfg = { max_epochs = 6 }
             val_cfg = {}
             val_evaluator = { type = "Accuracy" }
             {{extra}}
-            [train_dataloader]
-            batch_size = 3
-            dataset = { type = "TwelveSamples" }
-            sampler = { type = "DefaultSampler", shuffle = true }
-            [val_dataloader]
-            batch_size = 3
-            dataset = { type = "TwelveSamples" }
-            """, "hooks.toml");
+            """);
         if (model is not null) cfg.Set("model", model, SourceLocation.Code);
-        return (Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null }), workDir);
+        return (TinyJob.Build(cfg), workDir);
     }
 
     [TestMethod]

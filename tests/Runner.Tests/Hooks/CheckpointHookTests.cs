@@ -13,33 +13,19 @@ using Runner.Tests.Support;
 [TestClass]
 public sealed class CheckpointHookTests
 {
-    private static (Runner Runner, string WorkDir) Run(string checkpoint, string extra = "")
+    private static (Runner Runner, string WorkDir) Run(string checkpoint)
     {
         var workDir = TestEnvironment.NewTempDir("ckpt-hook");
-        var registries = new RegistryRoot();
-        registries.Register(typeof(CSharpApiTests.TwelveSamples), new RegisterAttribute(), "tests", "tests");
-        registries.Register(typeof(CSharpApiTests.TinyModel), new RegisterAttribute(), "tests", "tests");
-        var cfg = ConfigLoader.Parse($$"""
-            default_scope = "tests"
-            work_dir = "{{workDir}}"
+        var cfg = TinyJob.Config(workDir, $$"""
             randomness = { seed = 2 }
             model = { type = "TinyModel" }
             train_cfg = { max_epochs = 6 }
             val_cfg = {}
             val_evaluator = { type = "Accuracy" }
             optim_wrapper = { optimizer = { type = "SGD", lr = 0.5 } }
-            {{extra}}
-            [default_hooks]
-            checkpoint = {{checkpoint}}
-            [train_dataloader]
-            batch_size = 3
-            dataset = { type = "TwelveSamples" }
-            sampler = { type = "DefaultSampler", shuffle = true }
-            [val_dataloader]
-            batch_size = 3
-            dataset = { type = "TwelveSamples" }
-            """, "hook.toml");
-        var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
+            default_hooks = { checkpoint = {{checkpoint}} }
+            """);
+        var runner = TinyJob.Build(cfg);
         runner.Train();
         return (runner, workDir);
     }

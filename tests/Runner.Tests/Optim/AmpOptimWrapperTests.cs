@@ -16,22 +16,13 @@ public sealed class AmpOptimWrapperTests
 {
     private static Runner AmpRunner(string workDir, string lossScale = "")
     {
-        var registries = new RegistryRoot();
-        registries.Register(typeof(CSharpApiTests.TwelveSamples), new RegisterAttribute(), "tests", "tests");
-        registries.Register(typeof(CSharpApiTests.TinyModel), new RegisterAttribute(), "tests", "tests");
-        var cfg = ConfigLoader.Parse($$"""
-            default_scope = "tests"
-            work_dir = "{{workDir}}"
+        var cfg = TinyJob.Config(workDir, $$"""
             randomness = { seed = 5 }
             model = { type = "TinyModel" }
             train_cfg = { max_epochs = 2 }
             optim_wrapper = { type = "AmpOptimWrapper", dtype = "bfloat16", optimizer = { type = "SGD", lr = 0.5 }{{lossScale}} }
-            [train_dataloader]
-            batch_size = 3
-            dataset = { type = "TwelveSamples" }
-            sampler = { type = "DefaultSampler", shuffle = true }
-            """, "amp.toml");
-        return Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
+            """, withVal: false);
+        return TinyJob.Build(cfg);
     }
 
     [TestMethod]

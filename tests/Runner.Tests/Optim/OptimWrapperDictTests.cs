@@ -67,25 +67,15 @@ public sealed class OptimWrapperDictTests
 
     private static (ConfigTable Cfg, RegistryRoot Registries) Job(string workDir)
     {
-        var registries = new RegistryRoot();
-        registries.Register(typeof(CSharpApiTests.TwelveSamples), new RegisterAttribute(), "tests", "tests");
-        registries.Register(typeof(TwoPartModel), new RegisterAttribute(), "tests", "tests");
-        registries.Register(typeof(TwoPartConstructor), new RegisterAttribute(), "tests", "tests");
-        var cfg = ConfigLoader.Parse($$"""
-            default_scope = "tests"
-            work_dir = "{{workDir}}"
+        var registries = TinyJob.Registries(typeof(TwoPartModel), typeof(TwoPartConstructor));
+        var cfg = TinyJob.Config(workDir, """
             randomness = { seed = 3 }
             model = { type = "TwoPartModel" }
             train_cfg = { max_epochs = 2 }
             optim_wrapper = { constructor = "TwoPartConstructor", lr = 0.1 }
             default_hooks = { logger = { interval = 1 } }
-            [param_scheduler]
-            gen = [{ type = "MultiStepLR", milestones = [1] }]
-            disc = { type = "LinearLR", start_factor = 0.5, by_epoch = false, end = 4 }
-            [train_dataloader]
-            batch_size = 3
-            dataset = { type = "TwelveSamples" }
-            """, "gan.toml");
+            param_scheduler = { gen = [{ type = "MultiStepLR", milestones = [1] }], disc = { type = "LinearLR", start_factor = 0.5, by_epoch = false, end = 4 } }
+            """, withVal: false);
         return (cfg, registries);
     }
 

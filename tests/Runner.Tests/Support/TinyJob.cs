@@ -1,0 +1,38 @@
+namespace Runner.Tests.Support;
+
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running;
+using Runner.Tests.Running;
+
+/// <summary>
+/// The shared fixture of the runner tests (MMEngine's RunnerTestCase): 12 samples in batches of 3 (4 iterations per
+/// epoch), a tiny linear model, registered in a registry of their own under the scope "tests".
+/// </summary>
+public static class TinyJob
+{
+    /// <summary>A registry with the fixture's dataset and model, plus <paramref name="extra"/> types.</summary>
+    public static RegistryRoot Registries(params Type[] extra)
+    {
+        var registries = new RegistryRoot();
+        foreach (var type in new[] { typeof(CSharpApiTests.TwelveSamples), typeof(CSharpApiTests.TinyModel) }.Concat(extra))
+            registries.Register(type, new RegisterAttribute(), "tests", "tests");
+        return registries;
+    }
+
+    /// <summary>A training job on the fixture; <paramref name="body"/> adds top-level keys and tables.</summary>
+    public static ConfigTable Config(string workDir, string body, bool withVal = true) => ConfigLoader.Parse($$"""
+        default_scope = "tests"
+        work_dir = "{{workDir}}"
+        {{body}}
+
+        [train_dataloader]
+        batch_size = 3
+        dataset = { type = "TwelveSamples" }
+        sampler = { type = "DefaultSampler", shuffle = true }
+        {{(withVal ? "\n[val_dataloader]\nbatch_size = 3\ndataset = { type = \"TwelveSamples\" }" : "")}}
+        """, "tiny.toml");
+
+    public static Runner Build(ConfigTable cfg, RegistryRoot? registries = null) =>
+        Runner.FromConfig(cfg, new RunnerOptions { Registries = registries ?? Registries(), Console = null });
+}
