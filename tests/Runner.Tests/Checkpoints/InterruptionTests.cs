@@ -17,41 +17,13 @@ using static TorchSharp.torch;
 [TestClass]
 public sealed class InterruptionTests
 {
-    /// <summary>Trains normally, then throws (or poisons its weights and throws) at a chosen iteration.</summary>
-    public sealed class FailingAtModel : BaseModel
-    {
-        private readonly Linear fc;
-        private int _calls;
-
-        public FailingAtModel() : base(nameof(FailingAtModel))
-        {
-            fc = nn.Linear(2, 2);
-            RegisterComponents();
-        }
-
-        public int FailAt { get; set; } = 5;
-
-        public bool PoisonWeights { get; set; }
-
-        public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
-        {
-            if (mode == ForwardMode.Loss && _calls++ == FailAt)
-            {
-                if (PoisonWeights)
-                    using (no_grad()) fc.weight!.fill_(double.NaN);
-                throw new InvalidOperationException("failure on purpose");
-            }
-            return ClassificationOutput.From(fc.forward(batch.Inputs), batch, mode);
-        }
-    }
-
     private static Runner Failing(string workDir, bool poison)
     {
         var cfg = TinyJob.Config(workDir, """
             train_cfg = { max_epochs = 3 }
             optim_wrapper = { optimizer = { type = "SGD", lr = 0.1 } }
             """, withVal: false);
-        cfg.Set("model", new FailingAtModel { PoisonWeights = poison }, SourceLocation.Code);
+        cfg.Set("model", new MisbehavingModel { ThrowAt = 5, PoisonWeights = poison }, SourceLocation.Code);
         return TinyJob.Build(cfg);
     }
 

@@ -16,28 +16,6 @@ using static TorchSharp.torch;
 [TestClass]
 public sealed class BuiltinHookTests
 {
-    /// <summary>A model whose loss turns NaN from a chosen iteration on.</summary>
-    public sealed class NanFromModel : BaseModel
-    {
-        private readonly Linear fc;
-        private int _calls;
-
-        public NanFromModel() : base(nameof(NanFromModel))
-        {
-            fc = nn.Linear(2, 2);
-            RegisterComponents();
-        }
-
-        public int NanFrom { get; set; } = 3;
-
-        public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
-        {
-            var output = ClassificationOutput.From(fc.forward(batch.Inputs), batch, mode);
-            if (mode != ForwardMode.Loss || _calls++ < NanFrom) return output;
-            return ModelOutput.FromLosses(new Dictionary<string, Tensor> { ["loss"] = output.Losses!["loss"] * double.NaN });
-        }
-    }
-
     private static (Runner Runner, string WorkDir) Build(string extra, object? model = null)
     {
         var workDir = TestEnvironment.NewTempDir("builtin-hooks");
@@ -112,7 +90,7 @@ public sealed class BuiltinHookTests
     [TestMethod]
     public void NonfiniteLoss_StopsNamingTheIterationAndTheTerms_WithTheWeightsIntact()
     {
-        var (runner, workDir) = Build("optim_wrapper = { optimizer = { type = \"SGD\", lr = 0.1 } }", new NanFromModel { NanFrom = 3 });
+        var (runner, workDir) = Build("optim_wrapper = { optimizer = { type = \"SGD\", lr = 0.1 } }", new MisbehavingModel { NanFrom = 3 });
         using var _ = runner;
 
         var error = Assert.ThrowsExactly<RunnerException>(runner.Train);
@@ -126,7 +104,7 @@ public sealed class BuiltinHookTests
     public void NonfiniteLoss_CanBeSkipped_AndIsCounted()
     {
         var (runner, workDir) = Build("optim_wrapper = { optimizer = { type = \"SGD\", lr = 0.1 }, skip_nonfinite_loss = true }\ndefault_hooks = { logger = { interval = 1 } }",
-            new NanFromModel { NanFrom = 20 });
+            new MisbehavingModel { NanFrom = 20 });
         using var _ = runner;
 
         runner.Train();
