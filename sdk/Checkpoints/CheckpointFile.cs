@@ -75,7 +75,8 @@ public static class CheckpointFile
         });
     }
 
-    public static Checkpoint Load(string path)
+    /// <summary>Loads a Runner checkpoint; with <paramref name="weightsOnly"/>, any safetensors file (its tensors become the model weights).</summary>
+    public static Checkpoint Load(string path, bool weightsOnly = false)
     {
         if (!File.Exists(path)) throw CheckpointException.NotFound(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
@@ -98,15 +99,19 @@ public static class CheckpointFile
         {
             throw CheckpointException.Corrupt(path, $"the header is not valid JSON ({e.Message}).");
         }
-        if (!header.TryGetProperty("__metadata__", out var metadata) || Text(metadata, "format") != Format)
-            throw CheckpointException.Corrupt(path, "it is not a Runner checkpoint (no runner-checkpoint metadata).");
+        var isRunner = header.TryGetProperty("__metadata__", out var metadata) && metadata.ValueKind == JsonValueKind.Object && Text(metadata, "format") == Format;
+        if (!isRunner && !weightsOnly)
+            throw CheckpointException.Corrupt(path, "it is not a Runner checkpoint (no runner-checkpoint metadata); load_from reads plain safetensors files.");
 
         var dataLength = fileLength - 8 - headerLength;
         var checkpoint = new Checkpoint();
         try
         {
-            foreach (var (key, value) in PlainData.FromJson(Text(metadata, "meta"))) checkpoint.Meta[key] = value;
-            foreach (var (key, value) in PlainData.FromJson(Text(metadata, "state"))) checkpoint.State[key] = value;
+            if (isRunner)
+            {
+                foreach (var (key, value) in PlainData.FromJson(Text(metadata, "meta"))) checkpoint.Meta[key] = value;
+                foreach (var (key, value) in PlainData.FromJson(Text(metadata, "state"))) checkpoint.State[key] = value;
+            }
 
             // Read each tensor's bytes straight into its own memory, in file order, hashing as they arrive.
             var specs = header.EnumerateObject().Where(e => e.Name != "__metadata__")
@@ -130,7 +135,8 @@ public static class CheckpointFile
                 position = offsets[1];
             }
             if (position != dataLength) throw CheckpointException.Corrupt(path, $"the file has {dataLength - position} bytes after the last tensor.");
-            if (!string.Equals(Text(metadata, "data_xxh3"), Convert.ToHexString(hash.GetCurrentHash()), StringComparison.OrdinalIgnoreCase))
+            // A plain safetensors file carries no checksum; its structure was still checked above.
+            if (isRunner && !string.Equals(Text(metadata, "data_xxh3"), Convert.ToHexString(hash.GetCurrentHash()), StringComparison.OrdinalIgnoreCase))
                 throw CheckpointException.Corrupt(path, "the tensor data does not match its checksum.");
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or EndOfStreamException)

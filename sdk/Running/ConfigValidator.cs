@@ -137,7 +137,19 @@ internal static class ConfigValidator
     private static void CheckScalars(ConfigTable cfg)
     {
         CheckType<string>(cfg, "work_dir");
-        CheckType<string>(cfg, "load_from");
+        if (cfg["load_from"] is ConfigTable loadFrom)
+        {
+            if (loadFrom.Keys.FirstOrDefault(k => k is not ("path" or "strict" or "revise_keys")) is { } unknown)
+                throw ConfigException.At(loadFrom.LocationOf(unknown), loadFrom.PathOf(unknown), $"load_from has no option '{unknown}'.", "valid keys: path, strict, revise_keys.");
+            if (loadFrom["path"] is not string) throw ConfigException.At(loadFrom.Location, "load_from.path", "load_from needs path = \"checkpoint file\".");
+            if (loadFrom["strict"] is { } strict and not bool) throw ConfigException.At(loadFrom.LocationOf("strict"), "load_from.strict", "expected true or false.");
+            if (loadFrom["revise_keys"] is { } revise && (revise is not ConfigArray pairs || !pairs.All(p => p is ConfigArray { Count: 2 } pair && pair.All(x => x is string))))
+            {
+                throw ConfigException.At(loadFrom.LocationOf("revise_keys"), "load_from.revise_keys", "expected a list of [regex, replacement] pairs.",
+                    "for example revise_keys = [[\"^backbone\\\\.\", \"\"]].");
+            }
+        }
+        else CheckType<string>(cfg, "load_from");
         CheckType<string>(cfg, "experiment_name");
         CheckType<string>(cfg, "default_scope");
         CheckType<bool>(cfg, "compile");

@@ -45,12 +45,27 @@ public sealed partial class Runner
         CheckpointFile.Save(checkpoint, path);
     }
 
-    /// <summary>Loads weights only (MMEngine's <c>load_checkpoint</c>): epoch and iteration stay 0; mismatched keys are logged.</summary>
-    public void LoadCheckpoint(string path)
+    /// <summary>
+    /// Loads weights only (MMEngine's <c>load_checkpoint</c>): from a Runner checkpoint or any safetensors file; each
+    /// <paramref name="reviseKeys"/> (regex, replacement) pair is applied to the names (default: strip <c>module.</c>);
+    /// mismatched names are an error with <paramref name="strict"/>, a warning without. Epoch and iteration stay 0.
+    /// </summary>
+    public void LoadCheckpoint(string path, bool strict = false, IReadOnlyList<(string Pattern, string Replacement)>? reviseKeys = null)
     {
-        using var checkpoint = CheckpointFile.Load(path);
+        using var checkpoint = CheckpointFile.Load(path, weightsOnly: true);
         CallHooks.AfterLoadCheckpoint(checkpoint);
-        LoadWeights(checkpoint, path);
+        foreach (var (pattern, replacement) in reviseKeys ?? [("^module\\.", "")])
+        {
+            var regex = new System.Text.RegularExpressions.Regex(pattern);
+            foreach (var name in checkpoint.StateDict.Keys.ToList())
+            {
+                var revised = regex.Replace(name, replacement);
+                if (revised == name) continue;
+                checkpoint.StateDict.Remove(name, out var tensor);
+                checkpoint.StateDict[revised] = tensor!;
+            }
+        }
+        LoadWeights(checkpoint, path, strict);
         _hasLoaded = true;
         Logger.Info($"Load checkpoint from {path}");
     }
@@ -99,15 +114,20 @@ public sealed partial class Runner
     /// <summary><c>optimizer</c>, or <c>optimizer/{name}</c> for each wrapper of an OptimWrapperDict.</summary>
     private static string OptimizerKey(string wrapperName) => wrapperName.Length == 0 ? OptimizerTensor : $"{OptimizerTensor}/{wrapperName}";
 
-    private void LoadWeights(Checkpoint checkpoint, string path)
+    private void LoadWeights(Checkpoint checkpoint, string path, bool strict = false)
     {
-        var (missing, unexpected) = Model.load_state_dict(checkpoint.StateDict, strict: false);
-        if (missing.Count > 0 || unexpected.Count > 0)
-        {
-            Logger.Warn("The model and loaded state dict do not match exactly" +
-                (unexpected.Count > 0 ? $"{Environment.NewLine}unexpected key in source state_dict: {string.Join(", ", unexpected)}" : "") +
-                (missing.Count > 0 ? $"{Environment.NewLine}missing keys in source state_dict: {string.Join(", ", missing)}" : "") +
-                $"{Environment.NewLine}(checkpoint {path})");
-        }
+        var expected = Model.state_dict();
+        var unexpected = checkpoint.StateDict.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+        var missing = expected.Keys.Where(k => !checkpoint.StateDict.ContainsKey(k)).ToList();
+        var shapes = checkpoint.StateDict.Where(kv => expected.TryGetValue(kv.Key, out var mine) && !mine.shape.SequenceEqual(kv.Value.shape))
+            .Select(kv => $"{kv.Key}: checkpoint [{string.Join(", ", kv.Value.shape)}], model [{string.Join(", ", expected[kv.Key].shape)}]").ToList();
+        var report = "The model and loaded state dict do not match exactly" +
+            (unexpected.Count > 0 ? $"{Environment.NewLine}unexpected key in source state_dict: {string.Join(", ", unexpected)}" : "") +
+            (missing.Count > 0 ? $"{Environment.NewLine}missing keys in source state_dict: {string.Join(", ", missing)}" : "") +
+            (shapes.Count > 0 ? $"{Environment.NewLine}size mismatch: {string.Join("; ", shapes)}" : "");
+        if (shapes.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
+            throw CheckpointException.Mismatch(path, report);
+        if (missing.Count > 0 || unexpected.Count > 0) Logger.Warn($"{report}{Environment.NewLine}(checkpoint {path})");
+        Model.load_state_dict(checkpoint.StateDict.Where(kv => expected.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), strict: false);
     }
 }

@@ -134,7 +134,7 @@ public sealed partial class Runner
     private void LoadOrResume()
     {
         if (_hasLoaded) return;
-        var loadFrom = _cfg["load_from"] as string;
+        var loadFrom = _cfg["load_from"] switch { string file => file, ConfigTable table => table["path"] as string, _ => null };
         var resume = _cfg["resume"];
         string? resumeFrom = null;
         if (resume is string path) resumeFrom = path;
@@ -147,7 +147,14 @@ public sealed partial class Runner
         if (resumeFrom is not null && TrainLoopBuilt && resume is true) ResumeNewestValid(resumeFrom);
         else if (resumeFrom is not null && TrainLoopBuilt) Resume(resumeFrom);
         else if (resumeFrom is not null) LoadCheckpoint(resumeFrom);
-        else if (loadFrom is not null) LoadCheckpoint(loadFrom);
+        else if (loadFrom is not null)
+        {
+            var options = _cfg["load_from"] as ConfigTable;
+            var revise = options?["revise_keys"] is ConfigArray pairs
+                ? pairs.Cast<ConfigArray>().Select(p => ((string)p[0]!, (string)p[1]!)).ToList()
+                : null;
+            LoadCheckpoint(loadFrom, strict: options?["strict"] is true, reviseKeys: revise);
+        }
         _hasLoaded = true;
     }
 
