@@ -88,11 +88,7 @@ public sealed partial class Runner
         loop.Iter = iter;
         loop.SkipBatches = Math.Max(0, iter - epoch * loop.Dataloader.Count);
 
-        if (checkpoint.Meta.TryGetValue("seed", out var seed) && Convert.ToInt64(seed, CultureInfo.InvariantCulture) != Seed)
-        {
-            Logger.Warn($"The seed in the checkpoint ({seed}) differs from randomness.seed ({Seed}); the checkpoint's seed is used.");
-            Seed = Convert.ToInt64(seed, CultureInfo.InvariantCulture);
-        }
+        WarnAboutChanges(checkpoint, loop);
         if (checkpoint.State.TryGetValue("message_hub", out var hub))
             MessageHub.LoadStateDict((IReadOnlyDictionary<string, object>)hub);
         foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers()) wrapper.LoadState(checkpoint, OptimizerKey(name));
@@ -109,6 +105,37 @@ public sealed partial class Runner
         if (checkpoint.Tensors.TryGetValue(RngTensor, out var rng)) torch.set_rng_state(rng);
         _hasLoaded = true;
         Logger.Info($"resumed epoch: {epoch}, iter: {iter}");
+    }
+
+    /// <summary>Says what differs between the checkpoint's run and this one: the seed, the dataset's metainfo, the schedule.</summary>
+    private void WarnAboutChanges(Checkpoint checkpoint, Loops.BaseTrainLoop loop)
+    {
+        if (checkpoint.Meta.TryGetValue("seed", out var seed) && Convert.ToInt64(seed, CultureInfo.InvariantCulture) != Seed)
+        {
+            Logger.Warn($"The seed in the checkpoint ({seed}) differs from randomness.seed ({Seed}): the data order from here on follows " +
+                $"randomness.seed; set randomness.seed = {seed} to continue exactly as the checkpoint's run would have.");
+        }
+        if (checkpoint.Meta.TryGetValue("dataset_meta", out var saved)
+            && System.Text.Json.JsonSerializer.Serialize(saved) != System.Text.Json.JsonSerializer.Serialize(PlainData.FromJson(System.Text.Json.JsonSerializer.Serialize(loop.Dataloader.Dataset.Metainfo))))
+            Logger.Warn("The dataset metainfo in the checkpoint differs from the current training dataset's.");
+        if (checkpoint.Meta.TryGetValue("cfg", out var cfg) && cfg is string toml)
+        {
+            string Schedule(ConfigTable table) => table["param_scheduler"] switch
+            {
+                ConfigTable one => ConfigWriter.ToToml(one),
+                ConfigArray many => string.Join("\n", many.OfType<ConfigTable>().Select(ConfigWriter.ToToml)),
+                _ => "",
+            };
+            try
+            {
+                if (Schedule(ConfigLoader.Parse(toml, "checkpoint cfg")) != Schedule(_cfg))
+                    Logger.Warn("The parameter schedule differs from the checkpoint's run: the config's schedule takes effect from here on (the counters are restored).");
+            }
+            catch (ConfigException)
+            {
+                // A checkpoint from an older format: nothing to compare.
+            }
+        }
     }
 
     /// <summary><c>optimizer</c>, or <c>optimizer/{name}</c> for each wrapper of an OptimWrapperDict.</summary>

@@ -133,6 +133,7 @@ public abstract class ParamScheduler
             ["global_step"] = (long)GlobalStep,
             ["last_step"] = (long)LastStep,
             ["base_values"] = BaseValues.ToList(),
+            ["end_in_effect"] = (long)End,
         };
         SaveExtraState(state);
         return state;
@@ -152,5 +153,17 @@ public abstract class ParamScheduler
         BaseValues = PlainData.ToDoubles(state["base_values"]);
         LoadExtraState(state);
         _prepared = true;
+        // A run resumed with a longer length than it started with: steps the old default end cut off now lie inside the
+        // window, so they are applied now, as if the longer run had been configured from the start.
+        if (EndIsDefault && state.TryGetValue("end_in_effect", out var saved))
+        {
+            var oldEnd = Convert.ToInt32(saved, System.Globalization.CultureInfo.InvariantCulture);
+            for (var step = Math.Max(oldEnd, Begin); step <= GlobalStep && step < End; step++)
+            {
+                LastStep++;
+                for (var i = 0; i < OptimWrapper.ParamGroupCount; i++)
+                    OptimWrapper.SetParam(i, ParamName, NextValue(i, OptimWrapper.GetParam(i, ParamName), BaseValues[i], LastStep));
+            }
+        }
     }
 }

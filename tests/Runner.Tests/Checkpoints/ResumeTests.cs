@@ -83,4 +83,54 @@ public sealed class ResumeTests
         Assert.IsGreaterThanOrEqualTo(98.0, testAccuracy);
         Assert.IsEmpty(Directory.GetFiles(workDir, "*.tmp"), "no half-written checkpoint may remain");
     }
+
+    [TestMethod]
+    public void ResumeWithMoreEpochs_BehavesAsIfConfiguredFromTheStart()
+    {
+        // Arrange: a 2-epoch run; MultiStepLR [1, 2] leaves its end to the run's length.
+        var straight = TestEnvironment.NewTempDir("extend-straight");
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", straight).ExitCode);
+        var extended = TestEnvironment.NewTempDir("extend");
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", extended, "--cfg-options", "train_cfg.max_epochs=2").ExitCode);
+
+        // Act: resume the same work_dir with 3 epochs.
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", extended, "--resume");
+
+        // Assert: the milestone at epoch 2 (cut off by the shorter run's end) applies, and the weights match a 3-epoch run.
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "Epoch(train) [3][ 50/128]  lr: 1.0000e-04");
+        using var expected = CheckpointFile.Load(Path.Combine(straight, "epoch_3.ckpt"));
+        using var actual = CheckpointFile.Load(Path.Combine(extended, "epoch_3.ckpt"));
+        foreach (var (name, tensor) in expected.StateDict)
+            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs");
+    }
+
+    [TestMethod]
+    public void ResumeWithChangedSeedOrSchedule_SaysWhatDiffers()
+    {
+        var first = TestEnvironment.NewTempDir("changed");
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", first, "--cfg-options", "train_cfg.max_epochs=1").ExitCode);
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", first, "--resume",
+            "--cfg-options", "randomness.seed=7", "param_scheduler=[{ type = \"MultiStepLR\", milestones = [2], by_epoch = true }]");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "The seed in the checkpoint (0) differs from randomness.seed (7)");
+        StringAssert.Contains(result.Stdout, "The parameter schedule differs from the checkpoint's run");
+    }
+
+    [TestMethod]
+    public void FailedCheckpointWrite_NamesThePath_AndKeepsTheEarlierOnes()
+    {
+        var workDir = TestEnvironment.NewTempDir("failed-write");
+        var blocker = Path.Combine(workDir, "blocked");
+        File.WriteAllText(blocker, "a file where the checkpoint folder should be");
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--cfg-options",
+            $"default_hooks.checkpoint.out_dir=\"{blocker}\"");
+
+        Assert.AreEqual(1, result.ExitCode);
+        StringAssert.Contains(result.Stderr, blocker);
+        Assert.IsFalse(Directory.EnumerateFiles(workDir, "*.tmp", SearchOption.AllDirectories).Any(), "no half-written file");
+    }
 }
