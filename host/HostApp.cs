@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Runner.Host.Plugins;
 using Runner.Sdk;
+using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Native;
@@ -51,6 +52,23 @@ public static class HostApp
         config.Subcommands.Add(print);
         config.Subcommands.Add(validate);
         root.Subcommands.Add(config);
+
+        var format = new Option<string>("--format") { Description = "safetensors, or pt (a torch.save state dict that torch.load(weights_only=True) reads).", DefaultValueFactory = _ => "safetensors" };
+        format.AcceptOnlyFromAmong("safetensors", "pt");
+        var output = new Option<string>("--out") { Description = "The file to write.", Required = true, HelpName = "FILE" };
+        var export = new Command("export", "Write a checkpoint's model weights for PyTorch: --checkpoint CKPT --format safetensors|pt --out FILE.") { format, output };
+        export.SetAction(parsed => Guard(stderr, () =>
+        {
+            var checkpointPath = parsed.GetValue(options.Checkpoint)
+                ?? throw ConfigException.At(null, null, "no checkpoint given.", "pass --checkpoint CKPT.");
+            using var checkpoint = CheckpointFile.Load(checkpointPath);
+            var target = parsed.GetValue(output)!;
+            if (parsed.GetValue(format) == "pt") PyTorchInterop.SavePickle(checkpoint.StateDict, target);
+            else PyTorchInterop.SaveSafetensors(checkpoint.StateDict, target);
+            stdout.WriteLine($"Wrote {checkpoint.StateDict.Count} tensors from {checkpointPath} to {target}.");
+            return 0;
+        }));
+        root.Subcommands.Add(export);
 
         var scope = new Option<string?>("--scope") { Description = "Only components of this scope." };
         var kind = new Option<string?>("--kind") { Description = "Only components of this kind (model, dataset, hook, …)." };

@@ -119,6 +119,9 @@ public static class CheckpointFile
                 .OrderBy(t => t.Offsets[0])
                 .ToList();
             var hash = new XxHash3();
+            // Checkpoints written before XXH3 carry a SHA-256 instead; both are checked the same way.
+            var legacySha = isRunner && Text(metadata, "data_xxh3").Length == 0 && Text(metadata, "data_sha256").Length > 0
+                ? System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256) : null;
             long position = 0;
             foreach (var (name, spec, offsets) in specs)
             {
@@ -132,11 +135,15 @@ public static class CheckpointFile
                     throw CheckpointException.Corrupt(path, $"tensor '{name}' has {offsets[1] - offsets[0]} bytes but its shape needs {target.Length}.");
                 stream.ReadExactly(target);
                 hash.Append(target);
+                legacySha?.AppendData(target);
                 position = offsets[1];
             }
             if (position != dataLength) throw CheckpointException.Corrupt(path, $"the file has {dataLength - position} bytes after the last tensor.");
             // A plain safetensors file carries no checksum; its structure was still checked above.
-            if (isRunner && !string.Equals(Text(metadata, "data_xxh3"), Convert.ToHexString(hash.GetCurrentHash()), StringComparison.OrdinalIgnoreCase))
+            var (expected, actual) = legacySha is null
+                ? (Text(metadata, "data_xxh3"), Convert.ToHexString(hash.GetCurrentHash()))
+                : (Text(metadata, "data_sha256"), Convert.ToHexString(legacySha.GetHashAndReset()));
+            if (isRunner && !string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
                 throw CheckpointException.Corrupt(path, "the tensor data does not match its checksum.");
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or EndOfStreamException)
@@ -153,7 +160,7 @@ public static class CheckpointFile
     }
 
     private static string Text(JsonElement metadata, string key) =>
-        metadata.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+        metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
 
     private static Tensor EmptyTensor(JsonElement spec, string path, string name)
     {

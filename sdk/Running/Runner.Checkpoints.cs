@@ -52,7 +52,7 @@ public sealed partial class Runner
     /// </summary>
     public void LoadCheckpoint(string path, bool strict = false, IReadOnlyList<(string Pattern, string Replacement)>? reviseKeys = null)
     {
-        using var checkpoint = CheckpointFile.Load(path, weightsOnly: true);
+        using var checkpoint = PyTorchInterop.IsPickle(path) ? PyTorchInterop.LoadPickle(path) : CheckpointFile.Load(path, weightsOnly: true);
         CallHooks.AfterLoadCheckpoint(checkpoint);
         foreach (var (pattern, replacement) in reviseKeys ?? [("^module\\.", "")])
         {

@@ -119,4 +119,42 @@ public sealed class HostCommandTests
         CollectionAssert.AreEqual(RunRecords.Scalars(first, "accuracy/top1"), RunRecords.Scalars(second, "accuracy/top1"));
         Assert.AreEqual(29.98046875, RunRecords.Scalars(second, "accuracy/top1").Single(), 1e-4);
     }
+
+    [TestMethod]
+    [DataRow("safetensors", "model.safetensors")]
+    [DataRow("pt", "model.pt")]
+    public void Export_WritesTheWeights_WhichLoadFromReadsBack(string format, string fileName)
+    {
+        // Arrange: a one-epoch toy run, whose checkpoint is exported.
+        var work = TestEnvironment.NewTempDir("export-" + format);
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", work, "--cfg-options", "train_cfg.max_epochs=1").ExitCode);
+        var checkpointPath = Path.Combine(work, "epoch_1.ckpt");
+        var exported = Path.Combine(work, fileName);
+
+        // Act
+        var export = HostTester.Run("export", "--checkpoint", checkpointPath, "--format", format, "--out", exported);
+
+        // Assert: the file holds exactly the model's weights, and a val run from it scores what the run scored.
+        Assert.AreEqual(0, export.ExitCode, export.Stderr);
+        using (var original = CheckpointFile.Load(checkpointPath))
+        using (var copy = format == "pt" ? PyTorchInterop.LoadPickle(exported) : CheckpointFile.Load(exported, weightsOnly: true))
+        {
+            StringAssert.Contains(export.Stdout, $"Wrote {original.StateDict.Count} tensors");
+            CollectionAssert.AreEquivalent(original.StateDict.Keys.ToList(), copy.StateDict.Keys.ToList());
+            foreach (var (name, tensor) in original.StateDict)
+                Assert.IsTrue(tensor.shape.SequenceEqual(copy.StateDict[name].shape) && tensor.equal(copy.StateDict[name]).all().item<bool>(), name);
+        }
+        var val = HostTester.Run("val", "--config", TestEnvironment.ToyConfig, "--work-dir", TestEnvironment.NewTempDir("export-val"), "--checkpoint", exported);
+        Assert.AreEqual(0, val.ExitCode, val.Stderr);
+        StringAssert.Contains(val.Stdout, "accuracy/top1: 29.9805");
+    }
+
+    [TestMethod]
+    public void Export_WithoutCheckpoint_SaysWhatToPass()
+    {
+        var result = HostTester.Run("export", "--out", Path.Combine(TestEnvironment.NewTempDir("export-none"), "x.pt"));
+
+        Assert.AreEqual(1, result.ExitCode);
+        StringAssert.Contains(result.Stderr, "pass --checkpoint CKPT");
+    }
 }
