@@ -134,14 +134,29 @@ internal static class ConfigValidator
         return problems;
     }
 
+    private static bool IsDevice(string name)
+    {
+        try
+        {
+            _ = new TorchSharp.torch.Device(name);
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            return false;
+        }
+    }
+
     private static void CheckScalars(ConfigTable cfg)
     {
         CheckType<string>(cfg, "work_dir");
         if (cfg["load_from"] is ConfigTable loadFrom)
         {
-            if (loadFrom.Keys.FirstOrDefault(k => k is not ("path" or "strict" or "revise_keys")) is { } unknown)
-                throw ConfigException.At(loadFrom.LocationOf(unknown), loadFrom.PathOf(unknown), $"load_from has no option '{unknown}'.", "valid keys: path, strict, revise_keys.");
+            if (loadFrom.Keys.FirstOrDefault(k => k is not ("path" or "strict" or "revise_keys" or "map_location")) is { } unknown)
+                throw ConfigException.At(loadFrom.LocationOf(unknown), loadFrom.PathOf(unknown), $"load_from has no option '{unknown}'.", "valid keys: path, strict, revise_keys, map_location.");
             if (loadFrom["path"] is not string) throw ConfigException.At(loadFrom.Location, "load_from.path", "load_from needs path = \"checkpoint file\".");
+            if (loadFrom["map_location"] is { } location && (location is not string device || !IsDevice(device)))
+                throw ConfigException.At(loadFrom.LocationOf("map_location"), "load_from.map_location", "expected a device name.", "for example map_location = \"cpu\" or \"cuda:0\".");
             if (loadFrom["strict"] is { } strict and not bool) throw ConfigException.At(loadFrom.LocationOf("strict"), "load_from.strict", "expected true or false.");
             if (loadFrom["revise_keys"] is { } revise && (revise is not ConfigArray pairs || !pairs.All(p => p is ConfigArray { Count: 2 } pair && pair.All(x => x is string))))
             {

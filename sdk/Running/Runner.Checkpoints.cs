@@ -49,10 +49,24 @@ public sealed partial class Runner
     /// Loads weights only (MMEngine's <c>load_checkpoint</c>): from a Runner checkpoint or any safetensors file; each
     /// <paramref name="reviseKeys"/> (regex, replacement) pair is applied to the names (default: strip <c>module.</c>);
     /// mismatched names are an error with <paramref name="strict"/>, a warning without. Epoch and iteration stay 0.
+    /// The file's tensors are read into CPU memory, then moved to <paramref name="mapLocation"/> (MMEngine's
+    /// <c>map_location</c>) before they are copied into the model, wherever its parameters live.
     /// </summary>
-    public void LoadCheckpoint(string path, bool strict = false, IReadOnlyList<(string Pattern, string Replacement)>? reviseKeys = null)
+    public void LoadCheckpoint(string path, bool strict = false, IReadOnlyList<(string Pattern, string Replacement)>? reviseKeys = null,
+        string mapLocation = "cpu")
     {
+        var device = new Device(mapLocation);
+        if (device.type == DeviceType.CUDA && !cuda.is_available())
+            throw ConfigException.At((_cfg["load_from"] as ConfigTable)?.LocationOf("map_location"), "load_from.map_location",
+                $"\"{mapLocation}\" names a CUDA device, but none is available.", "use map_location = \"cpu\".");
         using var checkpoint = PyTorchInterop.IsPickle(path) ? PyTorchInterop.LoadPickle(path) : CheckpointFile.Load(path, weightsOnly: true);
+        if (device.type != DeviceType.CPU)
+            foreach (var name in checkpoint.StateDict.Keys.ToList())
+            {
+                var moved = checkpoint.StateDict[name].to(device);
+                checkpoint.StateDict[name].Dispose();
+                checkpoint.StateDict[name] = moved;
+            }
         CallHooks.AfterLoadCheckpoint(checkpoint);
         foreach (var (pattern, replacement) in reviseKeys ?? [("^module\\.", "")])
         {

@@ -153,7 +153,7 @@ public sealed partial class Runner
             var revise = options?["revise_keys"] is ConfigArray pairs
                 ? pairs.Cast<ConfigArray>().Select(p => ((string)p[0]!, (string)p[1]!)).ToList()
                 : null;
-            LoadCheckpoint(loadFrom, strict: options?["strict"] is true, reviseKeys: revise);
+            LoadCheckpoint(loadFrom, strict: options?["strict"] is true, reviseKeys: revise, mapLocation: options?["map_location"] as string ?? "cpu");
         }
         _hasLoaded = true;
     }

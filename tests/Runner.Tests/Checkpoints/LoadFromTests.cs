@@ -120,4 +120,34 @@ public sealed class LoadFromTests
 
         StringAssert.Contains(error.Message, "it is not a Runner checkpoint");
     }
+
+    [TestMethod]
+    public void MapLocation_Cpu_Loads_Cuda_WithoutADevice_IsAConfigError()
+    {
+        var dir = TestEnvironment.NewTempDir("map-location");
+        var path = WritePlainSafetensors(dir, new() { ["fc.weight"] = ([2, 2], [1, 2, 3, 4]), ["fc.bias"] = ([2], [5, 6]) });
+        var (onCpu, _) = Job(ConfigLoader.Parse($"path = \"{path}\"\nmap_location = \"cpu\""));
+        using var _ = onCpu;
+
+        onCpu.Val();
+
+        CollectionAssert.AreEqual(new[] { 5f, 6 }, onCpu.Model.state_dict()["fc.bias"].data<float>().ToArray());
+        if (TorchSharp.torch.cuda.is_available()) return; // the GPU path is checked by the same load on a CUDA machine
+        var (onCuda, __) = Job(ConfigLoader.Parse($"path = \"{path}\"\nmap_location = \"cuda:0\""));
+        using var ___ = onCuda;
+        var error = Assert.ThrowsExactly<ConfigException>(() => onCuda.Val());
+        StringAssert.Contains(error.Message, "load_from.map_location");
+        StringAssert.Contains(error.Message, "use map_location = \"cpu\"");
+    }
+
+    [TestMethod]
+    public void MapLocation_NotADevice_IsRejectedByValidation()
+    {
+        var dir = TestEnvironment.NewTempDir("map-location-bad");
+        var cfg = TinyJob.Config(dir, "model = { type = \"TinyModel\" }\nload_from = { path = \"x.safetensors\", map_location = \"gpu0\" }");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => TinyJob.Build(cfg));
+
+        StringAssert.Contains(error.Message, "load_from.map_location: expected a device name.");
+    }
 }
