@@ -30,9 +30,13 @@ public sealed class CheckpointHook : Hook
     /// <param name="rule">"greater" or "less" (one for all, or one per metric); default: inferred from the metric name.</param>
     /// <param name="greaterKeys">Names (or parts of names) for which greater is better.</param>
     /// <param name="lessKeys">Names (or parts of names) for which less is better.</param>
+    /// <param name="publishedKeys">After training, publish the last (or else the best) checkpoint with only these sections
+    /// (for example <c>["meta", "state_dict"]</c>) as <c>&lt;name&gt;-&lt;first 8 hex digits of its SHA-256&gt;.ckpt</c>.
+    /// Sections: meta, state_dict, optimizer, param_schedulers, message_hub, rng, and what hooks add (ema…).</param>
     public CheckpointHook(int interval = -1, bool byEpoch = true, bool saveOptimizer = true, bool saveParamScheduler = true,
         string? outDir = null, int maxKeepCkpts = -1, bool saveLast = true, int saveBegin = 0, string? filenameTmpl = null,
-        object? saveBest = null, object? rule = null, string[]? greaterKeys = null, string[]? lessKeys = null)
+        object? saveBest = null, object? rule = null, string[]? greaterKeys = null, string[]? lessKeys = null,
+        object? publishedKeys = null)
     {
         if (interval == 0 || interval < -1) throw new ArgumentException($"interval must be a positive integer or -1, got {interval}.");
         if (saveBegin < 0) throw new ArgumentException($"save_begin must not be negative, got {saveBegin}.");
@@ -56,6 +60,8 @@ public sealed class CheckpointHook : Hook
             throw new ArgumentException($"Number of \"rule\" must be 1 or the same as number of \"save_best\" ({SaveBest.Count}), got {rules.Count}.");
         if (rules.FirstOrDefault(r => r is not ("greater" or "less")) is { } bad) throw new ArgumentException($"rule must be greater, less or unset, got \"{bad}\".");
         _rules = rules;
+        PublishedKeys = publishedKeys is null ? null : Names(publishedKeys, "published_keys");
+        if (PublishedKeys is { Count: 0 }) throw new ArgumentException("published_keys must name at least one section, for example [\"meta\", \"state_dict\"].");
         _greaterKeys = greaterKeys ?? ["acc", "top", "AR@", "auc", "precision", "mAP", "mDice", "mIoU", "mAcc", "aAcc"];
         _lessKeys = lessKeys ?? ["loss"];
     }
@@ -139,6 +145,9 @@ public sealed class CheckpointHook : Hook
 
     public string FilenameTmpl { get; }
 
+    /// <summary>The sections a published checkpoint keeps; null publishes nothing.</summary>
+    public IReadOnlyList<string>? PublishedKeys { get; }
+
     protected override Priority DefaultPriority => Priority.VeryLow;
 
     public override void BeforeTrain(Runner runner)
@@ -186,5 +195,23 @@ public sealed class CheckpointHook : Hook
             if (File.Exists(oldest)) File.Delete(oldest);
         }
         runner.MessageHub.UpdateInfo("keep_ckpts", _kept.Cast<object>().ToList());
+    }
+
+    /// <summary>Publishes the last checkpoint (with <c>save_last</c>) or else the first <c>save_best</c> one.</summary>
+    public override void AfterTrain(Runner runner)
+    {
+        if (PublishedKeys is null) return;
+        var source = SaveLast ? runner.MessageHub.GetInfo<string>("last_ckpt") : null;
+        if (source is null && SaveBest.Count > 0)
+            source = runner.MessageHub.RuntimeInfo.Where(kv => kv.Key.StartsWith("best_ckpt_", StringComparison.Ordinal)).Select(kv => kv.Value as string).FirstOrDefault();
+        if (source is null || !File.Exists(source))
+        {
+            runner.Logger.Warn("CheckpointHook: published_keys is set, but there is no last or best checkpoint to publish.");
+            return;
+        }
+        var published = PublishedCheckpoint.Write(source, PublishedKeys, out var removed);
+        if (removed.Count > 0) runner.Logger.Info($"Sections {string.Join(", ", removed)} are left out of the published checkpoint (not in published_keys).");
+        if (!PublishedKeys.Contains("state_dict")) runner.Logger.Warn("CheckpointHook: published_keys leaves out state_dict, so the published checkpoint holds no weights.");
+        runner.Logger.Info($"The checkpoint ({source}) is published to {published}.");
     }
 }

@@ -123,5 +123,27 @@ public sealed class CheckpointHookTests
         Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBegin: -1));
         Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(maxKeepCkpts: 0));
         Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(filenameTmpl: "no_placeholder.ckpt"));
+        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(publishedKeys: Array.Empty<string>()));
+    }
+
+    [TestMethod]
+    public void PublishedKeys_PublishTheLastCheckpoint_WithOnlyThoseSections_NamedByItsHash()
+    {
+        var (runner, workDir) = Run("{ interval = 6, published_keys = [\"meta\", \"state_dict\"] }");
+        using var _ = runner;
+
+        var published = Files(workDir).Single(f => f.StartsWith("epoch_6-", StringComparison.Ordinal));
+        var path = Path.Combine(workDir, published);
+        using (var stream = File.OpenRead(path))
+            Assert.AreEqual($"epoch_6-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream))[..8]}.ckpt", published);
+        using var copy = CheckpointFile.Load(path);
+        using var full = CheckpointFile.Load(Path.Combine(workDir, "epoch_6.ckpt"));
+        Assert.AreEqual(6L, copy.Meta["epoch"]);
+        Assert.IsEmpty(copy.Tensors, "no optimizer, no RNG state");
+        Assert.IsEmpty(copy.State, "no message hub, no scheduler state");
+        Assert.IsTrue(full.Tensors.ContainsKey("optimizer"));
+        CollectionAssert.AreEqual(full.StateDict["fc.weight"].data<float>().ToArray(), copy.StateDict["fc.weight"].data<float>().ToArray());
+        Assert.IsTrue(RunRecords.LogLines(workDir).Any(l => l.Contains("Sections message_hub, optimizer, rng are left out", StringComparison.Ordinal)));
+        Assert.IsEmpty(Directory.GetFiles(workDir, ".*"), "no staging file is left behind");
     }
 }
