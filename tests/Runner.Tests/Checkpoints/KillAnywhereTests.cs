@@ -5,14 +5,16 @@ using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
 
 /// <summary>
-/// Exactness: the default job (a CNN with dropout, one loader worker) is killed with SIGKILL at ten points spread
-/// over the run — epoch-based and iteration-based, sometimes while a checkpoint is being written — and each resumed
-/// run must end with weights bit-identical to the uninterrupted run's.
+/// Exactness: the default job (a CNN with dropout) is killed with SIGKILL at ten points spread over the run —
+/// epoch-based with one loader worker and with none, iteration-based, sometimes while a checkpoint is being written —
+/// and each resumed run must end with weights bit-identical to the uninterrupted run's.
 /// </summary>
 [TestClass]
 public sealed class KillAnywhereTests
 {
     private static readonly string[] EpochJob = ["--config", TestEnvironment.DigitsConfig, "--cfg-options", "train_cfg.max_epochs=8"];
+
+    private static readonly string[] EpochJobWithoutWorkers = [.. EpochJob, "train_dataloader.num_workers=0"];
 
     private static readonly string[] IterJob =
     [
@@ -28,25 +30,26 @@ public sealed class KillAnywhereTests
         {
             ["epoch"] = TestEnvironment.NewTempDir("kill-ref-epoch"),
             ["iter"] = TestEnvironment.NewTempDir("kill-ref-iter"),
+            ["epoch, no workers"] = TestEnvironment.NewTempDir("kill-ref-epoch0"),
         };
-        Assert.AreEqual(0, HostTester.Run(["train", .. EpochJob, "--work-dir", references["epoch"]]).ExitCode);
-        Assert.AreEqual(0, HostTester.Run(["train", .. IterJob, "--work-dir", references["iter"]]).ExitCode);
+        var jobs = new Dictionary<string, string[]> { ["epoch"] = EpochJob, ["iter"] = IterJob, ["epoch, no workers"] = EpochJobWithoutWorkers };
+        foreach (var (kind, job) in jobs) Assert.AreEqual(0, HostTester.Run(["train", .. job, "--work-dir", references[kind]]).ExitCode);
         var random = new Random(20261126);
 
         for (var point = 0; point < 10; point++)
         {
             // Act: kill after a random log line (every 20 iterations) plus a random delay, then resume.
-            var kind = point % 5 < 3 ? "epoch" : "iter";
-            var job = kind == "epoch" ? EpochJob : IterJob;
+            var kind = point switch { < 4 => "epoch", < 7 => "iter", _ => "epoch, no workers" };
+            var job = jobs[kind];
             var workDir = TestEnvironment.NewTempDir($"kill-{point}");
-            var afterLines = random.Next(1, kind == "epoch" ? 15 : 15);
+            var afterLines = random.Next(1, 15);
             var delay = random.Next(0, 120);
             var killed = KillDuring(job, workDir, afterLines, delay);
             var resumed = HostTester.Run(["train", .. job, "--work-dir", workDir, "--resume"]);
 
             // Assert
             Assert.AreEqual(0, resumed.ExitCode, $"point {point} ({kind}, line {afterLines} + {delay} ms): {resumed.Stderr}");
-            var final = kind == "epoch" ? "epoch_8.ckpt" : "iter_320.ckpt";
+            var final = kind == "iter" ? "iter_320.ckpt" : "epoch_8.ckpt";
             using var expected = CheckpointFile.Load(Path.Combine(references[kind], final));
             using var actual = CheckpointFile.Load(Path.Combine(workDir, final));
             foreach (var (name, tensor) in expected.StateDict)

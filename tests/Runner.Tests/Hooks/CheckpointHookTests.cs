@@ -114,6 +114,21 @@ public sealed class CheckpointHookTests
         StringAssert.Contains(error.Message, "Number of \"rule\" must be 1 or the same as number of \"save_best\" (2), got 3.");
         Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: "a", rule: "bigger"));
         Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: new[] { "auto", "auto" }));
+        var custom = new CheckpointHook(saveBest: new[] { "f1", "wer" }, greaterKeys: ["f1"], lessKeys: ["wer"]);
+        Assert.AreEqual("greater", custom.RuleFor("f1", 0));
+        Assert.AreEqual("less", custom.RuleFor("wer", 1));
+    }
+
+    [TestMethod]
+    public void ByEpochFalse_SavesEveryIntervalIterations()
+    {
+        var (runner, workDir) = Run("{ by_epoch = false, interval = 10 }");
+        using var _ = runner;
+
+        // 6 epochs of 4 iterations: 10, 20, and the last (24) through save_last
+        CollectionAssert.AreEqual(new[] { "iter_10.ckpt", "iter_20.ckpt", "iter_24.ckpt" }, Files(workDir));
+        using var checkpoint = CheckpointFile.Load(Path.Combine(workDir, "iter_20.ckpt"));
+        Assert.AreEqual(20L, checkpoint.Meta["iter"]);
     }
 
     [TestMethod]
