@@ -12,9 +12,9 @@ internal static class ComponentListing
         if (catalog.Plugins.Count == 0) output.WriteLine("  (none)");
         foreach (var plugin in catalog.Plugins)
         {
-            var name = plugin.Assembly.GetName();
             var pluginScope = plugin.Registered.FirstOrDefault()?.Scope ?? "-";
-            output.WriteLine($"  {plugin.Name} {name.Version}  scope: {pluginScope}  registered: {plugin.Registered.Count}  path: {plugin.Path}");
+            var sdk = plugin.SdkVersion?.ToString(3) ?? "none";
+            output.WriteLine($"  {plugin.Name} {plugin.Version.ToString(3)}  scope: {pluginScope}  sdk: {sdk}  registered: {plugin.Registered.Count}  path: {plugin.Path}");
         }
         output.WriteLine();
         var rows = registries.Registries

@@ -77,7 +77,7 @@ public static class HostApp
         {
             var registries = new RegistryRoot();
             var cfg = parsed.GetValue(options.Config) is { } path ? ConfigLoader.Load(path) : null;
-            using var catalog = PluginCatalog.Load(PluginFolders(cfg, parsed.GetValue(options.Config), parsed.GetValue(options.Plugins) ?? []), registries);
+            using var catalog = LoadPlugins(cfg, parsed.GetValue(options.Config), parsed, options, registries, stderr);
             ComponentListing.Write(stdout, registries, catalog, parsed.GetValue(scope), parsed.GetValue(kind));
             return 0;
         }));
@@ -96,7 +96,7 @@ public static class HostApp
 
         var configPath = parsed.GetValue(options.Config)!;
         var registries = new RegistryRoot();
-        using var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(options.Plugins) ?? []), registries);
+        using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr);
         using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath });
         // A progress bar for validation and testing, on a terminal only (stderr, so stdout stays clean for logs).
         if (ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) runner.CallHooks.Register(new ProgressBarHook(stderr, enabled: true));
@@ -127,7 +127,7 @@ public static class HostApp
         var cfg = LoadConfig(parsed, options);
         var configPath = parsed.GetValue(options.Config)!;
         var registries = new RegistryRoot();
-        using var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(options.Plugins) ?? []), registries);
+        using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr);
         var scope = cfg["default_scope"] as string ?? RegistryRoot.RootScope;
         var problems = Runner.FindConfigProblems(cfg, registries, scope);
         if (problems.Count == 0)
@@ -197,6 +197,19 @@ public static class HostApp
             stderr.WriteLine(e.StackTrace);
             return 70;
         }
+    }
+
+    /// <summary>Loads the plugins of <see cref="PluginFolders"/>; with --skip-broken-plugins, says on stderr which were skipped and why.</summary>
+    private static PluginCatalog LoadPlugins(ConfigTable? cfg, string? configPath, ParseResult parsed, HostOptions options, RegistryRoot registries, TextWriter stderr)
+    {
+        var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(options.Plugins) ?? []), registries,
+            skipBroken: parsed.GetValue(options.SkipBrokenPlugins));
+        if (catalog.Skipped.Count > 0)
+        {
+            stderr.WriteLine($"warning: skipped {catalog.Skipped.Count} broken plugin(s) (--skip-broken-plugins):");
+            foreach (var skipped in catalog.Skipped) stderr.WriteLine($"  {skipped.Message}");
+        }
+        return catalog;
     }
 
     /// <summary>The built-in plugins beside the host, then the config's <c>plugins</c> (relative to the config file), then <c>--plugins</c>.</summary>

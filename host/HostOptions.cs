@@ -50,6 +50,12 @@ internal sealed class HostOptions
         Recursive = true,
     };
 
+    public Option<bool> SkipBrokenPlugins { get; } = new("--skip-broken-plugins")
+    {
+        Description = "Load the plugins that work and list the ones that failed, instead of stopping at the first failure.",
+        Recursive = true,
+    };
+
     public void AddTo(RootCommand root)
     {
         root.Options.Add(Config);
@@ -58,5 +64,6 @@ internal sealed class HostOptions
         root.Options.Add(Checkpoint);
         root.Options.Add(CfgOptions);
         root.Options.Add(Plugins);
+        root.Options.Add(SkipBrokenPlugins);
     }
 }

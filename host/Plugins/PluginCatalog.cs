@@ -23,8 +23,15 @@ public sealed class PluginCatalog : IDisposable
     ];
 
     private readonly List<LoadedPlugin> _plugins = [];
+    private readonly List<PluginLoadException> _skipped = [];
 
     public IReadOnlyList<LoadedPlugin> Plugins => _plugins;
+
+    /// <summary>The plugins that failed to load and were skipped (with <c>skipBroken</c>), each with its reason.</summary>
+    public IReadOnlyList<PluginLoadException> Skipped => _skipped;
+
+    /// <summary>The SDK version this host provides to plugins.</summary>
+    public static Version HostSdkVersion { get; } = typeof(RegistryRoot).Assembly.GetName().Version!;
 
     /// <summary>The plugin assemblies in <paramref name="folder"/> and its direct sub-folders.</summary>
     public static IEnumerable<string> FindPluginAssemblies(string folder) =>
@@ -35,7 +42,8 @@ public sealed class PluginCatalog : IDisposable
 
     /// <summary>Loads every plugin of every folder into <paramref name="registries"/>.</summary>
     /// <param name="folders">(folder, where it was named) pairs, in order.</param>
-    public static PluginCatalog Load(IEnumerable<(string Folder, string Origin)> folders, RegistryRoot registries)
+    /// <param name="skipBroken">Skip a plugin that fails to load (listed in <see cref="Skipped"/>) instead of failing.</param>
+    public static PluginCatalog Load(IEnumerable<(string Folder, string Origin)> folders, RegistryRoot registries, bool skipBroken = false)
     {
         var catalog = new PluginCatalog();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -44,7 +52,17 @@ public sealed class PluginCatalog : IDisposable
             var full = Path.GetFullPath(folder);
             if (!Directory.Exists(full)) throw PluginLoadException.MissingFolder(folder, origin);
             foreach (var assemblyPath in FindPluginAssemblies(full))
-                if (seen.Add(assemblyPath)) catalog._plugins.Add(LoadOne(assemblyPath, registries));
+            {
+                if (!seen.Add(assemblyPath)) continue;
+                try
+                {
+                    catalog._plugins.Add(LoadOne(assemblyPath, registries));
+                }
+                catch (PluginLoadException e) when (skipBroken)
+                {
+                    catalog._skipped.Add(e);
+                }
+            }
         }
         return catalog;
     }
@@ -52,16 +70,21 @@ public sealed class PluginCatalog : IDisposable
     private static LoadedPlugin LoadOne(string assemblyPath, RegistryRoot registries)
     {
         var name = Path.GetFileNameWithoutExtension(assemblyPath);
+        var provider = $"plugin {name}";
         PluginLoader? loader = null;
         try
         {
+            var inspection = PluginInspection.Read(assemblyPath);
+            if (inspection.Refusal(assemblyPath, HostSdkVersion) is { } refusal) throw PluginLoadException.Refused(name, assemblyPath, refusal);
             loader = PluginLoader.CreateFromAssemblyFile(assemblyPath, isUnloadable: true, sharedTypes: SharedTypes);
             var assembly = loader.LoadDefaultAssembly();
-            var registered = registries.RegisterAssembly(assembly, provider: $"plugin {name}");
-            return new LoadedPlugin(name, assemblyPath, assembly, loader, registered);
+            var registered = registries.RegisterAssembly(assembly, provider);
+            return new LoadedPlugin(name, assemblyPath, inspection.Version, inspection.SdkVersion, assembly, loader, registered);
         }
-        catch (Exception e) when (e is not Runner.Sdk.RunnerException)
+        catch (Exception e) when (e is not PluginLoadException)
         {
+            // A plugin that fails halfway through registration leaves none of its components behind.
+            registries.Unregister(provider);
             loader?.Dispose();
             throw PluginLoadException.Failed(name, assemblyPath, e);
         }

@@ -13,6 +13,9 @@ public sealed class PluginLoadException : RunnerException
     public static PluginLoadException Failed(string name, string path, Exception cause) =>
         new($"Plugin {name} ({path}) failed to load: {Describe(cause)}", cause);
 
+    public static PluginLoadException Refused(string name, string path, string reason) =>
+        new($"Plugin {name} ({path}) was refused: {reason}");
+
     private static string Describe(Exception e) => e switch
     {
         BadImageFormatException => "it is not a valid .NET assembly.",
@@ -20,6 +23,7 @@ public sealed class PluginLoadException : RunnerException
         System.Reflection.ReflectionTypeLoadException load => "some of its types cannot be loaded: " +
             string.Join("; ", load.LoaderExceptions.Where(x => x is not null).Select(x => x!.Message).Distinct()),
         TypeInitializationException init => $"a static constructor threw: {init.InnerException?.Message ?? init.Message}",
+        RunnerException registration => $"its registration failed: {registration.Message}",
         _ => $"{e.GetType().Name}: {e.Message}",
     };
 }
