@@ -1,0 +1,49 @@
+namespace Runner.Tests.Host;
+
+using System.Diagnostics;
+using Runner.Tests.Support;
+
+/// <summary>
+/// examples/third-party-plugin, built as an outsider builds it: against the SDK packed into a local folder feed,
+/// outside Runner.sln; its output holds only its own files, and runner-host loads it and uses its metric.
+/// </summary>
+[TestClass]
+public sealed class ThirdPartyPluginTests
+{
+    private static string Dotnet(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, $"dotnet {string.Join(' ', args)}:\n{output}\n{error.Result}");
+        return output;
+    }
+
+    [TestMethod]
+    public void PackedSdk_ThirdPartyPlugin_BuildsAlone_AndTheHostUsesIt()
+    {
+        // Arrange: the SDK as a package, under a version no earlier run used (the NuGet cache keeps packages by version).
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var feed = TestEnvironment.NewTempDir("sdk-feed");
+        var version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        Dotnet(TestEnvironment.RepoRoot, "pack", "sdk/Runner.Sdk.csproj", "-c", configuration, "--no-build", "-o", feed, $"-p:Version={version}", "-nologo");
+        Assert.IsTrue(File.Exists(Path.Combine(feed, $"Runner.Sdk.{version}.nupkg")));
+        var output = TestEnvironment.NewTempDir("third-party-bin");
+
+        // Act: build the example against the package, then run a validation with its metric.
+        var example = Path.Combine(TestEnvironment.RepoRoot, "examples", "third-party-plugin");
+        Dotnet(example, "build", "-c", "Release", "-o", output, $"-p:RunnerSdkFeed={feed}", $"-p:RunnerSdkVersion={version}", "-nologo", "-v", "quiet");
+        var result = HostTester.Run("val", "--config", TestEnvironment.ToyConfig, "--work-dir", TestEnvironment.NewTempDir("third-party-run"),
+            "--plugins", output, "--cfg-options", "val_evaluator={ type = \"thirdparty.BalancedAccuracy\" }");
+
+        // Assert
+        CollectionAssert.AreEquivalent(
+            new[] { "ThirdParty.Metrics.deps.json", "ThirdParty.Metrics.dll", "ThirdParty.Metrics.pdb", "ThirdParty.Metrics.runtimeconfig.json" },
+            Directory.GetFiles(output).Select(Path.GetFileName).ToArray(), "the SDK, TorchSharp and NLog come from the host");
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Matches(result.Stdout, new System.Text.RegularExpressions.Regex(@"Epoch\(val\) \[0\]\[32/32\]\s+balanced/accuracy: \d+\.\d{4}"));
+    }
+}
