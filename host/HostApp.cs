@@ -96,8 +96,15 @@ public static class HostApp
 
         var configPath = parsed.GetValue(options.Config)!;
         var registries = new RegistryRoot();
-        using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr);
+        var watch = parsed.GetValue(options.Watch);
+        using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr, inMemory: watch);
         using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath });
+        if (watch && mode is "val" or "test") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
+        else if (watch)
+        {
+            runner.CallHooks.Register(new HookHotSwapper(catalog, registries));
+            runner.Logger.Info($"Watching {catalog.Plugins.Count} plugin(s) for new builds of their hooks (--watch).");
+        }
         // A progress bar for validation and testing, on a terminal only (stderr, so stdout stays clean for logs).
         if (ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) runner.CallHooks.Register(new ProgressBarHook(stderr, enabled: true));
         // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
@@ -200,10 +207,11 @@ public static class HostApp
     }
 
     /// <summary>Loads the plugins of <see cref="PluginFolders"/>; with --skip-broken-plugins, says on stderr which were skipped and why.</summary>
-    private static PluginCatalog LoadPlugins(ConfigTable? cfg, string? configPath, ParseResult parsed, HostOptions options, RegistryRoot registries, TextWriter stderr)
+    private static PluginCatalog LoadPlugins(ConfigTable? cfg, string? configPath, ParseResult parsed, HostOptions options, RegistryRoot registries,
+        TextWriter stderr, bool inMemory = false)
     {
         var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(options.Plugins) ?? []), registries,
-            skipBroken: parsed.GetValue(options.SkipBrokenPlugins));
+            skipBroken: parsed.GetValue(options.SkipBrokenPlugins), inMemory: inMemory);
         if (catalog.Skipped.Count > 0)
         {
             stderr.WriteLine($"warning: skipped {catalog.Skipped.Count} broken plugin(s) (--skip-broken-plugins):");

@@ -56,6 +56,12 @@ internal sealed class HostOptions
         Recursive = true,
     };
 
+    public Option<bool> Watch { get; } = new("--watch")
+    {
+        Description = "While training, reload a hook plugin whose DLL was rebuilt or replaced, at the next iteration (development).",
+        Recursive = true,
+    };
+
     public void AddTo(RootCommand root)
     {
         root.Options.Add(Config);
@@ -65,5 +71,6 @@ internal sealed class HostOptions
         root.Options.Add(CfgOptions);
         root.Options.Add(Plugins);
         root.Options.Add(SkipBrokenPlugins);
+        root.Options.Add(Watch);
     }
 }

@@ -43,9 +43,12 @@ public sealed class PluginCatalog : IDisposable
     /// <summary>Loads every plugin of every folder into <paramref name="registries"/>.</summary>
     /// <param name="folders">(folder, where it was named) pairs, in order.</param>
     /// <param name="skipBroken">Skip a plugin that fails to load (listed in <see cref="Skipped"/>) instead of failing.</param>
-    public static PluginCatalog Load(IEnumerable<(string Folder, string Origin)> folders, RegistryRoot registries, bool skipBroken = false)
+    /// <param name="inMemory">Read each assembly into memory instead of mapping its file, so a rebuild can overwrite
+    /// the file while it is loaded (for <c>--watch</c>).</param>
+    public static PluginCatalog Load(IEnumerable<(string Folder, string Origin)> folders, RegistryRoot registries, bool skipBroken = false,
+        bool inMemory = false)
     {
-        var catalog = new PluginCatalog();
+        var catalog = new PluginCatalog { InMemory = inMemory };
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (folder, origin) in folders)
         {
@@ -56,7 +59,7 @@ public sealed class PluginCatalog : IDisposable
                 if (!seen.Add(assemblyPath)) continue;
                 try
                 {
-                    catalog._plugins.Add(LoadOne(assemblyPath, registries));
+                    catalog._plugins.Add(LoadOne(assemblyPath, registries, inMemory));
                 }
                 catch (PluginLoadException e) when (skipBroken)
                 {
@@ -67,17 +70,40 @@ public sealed class PluginCatalog : IDisposable
         return catalog;
     }
 
-    private static LoadedPlugin LoadOne(string assemblyPath, RegistryRoot registries)
+    /// <summary>Whether assemblies are read into memory (see <see cref="Load"/>).</summary>
+    public bool InMemory { get; private init; }
+
+    /// <summary>Puts <paramref name="replacement"/> (a new build of a plugin) in <paramref name="old"/>'s place.</summary>
+    public void Replace(LoadedPlugin old, LoadedPlugin replacement) => _plugins[_plugins.IndexOf(old)] = replacement;
+
+    /// <summary>Checks a plugin assembly and loads it into a new collectible load context, without registering anything.</summary>
+    internal static (PluginInspection Inspection, PluginLoader Loader, System.Reflection.Assembly Assembly) Open(string assemblyPath, bool inMemory)
+    {
+        var name = Path.GetFileNameWithoutExtension(assemblyPath);
+        var inspection = PluginInspection.Read(assemblyPath);
+        if (inspection.Refusal(assemblyPath, HostSdkVersion) is { } refusal) throw PluginLoadException.Refused(name, assemblyPath, refusal);
+        var loader = PluginLoader.CreateFromAssemblyFile(assemblyPath, isUnloadable: true, sharedTypes: SharedTypes, config => config.LoadInMemory = inMemory);
+        try
+        {
+            var assembly = loader.LoadDefaultAssembly();
+            PluginFolder.Record(assembly, assemblyPath);
+            return (inspection, loader, assembly);
+        }
+        catch
+        {
+            loader.Dispose();
+            throw;
+        }
+    }
+
+    private static LoadedPlugin LoadOne(string assemblyPath, RegistryRoot registries, bool inMemory)
     {
         var name = Path.GetFileNameWithoutExtension(assemblyPath);
         var provider = $"plugin {name}";
         PluginLoader? loader = null;
         try
         {
-            var inspection = PluginInspection.Read(assemblyPath);
-            if (inspection.Refusal(assemblyPath, HostSdkVersion) is { } refusal) throw PluginLoadException.Refused(name, assemblyPath, refusal);
-            loader = PluginLoader.CreateFromAssemblyFile(assemblyPath, isUnloadable: true, sharedTypes: SharedTypes);
-            var assembly = loader.LoadDefaultAssembly();
+            (var inspection, loader, var assembly) = Open(assemblyPath, inMemory);
             var registered = registries.RegisterAssembly(assembly, provider);
             return new LoadedPlugin(name, assemblyPath, inspection.Version, inspection.SdkVersion, assembly, loader, registered);
         }

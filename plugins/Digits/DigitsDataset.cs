@@ -23,7 +23,7 @@ public sealed class DigitsDataset : TensorDataset
     /// <param name="split">train, val or test.</param>
     /// <param name="dataFile">The gzipped CSV (64 pixel columns then the label); default: the plugin's own copy.</param>
     public DigitsDataset(string split = "train", string? dataFile = null)
-        : base(Load(split, dataFile ?? Path.Combine(Path.GetDirectoryName(typeof(DigitsDataset).Assembly.Location)!, "data", "digits.csv.gz")),
+        : base(Load(split, dataFile ?? Path.Combine(PluginFolder.Of(typeof(DigitsDataset).Assembly), "data", "digits.csv.gz")),
             new Dictionary<string, object> { ["classes"] = Enumerable.Range(0, 10).Select(i => (object)i.ToString(CultureInfo.InvariantCulture)).ToList() })
     {
     }

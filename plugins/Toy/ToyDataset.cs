@@ -16,7 +16,7 @@ public sealed class ToyDataset : TensorDataset
     /// <param name="split">train (4096), val (1024) or test (1024).</param>
     /// <param name="dataRoot">The folder holding the files; default: the plugin's own data folder.</param>
     public ToyDataset(string split = "train", string? dataRoot = null)
-        : base(Load(split, dataRoot ?? Path.Combine(Path.GetDirectoryName(typeof(ToyDataset).Assembly.Location)!, "data")),
+        : base(Load(split, dataRoot ?? Path.Combine(PluginFolder.Of(typeof(ToyDataset).Assembly), "data")),
             new Dictionary<string, object> { ["classes"] = Enumerable.Range(0, 10).Select(i => (object)i.ToString()).ToList() })
     {
     }

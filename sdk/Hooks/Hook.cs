@@ -104,6 +104,15 @@ public abstract class Hook
 
     protected static bool IsLastTrainIter(Runner runner) => runner.Iter + 1 == runner.MaxIters;
 
+    /// <summary>
+    /// State to carry over when this hook is hot-swapped for a new build of its plugin (plain data: numbers,
+    /// strings, lists, maps); null when there is none. The new instance receives it in <see cref="LoadStateDict"/>.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, object?>? StateDict() => null;
+
+    /// <summary>Takes over the state a previous build of this hook returned from <see cref="StateDict"/>.</summary>
+    public virtual void LoadStateDict(IReadOnlyDictionary<string, object?> state) { }
+
     /// <summary>The hook points this class overrides (directly or through the per-mode helpers), in stage order.</summary>
     public IReadOnlyList<HookPoint> TriggeredStages()
     {

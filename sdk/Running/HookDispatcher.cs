@@ -31,6 +31,8 @@ public sealed class HookDispatcher
         var index = _hooks.IndexOf(old);
         if (index < 0) throw new ArgumentException("The hook to replace is not registered.");
         _hooks[index] = replacement;
+        // Forget the old class, so nothing here keeps its (collectible) load context alive.
+        foreach (var key in _customStages.Keys.Where(k => k.Item1 == old.GetType()).ToList()) _customStages.Remove(key);
     }
 
     public void BeforeRun() => Each(HookPoint.BeforeRun, h => h.BeforeRun(_runner));

@@ -183,6 +183,20 @@ public sealed partial class Runner
             $"Scaling the original LR by {ratio}.");
     }
 
+    /// <summary>The config table each hook was built from, so a hot swap can build its successor the same way.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Hook, ConfigTable> _hookConfigs = new();
+
+    /// <summary>The config table <paramref name="hook"/> was built from; null for a hook registered as an instance.</summary>
+    internal ConfigTable? ConfigOf(Hook hook) => _hookConfigs.TryGetValue(hook, out var table) ? table : null;
+
+    /// <summary>Builds a hook from its config table (resolving its type in the registries as they are now).</summary>
+    internal Hook BuildHook(ConfigTable table)
+    {
+        var hook = _builder.Build<Hook>(table)!;
+        _hookConfigs.AddOrUpdate(hook, table);
+        return hook;
+    }
+
     /// <summary>The default hooks (merged with <c>default_hooks</c>: a table adds or changes options, <c>false</c> removes one), then <c>custom_hooks</c>.</summary>
     private void RegisterHooks()
     {
@@ -202,16 +216,16 @@ public sealed partial class Runner
                 if (given.TypeName is not null) table = given;
                 else ConfigLoader.Merge(table, given);
             }
-            CallHooks.Register(_builder.Build<Hook>(name == "checkpoint" && table.TypeName == nameof(CheckpointHook) ? WithIterDefault(table) : table)!);
+            CallHooks.Register(BuildHook(name == "checkpoint" && table.TypeName == nameof(CheckpointHook) ? WithIterDefault(table) : table));
         }
         foreach (var (name, value) in overrides)
         {
             if (DefaultHooks.Any(d => d.Name == name)) continue;
             if (value is Hook hook) CallHooks.Register(hook);
-            else if (value is ConfigTable extra) CallHooks.Register(_builder.Build<Hook>(extra)!);
+            else if (value is ConfigTable extra) CallHooks.Register(BuildHook(extra));
         }
         if (_cfg["custom_hooks"] is ConfigArray custom)
-            foreach (var item in custom) CallHooks.Register(item as Hook ?? _builder.Build<Hook>((ConfigTable)item!)!);
+            foreach (var item in custom) CallHooks.Register(item as Hook ?? BuildHook((ConfigTable)item!));
     }
 
     /// <summary>

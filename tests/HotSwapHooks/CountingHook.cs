@@ -1,0 +1,32 @@
+[assembly: Runner.Sdk.Registries.PluginScope("hotswap")]
+
+namespace HotSwap.Hooks;
+
+// Inside the namespace, so that "Runner" names the class Runner.Sdk.Running.Runner, not the root namespace Runner.
+using Runner.Sdk.Data;
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running;
+
+/// <summary>Counts training iterations and logs each one with its build's version; the count survives a hot swap.</summary>
+[Register]
+public sealed class CountingHook : Hook
+{
+#if HOOK_V2
+    private const int Build = 2;
+#else
+    private const int Build = 1;
+#endif
+
+    private long _seen;
+
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    {
+        _seen++;
+        runner.Logger.Info($"CountingHook v{Build} iter {runner.Iter + 1} seen {_seen}");
+    }
+
+    public override IReadOnlyDictionary<string, object?>? StateDict() => new Dictionary<string, object?> { ["seen"] = _seen };
+
+    public override void LoadStateDict(IReadOnlyDictionary<string, object?> state) => _seen = Convert.ToInt64(state["seen"], System.Globalization.CultureInfo.InvariantCulture);
+}
