@@ -1,6 +1,5 @@
 namespace Runner.Tests.Host;
 
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Runner.Host.Plugins;
@@ -24,17 +23,9 @@ public sealed partial class HotSwapTests
 
     private static string Build(int version)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var output = TestEnvironment.NewTempDir($"hotswap-v{version}");
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = TestEnvironment.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "build", "tests/HotSwapHooks/HotSwap.Hooks.csproj", "-c", configuration, "-o", output,
-                     $"-p:HookVersion={version}", "-p:BuildProjectReferences=false", "-nologo", "-v", "quiet" })
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var log = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"{log}\n{error.Result}");
+        DotnetCli.Run(TestEnvironment.RepoRoot, "build", "tests/HotSwapHooks/HotSwap.Hooks.csproj", "-c", DotnetCli.Configuration, "-o", output,
+            $"-p:HookVersion={version}", "-p:BuildProjectReferences=false", "-nologo", "-v", "quiet");
         return output;
     }
 

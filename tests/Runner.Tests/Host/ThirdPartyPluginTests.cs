@@ -1,6 +1,5 @@
 namespace Runner.Tests.Host;
 
-using System.Diagnostics;
 using Runner.Tests.Support;
 
 /// <summary>
@@ -10,32 +9,17 @@ using Runner.Tests.Support;
 [TestClass]
 public sealed class ThirdPartyPluginTests
 {
-    private static string Dotnet(string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"dotnet {string.Join(' ', args)}:\n{output}\n{error.Result}");
-        return output;
-    }
-
     [TestMethod]
     public void PackedSdk_ThirdPartyPlugin_BuildsAlone_AndTheHostUsesIt()
     {
-        // Arrange: the SDK as a package, under a version no earlier run used (the NuGet cache keeps packages by version).
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        // Arrange: the SDK as a package.
         var feed = TestEnvironment.NewTempDir("sdk-feed");
-        var version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        Dotnet(TestEnvironment.RepoRoot, "pack", "sdk/Runner.Sdk.csproj", "-c", configuration, "--no-build", "-o", feed, $"-p:Version={version}", "-nologo");
-        Assert.IsTrue(File.Exists(Path.Combine(feed, $"Runner.Sdk.{version}.nupkg")));
+        var version = DotnetCli.PackSdk(feed);
         var output = TestEnvironment.NewTempDir("third-party-bin");
 
         // Act: build the example against the package, then run a validation with its metric.
         var example = Path.Combine(TestEnvironment.RepoRoot, "examples", "third-party-plugin");
-        Dotnet(example, "build", "-c", "Release", "-o", output, $"-p:RunnerSdkFeed={feed}", $"-p:RunnerSdkVersion={version}", "-nologo", "-v", "quiet");
+        DotnetCli.Run(example, "build", "-c", "Release", "-o", output, $"-p:RunnerSdkFeed={feed}", $"-p:RunnerSdkVersion={version}", "-nologo", "-v", "quiet");
         var result = HostTester.Run("val", "--config", TestEnvironment.ToyConfig, "--work-dir", TestEnvironment.NewTempDir("third-party-run"),
             "--plugins", output, "--cfg-options", "val_evaluator={ type = \"thirdparty.BalancedAccuracy\" }");
 

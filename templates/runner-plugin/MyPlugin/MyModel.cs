@@ -1,0 +1,27 @@
+namespace MyPlugin;
+
+// Inside the namespace, so that "Runner" names the SDK's Runner class rather than the root namespace.
+using Runner.Sdk.Data;
+using Runner.Sdk.Models;
+using Runner.Sdk.Registries;
+using TorchSharp.Modules;
+using static TorchSharp.torch.nn;
+
+/// <summary>A multilayer perceptron classifier: flatten, one hidden layer with ReLU, then class scores.</summary>
+[Register]
+public sealed class MyModel : BaseModel
+{
+    private readonly Sequential layers;
+
+    /// <param name="inputs">Values per sample (8×8 digits: 64).</param>
+    /// <param name="hidden">Width of the hidden layer.</param>
+    /// <param name="numClasses">Output classes.</param>
+    public MyModel(int inputs = 64, int hidden = 64, int numClasses = 10) : base(nameof(MyModel))
+    {
+        layers = Sequential(Flatten(), Linear(inputs, hidden), ReLU(), Linear(hidden, numClasses));
+        RegisterComponents();
+    }
+
+    public override ModelOutput Forward(DataBatch batch, ForwardMode mode) =>
+        ClassificationOutput.From(layers.forward(batch.Inputs), batch, mode);
+}

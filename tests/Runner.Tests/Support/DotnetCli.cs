@@ -1,0 +1,35 @@
+namespace Runner.Tests.Support;
+
+using System.Diagnostics;
+
+/// <summary>Runs the dotnet CLI (pack, build, new) for the tests that build plugins the way their authors do.</summary>
+public static class DotnetCli
+{
+    /// <summary>The configuration these tests were built in (Debug or Release).</summary>
+    public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+    /// <summary>Runs <c>dotnet args</c> in <paramref name="workingDirectory"/>, fails the test unless it succeeds, and returns its output.</summary>
+    public static string Run(string workingDirectory, params string[] args) => RunFile("dotnet", workingDirectory, args);
+
+    /// <summary>Runs an executable, fails the test unless it succeeds, and returns its output.</summary>
+    public static string RunFile(string file, string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, $"{file} {string.Join(' ', args)}:\n{output}\n{error.Result}");
+        return output;
+    }
+
+    /// <summary>Packs the SDK into <paramref name="feed"/> under a version no earlier run used (the NuGet cache keeps packages by version).</summary>
+    public static string PackSdk(string feed)
+    {
+        var version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        Run(TestEnvironment.RepoRoot, "pack", "sdk/Runner.Sdk.csproj", "-c", Configuration, "--no-build", "-o", feed, $"-p:Version={version}", "-nologo");
+        Assert.IsTrue(File.Exists(Path.Combine(feed, $"Runner.Sdk.{version}.nupkg")));
+        return version;
+    }
+}
