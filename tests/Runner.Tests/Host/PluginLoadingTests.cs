@@ -42,6 +42,29 @@ public sealed class PluginLoadingTests
     }
 
     [TestMethod]
+    public void TwoPlugins_WithTwoVersionsOfTheSamePrivateLibrary_EachGetTheirOwn()
+    {
+        // Arrange: IsolationLib 1 and 2 (2 adds a method), and a plugin built against each, carrying its copy.
+        var root = TestEnvironment.NewTempDir("isolation");
+        foreach (var version in new[] { 1, 2 })
+            DotnetCli.Run(TestEnvironment.RepoRoot, "build", "tests/IsolationPlugin/Lib/IsolationLib.csproj", "-c", DotnetCli.Configuration,
+                "-o", Path.Combine(root, $"lib{version}"), $"-p:LibVersion={version}", "-nologo", "-v", "quiet");
+        foreach (var (flavor, version) in new[] { ("A", 1), ("B", 2) })
+            DotnetCli.Run(TestEnvironment.RepoRoot, "build", "tests/IsolationPlugin/IsolationPlugin.csproj", "-c", DotnetCli.Configuration,
+                "-o", Path.Combine(root, "plugins", flavor), $"-p:Flavor={flavor}", $"-p:LibDir={Path.Combine(root, $"lib{version}")}",
+                "-p:BuildProjectReferences=false", "-nologo", "-v", "quiet");
+
+        // Act
+        var registries = new global::Runner.Sdk.Registries.RegistryRoot();
+        using var catalog = global::Runner.Host.Plugins.PluginCatalog.Load([(Path.Combine(root, "plugins"), "test")], registries);
+        var reports = catalog.Plugins.OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => Activator.CreateInstance(p.Assembly.GetType("IsolationPlugin.ReportingHook")!)!.ToString()).ToArray();
+
+        // Assert: A runs against version 1, B calls a method only version 2 has.
+        CollectionAssert.AreEqual(new[] { "lib v1", "lib v2" }, reports);
+    }
+
+    [TestMethod]
     public void BrokenPlugin_IsNamedWithItsCause_AndSkippedOnRequest()
     {
         var folder = TestEnvironment.NewTempDir("broken-plugin");
