@@ -58,6 +58,64 @@ public sealed class KillAnywhereTests
         }
     }
 
+    [TestMethod]
+    public void KilledWhileWritingACheckpoint_ResumesFromThePreviousOne_BitIdentical()
+    {
+        // Arrange: the uninterrupted run, then one killed the moment a checkpoint's temporary file appears.
+        var reference = TestEnvironment.NewTempDir("kill-save-ref");
+        Assert.AreEqual(0, HostTester.Run(["train", .. EpochJob, "--work-dir", reference]).ExitCode);
+        // Act: the save takes milliseconds, so a busy machine may let it finish first; then try again, up to three times.
+        string workDir;
+        var caughtInsideSave = false;
+        var attempt = 0;
+        do
+        {
+            workDir = TestEnvironment.NewTempDir("kill-save");
+            caughtInsideSave = KillWhileSaving(EpochJob, workDir, saveNumber: 3 + attempt);
+        }
+        while (!caughtInsideSave && ++attempt < 3);
+        var resumed = HostTester.Run(["train", .. EpochJob, "--work-dir", workDir, "--resume"]);
+
+        // Assert: the kill landed between the temporary file's creation and its rename (the half-written file was left
+        // behind, and no epoch_3.ckpt appeared), and the resumed run ends bit-identical.
+        Assert.IsTrue(caughtInsideSave, "the kill did not land inside the save; the test proves nothing this time");
+        Assert.AreEqual(0, resumed.ExitCode, resumed.Stderr);
+        StringAssert.Contains(resumed.Stdout, $"epoch_{2 + attempt}.ckpt", "resumed from the last complete checkpoint");
+        using var expected = CheckpointFile.Load(Path.Combine(reference, "epoch_8.ckpt"));
+        using var actual = CheckpointFile.Load(Path.Combine(workDir, "epoch_8.ckpt"));
+        foreach (var (name, tensor) in expected.StateDict)
+            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs");
+    }
+
+    /// <summary>
+    /// Runs the job and SIGKILLs it as soon as the temporary file of its <paramref name="saveNumber"/>-th checkpoint
+    /// appears. True when the kill landed inside that save: the temporary file is still there, and its checkpoint is not.
+    /// </summary>
+    private static bool KillWhileSaving(string[] job, string workDir, int saveNumber)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
+        foreach (var arg in new[] { Path.Combine(TestEnvironment.RepoRoot, "host", "bin", configuration, "net10.0", "runner-host.dll"), "train" }
+                     .Concat(job).Concat(["--work-dir", workDir])) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        var temporary = $".epoch_{saveNumber}.ckpt.";
+        while (!process.HasExited)
+        {
+            // Poll as fast as we can: the save of this small model takes a few milliseconds.
+            if (Directory.Exists(workDir) && Directory.EnumerateFiles(workDir).Any(f => Path.GetFileName(f).StartsWith(temporary, StringComparison.Ordinal)))
+            {
+                process.Kill();
+                break;
+            }
+            Thread.SpinWait(1000);
+        }
+        process.WaitForExit();
+        return Directory.EnumerateFiles(workDir).Any(f => Path.GetFileName(f).StartsWith(temporary, StringComparison.Ordinal))
+               && !File.Exists(Path.Combine(workDir, $"epoch_{saveNumber}.ckpt"));
+    }
+
     /// <summary>Runs the job in its own process and SIGKILLs it once <paramref name="afterLines"/> train lines were logged, plus a delay. False if it ended first.</summary>
     private static bool KillDuring(string[] job, string workDir, int afterLines, int delayMs)
     {
