@@ -38,15 +38,24 @@ public sealed partial class HotSwapTests
         }
     }
 
-    /// <summary>Replaces the DLL the way a build tool that writes a new file and renames it over the old one does.</summary>
-    private static void ReplaceByRename(string folder, byte[] content)
+    /// <summary>
+    /// Replaces the DLL the way a build tool that writes a new file and renames it over the old one does, or (not
+    /// <paramref name="byRename"/>) the way one that rewrites the file in place does.
+    /// </summary>
+    private static void Replace(string folder, byte[] content, bool byRename)
     {
+        var target = Path.Combine(folder, PluginName + ".dll");
+        if (!byRename)
+        {
+            File.WriteAllBytes(target, content);
+            return;
+        }
         var staged = Path.Combine(folder, $".{PluginName}.dll.new");
         File.WriteAllBytes(staged, content);
-        File.Move(staged, Path.Combine(folder, PluginName + ".dll"), overwrite: true);
+        File.Move(staged, target, overwrite: true);
     }
 
-    private static (string WorkDir, WeakReference OldContext, int Swaps) TrainWhileReplacing(byte[] replacement)
+    private static (string WorkDir, WeakReference OldContext, int Swaps) TrainWhileReplacing(byte[] replacement, bool byRename = true)
     {
         var pluginFolder = Path.Combine(TestEnvironment.NewTempDir("hotswap-watched"), PluginName);
         Directory.CreateDirectory(pluginFolder);
@@ -58,7 +67,7 @@ public sealed partial class HotSwapTests
         using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
         var swapper = new HookHotSwapper(catalog, registries, checkInterval: TimeSpan.Zero);
         runner.CallHooks.Register(swapper);
-        runner.CallHooks.Register(new AfterIteration(SwapAfterIteration, () => ReplaceByRename(pluginFolder, replacement)));
+        runner.CallHooks.Register(new AfterIteration(SwapAfterIteration, () => Replace(pluginFolder, replacement, byRename)));
         var oldContext = ContextOf(catalog);
 
         runner.Train();
@@ -77,9 +86,11 @@ public sealed partial class HotSwapTests
             .Select(m => (int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), int.Parse(m.Groups[3].Value))).ToList();
 
     [TestMethod]
-    public void NewBuild_TakesOverAtTheNextIteration_WithItsState_AndTheOldContextUnloads()
+    [DataRow(true, DisplayName = "replaced by a rename")]
+    [DataRow(false, DisplayName = "rewritten in place")]
+    public void NewBuild_TakesOverAtTheNextIteration_WithItsState_AndTheOldContextUnloads(bool byRename)
     {
-        var (workDir, oldContext, swaps) = TrainWhileReplacing(File.ReadAllBytes(Path.Combine(Builds.Value.V2, PluginName + ".dll")));
+        var (workDir, oldContext, swaps) = TrainWhileReplacing(File.ReadAllBytes(Path.Combine(Builds.Value.V2, PluginName + ".dll")), byRename);
 
         // The new build acted from the next iteration on, counting on from the old one's state.
         var counts = Counts(workDir);
