@@ -16,8 +16,10 @@ public abstract class EvaluationLoop : BaseLoop
 {
     private readonly List<(string Name, DataLoader Loader, Evaluator Evaluator)> _sets = [];
 
-    protected EvaluationLoop(Runner runner, DataLoader dataloader, Evaluator evaluator) : base(runner, dataloader)
+    /// <param name="dtype">Evaluate in "bfloat16" or "float16" (see <see cref="Dtype"/>); null: the model's own.</param>
+    protected EvaluationLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null) : base(runner, dataloader)
     {
+        Dtype = dtype is null ? null : global::Runner.Sdk.Optim.AmpOptimWrapper.ParseDtype(dtype);
         Evaluator = evaluator;
         Evaluator.DatasetMeta = dataloader.Dataset.Metainfo;
         _sets.Add(("", dataloader, evaluator));

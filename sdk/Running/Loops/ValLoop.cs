@@ -9,8 +9,10 @@ using global::Runner.Sdk.Registries;
 public class ValLoop : EvaluationLoop
 {
     /// <param name="dtype">Evaluate in "bfloat16" or "float16" (the model and inputs are converted for the loop, then restored exactly).</param>
-    public ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null) : base(runner, dataloader, evaluator) =>
-        Dtype = dtype is null ? null : global::Runner.Sdk.Optim.AmpOptimWrapper.ParseDtype(dtype);
+    public ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null)
+        : base(runner, dataloader, evaluator, dtype)
+    {
+    }
 
     protected override void BeforeLoop()
     {

@@ -81,15 +81,11 @@ public sealed class InterruptionTests
         var straight = TestEnvironment.NewTempDir("sigterm-straight");
         Assert.AreEqual(0, HostTester.Run(["train", .. job, "--work-dir", straight]).ExitCode);
         var workDir = TestEnvironment.NewTempDir("sigterm");
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
-        foreach (var arg in new[] { Path.Combine(TestEnvironment.RepoRoot, "host", "bin", configuration, "net10.0", "runner-host.dll"), "train" }
-                     .Concat(job).Concat(["--work-dir", workDir])) start.ArgumentList.Add(arg);
 
         // Act: SIGTERM once epoch 3 is under way.
         int exitCode;
         string stderr;
-        using (var process = Process.Start(start)!)
+        using (var process = HostTester.Start(["train", .. job, "--work-dir", workDir]))
         {
             var errors = process.StandardError.ReadToEndAsync();
             while (process.StandardOutput.ReadLine() is { } line)

@@ -1,6 +1,5 @@
 namespace Runner.Tests.Checkpoints;
 
-using System.Diagnostics;
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
 
@@ -93,18 +92,16 @@ public sealed class KillAnywhereTests
     /// </summary>
     private static bool KillWhileSaving(string[] job, string workDir, int saveNumber)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
-        foreach (var arg in new[] { Path.Combine(TestEnvironment.RepoRoot, "host", "bin", configuration, "net10.0", "runner-host.dll"), "train" }
-                     .Concat(job).Concat(["--work-dir", workDir])) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
+        using var process = HostTester.Start(["train", .. job, "--work-dir", workDir]);
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
         var temporary = $".epoch_{saveNumber}.ckpt.";
+        bool TemporaryFileExists() =>
+            Directory.Exists(workDir) && Directory.EnumerateFiles(workDir).Any(f => Path.GetFileName(f).StartsWith(temporary, StringComparison.Ordinal));
         while (!process.HasExited)
         {
             // Poll as fast as we can: the save of this small model takes a few milliseconds.
-            if (Directory.Exists(workDir) && Directory.EnumerateFiles(workDir).Any(f => Path.GetFileName(f).StartsWith(temporary, StringComparison.Ordinal)))
+            if (TemporaryFileExists())
             {
                 process.Kill();
                 break;
@@ -112,18 +109,13 @@ public sealed class KillAnywhereTests
             Thread.SpinWait(1000);
         }
         process.WaitForExit();
-        return Directory.EnumerateFiles(workDir).Any(f => Path.GetFileName(f).StartsWith(temporary, StringComparison.Ordinal))
-               && !File.Exists(Path.Combine(workDir, $"epoch_{saveNumber}.ckpt"));
+        return TemporaryFileExists() && !File.Exists(Path.Combine(workDir, $"epoch_{saveNumber}.ckpt"));
     }
 
     /// <summary>Runs the job in its own process and SIGKILLs it once <paramref name="afterLines"/> train lines were logged, plus a delay. False if it ended first.</summary>
     private static bool KillDuring(string[] job, string workDir, int afterLines, int delayMs)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
-        foreach (var arg in new[] { Path.Combine(TestEnvironment.RepoRoot, "host", "bin", configuration, "net10.0", "runner-host.dll"), "train" }
-                     .Concat(job).Concat(["--work-dir", workDir])) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
+        using var process = HostTester.Start(["train", .. job, "--work-dir", workDir]);
         _ = process.StandardError.ReadToEndAsync();
         var seen = 0;
         while (process.StandardOutput.ReadLine() is { } line)

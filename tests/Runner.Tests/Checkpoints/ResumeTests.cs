@@ -1,6 +1,5 @@
 namespace Runner.Tests.Checkpoints;
 
-using System.Diagnostics;
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
 
@@ -49,11 +48,7 @@ public sealed class ResumeTests
     {
         // Arrange: the real executable, killed with SIGKILL once epoch 3 is under way.
         var workDir = TestEnvironment.NewTempDir("killed");
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0/
-        var hostDll = Path.Combine(TestEnvironment.RepoRoot, "host", "bin", configuration, "net10.0", "runner-host.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
-        foreach (var arg in new[] { hostDll, "--config", TestEnvironment.DigitsConfig, "--work-dir", workDir }) start.ArgumentList.Add(arg);
-        using (var process = Process.Start(start)!)
+        using (var process = HostTester.Start("--config", TestEnvironment.DigitsConfig, "--work-dir", workDir))
         {
             var errors = new System.Text.StringBuilder();
             process.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };

@@ -2,9 +2,24 @@ namespace Runner.Tests.Support;
 
 using Runner.Host;
 
-/// <summary>Runs runner-host in-process, exactly as the executable does, and captures its output.</summary>
+/// <summary>Runs runner-host in-process, exactly as the executable does, and captures its output; or as its own process.</summary>
 public static class HostTester
 {
+    /// <summary>
+    /// Starts the built runner-host as a process of its own (for tests that kill or signal it), with standard output
+    /// and error redirected: the caller reads them.
+    /// </summary>
+    public static System.Diagnostics.Process Start(params IEnumerable<string> args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot,
+        };
+        start.ArgumentList.Add(Path.Combine(TestEnvironment.RepoRoot, "host", "bin", DotnetCli.Configuration, "net10.0", "runner-host.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public static Result Run(params string[] args)
