@@ -62,13 +62,13 @@ public sealed class CheckpointHook : Hook
         _rules = rules;
         PublishedKeys = publishedKeys is null ? null : Names(publishedKeys, "published_keys");
         if (PublishedKeys is { Count: 0 }) throw new ArgumentException("published_keys must name at least one section, for example [\"meta\", \"state_dict\"].");
-        _greaterKeys = greaterKeys ?? ["acc", "top", "AR@", "auc", "precision", "mAP", "mDice", "mIoU", "mAcc", "aAcc"];
-        _lessKeys = lessKeys ?? ["loss"];
+        _greaterKeys = greaterKeys ?? MetricRule.DefaultGreaterKeys;
+        _lessKeys = lessKeys ?? MetricRule.DefaultLessKeys;
     }
 
     private readonly IReadOnlyList<string> _rules;
-    private readonly string[] _greaterKeys;
-    private readonly string[] _lessKeys;
+    private readonly IReadOnlyList<string> _greaterKeys;
+    private readonly IReadOnlyList<string> _lessKeys;
 
     /// <summary>The metrics whose best checkpoint is kept (empty: none).</summary>
     public IReadOnlyList<string> SaveBest { get; }
@@ -81,16 +81,11 @@ public sealed class CheckpointHook : Hook
         _ => throw new ArgumentException($"{option} must be a string or a list of strings."),
     };
 
-    /// <summary>"greater" or "less" for a metric: the configured rule, else an exact, then a partial match of the key lists (case-insensitive).</summary>
+    /// <summary>"greater" or "less" for a metric: the configured rule, else <see cref="MetricRule.Infer"/> with this hook's key lists.</summary>
     public string RuleFor(string metric, int index)
     {
         if (_rules.Count > 0) return _rules[_rules.Count == 1 ? 0 : index];
-        var name = metric.ToLowerInvariant();
-        if (_greaterKeys.Any(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))) return "greater";
-        if (_lessKeys.Any(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))) return "less";
-        if (_greaterKeys.Any(k => name.Contains(k.ToLowerInvariant(), StringComparison.Ordinal))) return "greater";
-        if (_lessKeys.Any(k => name.Contains(k.ToLowerInvariant(), StringComparison.Ordinal))) return "less";
-        throw new RunnerException($"CheckpointHook: cannot infer the rule for '{metric}'; set rule = \"greater\" or \"less\".");
+        return MetricRule.Infer(metric, _greaterKeys, _lessKeys, nameof(CheckpointHook));
     }
 
     /// <summary>Keeps the best checkpoint of each <c>save_best</c> metric (during training only).</summary>

@@ -25,7 +25,7 @@ public sealed class EarlyStoppingHook : Hook
     {
         if (patience < 1) throw new ArgumentException($"patience must be at least 1, got {patience}.");
         Monitor = monitor;
-        Rule = rule ?? new CheckpointHook(saveBest: monitor).RuleFor(monitor, 0);
+        Rule = rule ?? MetricRule.Infer(monitor, MetricRule.DefaultGreaterKeys, MetricRule.DefaultLessKeys, nameof(EarlyStoppingHook));
         if (Rule is not ("greater" or "less")) throw new ArgumentException($"rule must be greater or less, got \"{Rule}\".");
         MinDelta = minDelta;
         Strict = strict;
