@@ -1,2 +1,4 @@
 // runner-host: see HostApp for the command line.
-return Runner.Host.HostApp.Run(args);
+var exitCode = Runner.Host.HostApp.Run(args);
+Runner.Host.QuickExit.AfterExitHandlers(exitCode);
+return exitCode;

@@ -1,0 +1,31 @@
+namespace Runner.Host;
+
+using System.Runtime.InteropServices;
+
+/// <summary>
+/// Ends the process as soon as the managed exit handlers have run, skipping the native teardown that follows.
+/// </summary>
+/// <remarks>
+/// After <c>Main</c> returns, the runtime runs the <see cref="AppDomain.ProcessExit"/> handlers (NLog's, plugins')
+/// in about 2 ms, then spends ~0.15 s in native teardown — libtorch, its OpenMP runtime and the runtime's own —
+/// that releases nothing the kernel would not release anyway: 15 % of a short job's start-to-exit time. Every file
+/// the runner writes is closed (and its checkpoints fsynced) before <c>Main</c> returns, so nothing is lost by
+/// skipping it. The handler registered here runs last because it is registered last, after the job.
+/// </remarks>
+internal static class QuickExit
+{
+    public static void AfterExitHandlers(int exitCode)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            Console.Out.Flush();
+            Console.Error.Flush();
+            Exit(exitCode);
+        };
+    }
+
+    /// <summary>The C library's <c>_exit</c>: ends the process at once, without running <c>atexit</c> handlers.</summary>
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void Exit(int status);
+}
