@@ -24,8 +24,6 @@ public static class CheckpointFile
     private const string InternalPrefix = "__runner__/";
     private const long MaxHeaderBytes = 100_000_000;
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
-
     public static void Save(Checkpoint checkpoint, string path)
     {
         var named = checkpoint.StateDict.Select(kv => (kv.Key, kv.Value))
@@ -57,10 +55,10 @@ public static class CheckpointFile
             ["format"] = Format,
             ["format_version"] = FormatVersion,
             ["data_xxh3"] = Convert.ToHexString(hash.GetCurrentHash()),
-            ["meta"] = JsonSerializer.Serialize(checkpoint.Meta, Json),
-            ["state"] = JsonSerializer.Serialize(checkpoint.State, Json),
+            ["meta"] = PlainData.ToJson(checkpoint.Meta),
+            ["state"] = PlainData.ToJson(checkpoint.State),
         };
-        var headerBytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header, Json));
+        var headerBytes = Encoding.UTF8.GetBytes(PlainData.ToJson(header));
         // safetensors pads the header with spaces to a multiple of 8 so the data is aligned.
         var padded = (headerBytes.Length + 7) / 8 * 8;
 

@@ -130,7 +130,7 @@ public sealed partial class Runner
                 $"randomness.seed; set randomness.seed = {seed} to continue exactly as the checkpoint's run would have.");
         }
         if (checkpoint.Meta.TryGetValue("dataset_meta", out var saved)
-            && System.Text.Json.JsonSerializer.Serialize(saved) != System.Text.Json.JsonSerializer.Serialize(PlainData.FromJson(System.Text.Json.JsonSerializer.Serialize(loop.Dataloader.Dataset.Metainfo))))
+            && PlainData.ToJson(saved) != PlainData.ToJson(PlainData.FromJson(PlainData.ToJson(loop.Dataloader.Dataset.Metainfo))))
             Logger.Warn("The dataset metainfo in the checkpoint differs from the current training dataset's.");
         if (checkpoint.Meta.TryGetValue("cfg", out var cfg) && cfg is string toml)
         {

@@ -1,7 +1,5 @@
 namespace Runner.Sdk.Visualization;
 
-using System.Text.Json;
-
 /// <summary>
 /// Sends what a run records to its vis backends (MMEngine's <c>Visualizer</c>; by default one
 /// <see cref="LocalVisBackend"/>), and writes test metrics to <c>log_dir/&lt;timestamp&gt;.json</c>.
@@ -35,7 +33,7 @@ public sealed class Visualizer
     public void WriteTestResults(IReadOnlyDictionary<string, double> metrics)
     {
         Directory.CreateDirectory(_logDir);
-        File.WriteAllText(Path.Combine(_logDir, _timestamp + ".json"), JsonSerializer.Serialize(metrics));
+        File.WriteAllText(Path.Combine(_logDir, _timestamp + ".json"), Checkpoints.PlainData.ToJson(metrics));
     }
 
     public void Flush()
