@@ -1,7 +1,6 @@
 namespace Runner.Sdk.Visualization;
 
 using System.Text;
-using System.Text.Json;
 using Runner.Sdk.Registries;
 
 /// <summary>
@@ -22,11 +21,12 @@ public sealed class LocalVisBackend(VisContext context, string scalarSaveFile = 
         if (_scalars is null)
         {
             Directory.CreateDirectory(context.SaveDir);
-            _scalars = new StreamWriter(ScalarsPath, append: true, Encoding.UTF8);
+            // No byte-order mark: each line is a JSON document that Python's json.loads reads as it is.
+            _scalars = new StreamWriter(ScalarsPath, append: true, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         }
         var record = new Dictionary<string, object>(scalars.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)));
         record.TryAdd("step", step);
-        _scalars.WriteLine(JsonSerializer.Serialize(record));
+        _scalars.WriteLine(Checkpoints.PlainData.ToJson(record));
     }
 
     public void AddConfig(string toml)

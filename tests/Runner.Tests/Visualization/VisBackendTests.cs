@@ -27,6 +27,7 @@ public sealed class VisBackendTests
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
         var visData = Path.Combine(RunRecords.LogDirs(workDir).Single(), "vis_data");
         var lines = File.ReadAllLines(Path.Combine(visData, "scalars.json"));
+        Assert.AreEqual((byte)'{', File.ReadAllBytes(Path.Combine(visData, "scalars.json"))[0], "JSON lines, without a byte-order mark");
         var first = JsonDocument.Parse(lines[0]).RootElement;
         Assert.AreEqual(50, first.GetProperty("step").GetInt32());
         Assert.AreEqual(0.01, first.GetProperty("lr").GetDouble(), 1e-12);
