@@ -13,6 +13,16 @@ public sealed class ComponentException : RunnerException
             $"{inner.GetType().Name}: {inner.Message}", inner);
     }
 
+    /// <summary>A component's constructor threw something other than a config problem: names the component, where it
+    /// comes from and the config table that described it.</summary>
+    public static ComponentException ConstructionFailed(Type component, string? configPath, Exception inner)
+    {
+        var provider = component.Assembly.GetName();
+        var where = configPath is null ? "" : $" (for {configPath})";
+        return new ComponentException(
+            $"{component.Name} (from {provider.Name} {provider.Version}) failed while being built{where}: {inner.GetType().Name}: {inner.Message}", inner);
+    }
+
     /// <summary>Runs <paramref name="step"/>, turning any non-Runner exception into a <see cref="ComponentException"/>.</summary>
     public static T Guard<T>(object component, string action, int epoch, int iter, Func<T> step)
     {

@@ -151,6 +151,10 @@ public sealed class ComponentBuilder
         {
             throw inner;
         }
+        catch (TargetInvocationException e) when (e.InnerException is { } inner and not OutOfMemoryException)
+        {
+            throw ComponentException.ConstructionFailed(concrete, table.Path, inner);
+        }
         return instance;
     }
 
