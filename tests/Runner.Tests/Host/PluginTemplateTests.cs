@@ -26,7 +26,7 @@ public sealed class PluginTemplateTests
         DotnetCli.Run(project, "build", "MyHooks.Tests", "-c", "Release", "-nologo", "-v", "quiet");
         var tests = DotnetCli.RunFile(Path.Combine(project, "MyHooks.Tests", "bin", "Release", "net10.0", "MyHooks.Tests"), project);
         var plugin = Path.Combine(project, "MyHooks", "bin", "Release", "net10.0");
-        var train = HostTester.Run("--config", Path.Combine(project, "my.toml"), "--plugins", plugin, "--work-dir", Path.Combine(root, "work"),
+        var train = HostTester.RunProcess("--config", Path.Combine(project, "my.toml"), "--plugins", plugin, "--work-dir", Path.Combine(root, "work"),
             "--cfg-options", "train_cfg.max_epochs=5");
 
         // Assert

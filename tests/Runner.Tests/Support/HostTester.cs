@@ -22,6 +22,20 @@ public static class HostTester
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    /// <summary>
+    /// Runs runner-host as its own process to its end. For long training runs: in this test process, other threads
+    /// allocate while a step runs, which exposes TorchSharp's finalizer race on implicitly created Scalars
+    /// (docs/differences.md, known issues); a runner-host process has no such threads.
+    /// </summary>
+    public static Result RunProcess(params string[] args)
+    {
+        using var process = Start(args);
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return new Result(process.ExitCode, stdout, stderr.Result);
+    }
+
     public static Result Run(params string[] args)
     {
         var stdout = new StringWriter();
