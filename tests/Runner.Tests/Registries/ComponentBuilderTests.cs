@@ -76,4 +76,25 @@ public sealed class ComponentBuilderTests
         Assert.IsNull(builder.Build<Hook>(good));
         Assert.ThrowsExactly<ConfigException>(() => builder.Build<Hook>(bad));
     }
+
+    /// <summary>A hook whose constructor fails the way a plugin's can (a missing file, say).</summary>
+    public sealed class UnreadableHook : Hook
+    {
+        public UnreadableHook() => throw new IOException("weights.bin: no such file");
+    }
+
+    [TestMethod]
+    public void Build_ConstructorThrows_NamesTheComponentTheTableAndTheCause()
+    {
+        var registries = new RegistryRoot();
+        registries.Register(typeof(UnreadableHook), new RegisterAttribute(), "tests", "tests");
+        var builder = new ComponentBuilder(registries, "tests");
+        var table = (ConfigTable)Parse("[custom]\nh = { type = \"UnreadableHook\" }")["custom"]!;
+
+        var error = Assert.ThrowsExactly<Runner.Sdk.ComponentException>(() => builder.Build<Hook>((ConfigTable)table["h"]!));
+
+        StringAssert.Contains(error.Message, "UnreadableHook (from Runner.Tests");
+        StringAssert.Contains(error.Message, "failed while being built (for custom.h): IOException: weights.bin: no such file");
+        Assert.IsInstanceOfType<IOException>(error.InnerException);
+    }
 }
