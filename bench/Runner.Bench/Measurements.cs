@@ -16,5 +16,9 @@ internal sealed record Timings(IReadOnlyList<double> Seconds)
     }
 }
 
-/// <summary>One figure of the report: what was measured, its value, the goal, and whether the goal is met.</summary>
-internal sealed record Figure(string Case, string Name, double Value, string Unit, string Goal, bool Met, string Detail);
+/// <summary>One figure of the report: what was measured, its value, the goal, and whether the goal is met (null for a
+/// reference figure, measured for context, with no goal of its own).</summary>
+internal sealed record Figure(string Case, string Name, double Value, string Unit, string Goal, bool? Met, string Detail)
+{
+    public string Result => Met switch { true => "met", false => "**missed**", null => "reference" };
+}

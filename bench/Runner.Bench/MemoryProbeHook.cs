@@ -10,6 +10,9 @@ public sealed class MemoryProbeHook(params int[] iterations) : Hook
 {
     public Dictionary<int, long> ResidentBytes { get; } = [];
 
+    /// <summary>The memory the garbage collector holds committed, after a full collection.</summary>
+    public Dictionary<int, long> ManagedBytes { get; } = [];
+
     public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
     {
         var done = runner.Iter + 1;
@@ -18,5 +21,6 @@ public sealed class MemoryProbeHook(params int[] iterations) : Hook
         GC.WaitForPendingFinalizers();
         using var process = Process.GetCurrentProcess();
         ResidentBytes[done] = process.WorkingSet64;
+        ManagedBytes[done] = GC.GetGCMemoryInfo().TotalCommittedBytes;
     }
 }

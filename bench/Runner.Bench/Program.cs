@@ -5,6 +5,14 @@ using Runner.Bench;
 using Runner.Sdk.Native;
 
 TorchNativeLibrary.EnsureLoadable();
+// --raw-toy DATA_DIR: the hand-written toy job alone, as a process of its own (the reference of case 2).
+if (args is ["--raw-toy", var dataDir])
+{
+    var outDir = Directory.CreateTempSubdirectory("runner-bench-raw-").FullName;
+    Console.WriteLine(RawToyLoop.Run(dataDir, outDir));
+    Directory.Delete(outDir, recursive: true);
+    return 0;
+}
 var repo = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? Path.GetFullPath(args[0]) : FindRepo();
 var quick = args.Contains("--quick");
 // --only 1,4 runs just those cases (and does not rewrite the report).
@@ -14,7 +22,7 @@ var suite = new BenchmarkSuite(repo, repetitions: quick ? 3 : 7);
 var figures = suite.RunAll(only);
 if (only is null) Report.Write(repo, figures, suite.Machine);
 foreach (var figure in figures)
-    Console.WriteLine($"{(figure.Met ? "PASS" : "MISS")}  {figure.Case}: {figure.Name} = {figure.Value:0.####} {figure.Unit} (goal {figure.Goal}) {figure.Detail}");
+    Console.WriteLine($"{figure.Met switch { true => "PASS", false => "MISS", null => "INFO" }}  {figure.Case}: {figure.Name} = {figure.Value:0.####} {figure.Unit} (goal {figure.Goal}) {figure.Detail}");
 return 0;
 
 static string FindRepo()

@@ -35,40 +35,54 @@ public static class CheckpointFile
         // The scope disposes every intermediate handle (detach, cpu, contiguous); the caller's tensors are untouched.
         using var scope = NewDisposeScope();
         var tensors = named.Select(t => (t.Item1, Cpu: t.Value.detach().cpu().contiguous())).ToList();
-        var header = new Dictionary<string, object>(StringComparer.Ordinal);
+        var entries = new List<(string Name, Dictionary<string, object> Entry)>();
         var hash = new XxHash3();
         long offset = 0;
         foreach (var (name, cpu) in tensors)
         {
             var bytes = cpu.bytes;
             hash.Append(bytes);
-            header[name] = new Dictionary<string, object>
+            entries.Add((name, new Dictionary<string, object>
             {
                 ["dtype"] = DTypeName(cpu.dtype),
                 ["shape"] = cpu.shape,
                 ["data_offsets"] = new[] { offset, offset + bytes.Length },
-            };
+            }));
             offset += bytes.Length;
         }
-        header["__metadata__"] = new Dictionary<string, string>
+        // The header is written as UTF-8 straight into pooled buffers: the state (the message hub's histories) runs to
+        // megabytes, and building it as strings would leave tens of MB of large-object garbage per checkpoint.
+        using var meta = PlainData.ToUtf8Json(checkpoint.Meta);
+        using var state = PlainData.ToUtf8Json(checkpoint.State);
+        using var header = new PlainData.PooledBuffer();
+        using (var writer = new Utf8JsonWriter(header))
         {
-            ["format"] = Format,
-            ["format_version"] = FormatVersion,
-            ["data_xxh3"] = Convert.ToHexString(hash.GetCurrentHash()),
-            ["meta"] = PlainData.ToJson(checkpoint.Meta),
-            ["state"] = PlainData.ToJson(checkpoint.State),
-        };
-        var headerBytes = Encoding.UTF8.GetBytes(PlainData.ToJson(header));
+            writer.WriteStartObject();
+            foreach (var (name, entry) in entries)
+            {
+                writer.WritePropertyName(name);
+                PlainData.Write(writer, entry);
+            }
+            writer.WriteStartObject("__metadata__");
+            writer.WriteString("format", Format);
+            writer.WriteString("format_version", FormatVersion);
+            writer.WriteString("data_xxh3", Convert.ToHexString(hash.GetCurrentHash()));
+            writer.WriteString("meta", meta.Written);
+            writer.WriteString("state", state.Written);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        var headerLength = header.Written.Length;
         // safetensors pads the header with spaces to a multiple of 8 so the data is aligned.
-        var padded = (headerBytes.Length + 7) / 8 * 8;
+        var padded = (headerLength + 7) / 8 * 8;
 
         AtomicFile.Write(path, stream =>
         {
             Span<byte> length = stackalloc byte[8];
             System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(length, padded);
             stream.Write(length);
-            stream.Write(headerBytes);
-            for (var i = headerBytes.Length; i < padded; i++) stream.WriteByte((byte)' ');
+            stream.Write(header.Written);
+            for (var i = headerLength; i < padded; i++) stream.WriteByte((byte)' ');
             foreach (var (_, cpu) in tensors) stream.Write(cpu.bytes);
         });
     }

@@ -13,12 +13,60 @@ public static class PlainData
     /// keeps in its state, say) goes through <see cref="JsonSerializer"/>.</remarks>
     public static string ToJson(object? value)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, value);
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        using var buffer = ToUtf8Json(value);
+        return System.Text.Encoding.UTF8.GetString(buffer.Written);
     }
 
-    private static void Write(Utf8JsonWriter writer, object? value)
+    /// <summary>Plain data as compact UTF-8 JSON in a pooled buffer (dispose it): no string of megabytes for a
+    /// checkpoint's state.</summary>
+    internal static PooledBuffer ToUtf8Json(object? value)
+    {
+        var buffer = new PooledBuffer();
+        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, value);
+        return buffer;
+    }
+
+    /// <summary>
+    /// A growable byte buffer rented from <see cref="System.Buffers.ArrayPool{T}"/>: a checkpoint's state (the message
+    /// hub's histories) runs to megabytes, and fresh arrays of that size would each land on the large-object heap.
+    /// </summary>
+    internal sealed class PooledBuffer : System.Buffers.IBufferWriter<byte>, IDisposable
+    {
+        private byte[] _array = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+        private int _written;
+
+        public ReadOnlySpan<byte> Written => _array.AsSpan(0, _written);
+
+        public void Advance(int count) => _written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Reserve(sizeHint);
+            return _array.AsMemory(_written);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Reserve(sizeHint);
+            return _array.AsSpan(_written);
+        }
+
+        private void Reserve(int sizeHint)
+        {
+            var needed = _written + Math.Max(sizeHint, 1);
+            if (needed > _array.Length)
+            {
+                var larger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(needed, _array.Length * 2));
+                Written.CopyTo(larger);
+                System.Buffers.ArrayPool<byte>.Shared.Return(_array);
+                _array = larger;
+            }
+        }
+
+        public void Dispose() => System.Buffers.ArrayPool<byte>.Shared.Return(_array);
+    }
+
+    internal static void Write(Utf8JsonWriter writer, object? value)
     {
         switch (value)
         {

@@ -40,6 +40,20 @@ public sealed class PlainDataTests
     }
 
     [TestMethod]
+    public void ToJson_LargeState_GrowsItsBuffer()
+    {
+        // A message hub's histories: megabytes of numbers, and the same text again as an escaped string.
+        var histories = new Dictionary<string, object> { ["values"] = Enumerable.Range(0, 200_000).Select(i => i * 0.5).ToArray() };
+        var state = PlainData.ToJson(histories);
+        var header = new Dictionary<string, object> { ["state"] = state };
+
+        var json = PlainData.ToJson(header);
+
+        Assert.AreEqual(JsonSerializer.Serialize(header), json);
+        Assert.AreEqual(state, JsonDocument.Parse(json).RootElement.GetProperty("state").GetString());
+    }
+
+    [TestMethod]
     public void ToJson_NonFiniteNumber_IsRefused_AsJsonSerializerRefusesIt()
     {
         Assert.ThrowsExactly<ArgumentException>(() => PlainData.ToJson(new Dictionary<string, object> { ["loss"] = double.NaN }));
