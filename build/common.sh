@@ -17,15 +17,19 @@ require_dotnet() {
   fi
 }
 
-# build_if_stale PROJECT STAMP: builds PROJECT (quietly) unless no source is newer than STAMP.
-build_if_stale() {
-  local project="$1" stamp="$2" log
-  if [ -f "$stamp" ] && [ -z "$(cd "$REPO_ROOT" && find sdk host plugins tests build bench Directory.Build.props Directory.Packages.props global.json \
-        \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit)" ]; then
-    return 0
-  fi
+# sources_changed_since STAMP: true when STAMP is missing or any source file is newer than it.
+sources_changed_since() {
+  local stamp="$1"
+  [ ! -f "$stamp" ] || [ -n "$(cd "$REPO_ROOT" && find sdk host plugins tests build bench Directory.Build.props Directory.Packages.props global.json \
+        \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit)" ]
+}
+
+# build_step STAMP PROJECT COMMAND...: runs COMMAND quietly (its log is shown only when it fails), then touches STAMP.
+build_step() {
+  local stamp="$1" project="$2" log
+  shift 2
   log="$(mktemp)"
-  if ! dotnet build "$REPO_ROOT/$project" -c "$CONFIGURATION" -nologo -v quiet >"$log" 2>&1; then
+  if ! "$@" >"$log" 2>&1; then
     grep -E "error|Error" "$log" | sort -u >&2 || cat "$log" >&2
     echo "error: the build of $project failed (full log: $log)." >&2
     exit 1
@@ -35,22 +39,18 @@ build_if_stale() {
   touch "$stamp"
 }
 
+# build_if_stale PROJECT STAMP: builds PROJECT unless no source is newer than STAMP.
+build_if_stale() {
+  local project="$1" stamp="$2"
+  sources_changed_since "$stamp" || return 0
+  build_step "$stamp" "$project" dotnet build "$REPO_ROOT/$project" -c "$CONFIGURATION" -nologo -v quiet
+}
+
 # publish_if_stale PROJECT OUTDIR STAMP: publishes PROJECT ReadyToRun (precompiled, so start-up does not wait for the
-# JIT: about a third less time to start a job) into OUTDIR, unless no source is newer than STAMP.
+# JIT: about a third less time to start a job) into OUTDIR, unless OUTDIR exists and no source is newer than STAMP.
 publish_if_stale() {
-  local project="$1" outdir="$2" stamp="$3" log
-  if [ -f "$stamp" ] && [ -d "$outdir" ] && [ -z "$(cd "$REPO_ROOT" && find sdk host plugins build bench Directory.Build.props Directory.Packages.props global.json \
-        \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit)" ]; then
-    return 0
-  fi
-  log="$(mktemp)"
-  if ! dotnet publish "$REPO_ROOT/$project" -c "$CONFIGURATION" -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-        -o "$outdir" -nologo -v quiet >"$log" 2>&1; then
-    grep -E "error|Error" "$log" | sort -u >&2 || cat "$log" >&2
-    echo "error: the build of $project failed (full log: $log)." >&2
-    exit 1
-  fi
-  rm -f "$log"
-  mkdir -p "$(dirname "$stamp")"
-  touch "$stamp"
+  local project="$1" outdir="$2" stamp="$3"
+  if [ -d "$outdir" ] && ! sources_changed_since "$stamp"; then return 0; fi
+  build_step "$stamp" "$project" dotnet publish "$REPO_ROOT/$project" -c "$CONFIGURATION" -r linux-x64 --self-contained false \
+    -p:PublishReadyToRun=true -o "$outdir" -nologo -v quiet
 }
