@@ -67,7 +67,9 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
     private void RunIter(int batchIdx, DataBatch batch)
     {
         Runner.CallHooks.BeforeTrainIter(batchIdx, batch);
-        var outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
+        IReadOnlyDictionary<string, double> outputs;
+        using (NoCollectionRegion.Enter(othersAllocate: Dataloader.NumWorkers > 0))
+            outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
         Runner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
         Iter++;
         Runner.StopIfRequested();

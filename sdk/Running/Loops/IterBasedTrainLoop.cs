@@ -70,7 +70,9 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
     {
         Runner.Model.train();
         Runner.CallHooks.BeforeTrainIter(Iter, batch);
-        var outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
+        IReadOnlyDictionary<string, double> outputs;
+        using (NoCollectionRegion.Enter(othersAllocate: Dataloader.NumWorkers > 0))
+            outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
         Runner.CallHooks.AfterTrainIter(Iter, batch, outputs);
         Iter++;
         Runner.StopIfRequested();

@@ -1,0 +1,71 @@
+namespace Runner.Tests.Running;
+
+using System.Runtime;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Data;
+using Runner.Sdk.Models;
+using Runner.Sdk.Registries;
+using Runner.Tests.Support;
+using TorchSharp;
+using TorchSharp.Modules;
+
+/// <summary>
+/// With loader workers allocating on other threads, training steps run with garbage collections held off, so that
+/// TorchSharp's implicitly created Scalars cannot be finalized mid-call (docs/differences.md, known issues).
+/// </summary>
+[TestClass]
+public sealed class NoCollectionRegionTests
+{
+    /// <summary>TinyModel, recording the GC latency mode each training forward pass runs under.</summary>
+    public sealed class LatencyRecordingModel : BaseModel
+    {
+        private readonly Linear fc;
+
+        public LatencyRecordingModel() : base(nameof(LatencyRecordingModel))
+        {
+            fc = torch.nn.Linear(2, 2);
+            RegisterComponents();
+        }
+
+        public static List<GCLatencyMode> Seen { get; } = [];
+
+        public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
+        {
+            if (mode == ForwardMode.Loss) Seen.Add(GCSettings.LatencyMode);
+            return ClassificationOutput.From(fc.forward(batch.Inputs), batch, mode);
+        }
+    }
+
+    private static List<GCLatencyMode> Train(int numWorkers)
+    {
+        LatencyRecordingModel.Seen.Clear();
+        var cfg = TinyJob.Config(TestEnvironment.NewTempDir("no-gc"), """
+            model = { type = "LatencyRecordingModel" }
+            train_cfg = { max_epochs = 2 }
+            optim_wrapper = { optimizer = { type = "Adam", lr = 0.01 } }
+            """, withVal: false);
+        ((ConfigTable)cfg["train_dataloader"]!).Set("num_workers", (long)numWorkers, null);
+        using var runner = TinyJob.Build(cfg, TinyJob.Registries(typeof(LatencyRecordingModel)));
+        runner.Train();
+        return [.. LatencyRecordingModel.Seen];
+    }
+
+    [TestMethod]
+    public void WithLoaderWorkers_StepsRunWithCollectionsHeldOff_AndTheRegionEndsAfterEach()
+    {
+        var seen = Train(numWorkers: 1);
+
+        Assert.HasCount(8, seen);
+        Assert.IsTrue(seen.All(mode => mode == GCLatencyMode.NoGCRegion), string.Join(", ", seen));
+        Assert.AreNotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode, "no region is left open after training");
+    }
+
+    [TestMethod]
+    public void WithoutLoaderWorkers_StepsRunAsUsual()
+    {
+        var seen = Train(numWorkers: 0);
+
+        Assert.HasCount(8, seen);
+        Assert.IsFalse(seen.Contains(GCLatencyMode.NoGCRegion));
+    }
+}
