@@ -26,14 +26,17 @@ public static class CheckpointFile
 
     public static void Save(Checkpoint checkpoint, string path)
     {
-        var named = checkpoint.StateDict.Select(kv => (kv.Key, kv.Value))
-            .Concat(checkpoint.Tensors.Select(kv => (InternalPrefix + kv.Key, kv.Value)))
+        // The scope disposes every intermediate handle (detach, cpu, contiguous, the state's arrays); the caller's
+        // tensors are untouched.
+        using var scope = NewDisposeScope();
+        var (state, stateArrays) = StateArrays.Extract(checkpoint.State);
+        var named = checkpoint.StateDict.Select(kv => (Name: kv.Key, Value: kv.Value))
+            .Concat(checkpoint.Tensors.Select(kv => (Name: InternalPrefix + kv.Key, kv.Value)))
+            .Concat(stateArrays.Select(t => (Name: InternalPrefix + t.Name, Value: t.Tensor)))
             .ToList();
 
         // Contiguous CPU views of every tensor (no copy when it already is one); hashed first, then written from
         // the same memory, so the checksum can go in the header without a managed copy of the data.
-        // The scope disposes every intermediate handle (detach, cpu, contiguous); the caller's tensors are untouched.
-        using var scope = NewDisposeScope();
         var tensors = named.Select(t => (t.Item1, Cpu: t.Value.detach().cpu().contiguous())).ToList();
         var entries = new List<(string Name, Dictionary<string, object> Entry)>();
         var hash = new XxHash3();
@@ -50,10 +53,9 @@ public static class CheckpointFile
             }));
             offset += bytes.Length;
         }
-        // The header is written as UTF-8 straight into pooled buffers: the state (the message hub's histories) runs to
-        // megabytes, and building it as strings would leave tens of MB of large-object garbage per checkpoint.
+        // The header is written as UTF-8 straight into pooled buffers, without strings of it.
         using var meta = PlainData.ToUtf8Json(checkpoint.Meta);
-        using var state = PlainData.ToUtf8Json(checkpoint.State);
+        using var stateJson = PlainData.ToUtf8Json(state);
         using var header = new PlainData.PooledBuffer();
         using (var writer = new Utf8JsonWriter(header))
         {
@@ -68,7 +70,7 @@ public static class CheckpointFile
             writer.WriteString("format_version", FormatVersion);
             writer.WriteString("data_xxh3", Convert.ToHexString(hash.GetCurrentHash()));
             writer.WriteString("meta", meta.Written);
-            writer.WriteString("state", state.Written);
+            writer.WriteString("state", stateJson.Written);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
@@ -151,6 +153,7 @@ public static class CheckpointFile
                 position = offsets[1];
             }
             if (position != dataLength) throw CheckpointException.Corrupt(path, $"the file has {dataLength - position} bytes after the last tensor.");
+            StateArrays.Restore(checkpoint.State, checkpoint.Tensors);
             // A plain safetensors file carries no checksum; its structure was still checked above.
             var (expected, actual) = legacySha is null
                 ? (Text(metadata, "data_xxh3"), Convert.ToHexString(hash.GetCurrentHash()))

@@ -37,6 +37,41 @@ public sealed class CheckpointFileTests
     }
 
     [TestMethod]
+    public void LongNumberLists_InTheState_AreStoredAsTensors_AndLoadBackAsTheSameNumbers()
+    {
+        var path = Path.Combine(TestEnvironment.NewTempDir("ckpt"), "history.ckpt");
+        var values = Enumerable.Range(0, 1000).Select(i => i / 3.0).ToList();
+        var counts = Enumerable.Range(0, 1000).Select(i => (long)i).ToList();
+        using (var checkpoint = new Checkpoint())
+        {
+            checkpoint.State["message_hub"] = new Dictionary<string, object>
+            {
+                ["log_scalars"] = new Dictionary<string, object>
+                {
+                    ["train/loss"] = new Dictionary<string, object> { ["values"] = values, ["counts"] = counts, ["global_sum"] = 1.5 },
+                },
+                ["short"] = new List<double> { 1, 2 },
+            };
+            CheckpointFile.Save(checkpoint, path);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, (int)BitConverter.ToInt64(bytes, 0))).RootElement;
+        using var loaded = CheckpointFile.Load(path);
+
+        Assert.AreEqual("F64", header.GetProperty("__runner__/state_array/0").GetProperty("dtype").GetString());
+        Assert.AreEqual("I64", header.GetProperty("__runner__/state_array/1").GetProperty("dtype").GetString());
+        StringAssert.Contains(header.GetProperty("__metadata__").GetProperty("state").GetString(), "\"values\":{\"$tensor\":\"state_array/0\"}");
+        var hub = (Dictionary<string, object>)loaded.State["message_hub"];
+        var loss = (Dictionary<string, object>)((Dictionary<string, object>)hub["log_scalars"])["train/loss"];
+        CollectionAssert.AreEqual(values, (double[])loss["values"]);
+        CollectionAssert.AreEqual(counts, (long[])loss["counts"]);
+        Assert.AreEqual(1.5, loss["global_sum"]);
+        CollectionAssert.AreEqual(new object[] { 1L, 2L }, (List<object>)hub["short"], "short lists stay in the JSON");
+        Assert.IsFalse(loaded.Tensors.Keys.Any(k => k.StartsWith("state_array/", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
     public void Save_IsSafetensors_WithModelWeightsUnderTheirOwnNames()
     {
         var path = SaveSample(TestEnvironment.NewTempDir("ckpt"));
