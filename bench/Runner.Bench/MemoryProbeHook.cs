@@ -17,8 +17,11 @@ public sealed class MemoryProbeHook(params int[] iterations) : Hook
     {
         var done = runner.Iter + 1;
         if (!iterations.Contains(done)) return;
+        // An aggressive full collection (after the finalizers, which free TorchSharp's native handles), so the figure
+        // is what the process holds, not the free memory the collector keeps committed for reuse.
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         using var process = Process.GetCurrentProcess();
         ResidentBytes[done] = process.WorkingSet64;
         ManagedBytes[done] = GC.GetGCMemoryInfo().TotalCommittedBytes;
