@@ -3,8 +3,8 @@ namespace Runner.Sdk.Running;
 using System.Runtime;
 
 /// <summary>
-/// Holds off garbage collections while a training step runs, when other threads of the process allocate during it
-/// (data-loader workers).
+/// Holds off garbage collections while a training or evaluation step runs, when other threads of the process
+/// allocate during it (data-loader workers).
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107 turns numbers into <c>Scalar</c> objects that nothing keeps alive during the native call that

@@ -106,7 +106,9 @@ public abstract class EvaluationLoop : BaseLoop
                 if (!batches.MoveNext()) break;
                 using var batch = batches.Current;
                 BeforeIter(batchIdx, batch);
-                var outputs = ComponentException.Guard(Runner.Model, $"{GetType().Name} step (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => Step(batch));
+                DataBatch outputs;
+                using (NoCollectionRegion.Enter(othersAllocate: loader.NumWorkers > 0))
+                    outputs = ComponentException.Guard(Runner.Model, $"{GetType().Name} step (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => Step(batch));
                 foreach (var metric in evaluator.Metrics)
                     ComponentException.Guard(metric, $"Process (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => { metric.Process(batch, outputs); return 0; });
                 AfterIter(batchIdx, batch, outputs);

@@ -10,8 +10,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 
 /// <summary>
-/// With loader workers allocating on other threads, training steps run with garbage collections held off, so that
-/// TorchSharp's implicitly created Scalars cannot be finalized mid-call (docs/differences.md, known issues).
+/// With loader workers allocating on other threads, training and validation steps run with garbage collections held
+/// off, so that TorchSharp's implicitly created Scalars cannot be finalized mid-call (docs/differences.md, known issues).
 /// </summary>
 [TestClass]
 public sealed class NoCollectionRegionTests
@@ -29,9 +29,11 @@ public sealed class NoCollectionRegionTests
 
         public static List<GCLatencyMode> Seen { get; } = [];
 
+        public static List<GCLatencyMode> SeenInPredict { get; } = [];
+
         public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
         {
-            if (mode == ForwardMode.Loss) Seen.Add(GCSettings.LatencyMode);
+            (mode == ForwardMode.Loss ? Seen : SeenInPredict).Add(GCSettings.LatencyMode);
             return ClassificationOutput.From(fc.forward(batch.Inputs), batch, mode);
         }
     }
@@ -39,12 +41,16 @@ public sealed class NoCollectionRegionTests
     private static List<GCLatencyMode> Train(int numWorkers)
     {
         LatencyRecordingModel.Seen.Clear();
+        LatencyRecordingModel.SeenInPredict.Clear();
         var cfg = TinyJob.Config(TestEnvironment.NewTempDir("no-gc"), """
             model = { type = "LatencyRecordingModel" }
             train_cfg = { max_epochs = 2 }
+            val_cfg = {}
+            val_evaluator = { type = "Accuracy" }
             optim_wrapper = { optimizer = { type = "Adam", lr = 0.01 } }
-            """, withVal: false);
+            """);
         ((ConfigTable)cfg["train_dataloader"]!).Set("num_workers", (long)numWorkers, null);
+        ((ConfigTable)cfg["val_dataloader"]!).Set("num_workers", (long)numWorkers, null);
         using var runner = TinyJob.Build(cfg, TinyJob.Registries(typeof(LatencyRecordingModel)));
         runner.Train();
         return [.. LatencyRecordingModel.Seen];
@@ -57,6 +63,8 @@ public sealed class NoCollectionRegionTests
 
         Assert.HasCount(8, seen);
         Assert.IsTrue(seen.All(mode => mode == GCLatencyMode.NoGCRegion), string.Join(", ", seen));
+        Assert.HasCount(8, LatencyRecordingModel.SeenInPredict, "two validations of 4 batches");
+        Assert.IsTrue(LatencyRecordingModel.SeenInPredict.All(mode => mode == GCLatencyMode.NoGCRegion));
         Assert.AreNotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode, "no region is left open after training");
     }
 
@@ -66,6 +74,6 @@ public sealed class NoCollectionRegionTests
         var seen = Train(numWorkers: 0);
 
         Assert.HasCount(8, seen);
-        Assert.IsFalse(seen.Contains(GCLatencyMode.NoGCRegion));
+        Assert.IsFalse(seen.Concat(LatencyRecordingModel.SeenInPredict).Contains(GCLatencyMode.NoGCRegion));
     }
 }
