@@ -16,7 +16,7 @@ using TorchSharp.Modules;
 [TestClass]
 public sealed class NoCollectionRegionTests
 {
-    /// <summary>TinyModel, recording the GC latency mode each training forward pass runs under.</summary>
+    /// <summary>TinyModel, recording the GC latency mode each forward pass runs under (training and prediction apart).</summary>
     public sealed class LatencyRecordingModel : BaseModel
     {
         private readonly Linear fc;
