@@ -22,6 +22,7 @@ public static class HostApp
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
+        PluginLoaderWarmUp.Start();
         TorchNativeLibrary.EnsureLoadable();
         var options = new HostOptions();
 

@@ -22,6 +22,9 @@ public sealed class PluginCatalog : IDisposable
         typeof(Tomlyn.TomlSerializer),
     ];
 
+    /// <summary>The assemblies plugins share with the host (those of <see cref="SharedTypes"/>).</summary>
+    internal static IEnumerable<System.Reflection.Assembly> SharedAssemblies => SharedTypes.Select(t => t.Assembly).Distinct();
+
     private readonly List<LoadedPlugin> _plugins = [];
     private readonly List<PluginLoadException> _skipped = [];
 
