@@ -17,18 +17,25 @@ public static class PlainData
         return System.Text.Encoding.UTF8.GetString(buffer.Written);
     }
 
-    /// <summary>Plain data as compact UTF-8 JSON in a pooled buffer (dispose it): no string of megabytes for a
-    /// checkpoint's state.</summary>
+    /// <summary>Plain data as compact UTF-8 JSON in a pooled buffer (dispose it), for a checkpoint's header.</summary>
     internal static PooledBuffer ToUtf8Json(object? value)
     {
         var buffer = new PooledBuffer();
-        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, value);
-        return buffer;
+        try
+        {
+            using (var writer = new Utf8JsonWriter(buffer)) Write(writer, value);
+            return buffer;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
-    /// A growable byte buffer rented from <see cref="System.Buffers.ArrayPool{T}"/>: a checkpoint's state (the message
-    /// hub's histories) runs to megabytes, and fresh arrays of that size would each land on the large-object heap.
+    /// A growable byte buffer rented from <see cref="System.Buffers.ArrayPool{T}"/>: a checkpoint's header is written
+    /// at every save, and fresh arrays for it would be garbage each time (on the large-object heap when it is big).
     /// </summary>
     internal sealed class PooledBuffer : System.Buffers.IBufferWriter<byte>, IDisposable
     {
