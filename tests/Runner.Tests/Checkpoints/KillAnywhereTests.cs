@@ -49,11 +49,8 @@ public sealed class KillAnywhereTests
             // Assert
             Assert.AreEqual(0, resumed.ExitCode, $"point {point} ({kind}, line {afterLines} + {delay} ms): {resumed.Stderr}");
             var final = kind == "iter" ? "iter_320.ckpt" : "epoch_8.ckpt";
-            using var expected = CheckpointFile.Load(Path.Combine(references[kind], final));
-            using var actual = CheckpointFile.Load(Path.Combine(workDir, final));
-            foreach (var (name, tensor) in expected.StateDict)
-                CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(),
-                    $"point {point} ({kind}, killed {(killed ? "mid-run" : "after the end")}, line {afterLines} + {delay} ms): {name} differs");
+            CheckpointAssert.SameWeights(Path.Combine(references[kind], final), Path.Combine(workDir, final),
+                $"point {point} ({kind}, killed {(killed ? "mid-run" : "after the end")}, line {afterLines} + {delay} ms): ");
         }
     }
 
@@ -80,10 +77,7 @@ public sealed class KillAnywhereTests
         Assert.IsTrue(caughtInsideSave, "the kill did not land inside the save; the test proves nothing this time");
         Assert.AreEqual(0, resumed.ExitCode, resumed.Stderr);
         StringAssert.Contains(resumed.Stdout, $"epoch_{2 + attempt}.ckpt", "resumed from the last complete checkpoint");
-        using var expected = CheckpointFile.Load(Path.Combine(reference, "epoch_8.ckpt"));
-        using var actual = CheckpointFile.Load(Path.Combine(workDir, "epoch_8.ckpt"));
-        foreach (var (name, tensor) in expected.StateDict)
-            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs");
+        CheckpointAssert.SameWeights(Path.Combine(reference, "epoch_8.ckpt"), Path.Combine(workDir, "epoch_8.ckpt"));
     }
 
     /// <summary>

@@ -22,11 +22,7 @@ public sealed class ResumeTests
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
         StringAssert.Contains(result.Stdout, "resumed epoch: 2, iter: 256");
         Assert.IsFalse(result.Stdout.Contains("Epoch(train) [1]"), "epochs 1 and 2 must not run again");
-        using var expected = CheckpointFile.Load(Path.Combine(straight, "epoch_3.ckpt"));
-        using var actual = CheckpointFile.Load(Path.Combine(resumed, "epoch_3.ckpt"));
-        CollectionAssert.AreEquivalent(expected.StateDict.Keys.ToList(), actual.StateDict.Keys.ToList());
-        foreach (var (name, tensor) in expected.StateDict)
-            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs");
+        CheckpointAssert.SameWeights(Path.Combine(straight, "epoch_3.ckpt"), Path.Combine(resumed, "epoch_3.ckpt"));
         Assert.AreEqual(35.05859375, RunRecords.Scalars(resumed, "accuracy/top1").Single(), 1e-4);
     }
 
@@ -94,10 +90,7 @@ public sealed class ResumeTests
         // Assert: the milestone at epoch 2 (cut off by the shorter run's end) applies, and the weights match a 3-epoch run.
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
         StringAssert.Contains(result.Stdout, "Epoch(train) [3][ 50/128]  lr: 1.0000e-04");
-        using var expected = CheckpointFile.Load(Path.Combine(straight, "epoch_3.ckpt"));
-        using var actual = CheckpointFile.Load(Path.Combine(extended, "epoch_3.ckpt"));
-        foreach (var (name, tensor) in expected.StateDict)
-            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs");
+        CheckpointAssert.SameWeights(Path.Combine(straight, "epoch_3.ckpt"), Path.Combine(extended, "epoch_3.ckpt"));
     }
 
     [TestMethod]

@@ -116,10 +116,7 @@ public sealed class OptimWrapperDictTests
         using var again = Runner.FromConfig(resumed, new RunnerOptions { Registries = registries2, Console = null });
         again.Train();
 
-        using var expected = CheckpointFile.Load(Path.Combine(first, "epoch_2.ckpt"));
-        using var actual = CheckpointFile.Load(Path.Combine(second, "epoch_2.ckpt"));
-        foreach (var (name, tensor) in expected.StateDict)
-            CollectionAssert.AreEqual(tensor.bytes.ToArray(), actual.StateDict[name].bytes.ToArray(), $"{name} differs after resuming");
+        CheckpointAssert.SameWeights(Path.Combine(first, "epoch_2.ckpt"), Path.Combine(second, "epoch_2.ckpt"), "after resuming: ");
     }
 
     [TestMethod]
