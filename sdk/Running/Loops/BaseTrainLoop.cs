@@ -24,4 +24,20 @@ public abstract class BaseTrainLoop : BaseLoop
 
     /// <summary>Batches of the current epoch already trained, when resuming in the middle of an epoch.</summary>
     public int SkipBatches { get; protected internal set; }
+
+    /// <summary>
+    /// One training iteration: the iteration hooks around the model's train step (with collections held off while
+    /// loader workers allocate, see <see cref="NoCollectionRegion"/>), then the count and a requested stop.
+    /// </summary>
+    /// <param name="batchIdx">What the iteration hooks are told: the batch of the epoch, or the iteration.</param>
+    protected void RunIter(int batchIdx, DataBatch batch)
+    {
+        Runner.CallHooks.BeforeTrainIter(batchIdx, batch);
+        IReadOnlyDictionary<string, double> outputs;
+        using (NoCollectionRegion.Enter(othersAllocate: Dataloader.NumWorkers > 0))
+            outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
+        Runner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
+        Iter++;
+        Runner.StopIfRequested();
+    }
 }

@@ -63,15 +63,4 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
         Runner.CallHooks.AfterTrainEpoch();
         Epoch++;
     }
-
-    private void RunIter(int batchIdx, DataBatch batch)
-    {
-        Runner.CallHooks.BeforeTrainIter(batchIdx, batch);
-        IReadOnlyDictionary<string, double> outputs;
-        using (NoCollectionRegion.Enter(othersAllocate: Dataloader.NumWorkers > 0))
-            outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
-        Runner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
-        Iter++;
-        Runner.StopIfRequested();
-    }
 }

@@ -57,24 +57,14 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
                 using var scope = NewDisposeScope();
                 if (!batches.MoveNext()) break;
                 using var batch = batches.Current;
-                RunIter(batch);
+                // Validation in between switches the model to eval mode.
+                Runner.Model.train();
+                RunIter(Iter, batch);
                 ValSchedule.Update(Iter);
                 if (Runner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Iter, MaxIters)) valLoop.Run();
             }
         }
         Runner.CallHooks.AfterTrainEpoch();
         Runner.CallHooks.AfterTrain();
-    }
-
-    private void RunIter(DataBatch batch)
-    {
-        Runner.Model.train();
-        Runner.CallHooks.BeforeTrainIter(Iter, batch);
-        IReadOnlyDictionary<string, double> outputs;
-        using (NoCollectionRegion.Enter(othersAllocate: Dataloader.NumWorkers > 0))
-            outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
-        Runner.CallHooks.AfterTrainIter(Iter, batch, outputs);
-        Iter++;
-        Runner.StopIfRequested();
     }
 }
