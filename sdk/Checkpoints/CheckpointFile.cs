@@ -53,11 +53,14 @@ public static class CheckpointFile
             }));
             offset += bytes.Length;
         }
-        // The header is written as UTF-8 straight into pooled buffers, without strings of it.
+        // The header is written as UTF-8 straight into pooled buffers, without strings of it, after 8 bytes left for
+        // its length.
         using var meta = PlainData.ToUtf8Json(checkpoint.Meta);
         using var stateJson = PlainData.ToUtf8Json(state);
-        using var header = new PlainData.PooledBuffer();
-        using (var writer = new Utf8JsonWriter(header))
+        using var prefix = new PlainData.PooledBuffer();
+        prefix.GetSpan(8);
+        prefix.Advance(8);
+        using (var writer = new Utf8JsonWriter(prefix))
         {
             writer.WriteStartObject();
             foreach (var (name, entry) in entries)
@@ -74,20 +77,53 @@ public static class CheckpointFile
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
-        var headerLength = header.Written.Length;
         // safetensors pads the header with spaces to a multiple of 8 so the data is aligned.
-        var padded = (headerLength + 7) / 8 * 8;
+        var headerLength = prefix.Written.Length - 8;
+        var padding = (8 - headerLength % 8) % 8;
+        prefix.GetSpan(padding)[..padding].Fill((byte)' ');
+        prefix.Advance(padding);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(prefix.Written, headerLength + padding);
 
-        AtomicFile.Write(path, stream =>
-        {
-            Span<byte> length = stackalloc byte[8];
-            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(length, padded);
-            stream.Write(length);
-            stream.Write(header.Written);
-            for (var i = headerLength; i < padded; i++) stream.WriteByte((byte)' ');
-            foreach (var (_, cpu) in tensors) stream.Write(cpu.bytes);
-        });
+        AtomicFile.Write(path, stream => WriteGathered(stream, prefix.Written, tensors.Select(t => t.Cpu).ToList()), bufferSize: 0);
     }
+
+    /// <summary>
+    /// Writes the header and the tensors with few system calls and no per-file buffer: small pieces are gathered in a
+    /// pooled buffer, large tensors go to the file straight from their own memory.
+    /// </summary>
+    private static void WriteGathered(Stream stream, ReadOnlySpan<byte> prefix, IReadOnlyList<Tensor> tensors)
+    {
+        var staging = System.Buffers.ArrayPool<byte>.Shared.Rent(GatherBytes);
+        var used = 0;
+        try
+        {
+            Put(stream, prefix);
+            foreach (var tensor in tensors) Put(stream, tensor.bytes);
+            stream.Write(staging, 0, used);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(staging);
+        }
+
+        void Put(Stream stream, ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length > staging.Length - used)
+            {
+                stream.Write(staging, 0, used);
+                used = 0;
+            }
+            if (bytes.Length >= staging.Length)
+            {
+                stream.Write(bytes);
+                return;
+            }
+            bytes.CopyTo(staging.AsSpan(used));
+            used += bytes.Length;
+        }
+    }
+
+    private const int GatherBytes = 256 * 1024;
 
     /// <summary>Loads a Runner checkpoint; with <paramref name="weightsOnly"/>, any safetensors file (its tensors become the model weights).</summary>
     public static Checkpoint Load(string path, bool weightsOnly = false)

@@ -42,7 +42,7 @@ public static class PlainData
         private byte[] _array = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
         private int _written;
 
-        public ReadOnlySpan<byte> Written => _array.AsSpan(0, _written);
+        public Span<byte> Written => _array.AsSpan(0, _written);
 
         public void Advance(int count) => _written += count;
 

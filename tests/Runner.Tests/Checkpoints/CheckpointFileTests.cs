@@ -121,4 +121,41 @@ public sealed class CheckpointFileTests
 
         CollectionAssert.AreEqual(new[] { "epoch_3.ckpt" }, Directory.GetFiles(dir).Select(Path.GetFileName).ToArray());
     }
+
+    [TestMethod]
+    public void SaveLoad_MixOfSmallAndLargeTensors_RoundTripsEveryByte()
+    {
+        // Small tensors are gathered into one write, large ones (over the 256 KB gather buffer) written on their own.
+        var path = Path.Combine(TestEnvironment.NewTempDir("ckpt"), "mixed.ckpt");
+        var sizes = new[] { 3, 100_000, 5, 70_000, 1, 300_000, 2 };
+        using (var checkpoint = new Checkpoint())
+        {
+            for (var i = 0; i < sizes.Length; i++)
+                checkpoint.StateDict[$"t{i}"] = arange(sizes[i], dtype: ScalarType.Float32) * (i + 1);
+            CheckpointFile.Save(checkpoint, path);
+        }
+
+        using var loaded = CheckpointFile.Load(path);
+
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            var values = loaded.StateDict[$"t{i}"].data<float>().ToArray();
+            Assert.HasCount(sizes[i], values);
+            Assert.AreEqual((sizes[i] - 1f) * (i + 1), values[^1], $"t{i}");
+        }
+    }
+
+    [TestMethod]
+    public void Save_AllocatesLittleManagedMemory()
+    {
+        // A per-file write buffer (a megabyte each) made every epoch's checkpoint a collection's worth of garbage.
+        var dir = TestEnvironment.NewTempDir("ckpt");
+        SaveSample(dir); // first-use costs
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        SaveSample(dir);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.IsLessThan(64 * 1024, allocated, $"{allocated} bytes allocated");
+    }
 }
