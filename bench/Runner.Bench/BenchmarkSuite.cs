@@ -108,6 +108,93 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
     }
 
     /// <summary>
+    /// <c>bench/run --timeline</c>: where the time of case 1's raw loop and runner goes. Each run is cut into the same
+    /// phases (set-up, each epoch's training, checkpoint and validation, the end); each phase's minimum and median over
+    /// interleaved runs is printed for both, with the difference of the minima, and the managed memory each run
+    /// allocates with the collections it causes.
+    /// </summary>
+    public void Timeline()
+    {
+        var (registries, catalog) = Plugins();
+        using var _ = catalog;
+        var dataDir = Path.Combine(AppContext.BaseDirectory, "plugins", "Runner.Plugins.Toy", "data");
+        var raw = new Profile();
+        var runner = new Profile();
+        for (var i = -1; i < (repetitions < 7 ? repetitions : 25); i++)
+        {
+            var rawMarks = new List<(string Mark, long Ticks)>();
+            var rawDir = Directory.CreateDirectory(Path.Combine(_scratch, $"timeline{i}")).FullName;
+            raw.Measure(i >= 0, () => RawToyLoop.Run(dataDir, rawDir, m => rawMarks.Add((m, Stopwatch.GetTimestamp()))));
+            var marks = new List<(string Mark, long Ticks)>();
+            using (var built = Toy(registries))
+            {
+                built.CallHooks.Register(new TimelineHook(marks, "first") { Priority = Sdk.Hooks.Priority.Highest });
+                built.CallHooks.Register(new TimelineHook(marks, "last") { Priority = Sdk.Hooks.Priority.Lowest });
+                runner.Measure(i >= 0, () =>
+                {
+                    marks.Add(("start", Stopwatch.GetTimestamp()));
+                    built.Train();
+                    marks.Add(("end", Stopwatch.GetTimestamp()));
+                });
+            }
+            if (i < 0) continue;
+            raw.Phases.Add(Phases(rawMarks, "epoch start", "epoch trained", "checkpoint saved", "validated"));
+            runner.Phases.Add(Phases(marks, "BeforeTrainEpoch first", "AfterTrainEpoch first", "AfterTrainEpoch last", "AfterVal last"));
+        }
+        Console.WriteLine($"{"phase (ms)",-12} {"raw min",9} {"median",9} {"runner min",11} {"median",9} {"Δ min",8}");
+        foreach (var phase in raw.Phases[0].Keys)
+        {
+            var r = new Timings(raw.Phases.Select(p => p[phase]).ToList());
+            var n = new Timings(runner.Phases.Select(p => p[phase]).ToList());
+            Console.WriteLine($"{phase,-12} {r.Min,9:0.00} {r.Median,9:0.00} {n.Min,11:0.00} {n.Median,9:0.00} {n.Min - r.Min,8:+0.00;-0.00}");
+        }
+        foreach (var (name, profile) in new[] { ("raw", raw), ("runner", runner) })
+            Console.WriteLine($"{name}: {profile.AllocatedBytes / profile.Phases.Count / 1024} KB of managed memory allocated per run, {profile.Collections} gen0 collections in {profile.Phases.Count} runs");
+    }
+
+    /// <summary>What --timeline gathers for one variant.</summary>
+    private sealed class Profile
+    {
+        public List<Dictionary<string, double>> Phases { get; } = [];
+
+        public long AllocatedBytes { get; private set; }
+
+        public int Collections { get; private set; }
+
+        public void Measure(bool counted, Action run)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            var (collections, allocated) = (GC.CollectionCount(0), GC.GetAllocatedBytesForCurrentThread());
+            run();
+            if (!counted) return;
+            Collections += GC.CollectionCount(0) - collections;
+            AllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
+        }
+    }
+
+    /// <summary>Milliseconds per phase of one run, from its marks: set-up, then per epoch training, checkpoint and validation, then the end.</summary>
+    private static Dictionary<string, double> Phases(List<(string Mark, long Ticks)> marks, string epochStart, string trained, string saved, string validated)
+    {
+        double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+        var phases = new Dictionary<string, double> { ["set-up"] = Ms(marks[0].Ticks, marks.First(m => m.Mark == epochStart).Ticks) };
+        var starts = marks.Where(m => m.Mark == epochStart).ToList();
+        var ends = marks.Where(m => m.Mark == trained).ToList();
+        var savedAt = marks.Where(m => m.Mark == saved).ToList();
+        var validatedAt = marks.Where(m => m.Mark == validated).ToList();
+        for (var e = 0; e < starts.Count; e++)
+        {
+            phases[$"train {e + 1}"] = Ms(starts[e].Ticks, ends[e].Ticks);
+            phases[$"checkpoint {e + 1}"] = Ms(ends[e].Ticks, savedAt[e].Ticks);
+            phases[$"val {e + 1}"] = Ms(savedAt[e].Ticks, validatedAt[e].Ticks);
+        }
+        phases["end"] = Ms(validatedAt[^1].Ticks, marks[^1].Ticks);
+        phases["total"] = Ms(marks[0].Ticks, marks[^1].Ticks);
+        return phases;
+    }
+
+    /// <summary>
     /// Case 2: the whole <c>runner-host</c> process for the toy job, as <c>build/runner-host</c> runs it (the ReadyToRun
     /// publish in artifacts/host), against the hand-written loop doing the same job in a process of its own, published
     /// the same way (artifacts/bench); and runner construction alone.

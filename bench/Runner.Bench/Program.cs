@@ -19,6 +19,12 @@ var quick = args.Contains("--quick");
 var onlyIndex = Array.IndexOf(args, "--only");
 var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',').Select(int.Parse).ToHashSet() : null;
 var suite = new BenchmarkSuite(repo, repetitions: quick ? 3 : 7);
+// --timeline: case 1's raw loop and runner, cut into phases, to see where the runner's overhead goes.
+if (args.Contains("--timeline"))
+{
+    suite.Timeline();
+    return 0;
+}
 var figures = suite.RunAll(only);
 if (only is null) Report.Write(repo, figures, suite.Machine);
 foreach (var figure in figures)

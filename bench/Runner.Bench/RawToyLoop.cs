@@ -13,10 +13,12 @@ using static TorchSharp.torch.nn;
 /// </summary>
 internal static class RawToyLoop
 {
-    public static double Run(string dataDir, string outDir)
+    public static double Run(string dataDir, string outDir, Action<string>? mark = null)
     {
+        mark?.Invoke("start");
         var (trainX, trainY) = Load(dataDir, "train");
         var (valX, valY) = Load(dataDir, "val");
+        mark?.Invoke("data loaded");
         manual_seed(0);
         var model = Sequential(Linear(32, 64), ReLU(), Linear(64, 64), ReLU(), Linear(64, 10));
         var optimizer = optim.SGD(model.parameters(), 0.01, momentum: 0.9);
@@ -24,6 +26,7 @@ internal static class RawToyLoop
         double accuracy = 0;
         for (var epoch = 0; epoch < 3; epoch++)
         {
+            mark?.Invoke("epoch start");
             model.train();
             using var generator = new Generator((ulong)epoch);
             var order = randperm(4096, generator: generator).data<long>().ToArray();
@@ -38,13 +41,16 @@ internal static class RawToyLoop
                 optimizer.step();
                 optimizer.zero_grad();
                 var value = loss.item<float>();
+                if (b is 0 or 1 or 127) mark?.Invoke($"iter {b} done");
                 if ((b + 1) % 50 == 0)
                     log.WriteLine($"Epoch(train) [{epoch + 1}][{b + 1}/128]  lr: {optimizer.ParamGroups.First().LearningRate:e4}  loss: {value.ToString("F4", CultureInfo.InvariantCulture)}");
             }
+            mark?.Invoke("epoch trained");
             if (epoch is 0 or 1) optimizer.ParamGroups.First().LearningRate *= 0.1;
             // A checkpoint one can resume from holds the optimizer state too, as the runner's does.
             model.save(Path.Combine(outDir, $"raw_epoch_{epoch + 1}.bin"));
             ((OptimizerHelper)optimizer).save_state_dict(Path.Combine(outDir, $"raw_epoch_{epoch + 1}.optim"));
+            mark?.Invoke("checkpoint saved");
             model.eval();
             long correct = 0;
             using (no_grad())
@@ -58,8 +64,10 @@ internal static class RawToyLoop
                 }
             }
             accuracy = 100.0 * correct / 1024;
+            mark?.Invoke("validated");
             log.WriteLine($"Epoch(val) [{epoch + 1}][32/32]    accuracy/top1: {accuracy.ToString("F4", CultureInfo.InvariantCulture)}");
         }
+        mark?.Invoke("end");
         model.Dispose();
         optimizer.Dispose();
         return accuracy;
