@@ -25,26 +25,39 @@ public sealed class Accuracy : BaseMetric
 
     public override void Process(DataBatch dataBatch, DataBatch predictions)
     {
+        // Runs once per validation batch: as few tensor operations as the answer needs (each costs microseconds).
         using var scope = NewDisposeScope();
-        var labels = dataBatch[DataBatch.LabelsKey].to(CPU).view(-1, 1);
+        var labels = Flat(OnCpu(dataBatch[DataBatch.LabelsKey]));
         var counts = new long[_topk.Length + 1];
         counts[^1] = labels.shape[0];
         if (predictions.TryGet(DataBatch.ScoresKey, out var scores))
         {
             var maxK = Math.Min(_topk.Max(), (int)scores.shape[^1]);
-            var top = scores.to(CPU).topk(maxK, dim: 1).indexes;
-            var hits = top.eq(labels);
-            for (var i = 0; i < _topk.Length; i++)
-                counts[i] = hits[.., ..Math.Min(_topk[i], maxK)].any(1).sum().item<long>();
+            if (maxK == 1)
+            {
+                // The top-1 class is the first highest score.
+                var hits = OnCpu(scores).argmax(1).eq(labels).sum().item<long>();
+                Array.Fill(counts, hits, 0, _topk.Length);
+            }
+            else
+            {
+                // hitsAt[j]: samples whose label is the (j+1)-th highest score; top-k hits are the sum up to k.
+                var hitsAt = OnCpu(scores).topk(maxK, dim: 1).indexes.eq(labels.view(-1, 1)).sum(0, type: ScalarType.Int64).data<long>().ToArray();
+                for (var i = 0; i < _topk.Length; i++)
+                    counts[i] = hitsAt.Take(Math.Min(_topk[i], maxK)).Sum();
+            }
         }
         else
         {
             if (_topk.Any(k => k != 1)) throw new RunnerException("Accuracy with topk > 1 needs 'scores' in the predictions.");
-            var predicted = predictions[DataBatch.PredLabelKey].to(CPU).view(-1, 1);
-            counts[0] = predicted.eq(labels).sum().item<long>();
+            counts[0] = Flat(OnCpu(predictions[DataBatch.PredLabelKey])).eq(labels).sum().item<long>();
         }
         Results.Add(counts);
     }
+
+    private static Tensor OnCpu(Tensor tensor) => tensor.device_type == TorchSharp.DeviceType.CPU ? tensor : tensor.to(CPU);
+
+    private static Tensor Flat(Tensor tensor) => tensor.dim() == 1 ? tensor : tensor.view(-1);
 
     public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results)
     {
