@@ -140,6 +140,8 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
             if (i < 0) continue;
             raw.Phases.Add(Phases(rawMarks, "epoch start", "epoch trained", "checkpoint saved", "validated"));
             runner.Phases.Add(Phases(marks, "BeforeTrainEpoch first", "AfterTrainEpoch first", "AfterTrainEpoch last", "AfterVal last"));
+            raw.IterationMs.AddRange(Periods(rawMarks, "iter done"));
+            runner.IterationMs.AddRange(Periods(marks, "AfterTrainIter last"));
         }
         Console.WriteLine($"{"phase (ms)",-12} {"raw min",9} {"median",9} {"runner min",11} {"median",9} {"Δ min",8}");
         foreach (var phase in raw.Phases[0].Keys)
@@ -149,6 +151,12 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
             Console.WriteLine($"{phase,-12} {r.Min,9:0.00} {r.Median,9:0.00} {n.Min,11:0.00} {n.Median,9:0.00} {n.Min - r.Min,8:+0.00;-0.00}");
         }
         foreach (var (name, profile) in new[] { ("raw", raw), ("runner", runner) })
+        {
+            var sorted = profile.IterationMs.Order().ToList();
+            Console.WriteLine($"{name}: one training iteration (from the end of one to the end of the next, within an epoch): " +
+                $"min {sorted[0] * 1000:0.0} µs, 10th percentile {sorted[sorted.Count / 10] * 1000:0.0} µs, median {sorted[sorted.Count / 2] * 1000:0.0} µs");
+        }
+        foreach (var (name, profile) in new[] { ("raw", raw), ("runner", runner) })
             Console.WriteLine($"{name}: {profile.AllocatedBytes / profile.Phases.Count / 1024} KB of managed memory allocated per run, {profile.Collections} gen0 collections in {profile.Phases.Count} runs");
     }
 
@@ -156,6 +164,8 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
     private sealed class Profile
     {
         public List<Dictionary<string, double>> Phases { get; } = [];
+
+        public List<double> IterationMs { get; } = [];
 
         public long AllocatedBytes { get; private set; }
 
@@ -172,6 +182,14 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
             Collections += GC.CollectionCount(0) - collections;
             AllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
         }
+    }
+
+    /// <summary>Milliseconds between consecutive marks named <paramref name="mark"/> with no other mark between them.</summary>
+    private static IEnumerable<double> Periods(List<(string Mark, long Ticks)> marks, string mark)
+    {
+        for (var i = 1; i < marks.Count; i++)
+            if (marks[i].Mark == mark && marks[i - 1].Mark == mark)
+                yield return Stopwatch.GetElapsedTime(marks[i - 1].Ticks, marks[i].Ticks).TotalMilliseconds;
     }
 
     /// <summary>Milliseconds per phase of one run, from its marks: set-up, then per epoch training, checkpoint and validation, then the end.</summary>

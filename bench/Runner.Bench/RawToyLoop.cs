@@ -41,7 +41,7 @@ internal static class RawToyLoop
                 optimizer.step();
                 optimizer.zero_grad();
                 var value = loss.item<float>();
-                if (b is 0 or 1 or 127) mark?.Invoke($"iter {b} done");
+                mark?.Invoke("iter done");
                 if ((b + 1) % 50 == 0)
                     log.WriteLine($"Epoch(train) [{epoch + 1}][{b + 1}/128]  lr: {optimizer.ParamGroups.First().LearningRate:e4}  loss: {value.ToString("F4", CultureInfo.InvariantCulture)}");
             }

@@ -14,8 +14,11 @@ public sealed class TimelineHook(List<(string Mark, long Ticks)> marks, string e
 
     public override void BeforeTrain(Runner runner) => Mark("BeforeTrain");
     public override void BeforeTrainEpoch(Runner runner) => Mark("BeforeTrainEpoch");
-    public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch) { if (batchIdx is 0 or 1 or 127) Mark($"BeforeTrainIter{batchIdx}"); }
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs) { if (batchIdx is 0 or 1 or 127) Mark($"AfterTrainIter{batchIdx}"); }
+    // Each iteration's end, once (by the last hook), so consecutive marks measure one whole iteration.
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    {
+        if (edge == "last") Mark("AfterTrainIter");
+    }
     public override void AfterTrainEpoch(Runner runner) => Mark("AfterTrainEpoch");
     public override void BeforeVal(Runner runner) => Mark("BeforeVal");
     public override void BeforeValEpoch(Runner runner) => Mark("BeforeValEpoch");
