@@ -77,7 +77,8 @@ public class OptimWrapper
     /// <summary>Scale, backward, and — at the end of an accumulation group or of the run — step and zero-grad.</summary>
     public virtual void UpdateParams(Tensor loss)
     {
-        using (var scaled = ScaleLoss(loss)) Backward(scaled);
+        if (AccumulativeCounts == 1) Backward(loss); // the usual case: no scaled copy of the loss to make
+        else using (var scaled = ScaleLoss(loss)) Backward(scaled);
         if (ShouldUpdate())
         {
             Step();
@@ -146,7 +147,6 @@ public class OptimWrapper
 
     private Tensor ScaleLoss(Tensor loss)
     {
-        if (AccumulativeCounts == 1) return loss.alias();
         // The last, incomplete group of the run is divided by its own size, not by accumulative_counts.
         var factor = _maxCounts == -1 || _innerCount < _maxCounts - _remainderCounts ? AccumulativeCounts : _remainderCounts;
         return loss / factor;
