@@ -9,7 +9,10 @@ public static class AtomicFile
     /// <summary>Writes through a temporary file in the same folder, fsyncs it, renames it over <paramref name="path"/>, and fsyncs the folder.</summary>
     /// <param name="bufferSize">The stream's write buffer; 0 writes straight through, for writers that hand over few,
     /// large spans (a buffer is allocated per file, and a megabyte of garbage per checkpoint makes the collector run).</param>
-    public static void Write(string path, Action<Stream> write, int bufferSize = DefaultBufferSize)
+    /// <param name="syncLater">When given, the file is renamed into place as soon as it is written, and flushed to disk
+    /// by this queue, off the caller's thread. A process that dies still leaves the old file or the whole new one; only
+    /// a machine that loses power before the flush can leave the new one incomplete, which its checksum then reports.</param>
+    public static void Write(string path, Action<Stream> write, int bufferSize = DefaultBufferSize, FileSyncQueue? syncLater = null)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
@@ -18,22 +21,23 @@ public static class AtomicFile
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: syncLater is null);
             }
             File.Move(temporary, path, overwrite: true);
-            SyncFolder(folder);
+            if (syncLater is null) SyncFolder(folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw CheckpointException.WriteFailed(path, e);
         }
+        syncLater?.Sync(path);
     }
 
     public static void WriteAllText(string path, string text) =>
         Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)), bufferSize: 0);
 
-    private static void SyncFolder(string folder)
+    internal static void SyncFolder(string folder)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
         // Opening a directory read-only and flushing it fsyncs the directory entry of the rename.

@@ -24,7 +24,9 @@ public static class CheckpointFile
     private const string InternalPrefix = "__runner__/";
     private const long MaxHeaderBytes = 100_000_000;
 
-    public static void Save(Checkpoint checkpoint, string path)
+    /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically.</summary>
+    /// <param name="syncLater">When given, the file is flushed to disk by this queue, off the caller's thread (see <see cref="AtomicFile.Write"/>).</param>
+    public static void Save(Checkpoint checkpoint, string path, FileSyncQueue? syncLater = null)
     {
         // The scope disposes every intermediate handle (detach, cpu, contiguous, the state's arrays); the caller's
         // tensors are untouched.
@@ -84,7 +86,7 @@ public static class CheckpointFile
         prefix.Advance(padding);
         System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(prefix.Written, headerLength + padding);
 
-        AtomicFile.Write(path, stream => WriteGathered(stream, prefix.Written, tensors.Select(t => t.Cpu).ToList()), bufferSize: 0);
+        AtomicFile.Write(path, stream => WriteGathered(stream, prefix.Written, tensors.Select(t => t.Cpu).ToList()), bufferSize: 0, syncLater);
     }
 
     /// <summary>

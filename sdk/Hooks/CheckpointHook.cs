@@ -111,13 +111,16 @@ public sealed class CheckpointHook : Hook
                 ? Convert.ToDouble(stored, System.Globalization.CultureInfo.InvariantCulture)
                 : greater ? double.NegativeInfinity : double.PositiveInfinity;
             if (greater ? value <= best : value >= best) continue;
-            if (runner.MessageHub.GetInfo<string>($"best_ckpt_{key}") is { } previous && File.Exists(previous)) File.Delete(previous);
+            var previous = runner.MessageHub.GetInfo<string>($"best_ckpt_{key}");
             var step = ByEpoch ? runner.Epoch : runner.Iter;
             var fileName = $"best_{key.Replace('/', '_')}_" + FilenameTmpl.Replace("{}", step.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
             var path = Path.Combine(_saveDir, fileName);
             runner.MessageHub.UpdateInfo($"best_score_{key}", value);
             runner.MessageHub.UpdateInfo($"best_ckpt_{key}", path);
-            runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, completedIterations: runner.Iter, completedEpochs: runner.Epoch);
+            runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, completedIterations: runner.Iter, completedEpochs: runner.Epoch, syncInBackground: true);
+            // The previous best goes once the new one is flushed to disk.
+            if (previous is not null && previous != path)
+                runner.FileSync.Then(() => { if (File.Exists(previous)) File.Delete(previous); });
             runner.Logger.Info($"The best checkpoint with {value:0.####} {key} at {step} {(ByEpoch ? "epoch" : "iter")} is saved to {fileName}.");
         }
     }
@@ -180,15 +183,22 @@ public sealed class CheckpointHook : Hook
         if (MaxKeepCkpts > 0 && !_kept.Contains(path)) _kept.Add(path);
         runner.MessageHub.UpdateInfo("last_ckpt", path);
         runner.MessageHub.UpdateInfo("keep_ckpts", _kept.Cast<object>().ToList());
-        runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, ByEpoch);
-        // last_checkpoint is written only once the checkpoint is complete on disk.
-        AtomicFile.WriteAllText(Path.Combine(runner.WorkDir, "last_checkpoint"), path);
+        runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, ByEpoch, syncInBackground: true);
+        // last_checkpoint moves on, and older checkpoints go, only once the new one is flushed to disk; training goes
+        // on meanwhile.
+        var pointer = Path.Combine(runner.WorkDir, "last_checkpoint");
+        var removed = new List<string>();
         while (MaxKeepCkpts > 0 && _kept.Count > MaxKeepCkpts)
         {
-            var oldest = _kept[0];
+            removed.Add(_kept[0]);
             _kept.RemoveAt(0);
-            if (File.Exists(oldest)) File.Delete(oldest);
         }
+        runner.FileSync.Then(() =>
+        {
+            AtomicFile.WriteAllText(pointer, path);
+            foreach (var oldest in removed)
+                if (File.Exists(oldest)) File.Delete(oldest);
+        });
         runner.MessageHub.UpdateInfo("keep_ckpts", _kept.Cast<object>().ToList());
     }
 

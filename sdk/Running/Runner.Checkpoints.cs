@@ -19,9 +19,13 @@ public sealed partial class Runner
     /// <param name="completedIterations">The iteration count to record when it is not the usual one (an emergency
     /// checkpoint between iterations records <c>Iter</c> itself).</param>
     /// <param name="completedEpochs">Likewise for the epoch (a best checkpoint saved after validation records <c>Epoch</c>).</param>
+    /// <param name="syncInBackground">Return once the file is complete under its name, and leave flushing it to disk to
+    /// <see cref="FileSync"/> (queue what must wait for that, such as pointing <c>last_checkpoint</c> at it, there too).</param>
     public void SaveCheckpoint(string path, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true,
-        int? completedIterations = null, int? completedEpochs = null)
+        int? completedIterations = null, int? completedEpochs = null, bool syncInBackground = false)
     {
+        // One checkpoint in flight at most: saving faster than the disk flushes waits, rather than falling behind.
+        if (syncInBackground) FileSync.WaitForAll();
         using var checkpoint = new Checkpoint();
         checkpoint.Meta["epoch"] = (long)(completedEpochs ?? (byEpoch ? Epoch + 1 : Epoch));
         checkpoint.Meta["iter"] = (long)(completedIterations ?? (byEpoch ? Iter : Iter + 1));
@@ -42,7 +46,7 @@ public sealed partial class Runner
         checkpoint.Tensors[RngTensor] = torch.get_rng_state();
 
         CallHooks.BeforeSaveCheckpoint(checkpoint);
-        CheckpointFile.Save(checkpoint, path);
+        CheckpointFile.Save(checkpoint, path, syncInBackground ? FileSync : null);
     }
 
     /// <summary>

@@ -39,6 +39,7 @@ public sealed partial class Runner
             try
             {
                 loop.Run();
+                FileSync.WaitForAll(); // the last checkpoint on disk, and last_checkpoint naming it, before the run ends
             }
             catch (NonfiniteLossException e)
             {
@@ -88,6 +89,15 @@ public sealed partial class Runner
     {
         try
         {
+            // Earlier checkpoints first, so last_checkpoint ends up naming this one.
+            try
+            {
+                FileSync.WaitForAll();
+            }
+            catch (RunnerException e)
+            {
+                Logger.Error(e.Message);
+            }
             if (Model.parameters().Any(p => !TorchSharp.torch.isfinite(p).all().item<bool>()))
             {
                 Logger.Error($"Training stopped ({reason}); the weights are not finite, so no checkpoint was saved.");

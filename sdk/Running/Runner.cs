@@ -134,6 +134,12 @@ public sealed partial class Runner : IDisposable
     /// <summary>The optimizer wrapper, once <see cref="Train"/> has built it.</summary>
     public OptimWrapper? OptimWrapper { get; private set; }
 
+    /// <summary>
+    /// Flushes checkpoints to disk off the training thread, then moves <c>last_checkpoint</c> on (see
+    /// <see cref="Checkpoints.FileSyncQueue"/>); <see cref="Train"/> waits for it before it returns.
+    /// </summary>
+    public Checkpoints.FileSyncQueue FileSync { get; } = new();
+
     /// <summary>The parameter schedulers, once <see cref="Train"/> has built them.</summary>
     public IReadOnlyList<ParamScheduler> ParamSchedulers { get; private set; } = [];
 
@@ -252,6 +258,14 @@ public sealed partial class Runner : IDisposable
 
     public void Dispose()
     {
+        try
+        {
+            FileSync.WaitForAll();
+        }
+        catch (RunnerException e)
+        {
+            Logger.Error(e.Message);
+        }
         Visualizer.Close();
         _logFactory.Flush();
         _logFactory.Dispose();
