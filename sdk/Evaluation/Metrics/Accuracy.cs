@@ -6,8 +6,10 @@ using static TorchSharp.torch;
 
 /// <summary>
 /// Top-k classification accuracy in percent, reported as <c>accuracy/top1</c>, <c>accuracy/top5</c>… (the names
-/// mmpretrain's <c>Accuracy</c> uses). Reads class scores from the predictions' <c>scores</c> field, or, for top-1
-/// only, predicted classes from <c>pred_label</c>; ground truth from the batch's <c>labels</c>.
+/// mmpretrain's <c>Accuracy</c> uses); ground truth from the batch's <c>labels</c>. Top-1 alone is read from the
+/// predictions' <c>pred_label</c> (the class the model predicts) when they have one, else from the highest of their
+/// <c>scores</c>; any other k from the k highest scores. (mmpretrain reads scores first; the two agree whenever
+/// pred_label is the highest score, as <c>ClassificationOutput</c> makes it, and pred_label saves a pass over the scores.)
 /// </summary>
 [Register]
 public sealed class Accuracy : BaseMetric
@@ -30,7 +32,13 @@ public sealed class Accuracy : BaseMetric
         var labels = Flat(OnCpu(dataBatch[DataBatch.LabelsKey]));
         var counts = new long[_topk.Length + 1];
         counts[^1] = labels.shape[0];
-        if (predictions.TryGet(DataBatch.ScoresKey, out var scores))
+        if (_topk.All(k => k == 1) && predictions.TryGet(DataBatch.PredLabelKey, out var predicted))
+        {
+            // Top-1 is the predicted class: the model's pred_label (the first highest score, for ClassificationOutput).
+            counts[0] = Flat(OnCpu(predicted)).eq(labels).sum().item<long>();
+            Array.Fill(counts, counts[0], 0, _topk.Length);
+        }
+        else if (predictions.TryGet(DataBatch.ScoresKey, out var scores))
         {
             var maxK = Math.Min(_topk.Max(), (int)scores.shape[^1]);
             if (maxK == 1)
@@ -49,8 +57,9 @@ public sealed class Accuracy : BaseMetric
         }
         else
         {
-            if (_topk.Any(k => k != 1)) throw new RunnerException("Accuracy with topk > 1 needs 'scores' in the predictions.");
-            counts[0] = Flat(OnCpu(predictions[DataBatch.PredLabelKey])).eq(labels).sum().item<long>();
+            throw new RunnerException(_topk.Any(k => k != 1)
+                ? "Accuracy with topk > 1 needs 'scores' in the predictions."
+                : "Accuracy needs 'pred_label' or 'scores' in the predictions.");
         }
         Results.Add(counts);
     }

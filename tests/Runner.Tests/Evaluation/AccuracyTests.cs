@@ -64,4 +64,22 @@ public sealed class AccuracyTests
 
         Assert.AreEqual(100.0 * 2 / 3, metric.Evaluate(3)["accuracy/top1"], 1e-12);
     }
+
+    [TestMethod]
+    public void Top1Alone_ReadsPredLabel_WhileTopK_ReadsTheScores()
+    {
+        // A model whose predicted class is not always its highest score (say, a thresholded "unknown" class 3).
+        using var data = new DataBatch { [DataBatch.LabelsKey] = tensor(new long[] { 0, 1, 2, 3 }) };
+        using var predictions = new DataBatch { [DataBatch.ScoresKey] = tensor(Scores), [DataBatch.PredLabelKey] = tensor(new long[] { 0, 1, 3, 3 }) };
+        var top1 = new Accuracy();
+        var topk = new Accuracy([1, 2]);
+
+        top1.Process(data, predictions);
+        topk.Process(data, predictions);
+
+        Assert.AreEqual(75.0, top1.Evaluate(4)["accuracy/top1"], "pred_label: samples 0, 1 and 3 are right");
+        var fromScores = topk.Evaluate(4);
+        Assert.AreEqual(25.0, fromScores["accuracy/top1"], "scores: only sample 0 is right");
+        Assert.AreEqual(50.0, fromScores["accuracy/top2"]);
+    }
 }
