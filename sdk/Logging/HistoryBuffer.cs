@@ -9,19 +9,23 @@ using Runner.Sdk.Checkpoints;
 /// </summary>
 public sealed class HistoryBuffer
 {
-    private readonly double[] _values;
-    private readonly long[] _counts;
+    // Grown by doubling up to MaxLength, then used as a ring: a scalar logged a few times costs bytes, not the
+    // 160 KB (two large-object arrays) of a full history, and a new key does not make the collector run.
+    private double[] _values;
+    private long[] _counts;
     private int _start;
     private int _length;
+    private const int InitialCapacity = 64;
 
     public HistoryBuffer(int maxLength = 10_000)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
-        _values = new double[maxLength];
-        _counts = new long[maxLength];
+        MaxLength = maxLength;
+        _values = new double[Math.Min(maxLength, InitialCapacity)];
+        _counts = new long[_values.Length];
     }
 
-    public int MaxLength => _values.Length;
+    public int MaxLength { get; }
 
     /// <summary>How many entries are held (at most <see cref="MaxLength"/>).</summary>
     public int Length => _length;
@@ -33,6 +37,13 @@ public sealed class HistoryBuffer
 
     public void Update(double value, long count = 1)
     {
+        if (_length == _values.Length && _values.Length < MaxLength)
+        {
+            // Not yet a ring (_start is 0 until the buffer is full at MaxLength), so the entries are in order.
+            var capacity = (int)Math.Min((long)_values.Length * 2, MaxLength);
+            Array.Resize(ref _values, capacity);
+            Array.Resize(ref _counts, capacity);
+        }
         var slot = (_start + _length) % _values.Length;
         if (_length == _values.Length) _start = (_start + 1) % _values.Length;
         else _length++;

@@ -21,9 +21,16 @@ public class BaseDataPreprocessor
 
     /// <summary>Returns the batch ready for <see cref="BaseModel.Forward"/>. The result may share tensors with <paramref name="batch"/>.</summary>
     public virtual DataBatch Process(DataBatch batch, bool training) =>
-        Device.type == DeviceType.CPU && FloatDtype is null && batch.All(kv => kv.Value.device_type == DeviceType.CPU)
+        Device.type == DeviceType.CPU && FloatDtype is null && AllOnCpu(batch)
             ? batch // already where and what the model wants: nothing to do (the common case on the CPU)
             : batch.Select((_, tensor) => Cast(tensor));
+
+    private static bool AllOnCpu(DataBatch batch)
+    {
+        foreach (var (_, tensor) in batch) // runs every iteration: no LINQ
+            if (tensor.device_type != DeviceType.CPU) return false;
+        return true;
+    }
 
     protected Tensor Cast(Tensor tensor)
     {
