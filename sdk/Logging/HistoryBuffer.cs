@@ -87,12 +87,19 @@ public sealed class HistoryBuffer
     /// <summary>Plain data for a checkpoint.</summary>
     public Dictionary<string, object> StateDict()
     {
-        var items = Last(_length).ToList();
+        var values = new List<double>(_length);
+        var counts = new List<long>(_length);
+        for (var i = 0; i < _length; i++)
+        {
+            var slot = (_start + i) % _values.Length;
+            values.Add(_values[slot]);
+            counts.Add(_counts[slot]);
+        }
         return new()
         {
             ["max_length"] = (long)MaxLength,
-            ["values"] = items.Select(x => x.Value).ToList(),
-            ["counts"] = items.Select(x => x.Count).ToList(),
+            ["values"] = values,
+            ["counts"] = counts,
             ["global_sum"] = GlobalSum,
             ["global_count"] = GlobalCount,
         };
