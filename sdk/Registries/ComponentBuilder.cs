@@ -71,12 +71,8 @@ public sealed class ComponentBuilder
     public object? BuildType(Type concrete, ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null)
     {
         scope = ScopeOf(table, scope);
-        var constructor = concrete.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault()
-            ?? throw ConfigException.At(table.Location, table.Path, $"{concrete.Name} has no public constructor.");
-        var parameters = constructor.GetParameters();
-        var properties = concrete.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0 && !p.IsDefined(typeof(NotConfigurableAttribute), inherit: true))
-            .ToList();
+        var (constructor, parameters, properties) = ShapeOf(concrete);
+        if (constructor is null) throw ConfigException.At(table.Location, table.Path, $"{concrete.Name} has no public constructor.");
 
         var keys = table.Keys.Where(k => k is not TypeKey and not ScopeKey).ToList();
 
@@ -157,6 +153,22 @@ public sealed class ComponentBuilder
         }
         return instance;
     }
+
+    /// <summary>What a config table binds to in a type: the public constructor with the most parameters, and the settable properties.</summary>
+    private sealed record TypeShape(ConstructorInfo? Constructor, ParameterInfo[] Parameters, IReadOnlyList<PropertyInfo> Properties);
+
+    // Reflected once per type (attribute lookups are slow, and every component is built twice: validated, then
+    // constructed). Weakly keyed, so a plugin's collectible load context can still be unloaded.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Type, TypeShape> Shapes = [];
+
+    private static TypeShape ShapeOf(Type concrete) => Shapes.GetValue(concrete, type =>
+    {
+        var constructor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault();
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0 && !p.IsDefined(typeof(NotConfigurableAttribute), inherit: true))
+            .ToList();
+        return new TypeShape(constructor, constructor?.GetParameters() ?? [], properties);
+    });
 
     private string ScopeOf(ConfigTable table, string? scope)
     {
@@ -310,8 +322,20 @@ public sealed class ComponentBuilder
     };
 
     /// <summary>Whether a config key and a .NET name mean the same thing (case and underscores ignored).</summary>
-    public static bool SameName(string configKey, string dotnetName) =>
-        string.Equals(configKey.Replace("_", ""), dotnetName.Replace("_", ""), StringComparison.OrdinalIgnoreCase);
+    public static bool SameName(string configKey, string dotnetName)
+    {
+        // Underscores skipped, case ignored, nothing allocated (this runs for every key against every parameter).
+        int i = 0, j = 0;
+        while (true)
+        {
+            while (i < configKey.Length && configKey[i] == '_') i++;
+            while (j < dotnetName.Length && dotnetName[j] == '_') j++;
+            if (i == configKey.Length || j == dotnetName.Length) return i == configKey.Length && j == dotnetName.Length;
+            if (char.ToUpperInvariant(configKey[i]) != char.ToUpperInvariant(dotnetName[j])) return false;
+            i++;
+            j++;
+        }
+    }
 
     /// <summary><c>maxEpochs</c> / <c>MaxEpochs</c> → <c>max_epochs</c>.</summary>
     public static string SnakeCase(string name)

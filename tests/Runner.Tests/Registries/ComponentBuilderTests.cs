@@ -10,6 +10,18 @@ public sealed class ComponentBuilderTests
     private static ConfigTable Parse(string toml) => ConfigLoader.Parse(toml, "job.toml");
 
     [TestMethod]
+    [DataRow("max_epochs", "maxEpochs", true)]
+    [DataRow("max_epochs", "MaxEpochs", true)]
+    [DataRow("lr", "LR", true)]
+    [DataRow("max_keep_ckpts", "maxKeepCkpts", true)]
+    [DataRow("max_epoch", "maxEpochs", false)]
+    [DataRow("max_epochs", "maxEpoch", false)]
+    [DataRow("_", "", true)]
+    [DataRow("a", "", false)]
+    public void SameName_IgnoresCaseAndUnderscoresOnly(string key, string name, bool same) =>
+        Assert.AreEqual(same, ComponentBuilder.SameName(key, name));
+
+    [TestMethod]
     public void Build_BindsSnakeCaseKeysToConstructorAndProperties()
     {
         var builder = new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope);
