@@ -22,6 +22,7 @@ public sealed class ConfigArray : IReadOnlyList<object?>
 
     public void Add(object? value, SourceLocation? location = null)
     {
+        Interlocked.Increment(ref ConfigTable.Changes);
         _items.Add(value);
         _locations.Add(location ?? Location);
     }

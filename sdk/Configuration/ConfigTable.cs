@@ -40,9 +40,13 @@ public sealed class ConfigTable : IEnumerable<KeyValuePair<string, object?>>
         return found;
     }
 
+    /// <summary>Counts changes to any config table or array, so text made from a config can be reused until one changes.</summary>
+    internal static long Changes;
+
     /// <summary>Sets a key, keeping its first position if it already existed.</summary>
     public void Set(string key, object? value, SourceLocation? location)
     {
+        Interlocked.Increment(ref Changes);
         if (!_entries.ContainsKey(key)) _order.Add(key);
         _entries[key] = (value, location ?? (_entries.TryGetValue(key, out var old) ? old.Location : null));
     }
@@ -50,6 +54,7 @@ public sealed class ConfigTable : IEnumerable<KeyValuePair<string, object?>>
     public bool Remove(string key)
     {
         if (!_entries.Remove(key)) return false;
+        Interlocked.Increment(ref Changes);
         _order.Remove(key);
         return true;
     }

@@ -149,7 +149,7 @@ public class LogProcessor
             var buffer = runner.MessageHub.GetScalar(fullKey)!;
             tag[key] = epochWindow is { } epoch && key is ("time" or "data_time")
                 ? buffer.Mean(epoch)
-                : _meanPattern.IsMatch(key) ? buffer.Mean(window) : buffer.Current();
+                : IsMeanKey(key) ? buffer.Mean(window) : buffer.Current();
         }
         foreach (var custom in CustomCfg)
         {
@@ -170,6 +170,15 @@ public class LogProcessor
         }
         return tag;
     }
+
+    /// <summary>Whether <paramref name="key"/> is averaged over the window; the pattern is matched once per key, not once per log line.</summary>
+    private bool IsMeanKey(string key)
+    {
+        if (!_meanKeys.TryGetValue(key, out var mean)) _meanKeys[key] = mean = _meanPattern.IsMatch(key);
+        return mean;
+    }
+
+    private readonly Dictionary<string, bool> _meanKeys = new(StringComparer.Ordinal);
 
     private string Fixed(double value) => value.ToString("F" + NumDigits, CultureInfo.InvariantCulture);
 

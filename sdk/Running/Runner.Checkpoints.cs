@@ -12,6 +12,17 @@ public sealed partial class Runner
     private const string OptimizerTensor = "optimizer";
     private const string RngTensor = "rng/torch";
 
+    private (long Changes, string Toml)? _cfgText;
+
+    /// <summary>The config as TOML, written again only when a config has changed since the last checkpoint.</summary>
+    private string ConfigText()
+    {
+        if (_cfgText is { } cached && cached.Changes == Interlocked.Read(ref ConfigTable.Changes)) return cached.Toml;
+        var toml = ConfigWriter.ToToml(_cfg);
+        _cfgText = (Interlocked.Read(ref ConfigTable.Changes), toml); // counted after writing, which may itself build tables
+        return toml;
+    }
+
     /// <summary>
     /// Writes a checkpoint (atomically): meta, model weights, and optionally the optimizer and scheduler state, plus
     /// the message hub and torch's RNG state, then whatever the hooks add in <c>BeforeSaveCheckpoint</c>.
@@ -29,7 +40,7 @@ public sealed partial class Runner
         using var checkpoint = new Checkpoint();
         checkpoint.Meta["epoch"] = (long)(completedEpochs ?? (byEpoch ? Epoch + 1 : Epoch));
         checkpoint.Meta["iter"] = (long)(completedIterations ?? (byEpoch ? Iter : Iter + 1));
-        checkpoint.Meta["cfg"] = ConfigWriter.ToToml(_cfg);
+        checkpoint.Meta["cfg"] = ConfigText();
         checkpoint.Meta["seed"] = Seed;
         checkpoint.Meta["experiment_name"] = ExperimentName;
         checkpoint.Meta["time"] = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);

@@ -33,6 +33,23 @@ public sealed class CheckpointHookTests
     private static string[] Files(string dir) => Directory.GetFiles(dir, "*.ckpt").Select(Path.GetFileName).Order().ToArray()!;
 
     [TestMethod]
+    public void ACheckpoint_HoldsTheConfigAsItIsWhenSaved()
+    {
+        var (runner, workDir) = Run("{ interval = 3 }");
+        using var _ = runner;
+
+        runner.Cfg.Set("note", "changed after training", null);
+        var later = Path.Combine(workDir, "later.ckpt");
+        runner.SaveCheckpoint(later);
+
+        using var atEpoch6 = CheckpointFile.Load(Path.Combine(workDir, "epoch_6.ckpt"));
+        using var afterChange = CheckpointFile.Load(later);
+        Assert.DoesNotContain("changed after training", (string)atEpoch6.Meta["cfg"]);
+        StringAssert.Contains((string)afterChange.Meta["cfg"], "note = \"changed after training\"");
+        Assert.AreEqual(File.ReadAllText(Path.Combine(workDir, "last_checkpoint")), Path.Combine(workDir, "epoch_6.ckpt"));
+    }
+
+    [TestMethod]
     public void IntervalAndSaveBegin_SaveThoseEpochsAndTheLast()
     {
         var (runner, workDir) = Run("{ interval = 2, save_begin = 3 }");
