@@ -114,9 +114,12 @@ public abstract class Hook
     public virtual void LoadStateDict(IReadOnlyDictionary<string, object?> state) { }
 
     /// <summary>The hook points this class overrides (directly or through the per-mode helpers), in stage order.</summary>
-    public IReadOnlyList<HookPoint> TriggeredStages()
+    public IReadOnlyList<HookPoint> TriggeredStages() => TriggeredStages(GetType());
+
+    /// <summary>The points a hook class overrides (directly, or through the per-mode epoch and iteration methods).</summary>
+    public static IReadOnlyList<HookPoint> TriggeredStages(Type hookType)
     {
-        var overridden = GetType()
+        var overridden = hookType
             .GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
             .Where(m => m.IsVirtual && m.DeclaringType != typeof(Hook) && m.GetBaseDefinition().DeclaringType == typeof(Hook))
             .Select(m => m.Name)

@@ -13,6 +13,10 @@ public sealed class HookDispatcher
     private readonly Runner _runner;
     private readonly List<Hook> _hooks = [];
 
+    // For each point, the hooks that override it, in order: a point calls only those (most hooks override a few of
+    // the 22 points, and the per-iteration ones run thousands of times).
+    private Hook[][] _byPoint = NoHooks();
+
     internal HookDispatcher(Runner runner) => _runner = runner;
 
     /// <summary>The hooks in the order they run.</summary>
@@ -23,6 +27,7 @@ public sealed class HookDispatcher
     {
         var index = _hooks.FindLastIndex(h => (int)h.Priority <= (int)hook.Priority);
         _hooks.Insert(index + 1, hook);
+        IndexByPoint();
     }
 
     /// <summary>Replaces a hook in place (hot swap), keeping its position.</summary>
@@ -31,6 +36,7 @@ public sealed class HookDispatcher
         var index = _hooks.IndexOf(old);
         if (index < 0) throw new ArgumentException("The hook to replace is not registered.");
         _hooks[index] = replacement;
+        IndexByPoint();
         // Forget the old class, so nothing here keeps its (collectible) load context alive.
         foreach (var key in _customStages.Keys.Where(k => k.Item1 == old.GetType()).ToList()) _customStages.Remove(key);
     }
@@ -119,12 +125,30 @@ public sealed class HookDispatcher
         return _customStages[(type, name)] = method;
     }
 
+    private static Hook[][] NoHooks() => Enum.GetValues<HookPoint>().Select(_ => Array.Empty<Hook>()).ToArray();
+
+    private void IndexByPoint()
+    {
+        var stages = _hooks.Select(h => TriggeredStagesOf(h.GetType())).ToList();
+        var byPoint = NoHooks();
+        foreach (var point in Enum.GetValues<HookPoint>())
+            byPoint[(int)point] = _hooks.Where((_, i) => stages[i].Contains(point)).ToArray();
+        _byPoint = byPoint;
+    }
+
+    // Reflection, once per hook class (weakly keyed: a hot-swapped plugin's classes can still be unloaded).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Type, HashSet<HookPoint>> Stages = [];
+
+    private static HashSet<HookPoint> TriggeredStagesOf(Type type) =>
+        Stages.GetValue(type, _ => [.. Hook.TriggeredStages(type)]);
+
     private void Each(HookPoint point, Action<Hook> call)
     {
-        // A plain for loop: this runs several times per iteration, so no enumerator or LINQ allocations.
-        for (var i = 0; i < _hooks.Count; i++)
+        // A plain loop over an array: this runs several times per iteration, so no enumerator or LINQ allocations.
+        var hooks = _byPoint[(int)point];
+        for (var i = 0; i < hooks.Length; i++)
         {
-            var hook = _hooks[i];
+            var hook = hooks[i];
             try
             {
                 call(hook);
