@@ -25,12 +25,12 @@ public sealed class IterTimerHook : Hook
     protected override void BeforeEpoch(Runner runner, string mode) => _last = Stopwatch.GetTimestamp();
 
     protected override void BeforeIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode) =>
-        runner.MessageHub.UpdateScalar(mode + "/data_time", Stopwatch.GetElapsedTime(_last).TotalSeconds);
+        runner.MessageHub.UpdateScalar(Key(mode, "data_time"), Stopwatch.GetElapsedTime(_last).TotalSeconds);
 
     protected override void AfterIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode)
     {
         var elapsed = Stopwatch.GetElapsedTime(_last).TotalSeconds;
-        runner.MessageHub.UpdateScalar(mode + "/time", elapsed);
+        runner.MessageHub.UpdateScalar(Key(mode, "time"), elapsed);
         _last = Stopwatch.GetTimestamp();
         double eta;
         if (mode == "train")
@@ -41,9 +41,21 @@ public sealed class IterTimerHook : Hook
         }
         else
         {
-            var average = runner.MessageHub.GetScalar(mode + "/time")!.Mean(batchIdx + 1);
+            var average = runner.MessageHub.GetScalar(Key(mode, "time"))!.Mean(batchIdx + 1);
             eta = average * (runner.DataloaderLength(mode) - batchIdx - 1);
         }
         runner.MessageHub.UpdateInfo("eta", eta);
     }
+
+    /// <summary><c>mode/name</c> without building the string each iteration for the three modes.</summary>
+    private static string Key(string mode, string name) => (mode, name) switch
+    {
+        ("train", "time") => "train/time",
+        ("train", "data_time") => "train/data_time",
+        ("val", "time") => "val/time",
+        ("val", "data_time") => "val/data_time",
+        ("test", "time") => "test/time",
+        ("test", "data_time") => "test/data_time",
+        _ => mode + "/" + name,
+    };
 }

@@ -45,7 +45,7 @@ public class OptimWrapper
     public virtual IReadOnlyList<(string Name, OptimWrapper Wrapper)> NamedWrappers() => [("", this)];
 
     /// <summary>The learning rates to log, by name: <c>lr</c> (the first group's), or <c>{name}.lr</c> for each wrapper of a dict.</summary>
-    public virtual IReadOnlyDictionary<string, double> LrForLogging() => new Dictionary<string, double> { ["lr"] = GetLr()[0] };
+    public virtual IReadOnlyDictionary<string, double> LrForLogging() => new Dictionary<string, double>(1) { ["lr"] = Groups.Get(0, "lr") };
 
     public int AccumulativeCounts { get; }
 
