@@ -25,6 +25,9 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
 
     private string ToyConfig => Path.Combine(repo, "configs", "toy.toml");
 
+    /// <summary>The override that adds case 6's no-op hooks.</summary>
+    private static string NoOpHooks => "custom_hooks=[" + string.Join(", ", Enumerable.Repeat("{ type = \"bench.NoOpHook\" }", HookCount)) + "]";
+
     /// <summary>Runs every case, or only those whose number is in <paramref name="only"/> (1 and 6 run together).</summary>
     public List<Figure> RunAll(IReadOnlySet<int>? only = null)
     {
@@ -72,7 +75,7 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
         var (registries, catalog) = Plugins();
         using var _ = catalog;
         var dataDir = Path.Combine(AppContext.BaseDirectory, "plugins", "Runner.Plugins.Toy", "data");
-        var hooks = "custom_hooks=[" + string.Join(", ", Enumerable.Repeat("{ type = \"bench.NoOpHook\" }", HookCount)) + "]";
+        var hooks = NoOpHooks;
         var raw = new List<double>();
         var runner = new List<double>();
         var hooked = new List<double>();
@@ -112,61 +115,72 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
     }
 
     /// <summary>
-    /// <c>bench/run --timeline</c>: where the time of case 1's raw loop and runner goes. Each run is cut into the same
-    /// phases (set-up, each epoch's training, checkpoint and validation, the end); each phase's minimum and median over
-    /// interleaved runs is printed for both, with the difference of the minima, and the managed memory each run
-    /// allocates with the collections it causes.
+    /// <c>bench/run --timeline</c>: where the time of case 1's raw loop, runner and runner with case 6's hooks goes.
+    /// Each run is cut into the same phases (set-up, each epoch's training, checkpoint and validation, the end); each
+    /// phase's minimum over interleaved runs is printed for each, with the runners' differences from the raw loop, then
+    /// the distribution of one training iteration and the managed memory each run allocates.
     /// </summary>
     public void Timeline()
     {
         var (registries, catalog) = Plugins();
         using var _ = catalog;
         var dataDir = Path.Combine(AppContext.BaseDirectory, "plugins", "Runner.Plugins.Toy", "data");
-        var raw = new Profile();
-        var runner = new Profile();
+        var raw = new Profile("raw loop");
+        var runners = new[] { (Profile: new Profile("runner"), Overrides: Array.Empty<string>()), (Profile: new Profile("runner + 20 no-op hooks"), Overrides: new[] { NoOpHooks }) };
         for (var i = -1; i < OverheadRepetitions; i++)
         {
             var rawMarks = new List<(string Mark, long Ticks)>();
             var rawDir = Directory.CreateDirectory(Path.Combine(_scratch, $"timeline{i}")).FullName;
             raw.Measure(i >= 0, () => RawToyLoop.Run(dataDir, rawDir, m => rawMarks.Add((m, Stopwatch.GetTimestamp()))));
-            var marks = new List<(string Mark, long Ticks)>();
-            using (var built = Toy(registries))
+            if (i >= 0)
             {
-                built.CallHooks.Register(new TimelineHook(marks, "first") { Priority = Sdk.Hooks.Priority.Highest });
-                built.CallHooks.Register(new TimelineHook(marks, "last") { Priority = Sdk.Hooks.Priority.Lowest });
-                runner.Measure(i >= 0, () =>
-                {
-                    marks.Add(("start", Stopwatch.GetTimestamp()));
-                    built.Train();
-                    marks.Add(("end", Stopwatch.GetTimestamp()));
-                });
+                raw.Phases.Add(Phases(rawMarks, "epoch start", "epoch trained", "checkpoint saved", "validated"));
+                raw.IterationMs.AddRange(Periods(rawMarks, "iter done"));
             }
-            if (i < 0) continue;
-            raw.Phases.Add(Phases(rawMarks, "epoch start", "epoch trained", "checkpoint saved", "validated"));
-            runner.Phases.Add(Phases(marks, "BeforeTrainEpoch first", "AfterTrainEpoch first", "AfterTrainEpoch last", "AfterVal last"));
-            raw.IterationMs.AddRange(Periods(rawMarks, "iter done"));
-            runner.IterationMs.AddRange(Periods(marks, "AfterTrainIter last"));
+            foreach (var (profile, overrides) in runners)
+            {
+                var marks = new List<(string Mark, long Ticks)>();
+                using (var built = Toy(registries, overrides))
+                {
+                    built.CallHooks.Register(new TimelineHook(marks, "first") { Priority = Sdk.Hooks.Priority.Highest });
+                    built.CallHooks.Register(new TimelineHook(marks, "last") { Priority = Sdk.Hooks.Priority.Lowest });
+                    profile.Measure(i >= 0, () =>
+                    {
+                        marks.Add(("start", Stopwatch.GetTimestamp()));
+                        built.Train();
+                        marks.Add(("end", Stopwatch.GetTimestamp()));
+                    });
+                }
+                if (i < 0) continue;
+                profile.Phases.Add(Phases(marks, "BeforeTrainEpoch first", "AfterTrainEpoch first", "AfterTrainEpoch last", "AfterVal last"));
+                profile.IterationMs.AddRange(Periods(marks, "AfterTrainIter last"));
+            }
         }
-        Console.WriteLine($"{"phase (ms)",-12} {"raw min",9} {"median",9} {"runner min",11} {"median",9} {"Δ min",8}");
+        var all = new[] { raw }.Concat(runners.Select(r => r.Profile)).ToList();
+        Console.WriteLine($"minimum (ms)  {string.Join("", all.Select(p => $"{p.Name,26}"))}");
         foreach (var phase in raw.Phases[0].Keys)
         {
-            var r = new Timings(raw.Phases.Select(p => p[phase]).ToList());
-            var n = new Timings(runner.Phases.Select(p => p[phase]).ToList());
-            Console.WriteLine($"{phase,-12} {r.Min,9:0.00} {r.Median,9:0.00} {n.Min,11:0.00} {n.Median,9:0.00} {n.Min - r.Min,8:+0.00;-0.00}");
+            var rawMin = raw.Phases.Min(p => p[phase]);
+            Console.WriteLine($"{phase,-13} {rawMin,26:0.00}" + string.Concat(runners.Select(r =>
+            {
+                var min = r.Profile.Phases.Min(p => p[phase]);
+                return $"{$"{min:0.00} ({min - rawMin:+0.00;-0.00})",26}";
+            })));
         }
-        foreach (var (name, profile) in new[] { ("raw", raw), ("runner", runner) })
+        foreach (var profile in all)
         {
             var sorted = profile.IterationMs.Order().ToList();
-            Console.WriteLine($"{name}: one training iteration (from the end of one to the end of the next, within an epoch): " +
-                $"min {sorted[0] * 1000:0.0} µs, 10th percentile {sorted[sorted.Count / 10] * 1000:0.0} µs, median {sorted[sorted.Count / 2] * 1000:0.0} µs");
+            Console.WriteLine($"{profile.Name}: one training iteration (end to end, within an epoch): min {sorted[0] * 1000:0.0} µs, " +
+                $"10th percentile {sorted[sorted.Count / 10] * 1000:0.0} µs, median {sorted[sorted.Count / 2] * 1000:0.0} µs; " +
+                $"{profile.AllocatedBytes / profile.Phases.Count / 1024} KB of managed memory allocated per run, {profile.Collections} gen0 collections in {profile.Phases.Count} runs");
         }
-        foreach (var (name, profile) in new[] { ("raw", raw), ("runner", runner) })
-            Console.WriteLine($"{name}: {profile.AllocatedBytes / profile.Phases.Count / 1024} KB of managed memory allocated per run, {profile.Collections} gen0 collections in {profile.Phases.Count} runs");
     }
 
     /// <summary>What --timeline gathers for one variant.</summary>
-    private sealed class Profile
+    private sealed class Profile(string name)
     {
+        public string Name { get; } = name;
+
         public List<Dictionary<string, double>> Phases { get; } = [];
 
         public List<double> IterationMs { get; } = [];
