@@ -124,11 +124,10 @@ public abstract class Hook
             .Where(m => m.IsVirtual && m.DeclaringType != typeof(Hook) && m.GetBaseDefinition().DeclaringType == typeof(Hook))
             .Select(m => m.Name)
             .ToHashSet();
-        var stages = new SortedSet<HookPoint>();
-        foreach (var point in Enum.GetValues<HookPoint>())
+        var stages = new List<HookPoint>();
+        foreach (var point in Enum.GetValues<HookPoint>()) // in stage order
         {
             var name = point.ToString();
-            if (overridden.Contains(name)) stages.Add(point);
             var helper = name switch
             {
                 _ when name.StartsWith("Before", StringComparison.Ordinal) && name.EndsWith("Epoch", StringComparison.Ordinal) => "BeforeEpoch",
@@ -137,8 +136,8 @@ public abstract class Hook
                 _ when name.StartsWith("After", StringComparison.Ordinal) && name.EndsWith("Iter", StringComparison.Ordinal) => "AfterIter",
                 _ => null,
             };
-            if (helper is not null && overridden.Contains(helper)) stages.Add(point);
+            if (overridden.Contains(name) || (helper is not null && overridden.Contains(helper))) stages.Add(point);
         }
-        return [.. stages];
+        return stages;
     }
 }

@@ -129,18 +129,23 @@ public sealed class HookDispatcher
 
     private void IndexByPoint()
     {
-        var stages = _hooks.Select(h => TriggeredStagesOf(h.GetType())).ToList();
+        var overrides = _hooks.Select(h => OverriddenPoints(h.GetType())).ToList();
         var byPoint = NoHooks();
-        foreach (var point in Enum.GetValues<HookPoint>())
-            byPoint[(int)point] = _hooks.Where((_, i) => stages[i].Contains(point)).ToArray();
+        for (var point = 0; point < byPoint.Length; point++)
+            byPoint[point] = _hooks.Where((_, i) => overrides[i][point]).ToArray();
         _byPoint = byPoint;
     }
 
-    // Reflection, once per hook class (weakly keyed: a hot-swapped plugin's classes can still be unloaded).
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Type, HashSet<HookPoint>> Stages = [];
+    // Reflection, once per hook class (weakly keyed: a hot-swapped plugin's classes can still be unloaded): for each
+    // point, by its number, whether the class overrides it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Type, bool[]> Overrides = [];
 
-    private static HashSet<HookPoint> TriggeredStagesOf(Type type) =>
-        Stages.GetValue(type, _ => [.. Hook.TriggeredStages(type)]);
+    private static bool[] OverriddenPoints(Type type) => Overrides.GetValue(type, _ =>
+    {
+        var points = new bool[Enum.GetValues<HookPoint>().Length];
+        foreach (var point in Hook.TriggeredStages(type)) points[(int)point] = true;
+        return points;
+    });
 
     private void Each(HookPoint point, Action<Hook> call)
     {
@@ -164,11 +169,10 @@ public sealed class HookDispatcher
     public string DescribeOrder()
     {
         var text = new System.Text.StringBuilder("Hooks will be executed in the following order:");
-        var stages = _hooks.Select(h => (Hook: h, Stages: h.TriggeredStages())).ToList(); // reflection: once per hook
         foreach (var point in Enum.GetValues<HookPoint>())
         {
-            var triggered = stages.Where(s => s.Stages.Contains(point)).Select(s => s.Hook).ToList();
-            if (triggered.Count == 0) continue;
+            var triggered = _byPoint[(int)point];
+            if (triggered.Length == 0) continue;
             text.Append('\n').Append(ToSnake(point)).Append(':');
             foreach (var hook in triggered)
                 text.Append('\n').Append($"({PriorityName(hook.Priority),-12}) {hook.GetType().Name,-35}");
