@@ -14,6 +14,13 @@ internal sealed record Timings(IReadOnlyList<double> Seconds)
             return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
         }
     }
+
+    /// <summary>
+    /// The median of this variant's time over <paramref name="other"/>'s in the same repetition (run one after the
+    /// other): a slow minute of the machine slows both runs of a pair, so it cancels out of their ratio.
+    /// </summary>
+    public double MedianPairedRatio(Timings other) =>
+        new Timings(Seconds.Zip(other.Seconds, (mine, theirs) => mine / theirs).ToList()).Median;
 }
 
 /// <summary>One figure of the report: what was measured, its value, the goal, and whether the goal is met (null for a
