@@ -78,7 +78,7 @@ public sealed class HookHotSwapper : Hook
         }
 
         var provider = $"plugin {old.Name}";
-        McMaster.NETCore.Plugins.PluginLoader? loader = null;
+        PluginContext? loader = null;
         try
         {
             (var inspection, loader, var assembly) = PluginCatalog.Open(old.Path, _catalog.InMemory);

@@ -1,9 +1,8 @@
 namespace Runner.Host.Plugins;
 
 using System.Reflection;
-using McMaster.NETCore.Plugins;
 using Runner.Sdk.Registries;
 
 /// <summary>One plugin loaded into its own load context, with what it registered.</summary>
-public sealed record LoadedPlugin(string Name, string Path, Version Version, Version? SdkVersion, Assembly Assembly, PluginLoader Loader,
+public sealed record LoadedPlugin(string Name, string Path, Version Version, Version? SdkVersion, Assembly Assembly, PluginContext Loader,
     IReadOnlyList<RegistryEntry> Registered);

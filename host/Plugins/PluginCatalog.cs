@@ -1,12 +1,12 @@
 namespace Runner.Host.Plugins;
 
-using McMaster.NETCore.Plugins;
 using Runner.Sdk.Registries;
 
 /// <summary>
 /// Finds plugin assemblies in plugin folders and loads each into its own collectible load context
-/// (McMaster.NETCore.Plugins), sharing the SDK, TorchSharp, NLog and Tomlyn with the host so that a plugin's
-/// models, tensors and loggers are the host's own types; then registers their components.
+/// (<see cref="PluginContext"/>, built with McMaster.NETCore.Plugins), sharing the SDK, TorchSharp, NLog and Tomlyn
+/// with the host so that a plugin's models, tensors and loggers are the host's own types; then registers their
+/// components.
 /// </summary>
 /// <remarks>
 /// A plugin is a <c>Name.dll</c> with its <c>Name.deps.json</c> beside it (what a project with
@@ -80,12 +80,12 @@ public sealed class PluginCatalog : IDisposable
     public void Replace(LoadedPlugin old, LoadedPlugin replacement) => _plugins[_plugins.IndexOf(old)] = replacement;
 
     /// <summary>Checks a plugin assembly and loads it into a new collectible load context, without registering anything.</summary>
-    internal static (PluginInspection Inspection, PluginLoader Loader, System.Reflection.Assembly Assembly) Open(string assemblyPath, bool inMemory)
+    internal static (PluginInspection Inspection, PluginContext Loader, System.Reflection.Assembly Assembly) Open(string assemblyPath, bool inMemory)
     {
         var name = Path.GetFileNameWithoutExtension(assemblyPath);
         var inspection = PluginInspection.Read(assemblyPath);
         if (inspection.Refusal(assemblyPath, HostSdkVersion) is { } refusal) throw PluginLoadException.Refused(name, assemblyPath, refusal);
-        var loader = PluginLoader.CreateFromAssemblyFile(assemblyPath, isUnloadable: true, sharedTypes: SharedTypes, config => config.LoadInMemory = inMemory);
+        var loader = PluginContext.Create(assemblyPath, SharedAssemblies.Select(a => a.GetName()), inMemory);
         try
         {
             var assembly = loader.LoadDefaultAssembly();
@@ -103,7 +103,7 @@ public sealed class PluginCatalog : IDisposable
     {
         var name = Path.GetFileNameWithoutExtension(assemblyPath);
         var provider = $"plugin {name}";
-        PluginLoader? loader = null;
+        PluginContext? loader = null;
         try
         {
             (var inspection, loader, var assembly) = Open(assemblyPath, inMemory);
