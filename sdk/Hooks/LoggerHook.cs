@@ -34,10 +34,11 @@ public sealed class LoggerHook : Hook
 
     public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
     {
-        var loader = runner.TrainLoop!.Dataloader;
-        if (EveryNTrainIters(runner, IntervalExpName) || EndOfEpoch(loader, batchIdx))
+        var batches = runner.TrainLoop!.Dataloader.Count; // once: it asks the sampler, which asks the dataset
+        var endOfEpoch = batchIdx + 1 == batches;
+        if (EveryNTrainIters(runner, IntervalExpName) || endOfEpoch)
             runner.Logger.Info($"Exp name: {runner.ExperimentName}");
-        if (EveryNInnerIters(batchIdx, Interval) || (EndOfEpoch(loader, batchIdx) && (!IgnoreLast || loader.Count <= Interval)))
+        if (EveryNInnerIters(batchIdx, Interval) || (endOfEpoch && (!IgnoreLast || batches <= Interval)))
         {
             var (tag, line) = runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "train");
             runner.Logger.Info(line);

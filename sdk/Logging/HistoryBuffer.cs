@@ -10,9 +10,9 @@ using Runner.Sdk.Checkpoints;
 public sealed class HistoryBuffer
 {
     // Grown by doubling up to MaxLength, then used as a ring: a scalar logged a few times costs bytes, not the
-    // 160 KB (two large-object arrays) of a full history, and a new key does not make the collector run.
-    private double[] _values;
-    private long[] _counts;
+    // 160 KB (a large object) of a full history, and a new key does not make the collector run.
+    // Each value beside its count: an update writes one place, not two arrays.
+    private (double Value, long Count)[] _entries;
     private int _start;
     private int _length;
     private const int InitialCapacity = 64;
@@ -21,8 +21,7 @@ public sealed class HistoryBuffer
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
         MaxLength = maxLength;
-        _values = new double[Math.Min(maxLength, InitialCapacity)];
-        _counts = new long[_values.Length];
+        _entries = new (double, long)[Math.Min(maxLength, InitialCapacity)];
     }
 
     public int MaxLength { get; }
@@ -37,25 +36,22 @@ public sealed class HistoryBuffer
 
     public void Update(double value, long count = 1)
     {
-        if (_length == _values.Length && _values.Length < MaxLength)
+        if (_length == _entries.Length && _entries.Length < MaxLength)
         {
             // Not yet a ring (_start is 0 until the buffer is full at MaxLength), so the entries are in order.
-            var capacity = (int)Math.Min((long)_values.Length * 2, MaxLength);
-            Array.Resize(ref _values, capacity);
-            Array.Resize(ref _counts, capacity);
+            Array.Resize(ref _entries, (int)Math.Min((long)_entries.Length * 2, MaxLength));
         }
-        var slot = (_start + _length) % _values.Length;
-        if (_length == _values.Length) _start = (_start + 1) % _values.Length;
+        var slot = (_start + _length) % _entries.Length;
+        if (_length == _entries.Length) _start = (_start + 1) % _entries.Length;
         else _length++;
-        _values[slot] = value;
-        _counts[slot] = count;
+        _entries[slot] = (value, count);
         GlobalSum += value * count;
         GlobalCount += count;
     }
 
     /// <summary>The latest value.</summary>
     public double Current() =>
-        _length > 0 ? _values[(_start + _length - 1) % _values.Length] : throw new InvalidOperationException("The history buffer is empty.");
+        _length > 0 ? _entries[(_start + _length - 1) % _entries.Length].Value : throw new InvalidOperationException("The history buffer is empty.");
 
     /// <summary>The count-weighted mean of the last <paramref name="window"/> entries (MMEngine: <c>sum(values) / sum(counts)</c>).</summary>
     public double Mean(int window)
@@ -79,8 +75,7 @@ public sealed class HistoryBuffer
         var n = Math.Min(Math.Max(window, 1), _length);
         for (var i = _length - n; i < _length; i++)
         {
-            var slot = (_start + i) % _values.Length;
-            yield return (_values[slot], _counts[slot]);
+            yield return _entries[(_start + i) % _entries.Length];
         }
     }
 
@@ -91,9 +86,9 @@ public sealed class HistoryBuffer
         var counts = new List<long>(_length);
         for (var i = 0; i < _length; i++)
         {
-            var slot = (_start + i) % _values.Length;
-            values.Add(_values[slot]);
-            counts.Add(_counts[slot]);
+            var (value, count) = _entries[(_start + i) % _entries.Length];
+            values.Add(value);
+            counts.Add(count);
         }
         return new()
         {

@@ -54,7 +54,7 @@ public sealed class HistoryBufferTests
     [TestMethod]
     public void ANewBuffer_AllocatesLittle()
     {
-        // A full history is two 10,000-entry arrays (160 KB, large objects); each logged key made one.
+        // A full history is 10,000 entries (160 KB, a large object); each logged key used to allocate one.
         var before = GC.GetAllocatedBytesForCurrentThread();
         var buffer = new HistoryBuffer();
         buffer.Update(1);
