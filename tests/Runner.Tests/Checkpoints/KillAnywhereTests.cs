@@ -15,6 +15,10 @@ public sealed class KillAnywhereTests
 
     private static readonly string[] EpochJobWithoutWorkers = [.. EpochJob, "train_dataloader.num_workers=0"];
 
+    /// <summary>The epoch job with a wide hidden layer (1M weights): its checkpoints take milliseconds to write, a window
+    /// a polling test can hit (the default model's are written in a fraction of one).</summary>
+    private static readonly string[] WideEpochJob = [.. EpochJob, "model.hidden=4096"];
+
     private static readonly string[] IterJob =
     [
         "--config", TestEnvironment.DigitsConfig, "--cfg-options", "train_cfg={ by_epoch = false, max_iters = 320, val_interval = 80 }",
@@ -59,7 +63,7 @@ public sealed class KillAnywhereTests
     {
         // Arrange: the uninterrupted run, then one killed the moment a checkpoint's temporary file appears.
         var reference = TestEnvironment.NewTempDir("kill-save-ref");
-        Assert.AreEqual(0, HostTester.Run(["train", .. EpochJob, "--work-dir", reference]).ExitCode);
+        Assert.AreEqual(0, HostTester.Run(["train", .. WideEpochJob, "--work-dir", reference]).ExitCode);
         // Act: the save takes milliseconds, so a busy machine may let it finish first; then try again, up to three times.
         string workDir;
         var caughtInsideSave = false;
@@ -67,10 +71,10 @@ public sealed class KillAnywhereTests
         do
         {
             workDir = TestEnvironment.NewTempDir("kill-save");
-            caughtInsideSave = KillWhileSaving(EpochJob, workDir, saveNumber: 3 + attempt);
+            caughtInsideSave = KillWhileSaving(WideEpochJob, workDir, saveNumber: 3 + attempt);
         }
         while (!caughtInsideSave && ++attempt < 3);
-        var resumed = HostTester.Run(["train", .. EpochJob, "--work-dir", workDir, "--resume"]);
+        var resumed = HostTester.Run(["train", .. WideEpochJob, "--work-dir", workDir, "--resume"]);
 
         // Assert: the kill landed between the temporary file's creation and its rename (the half-written file was left
         // behind, and no epoch_3.ckpt appeared), and the resumed run ends bit-identical.
