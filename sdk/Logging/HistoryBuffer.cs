@@ -84,9 +84,8 @@ public sealed class HistoryBuffer
     {
         var values = new List<double>(_length);
         var counts = new List<long>(_length);
-        for (var i = 0; i < _length; i++)
+        foreach (var (value, count) in Last(_length))
         {
-            var (value, count) = _entries[(_start + i) % _entries.Length];
             values.Add(value);
             counts.Add(count);
         }
