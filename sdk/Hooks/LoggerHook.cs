@@ -34,11 +34,11 @@ public sealed class LoggerHook : Hook
 
     public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
     {
-        var batches = runner.TrainLoop!.Dataloader.Count; // once: it asks the sampler, which asks the dataset
-        var endOfEpoch = batchIdx + 1 == batches;
+        var loader = runner.TrainLoop!.Dataloader;
+        var endOfEpoch = EndOfEpoch(loader, batchIdx); // once: the loader's length asks the sampler, which asks the dataset
         if (EveryNTrainIters(runner, IntervalExpName) || endOfEpoch)
             runner.Logger.Info($"Exp name: {runner.ExperimentName}");
-        if (EveryNInnerIters(batchIdx, Interval) || (endOfEpoch && (!IgnoreLast || batches <= Interval)))
+        if (EveryNInnerIters(batchIdx, Interval) || (endOfEpoch && (!IgnoreLast || loader.Count <= Interval)))
         {
             var (tag, line) = runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "train");
             runner.Logger.Info(line);
