@@ -89,15 +89,7 @@ public sealed partial class Runner
     {
         try
         {
-            // Earlier checkpoints first, so last_checkpoint ends up naming this one.
-            try
-            {
-                FileSync.WaitForAll();
-            }
-            catch (RunnerException e)
-            {
-                Logger.Error(e.Message);
-            }
+            WaitForCheckpointFlushes(); // earlier checkpoints first, so last_checkpoint ends up naming this one
             if (Model.parameters().Any(p => !TorchSharp.torch.isfinite(p).all().item<bool>()))
             {
                 Logger.Error($"Training stopped ({reason}); the weights are not finite, so no checkpoint was saved.");
@@ -113,6 +105,20 @@ public sealed partial class Runner
         {
             Logger.Error($"Training stopped ({reason}); the emergency checkpoint could not be saved: {e.Message}");
             return null;
+        }
+    }
+
+    /// <summary>Waits for the checkpoints being flushed to disk; a failed flush is logged, for a caller that is
+    /// already ending (stopping, or disposing) and has no one left to throw to.</summary>
+    private void WaitForCheckpointFlushes()
+    {
+        try
+        {
+            FileSync.WaitForAll();
+        }
+        catch (RunnerException e)
+        {
+            Logger.Error(e.Message);
         }
     }
 

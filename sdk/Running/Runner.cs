@@ -258,14 +258,7 @@ public sealed partial class Runner : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            FileSync.WaitForAll();
-        }
-        catch (RunnerException e)
-        {
-            Logger.Error(e.Message);
-        }
+        WaitForCheckpointFlushes();
         Visualizer.Close();
         _logFactory.Flush();
         _logFactory.Dispose();
