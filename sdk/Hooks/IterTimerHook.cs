@@ -2,6 +2,7 @@ namespace Runner.Sdk.Hooks;
 
 using System.Diagnostics;
 using Runner.Sdk.Data;
+using Runner.Sdk.Logging;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 
@@ -16,6 +17,7 @@ public sealed class IterTimerHook : Hook
     private int _startIter;
     private int _maxIters;
     private double _trainTimeSum;
+    private readonly ScalarKeys _keys = new();
 
     public override void BeforeTrain(Runner runner)
     {
@@ -27,12 +29,12 @@ public sealed class IterTimerHook : Hook
     protected override void BeforeEpoch(Runner runner, string mode) => _last = Stopwatch.GetTimestamp();
 
     protected override void BeforeIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode) =>
-        runner.MessageHub.UpdateScalar(Key(mode, "data_time"), Stopwatch.GetElapsedTime(_last).TotalSeconds);
+        runner.MessageHub.UpdateScalar(_keys.Of(mode, "data_time"), Stopwatch.GetElapsedTime(_last).TotalSeconds);
 
     protected override void AfterIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode)
     {
         var elapsed = Stopwatch.GetElapsedTime(_last).TotalSeconds;
-        runner.MessageHub.UpdateScalar(Key(mode, "time"), elapsed);
+        runner.MessageHub.UpdateScalar(_keys.Of(mode, "time"), elapsed);
         _last = Stopwatch.GetTimestamp();
         double eta;
         if (mode == "train")
@@ -43,21 +45,9 @@ public sealed class IterTimerHook : Hook
         }
         else
         {
-            var average = runner.MessageHub.GetScalar(Key(mode, "time"))!.Mean(batchIdx + 1);
+            var average = runner.MessageHub.GetScalar(_keys.Of(mode, "time"))!.Mean(batchIdx + 1);
             eta = average * (runner.DataloaderLength(mode) - batchIdx - 1);
         }
         runner.MessageHub.UpdateInfo("eta", eta);
     }
-
-    /// <summary><c>mode/name</c> without building the string each iteration for the three modes.</summary>
-    private static string Key(string mode, string name) => (mode, name) switch
-    {
-        ("train", "time") => "train/time",
-        ("train", "data_time") => "train/data_time",
-        ("val", "time") => "val/time",
-        ("val", "data_time") => "val/data_time",
-        ("test", "time") => "test/time",
-        ("test", "data_time") => "test/data_time",
-        _ => mode + "/" + name,
-    };
 }

@@ -1,6 +1,7 @@
 namespace Runner.Sdk.Hooks;
 
 using Runner.Sdk.Data;
+using Runner.Sdk.Logging;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 
@@ -35,24 +36,17 @@ public sealed class RuntimeInfoHook : Hook
     public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch)
     {
         runner.MessageHub.UpdateInfo("iter", runner.Iter);
-        foreach (var (name, lr) in runner.OptimWrapper!.LrForLogging()) runner.MessageHub.UpdateScalar(TrainKey(name), lr);
+        foreach (var (name, lr) in runner.OptimWrapper!.LrForLogging()) runner.MessageHub.UpdateScalar(_keys.Of("train", name), lr);
     }
 
     public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
     {
         if (outputs is not null)
-            foreach (var (key, value) in outputs) runner.MessageHub.UpdateScalar(TrainKey(key), value);
+            foreach (var (key, value) in outputs) runner.MessageHub.UpdateScalar(_keys.Of("train", key), value);
         if (runner.OptimWrapper?.LastGradNorm is { } norm) runner.MessageHub.UpdateScalar("train/grad_norm", norm);
     }
 
-    // "train/" + name, made once per name rather than twice per iteration.
-    private readonly Dictionary<string, string> _trainKeys = new(StringComparer.Ordinal);
-
-    private string TrainKey(string name)
-    {
-        if (!_trainKeys.TryGetValue(name, out var key)) _trainKeys[name] = key = "train/" + name;
-        return key;
-    }
+    private readonly ScalarKeys _keys = new();
 
     public override void BeforeVal(Runner runner) => runner.MessageHub.UpdateInfo("loop_stage", "val");
 

@@ -1,0 +1,16 @@
+namespace Runner.Sdk.Logging;
+
+/// <summary>
+/// The message-hub keys <c>mode/name</c> (<c>train/loss</c>, <c>val/time</c>…), each made once: the per-iteration
+/// hooks update the same few scalars thousands of times, and a new string for each update is garbage.
+/// </summary>
+internal sealed class ScalarKeys
+{
+    private readonly Dictionary<(string Mode, string Name), string> _keys = [];
+
+    public string Of(string mode, string name)
+    {
+        if (!_keys.TryGetValue((mode, name), out var key)) _keys[(mode, name)] = key = mode + "/" + name;
+        return key;
+    }
+}
