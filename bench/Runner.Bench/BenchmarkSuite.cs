@@ -193,17 +193,16 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
 
         public int Collections { get; private set; }
 
-        public void Measure(bool counted, Action run)
+        /// <summary>Runs <paramref name="run"/> as <see cref="Time"/> does (after the previous run's garbage settles),
+        /// counting what it allocates and the collections it causes when <paramref name="counted"/>.</summary>
+        public void Measure(bool counted, Action run) => Time(() =>
         {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
             var (collections, allocated) = (GC.CollectionCount(0), GC.GetAllocatedBytesForCurrentThread());
             run();
             if (!counted) return;
             Collections += GC.CollectionCount(0) - collections;
             AllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
-        }
+        });
     }
 
     /// <summary>Milliseconds between consecutive marks named <paramref name="mark"/> with no other mark between them.</summary>
