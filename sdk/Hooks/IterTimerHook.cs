@@ -15,14 +15,12 @@ public sealed class IterTimerHook : Hook
 {
     private long _last;
     private int _startIter;
-    private int _maxIters;
     private double _trainTimeSum;
     private readonly ScalarKeys _keys = new();
 
     public override void BeforeTrain(Runner runner)
     {
         _startIter = runner.Iter;
-        _maxIters = runner.MaxIters; // read once: it asks the loop, the loader, the sampler and the dataset
         _trainTimeSum = 0;
     }
 
@@ -41,7 +39,7 @@ public sealed class IterTimerHook : Hook
         {
             _trainTimeSum += elapsed;
             var average = _trainTimeSum / (runner.Iter - _startIter + 1);
-            eta = average * ((_maxIters > 0 ? _maxIters : runner.MaxIters) - runner.Iter - 1);
+            eta = average * (runner.MaxIters - runner.Iter - 1);
         }
         else
         {
