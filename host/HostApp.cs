@@ -198,6 +198,12 @@ public static class HostApp
             stderr.WriteLine($"error: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The machine said no (a full disk, a folder without write permission): the user's to fix, not a defect.
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A defect in Runner itself, not a mistake of the user's: say so, with the details needed to report it.
@@ -213,6 +219,7 @@ public static class HostApp
     {
         var catalog = PluginCatalog.Load(PluginFolders(cfg, configPath, parsed.GetValue(options.Plugins) ?? []), registries,
             skipBroken: parsed.GetValue(options.SkipBrokenPlugins), inMemory: inMemory);
+        foreach (var warning in catalog.Warnings) stderr.WriteLine($"warning: {warning}");
         if (catalog.Skipped.Count > 0)
         {
             stderr.WriteLine($"warning: skipped {catalog.Skipped.Count} broken plugin(s) (--skip-broken-plugins):");

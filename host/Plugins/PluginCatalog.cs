@@ -43,6 +43,31 @@ public sealed class PluginCatalog : IDisposable
             .Select(deps => deps[..^".deps.json".Length] + ".dll")
             .Where(File.Exists);
 
+    /// <summary>
+    /// The DLLs in <paramref name="folder"/> and its direct sub-folders that are neither plugins (no
+    /// <c>.deps.json</c> of their own) nor named by a plugin's <c>.deps.json</c> as a dependency: most likely a
+    /// plugin copied without its <c>.deps.json</c>, which would otherwise be skipped without a word.
+    /// </summary>
+    public static IEnumerable<string> FindStrayAssemblies(string folder)
+    {
+        foreach (var dir in new[] { folder }.Concat(Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal)))
+        {
+            var manifests = Directory.EnumerateFiles(dir, "*.deps.json").Select(File.ReadAllText).ToList();
+            foreach (var dll in Directory.EnumerateFiles(dir, "*.dll").Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileName(dll);
+                if (File.Exists(dll[..^".dll".Length] + ".deps.json")) continue;
+                if (manifests.Any(m => m.Contains($"\"{name}\"", StringComparison.Ordinal) || m.Contains($"/{name}\"", StringComparison.Ordinal))) continue;
+                yield return dll;
+            }
+        }
+    }
+
+    /// <summary>What the catalog noticed but did not fail on (DLLs that are not loaded as plugins), one line each.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    private readonly List<string> _warnings = [];
+
     /// <summary>Loads every plugin of every folder into <paramref name="registries"/>.</summary>
     /// <param name="folders">(folder, where it was named) pairs, in order.</param>
     /// <param name="skipBroken">Skip a plugin that fails to load (listed in <see cref="Skipped"/>) instead of failing.</param>
@@ -57,6 +82,11 @@ public sealed class PluginCatalog : IDisposable
         {
             var full = Path.GetFullPath(folder);
             if (!Directory.Exists(full)) throw PluginLoadException.MissingFolder(folder, origin);
+            foreach (var stray in FindStrayAssemblies(full))
+            {
+                catalog._warnings.Add($"{stray} is not loaded: it has no {Path.GetFileNameWithoutExtension(stray)}.deps.json beside it, and no plugin there " +
+                    "names it as a dependency (a plugin is built with EnableDynamicLoading and copied with its .deps.json).");
+            }
             foreach (var assemblyPath in FindPluginAssemblies(full))
             {
                 if (!seen.Add(assemblyPath)) continue;

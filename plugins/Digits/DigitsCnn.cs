@@ -1,5 +1,6 @@
 namespace Runner.Plugins.Digits;
 
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
 using Runner.Sdk.Registries;
@@ -17,7 +18,8 @@ public sealed class DigitsCnn : BaseModel
     /// <param name="hidden">Width of the hidden linear layer.</param>
     /// <param name="dropout">Dropout before the last layer.</param>
     /// <param name="numClasses">Output classes.</param>
-    public DigitsCnn(int channels = 32, int hidden = 128, double dropout = 0.25, int numClasses = 10) : base(nameof(DigitsCnn))
+    public DigitsCnn([Range(1, int.MaxValue)] int channels = 32, [Range(1, int.MaxValue)] int hidden = 128,
+        [Range(0.0, 1.0, MaximumIsExclusive = true)] double dropout = 0.25, [Range(2, int.MaxValue)] int numClasses = 10) : base(nameof(DigitsCnn))
     {
         features = Sequential(
             Conv2d(1, channels, 3, padding: 1), ReLU(),

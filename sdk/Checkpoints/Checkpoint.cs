@@ -20,6 +20,9 @@ public sealed class Checkpoint : IDisposable
     /// <summary>Other tensors: optimizer state, RNG state, hook tensors (an EMA copy…).</summary>
     public Dictionary<string, Tensor> Tensors { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Set on a loaded checkpoint whose integrity could be checked only in part (an older format): the loader logs it.</summary>
+    public string? IntegrityWarning { get; internal set; }
+
     public void Dispose()
     {
         foreach (var tensor in StateDict.Values.Concat(Tensors.Values)) tensor.Dispose();

@@ -7,8 +7,13 @@ public sealed class CheckpointException : RunnerException
 
     public static CheckpointException NotFound(string path) => new($"Checkpoint '{path}' does not exist.");
 
+    public static CheckpointException NotFound(string path, string why) => new($"No checkpoint found at '{path}': {why}");
+
     public static CheckpointException Corrupt(string path, string problem) =>
         new($"Checkpoint '{path}' is corrupt or truncated: {problem}");
+
+    public static CheckpointException Unreadable(string path, Exception cause) =>
+        new($"Checkpoint '{path}' cannot be read: {cause.Message}", cause);
 
     public static CheckpointException WriteFailed(string path, Exception cause) =>
         new($"Could not write checkpoint '{path}': {cause.Message} (earlier checkpoints and last_checkpoint are unchanged).", cause);

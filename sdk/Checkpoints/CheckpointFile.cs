@@ -9,8 +9,8 @@ using static TorchSharp.torch;
 /// Reads and writes checkpoints as one safetensors file: an 8-byte little-endian header length, a JSON header
 /// naming each tensor's dtype, shape and byte range, then the raw tensor bytes. The model weights keep their own
 /// names, so any safetensors reader (Python's <c>safetensors</c>, PyTorch) loads them; every other tensor is named
-/// <c>__runner__/…</c>. The plain-data sections and an XXH3 checksum of the tensor bytes are stored as strings in the
-/// header's <c>__metadata__</c>.
+/// <c>__runner__/…</c>. The plain-data sections are stored as strings in the header's <c>__metadata__</c>, with an XXH3-128 checksum of the whole file (header and data; the checksum's own digits
+/// count as zeros), so that any changed byte is detected.
 /// Writes are atomic: a temporary file in the same folder is written, flushed to disk, and renamed over the target,
 /// then the folder is synced, so a crash leaves either the old file or the new one, never half of one.
 /// </summary>
@@ -19,10 +19,7 @@ public static class CheckpointFile
     /// <summary>The file extension of Runner checkpoints.</summary>
     public const string Extension = ".ckpt";
 
-    private const string Format = "runner-checkpoint";
-    private const string FormatVersion = "1";
     private const string InternalPrefix = "__runner__/";
-    private const long MaxHeaderBytes = 100_000_000;
 
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically.</summary>
     /// <param name="syncLater">When given, the file is flushed to disk by this queue, off the caller's thread (see <see cref="AtomicFile.Write"/>).</param>
@@ -41,22 +38,20 @@ public static class CheckpointFile
         // the same memory, so the checksum can go in the header without a managed copy of the data.
         var tensors = named.Select(t => (t.Item1, Cpu: t.Value.detach().cpu().contiguous())).ToList();
         var entries = new List<(string Name, Dictionary<string, object> Entry)>();
-        var hash = new XxHash3();
         long offset = 0;
         foreach (var (name, cpu) in tensors)
         {
-            var bytes = cpu.bytes;
-            hash.Append(bytes);
+            var length = cpu.NumberOfElements * ElementSize(cpu.dtype);
             entries.Add((name, new Dictionary<string, object>
             {
                 ["dtype"] = DTypeName(cpu.dtype),
                 ["shape"] = cpu.shape,
-                ["data_offsets"] = new[] { offset, offset + bytes.Length },
+                ["data_offsets"] = new[] { offset, offset + length },
             }));
-            offset += bytes.Length;
+            offset += length;
         }
         // The header is written as UTF-8 straight into pooled buffers, without strings of it, after 8 bytes left for
-        // its length.
+        // its length. Its checksum field holds zeros while the whole file is hashed, then the hash's hex digits.
         using var meta = PlainData.ToUtf8Json(checkpoint.Meta);
         using var stateJson = PlainData.ToUtf8Json(state);
         using var prefix = new PlainData.PooledBuffer();
@@ -71,11 +66,11 @@ public static class CheckpointFile
                 PlainData.Write(writer, entry);
             }
             writer.WriteStartObject("__metadata__");
-            writer.WriteString("format", Format);
-            writer.WriteString("format_version", FormatVersion);
-            writer.WriteString("data_xxh3", Convert.ToHexString(hash.GetCurrentHash()));
+            writer.WriteString("format", CheckpointHeader.Format);
+            writer.WriteString("format_version", CheckpointHeader.FormatVersion);
             writer.WriteString("meta", meta.Written);
             writer.WriteString("state", stateJson.Written);
+            writer.WriteString(CheckpointHeader.ChecksumKey, CheckpointHeader.ChecksumPlaceholder);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
@@ -85,6 +80,13 @@ public static class CheckpointFile
         prefix.GetSpan(padding)[..padding].Fill((byte)' ');
         prefix.Advance(padding);
         System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(prefix.Written, headerLength + padding);
+
+        // The checksum field is the header's last; its digits end 3 bytes before the header's end ("}}), padding aside.
+        var digits = prefix.Written.Length - padding - 3 - CheckpointHeader.ChecksumPlaceholder.Length;
+        var hash = new XxHash128();
+        hash.Append(prefix.Written);
+        foreach (var (_, cpu) in tensors) hash.Append(cpu.bytes);
+        Encoding.ASCII.GetBytes(Convert.ToHexString(hash.GetCurrentHash()), prefix.Written.Slice(digits, CheckpointHeader.ChecksumPlaceholder.Length));
 
         AtomicFile.Write(path, stream => WriteGathered(stream, prefix.Written, tensors.Select(t => t.Cpu).ToList()), bufferSize: 0, syncLater);
     }
@@ -127,79 +129,124 @@ public static class CheckpointFile
 
     private const int GatherBytes = 256 * 1024;
 
-    /// <summary>Loads a Runner checkpoint; with <paramref name="weightsOnly"/>, any safetensors file (its tensors become the model weights).</summary>
+    /// <summary>The most tensors a checkpoint may hold: a bound on the work an untrusted header can ask for
+    /// (the largest models have tens of thousands; a crafted header could list millions of empty ones).</summary>
+    public const int MaxTensors = 200_000;
+
+    /// <summary>The largest header read (the header names the tensors and holds the plain-data sections; the long
+    /// number lists of a run's history are tensors, so even long runs stay far below this).</summary>
+    public const long MaxHeaderBytes = 64L << 20;
+
+    /// <summary>
+    /// Loads a Runner checkpoint; with <paramref name="weightsOnly"/>, any safetensors file (its tensors become the
+    /// model weights). Everything in the file is checked before it is used: the header's shape and types, each
+    /// tensor's size against its byte range, the checksum of the whole file; any fault is a
+    /// <see cref="CheckpointException"/> naming the file and the problem.
+    /// </summary>
     public static Checkpoint Load(string path, bool weightsOnly = false)
     {
+        if (Directory.Exists(path))
+            throw CheckpointException.Corrupt(path, "it is a folder, not a checkpoint file.");
         if (!File.Exists(path)) throw CheckpointException.NotFound(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        // Not opened until it is known to hold at least a header: opening a FIFO would wait for a writer forever,
+        // and a device reads without end. Their size is 0.
+        var fileLength = new FileInfo(path).Length;
+        if (fileLength < 8) throw CheckpointException.Corrupt(path, $"the file has only {fileLength} bytes (or is not a regular file).");
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CheckpointException.Unreadable(path, e);
+        }
+        using (stream)
+        {
+            try
+            {
+                return Read(stream, path, weightsOnly);
+            }
+            catch (IOException e)
+            {
+                throw CheckpointException.Unreadable(path, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a regular file whose header says it is a Runner checkpoint (its data is
+    /// not read): the test before Runner deletes or moves a file it believes it wrote.
+    /// </summary>
+    public static bool IsRunnerCheckpoint(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length < 8 || info.LinkTarget is not null) return false;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            Span<byte> prefix = stackalloc byte[8];
+            stream.ReadExactly(prefix);
+            var headerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(prefix);
+            if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > info.Length - 8) return false;
+            var headerBytes = new byte[headerLength];
+            stream.ReadExactly(headerBytes);
+            return CheckpointHeader.Parse(headerBytes, path, info.Length - 8 - headerLength).IsRunner;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CheckpointException)
+        {
+            return false;
+        }
+    }
+
+    private static Checkpoint Read(FileStream stream, string path, bool weightsOnly)
+    {
         var fileLength = stream.Length;
-        if (fileLength < 8) throw CheckpointException.Corrupt(path, $"the file has only {fileLength} bytes.");
-        Span<byte> lengthBytes = stackalloc byte[8];
-        stream.ReadExactly(lengthBytes);
-        var headerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(lengthBytes);
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > fileLength)
-            throw CheckpointException.Corrupt(path, "the header length is out of range.");
+        var prefix = new byte[8];
+        stream.ReadExactly(prefix);
+        var headerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(prefix);
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > fileLength - 8)
+        {
+            throw CheckpointException.Corrupt(path, $"the header length ({headerLength}) is out of range " +
+                $"(the file has {fileLength} bytes; at most {MaxHeaderBytes} are read as a header).");
+        }
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
 
-        JsonElement header;
-        try
-        {
-            header = JsonDocument.Parse(headerBytes).RootElement;
-        }
-        catch (JsonException e)
-        {
-            throw CheckpointException.Corrupt(path, $"the header is not valid JSON ({e.Message}).");
-        }
-        var isRunner = header.TryGetProperty("__metadata__", out var metadata) && metadata.ValueKind == JsonValueKind.Object && Text(metadata, "format") == Format;
-        if (!isRunner && !weightsOnly)
+        var header = CheckpointHeader.Parse(headerBytes, path, fileLength - 8 - headerLength);
+        if (!header.IsRunner && !weightsOnly)
             throw CheckpointException.Corrupt(path, "it is not a Runner checkpoint (no runner-checkpoint metadata); load_from reads plain safetensors files.");
 
-        var dataLength = fileLength - 8 - headerLength;
         var checkpoint = new Checkpoint();
         try
         {
-            if (isRunner)
+            var integrity = header.StartIntegrityCheck(prefix, headerBytes);
+            foreach (var spec in header.Tensors)
             {
-                foreach (var (key, value) in PlainData.FromJson(Text(metadata, "meta"))) checkpoint.Meta[key] = value;
-                foreach (var (key, value) in PlainData.FromJson(Text(metadata, "state"))) checkpoint.State[key] = value;
-            }
-
-            // Read each tensor's bytes straight into its own memory, in file order, hashing as they arrive.
-            var specs = header.EnumerateObject().Where(e => e.Name != "__metadata__")
-                .Select(e => (e.Name, Spec: e.Value, Offsets: e.Value.GetProperty("data_offsets").EnumerateArray().Select(o => o.GetInt64()).ToArray()))
-                .OrderBy(t => t.Offsets[0])
-                .ToList();
-            var hash = new XxHash3();
-            // Checkpoints written before XXH3 carry a SHA-256 instead; both are checked the same way.
-            var legacySha = isRunner && Text(metadata, "data_xxh3").Length == 0 && Text(metadata, "data_sha256").Length > 0
-                ? System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256) : null;
-            long position = 0;
-            foreach (var (name, spec, offsets) in specs)
-            {
-                if (offsets.Length != 2 || offsets[0] != position || offsets[1] < offsets[0] || offsets[1] > dataLength)
-                    throw CheckpointException.Corrupt(path, $"tensor '{name}' points outside the data, or the data has gaps.");
-                var tensor = EmptyTensor(spec, path, name);
-                (name.StartsWith(InternalPrefix, StringComparison.Ordinal) ? checkpoint.Tensors : checkpoint.StateDict)
-                    [name.StartsWith(InternalPrefix, StringComparison.Ordinal) ? name[InternalPrefix.Length..] : name] = tensor;
+                var tensor = empty(spec.Shape, spec.DType);
+                var isInternal = spec.Name.StartsWith(InternalPrefix, StringComparison.Ordinal);
+                if (isInternal) checkpoint.Tensors[spec.Name[InternalPrefix.Length..]] = tensor;
+                else checkpoint.StateDict[spec.Name] = tensor;
                 var target = tensor.bytes;
-                if (target.Length != offsets[1] - offsets[0])
-                    throw CheckpointException.Corrupt(path, $"tensor '{name}' has {offsets[1] - offsets[0]} bytes but its shape needs {target.Length}.");
                 stream.ReadExactly(target);
-                hash.Append(target);
-                legacySha?.AppendData(target);
-                position = offsets[1];
+                integrity?.Append(target);
             }
-            if (position != dataLength) throw CheckpointException.Corrupt(path, $"the file has {dataLength - position} bytes after the last tensor.");
-            StateArrays.Restore(checkpoint.State, checkpoint.Tensors);
-            // A plain safetensors file carries no checksum; its structure was still checked above.
-            var (expected, actual) = legacySha is null
-                ? (Text(metadata, "data_xxh3"), Convert.ToHexString(hash.GetCurrentHash()))
-                : (Text(metadata, "data_sha256"), Convert.ToHexString(legacySha.GetHashAndReset()));
-            if (isRunner && !string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
-                throw CheckpointException.Corrupt(path, "the tensor data does not match its checksum.");
+            if (integrity is not null && !integrity.Matches())
+                throw CheckpointException.Corrupt(path, integrity.Problem);
+            if (header.IsRunner)
+            {
+                foreach (var (key, value) in Section("meta", () => PlainData.FromJson(header.Meta))) checkpoint.Meta[key] = value;
+                foreach (var (key, value) in Section("state", () => PlainData.FromJson(header.State))) checkpoint.State[key] = value;
+                Section("state", () => StateArrays.Restore(checkpoint.State, checkpoint.Tensors));
+            }
+            checkpoint.IntegrityWarning = header.IntegrityWarning;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or EndOfStreamException)
+        catch (EndOfStreamException)
+        {
+            checkpoint.Dispose();
+            throw CheckpointException.Corrupt(path, "the file ends before its data does.");
+        }
+        catch (FormatException e)
         {
             checkpoint.Dispose();
             throw CheckpointException.Corrupt(path, e.Message);
@@ -212,15 +259,20 @@ public static class CheckpointFile
         return checkpoint;
     }
 
-    private static string Text(JsonElement metadata, string key) =>
-        metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
-
-    private static Tensor EmptyTensor(JsonElement spec, string path, string name)
+    /// <summary>Reads one plain-data section; what is wrong with it is reported under its name.</summary>
+    private static T Section<T>(string name, Func<T> read)
     {
-        var dtype = DType(spec.GetProperty("dtype").GetString()!, path, name);
-        var shape = spec.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-        return empty(shape, dtype);
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidCastException or InvalidOperationException)
+        {
+            throw new FormatException($"its {name} section is malformed: {e.Message}", e);
+        }
     }
+
+    private static void Section(string name, Action read) => Section(name, () => { read(); return 0; });
 
     private static string DTypeName(ScalarType dtype) => dtype switch
     {
@@ -237,7 +289,8 @@ public static class CheckpointFile
         _ => throw new NotSupportedException($"Tensors of dtype {dtype} cannot be checkpointed."),
     };
 
-    private static ScalarType DType(string name, string path, string tensor) => name switch
+    /// <summary>The dtype a safetensors name stands for; null for a name Runner does not read.</summary>
+    internal static ScalarType? DTypeOf(string name) => name switch
     {
         "F32" => ScalarType.Float32,
         "F64" => ScalarType.Float64,
@@ -249,6 +302,15 @@ public static class CheckpointFile
         "I8" => ScalarType.Int8,
         "U8" => ScalarType.Byte,
         "BOOL" => ScalarType.Bool,
-        _ => throw CheckpointException.Corrupt(path, $"tensor '{tensor}' has unknown dtype '{name}'."),
+        _ => null,
+    };
+
+    /// <summary>The bytes of one element.</summary>
+    internal static int ElementSize(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float64 or ScalarType.Int64 => 8,
+        ScalarType.Float32 or ScalarType.Int32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
+        _ => 1,
     };
 }

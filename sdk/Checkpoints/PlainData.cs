@@ -112,7 +112,8 @@ public static class PlainData
     {
         if (string.IsNullOrEmpty(json)) return new Dictionary<string, object>();
         using var document = JsonDocument.Parse(json);
-        return (Dictionary<string, object>)Convert(document.RootElement)!;
+        return Convert(document.RootElement) as Dictionary<string, object>
+            ?? throw new FormatException($"expected a JSON object, got a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}.");
     }
 
     /// <summary>A list of numbers from plain data (a JSON list, or a list kept in memory).</summary>

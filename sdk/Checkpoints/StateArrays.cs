@@ -69,7 +69,12 @@ internal static class StateArrays
             case Dictionary<string, object> { Count: 1 } reference when reference.TryGetValue(Marker, out var name) && name is string tensorName:
                 if (!tensors.TryGetValue(tensorName, out var moved))
                     throw new FormatException($"the state refers to tensor '{tensorName}', which the file does not have.");
-                return moved.dtype == ScalarType.Float64 ? moved.data<double>().ToArray() : moved.data<long>().ToArray();
+                return moved.dtype switch
+                {
+                    ScalarType.Float64 => moved.data<double>().ToArray(),
+                    ScalarType.Int64 => moved.data<long>().ToArray(),
+                    _ => throw new FormatException($"the state's tensor '{tensorName}' is {moved.dtype}, not a list of F64 or I64 numbers."),
+                };
             case Dictionary<string, object> map:
                 foreach (var key in map.Keys.ToList()) map[key] = Resolve(map[key], tensors)!;
                 return map;

@@ -14,6 +14,7 @@ public static class ConfigLoader
     public static ConfigTable Load(string path, IEnumerable<string>? overrides = null)
     {
         var full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw ConfigException.At(null, null, $"config '{path}' is a folder, not a file.", "pass --config FILE.toml.");
         if (!File.Exists(full)) throw ConfigException.FileNotFound(path);
         var root = LoadWithBases(full, [], null);
         if (overrides is not null) ApplyOverrides(root, overrides);
@@ -25,6 +26,27 @@ public static class ConfigLoader
     public static ConfigTable Parse(string toml, string sourceName = "<string>") =>
         TomlConfigReader.Read(toml, sourceName);
 
+    /// <summary>A config is text of a few kilobytes; anything past this is not one (a device, a wrong file).</summary>
+    private const int MaxConfigBytes = 16 << 20;
+
+    private static string ReadBounded(string file)
+    {
+        var length = new FileInfo(file).Length;
+        if (length > MaxConfigBytes) throw new IOException($"it has {length} bytes, more than any config ({MaxConfigBytes >> 20} MB at most)");
+        if (length > 0) return File.ReadAllText(file);
+        // Size 0: empty, or a pipe or device (--config <(...)), read up to the bound.
+        using var reader = new StreamReader(file, System.Text.Encoding.UTF8);
+        var text = new System.Text.StringBuilder();
+        var buffer = new char[1 << 16];
+        int read;
+        while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            text.Append(buffer, 0, read);
+            if (text.Length > MaxConfigBytes) throw new IOException($"it is longer than any config ({MaxConfigBytes >> 20} MB at most)");
+        }
+        return text.ToString();
+    }
+
     private static ConfigTable LoadWithBases(string file, List<string> chain, SourceLocation? includedFrom)
     {
         if (chain.Contains(file))
@@ -35,7 +57,7 @@ public static class ConfigLoader
         string text;
         try
         {
-            text = File.ReadAllText(file);
+            text = ReadBounded(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -59,6 +81,8 @@ public static class ConfigLoader
         foreach (var baseFile in baseFiles)
         {
             var basePath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, baseFile));
+            if (Directory.Exists(basePath))
+                throw ConfigException.At(baseLocation, BaseKey, $"base config '{baseFile}' is a folder, not a file.", "name a .toml file in _base_.");
             if (!File.Exists(basePath)) throw ConfigException.FileNotFound(baseFile, baseLocation);
             var baseTable = LoadWithBases(basePath, [.. chain, file], baseLocation);
             foreach (var key in baseTable.Keys)

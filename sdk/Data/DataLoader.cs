@@ -1,5 +1,6 @@
 namespace Runner.Sdk.Data;
 
+using System.ComponentModel.DataAnnotations;
 using System.Collections;
 using System.Collections.Concurrent;
 
@@ -17,7 +18,8 @@ public sealed class DataLoader : IEnumerable<DataBatch>
     /// <param name="numWorkers">Background threads preparing batches; 0 prepares them on the training thread.</param>
     /// <param name="dropLast">Drop the last, incomplete batch.</param>
     /// <param name="prefetchFactor">Batches each worker prepares ahead.</param>
-    public DataLoader(IDataset dataset, ISampler sampler, int batchSize = 1, int numWorkers = 0, bool dropLast = false, int prefetchFactor = 2)
+    public DataLoader(IDataset dataset, ISampler sampler, [Range(1, int.MaxValue)] int batchSize = 1, [Range(0, int.MaxValue)] int numWorkers = 0, bool dropLast = false,
+        [Range(1, int.MaxValue)] int prefetchFactor = 2)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(numWorkers);

@@ -15,6 +15,7 @@ public sealed class CheckpointHook : Hook
 {
     private readonly List<string> _kept = [];
     private string? _saveDir;
+    private WorkDirCheckpoints? _files;
 
     /// <param name="interval">Save every this many epochs (or iterations); -1 saves only the last.</param>
     /// <param name="byEpoch">Count epochs (true) or iterations.</param>
@@ -43,6 +44,12 @@ public sealed class CheckpointHook : Hook
         if (maxKeepCkpts == 0 || maxKeepCkpts < -1) throw new ArgumentException($"max_keep_ckpts must be a positive integer or -1, got {maxKeepCkpts}.");
         if (filenameTmpl is not null && !filenameTmpl.Contains("{}", StringComparison.Ordinal))
             throw new ArgumentException($"filename_tmpl must contain {{}} for the epoch or iteration number, got \"{filenameTmpl}\".");
+        if (filenameTmpl is not null && (filenameTmpl.IndexOfAny(['/', '\\', '\0']) >= 0 || filenameTmpl.StartsWith('.') || Path.IsPathRooted(filenameTmpl)
+                || !filenameTmpl.EndsWith(CheckpointFile.Extension, StringComparison.Ordinal)))
+        {
+            throw new ArgumentException($"filename_tmpl must be a file name ending in {CheckpointFile.Extension} (no folders, not starting with '.'), " +
+                $"got \"{filenameTmpl}\"; checkpoints are written in work_dir, or in out_dir when it is set.");
+        }
         Interval = interval;
         ByEpoch = byEpoch;
         SaveOptimizer = saveOptimizer;
@@ -111,16 +118,16 @@ public sealed class CheckpointHook : Hook
                 ? Convert.ToDouble(stored, System.Globalization.CultureInfo.InvariantCulture)
                 : greater ? double.NegativeInfinity : double.PositiveInfinity;
             if (greater ? value <= best : value >= best) continue;
-            var previous = runner.MessageHub.GetInfo<string>($"best_ckpt_{key}");
+            var previous = _files!.Confine(runner.MessageHub.GetInfo<string>($"best_ckpt_{key}"));
             var step = ByEpoch ? runner.Epoch : runner.Iter;
             var fileName = $"best_{key.Replace('/', '_')}_" + FilenameTmpl.Replace("{}", step.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
             var path = Path.Combine(_saveDir, fileName);
             runner.MessageHub.UpdateInfo($"best_score_{key}", value);
-            runner.MessageHub.UpdateInfo($"best_ckpt_{key}", path);
+            runner.MessageHub.UpdateInfo($"best_ckpt_{key}", WorkDirCheckpoints.NameOf(path));
             runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, completedIterations: runner.Iter, completedEpochs: runner.Epoch, syncInBackground: true);
             // The previous best goes once the new one is flushed to disk.
             if (previous is not null && previous != path)
-                runner.FileSync.Then(() => { if (File.Exists(previous)) File.Delete(previous); });
+                runner.FileSync.Then(() => _files.DeleteOwn(previous, runner.Logger.Warn));
             runner.Logger.Info($"The best checkpoint with {value:0.####} {key} at {step} {(ByEpoch ? "epoch" : "iter")} is saved to {fileName}.");
         }
     }
@@ -148,12 +155,27 @@ public sealed class CheckpointHook : Hook
 
     protected override Priority DefaultPriority => Priority.VeryLow;
 
+    /// <summary>The folder checkpoints are written to: work_dir, or <c>out_dir/&lt;work_dir name&gt;</c>.</summary>
+    public string SaveDirFor(Runner runner) =>
+        OutDir is null ? runner.WorkDir : Path.Combine(Path.GetFullPath(OutDir), Path.GetFileName(runner.WorkDir));
+
     public override void BeforeTrain(Runner runner)
     {
-        _saveDir = OutDir is null ? runner.WorkDir : Path.Combine(Path.GetFullPath(OutDir), Path.GetFileName(runner.WorkDir));
+        _saveDir = SaveDirFor(runner);
+        _files = new WorkDirCheckpoints(runner.WorkDir, _saveDir);
         Directory.CreateDirectory(_saveDir);
         runner.Logger.Info($"Checkpoints will be saved to {_saveDir}.");
-        if (runner.MessageHub.GetInfo<List<object>>("keep_ckpts") is { } kept) _kept.AddRange(kept.Cast<string>());
+        // The kept checkpoints come from a resumed checkpoint, which is untrusted: only names of checkpoints in the
+        // checkpoint folder are taken, so deleting the oldest can never reach another file.
+        _kept.Clear();
+        if (runner.MessageHub.GetInfo<List<object>>("keep_ckpts") is { } kept)
+        {
+            foreach (var name in kept)
+            {
+                if (_files.Confine(name as string) is { } confined) _kept.Add(confined);
+                else runner.Logger.Warn($"CheckpointHook: ignoring kept checkpoint '{name}' from the resumed checkpoint: it is not a checkpoint in {_saveDir}.");
+            }
+        }
     }
 
     public override void AfterTrainEpoch(Runner runner)
@@ -181,12 +203,12 @@ public sealed class CheckpointHook : Hook
         var fileName = FilenameTmpl.Replace("{}", step.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var path = Path.Combine(_saveDir!, fileName);
         if (MaxKeepCkpts > 0 && !_kept.Contains(path)) _kept.Add(path);
-        runner.MessageHub.UpdateInfo("last_ckpt", path);
-        runner.MessageHub.UpdateInfo("keep_ckpts", _kept.Cast<object>().ToList());
+        runner.MessageHub.UpdateInfo("last_ckpt", WorkDirCheckpoints.NameOf(path));
+        runner.MessageHub.UpdateInfo("keep_ckpts", KeptNames());
         runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, ByEpoch, syncInBackground: true);
         // last_checkpoint moves on, and older checkpoints go, only once the new one is flushed to disk; training goes
         // on meanwhile.
-        var pointer = Path.Combine(runner.WorkDir, "last_checkpoint");
+        var files = _files!;
         var removed = new List<string>();
         while (MaxKeepCkpts > 0 && _kept.Count > MaxKeepCkpts)
         {
@@ -195,20 +217,24 @@ public sealed class CheckpointHook : Hook
         }
         runner.FileSync.Then(() =>
         {
-            AtomicFile.WriteAllText(pointer, path);
-            foreach (var oldest in removed)
-                if (File.Exists(oldest)) File.Delete(oldest);
+            files.PointAt(path);
+            foreach (var oldest in removed) files.DeleteOwn(oldest, runner.Logger.Warn);
         });
-        runner.MessageHub.UpdateInfo("keep_ckpts", _kept.Cast<object>().ToList());
+        runner.MessageHub.UpdateInfo("keep_ckpts", KeptNames());
     }
+
+    private List<object> KeptNames() => _kept.Select(p => (object)WorkDirCheckpoints.NameOf(p)).ToList();
 
     /// <summary>Publishes the last checkpoint (with <c>save_last</c>) or else the first <c>save_best</c> one.</summary>
     public override void AfterTrain(Runner runner)
     {
         if (PublishedKeys is null) return;
-        var source = SaveLast ? runner.MessageHub.GetInfo<string>("last_ckpt") : null;
+        var source = SaveLast ? _files?.Confine(runner.MessageHub.GetInfo<string>("last_ckpt")) : null;
         if (source is null && SaveBest.Count > 0)
-            source = runner.MessageHub.RuntimeInfo.Where(kv => kv.Key.StartsWith("best_ckpt_", StringComparison.Ordinal)).Select(kv => kv.Value as string).FirstOrDefault();
+        {
+            source = runner.MessageHub.RuntimeInfo.Where(kv => kv.Key.StartsWith("best_ckpt_", StringComparison.Ordinal))
+                .Select(kv => _files?.Confine(kv.Value as string)).FirstOrDefault(p => p is not null);
+        }
         if (source is null || !File.Exists(source))
         {
             runner.Logger.Warn("CheckpointHook: published_keys is set, but there is no last or best checkpoint to publish.");

@@ -96,6 +96,7 @@ public sealed class ComponentBuilder
             {
                 used.Add(key);
                 arguments[i] = Convert(table[key], parameter.ParameterType, table.LocationOf(key), table.PathOf(key), scope);
+                CheckRange(parameter.GetCustomAttribute<System.ComponentModel.DataAnnotations.RangeAttribute>(), table[key], table.LocationOf(key), table.PathOf(key));
             }
             else if (defaults is not null && defaults.FirstOrDefault(kv => SameName(kv.Key, parameter.Name!)) is { Key: not null } supplied)
             {
@@ -129,6 +130,7 @@ public sealed class ComponentBuilder
         {
             var property = properties.First(p => SameName(key, p.Name));
             propertyValues.Add((property, Convert(table[key], property.PropertyType, table.LocationOf(key), table.PathOf(key), scope)));
+            CheckRange(property.GetCustomAttribute<System.ComponentModel.DataAnnotations.RangeAttribute>(), table[key], table.LocationOf(key), table.PathOf(key));
         }
 
         if (ValidateOnly) return null;
@@ -141,7 +143,9 @@ public sealed class ComponentBuilder
         }
         catch (TargetInvocationException e) when (e.InnerException is ArgumentException or InvalidOperationException or FormatException)
         {
-            throw ConfigException.At(table.Location, table.Path, $"{concrete.Name}: {e.InnerException.Message}");
+            var key = KeyBlamed(e.InnerException, table, parameters);
+            throw ConfigException.At(key is null ? table.Location : table.LocationOf(key), key is null ? table.Path : table.PathOf(key),
+                $"{concrete.Name}: {InConfigWords(e.InnerException, parameters)}");
         }
         catch (TargetInvocationException e) when (e.InnerException is RunnerException inner)
         {
@@ -149,9 +153,65 @@ public sealed class ComponentBuilder
         }
         catch (TargetInvocationException e) when (e.InnerException is { } inner and not OutOfMemoryException)
         {
-            throw ComponentException.ConstructionFailed(concrete, table.Path, inner);
+            throw ComponentException.ConstructionFailed(concrete, table.Location is { } at ? $"{table.Path} at {at}" : table.Path, inner);
         }
         return instance;
+    }
+
+    /// <summary>
+    /// Checks a value against the parameter's <see cref="System.ComponentModel.DataAnnotations.RangeAttribute"/>
+    /// (each item, for a list), in validation mode too: a value out of range fails at its own line before any work.
+    /// NaN is never in range.
+    /// </summary>
+    private static void CheckRange(System.ComponentModel.DataAnnotations.RangeAttribute? range, object? value, SourceLocation? location, string path)
+    {
+        if (range is null || value is null) return;
+        if (value is ConfigArray items)
+        {
+            for (var i = 0; i < items.Count; i++) CheckRange(range, items[i], items.LocationOf(i), $"{path}[{i}]");
+            return;
+        }
+        if (value is not (long or double)) return;
+        var number = System.Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+        var min = System.Convert.ToDouble(range.Minimum, System.Globalization.CultureInfo.InvariantCulture);
+        var max = System.Convert.ToDouble(range.Maximum, System.Globalization.CultureInfo.InvariantCulture);
+        var inRange = !double.IsNaN(number)
+            && (range.MinimumIsExclusive ? number > min : number >= min)
+            && (range.MaximumIsExclusive ? number < max : number <= max);
+        if (inRange) return;
+        static string Text(double d) => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var unbounded = max >= int.MaxValue;
+        var wanted = unbounded
+            ? (range.MinimumIsExclusive ? $"greater than {Text(min)}" : $"at least {Text(min)}") + (max == double.MaxValue ? " and finite" : "")
+            : $"between {Text(min)} and {Text(max)}";
+        throw ConfigException.At(location, path, $"must be {wanted}, got {Describe(value)}.");
+    }
+
+    /// <summary>The key of <paramref name="table"/> a constructor's exception is about: its parameter name, else the
+    /// first key the message names.</summary>
+    private static string? KeyBlamed(Exception error, ConfigTable table, ParameterInfo[] parameters)
+    {
+        if (error is ArgumentException { ParamName: { } name } && parameters.FirstOrDefault(p => p.Name == name) is { } parameter)
+        {
+            var key = table.Keys.FirstOrDefault(k => SameName(k, parameter.Name!));
+            if (key is not null) return key;
+        }
+        return table.Keys.Where(k => k is not TypeKey and not ScopeKey)
+            .FirstOrDefault(k => System.Text.RegularExpressions.Regex.IsMatch(error.Message, $@"(?<![\w.]){System.Text.RegularExpressions.Regex.Escape(k)}(?!\w)"));
+    }
+
+    /// <summary>An exception's message with the .NET parameter names in it written as config keys (<c>batchSize</c> → <c>batch_size</c>).</summary>
+    private static string InConfigWords(Exception error, ParameterInfo[] parameters)
+    {
+        var message = error.Message;
+        if (error is ArgumentException { ParamName: { } name })
+            message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+        foreach (var parameter in parameters)
+        {
+            if (parameter.Name is not { } dotnetName || SnakeCase(dotnetName) == dotnetName) continue;
+            message = System.Text.RegularExpressions.Regex.Replace(message, $@"\b{dotnetName}\b", SnakeCase(dotnetName));
+        }
+        return message;
     }
 
     /// <summary>What a config table binds to in a type: the public constructor with the most parameters, and the settable properties.</summary>
@@ -198,7 +258,8 @@ public sealed class ComponentBuilder
         switch (value)
         {
             case long l when underlying == typeof(int):
-                return l is >= int.MinValue and <= int.MaxValue ? (int)l : throw Mismatch(value, target, location, path);
+                return l is >= int.MinValue and <= int.MaxValue ? (int)l
+                    : throw ConfigException.At(location, path, $"{l} is out of range: it must be between {int.MinValue} and {int.MaxValue}.");
             case long l when underlying == typeof(long):
                 return l;
             case long l when underlying == typeof(double):

@@ -163,6 +163,21 @@ internal static class ConfigValidator
                 throw ConfigException.At(loadFrom.LocationOf("revise_keys"), "load_from.revise_keys", "expected a list of [regex, replacement] pairs.",
                     "for example revise_keys = [[\"^backbone\\\\.\", \"\"]].");
             }
+            if (loadFrom["revise_keys"] is ConfigArray revisions)
+            {
+                for (var i = 0; i < revisions.Count; i++)
+                {
+                    var pattern = (string)((ConfigArray)revisions[i]!)[0]!;
+                    try
+                    {
+                        _ = new System.Text.RegularExpressions.Regex(pattern);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        throw ConfigException.At(revisions.LocationOf(i), $"load_from.revise_keys[{i}]", $"'{pattern}' is not a valid regular expression: {e.Message}");
+                    }
+                }
+            }
         }
         else CheckType<string>(cfg, "load_from");
         CheckType<string>(cfg, "experiment_name");
@@ -214,6 +229,7 @@ internal static class ConfigValidator
         if (defaults["paramwise_cfg"] is ConfigTable paramwise) check.BuildType(typeof(ParamwiseSettings), paramwise);
         var wrapper = rest.Clone();
         wrapper.Remove("optimizer");
+        if (wrapper["clip_grad"] is ConfigTable clipGrad) ClipGradSettings.From(clipGrad);
         check.Build<OptimWrapper>(wrapper, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = ComponentBuilder.Supplied });
     }
 

@@ -57,6 +57,12 @@ public sealed partial class Runner
         checkpoint.Tensors[RngTensor] = torch.get_rng_state();
 
         CallHooks.BeforeSaveCheckpoint(checkpoint);
+        if (File.Exists(path) && !CheckpointFile.IsRunnerCheckpoint(path))
+        {
+            throw CheckpointException.WriteFailed(path, new IOException(
+                "a file that is not a Runner checkpoint is already there, and Runner never overwrites a file it did not write"));
+        }
+        if (Directory.Exists(path)) throw CheckpointException.WriteFailed(path, new IOException("a folder of that name is in the way"));
         CheckpointFile.Save(checkpoint, path, syncInBackground ? FileSync : null);
     }
 
@@ -75,6 +81,7 @@ public sealed partial class Runner
             throw ConfigException.At((_cfg["load_from"] as ConfigTable)?.LocationOf("map_location"), "load_from.map_location",
                 $"\"{mapLocation}\" names a CUDA device, but none is available.", "use map_location = \"cpu\".");
         using var checkpoint = PyTorchInterop.IsPickle(path) ? PyTorchInterop.LoadPickle(path) : CheckpointFile.Load(path, weightsOnly: true);
+        if (checkpoint.IntegrityWarning is { } warning) Logger.Warn(warning);
         if (device.type != DeviceType.CPU)
             foreach (var name in checkpoint.StateDict.Keys.ToList())
             {
@@ -106,34 +113,86 @@ public sealed partial class Runner
     /// </summary>
     public void Resume(string path)
     {
+        using var checkpoint = LoadResumable(path);
+        ApplyResume(checkpoint, path);
+    }
+
+    /// <summary>Loads a checkpoint to resume from and checks its counters, before anything of it is applied.</summary>
+    private Checkpoint LoadResumable(string path)
+    {
+        var checkpoint = CheckpointFile.Load(path);
+        try
+        {
+            Counter(checkpoint, "epoch", path);
+            Counter(checkpoint, "iter", path);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+        return checkpoint;
+    }
+
+    private static int Counter(Checkpoint checkpoint, string key, string path) =>
+        checkpoint.Meta.TryGetValue(key, out var value) && value is long n && n is >= 0 and <= int.MaxValue
+            ? (int)n
+            : throw CheckpointException.Corrupt(path, $"its meta.{key} is {(value is null ? "missing" : PlainData.ToJson(value))}, not a count of completed {key}s.");
+
+    private void ApplyResume(Checkpoint checkpoint, string path)
+    {
         var loop = TrainLoop!;
-        using var checkpoint = CheckpointFile.Load(path);
+        if (checkpoint.IntegrityWarning is { } warning) Logger.Warn(warning);
         CallHooks.AfterLoadCheckpoint(checkpoint);
         LoadWeights(checkpoint, path);
 
-        var epoch = Convert.ToInt32(checkpoint.Meta["epoch"], CultureInfo.InvariantCulture);
-        var iter = Convert.ToInt32(checkpoint.Meta["iter"], CultureInfo.InvariantCulture);
+        var epoch = Counter(checkpoint, "epoch", path);
+        var iter = Counter(checkpoint, "iter", path);
         loop.Epoch = epoch;
         loop.Iter = iter;
         loop.SkipBatches = Math.Max(0, iter - epoch * loop.Dataloader.Count);
 
-        WarnAboutChanges(checkpoint, loop);
+        CheckpointSection(path, "meta", () => WarnAboutChanges(checkpoint, loop));
+        // Each section is read as untrusted data: a value of the wrong shape is reported as a fault of the file.
         if (checkpoint.State.TryGetValue("message_hub", out var hub))
-            MessageHub.LoadStateDict((IReadOnlyDictionary<string, object>)hub);
-        foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers()) wrapper.LoadState(checkpoint, OptimizerKey(name));
+            CheckpointSection(path, "message_hub", () => MessageHub.LoadStateDict((IReadOnlyDictionary<string, object>)hub));
+        foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers())
+            CheckpointSection(path, OptimizerKey(name), () => wrapper.LoadState(checkpoint, OptimizerKey(name)));
         if (checkpoint.State.TryGetValue("param_schedulers", out var schedulers))
         {
-            var states = (List<object>)schedulers;
-            if (states.Count != ParamSchedulers.Count)
+            CheckpointSection(path, "param_schedulers", () =>
             {
-                throw CheckpointException.Mismatch(path,
-                    $"it holds {states.Count} parameter scheduler(s) but the config builds {ParamSchedulers.Count}.");
-            }
-            for (var i = 0; i < states.Count; i++) ParamSchedulers[i].LoadStateDict((IReadOnlyDictionary<string, object>)states[i]);
+                var states = (List<object>)schedulers;
+                if (states.Count != ParamSchedulers.Count)
+                {
+                    throw CheckpointException.Mismatch(path,
+                        $"it holds {states.Count} parameter scheduler(s) but the config builds {ParamSchedulers.Count}.");
+                }
+                for (var i = 0; i < states.Count; i++) ParamSchedulers[i].LoadStateDict((IReadOnlyDictionary<string, object>)states[i]);
+            });
         }
-        if (checkpoint.Tensors.TryGetValue(RngTensor, out var rng)) torch.set_rng_state(rng);
+        if (checkpoint.Tensors.TryGetValue(RngTensor, out var rng)) CheckpointSection(path, "rng", () => torch.set_rng_state(rng));
         _hasLoaded = true;
+        _resumed = true;
         Logger.Info($"resumed epoch: {epoch}, iter: {iter}");
+    }
+
+    /// <summary>
+    /// Applies one section of a checkpoint; the faults of a section that does not hold what Runner writes there (a
+    /// crafted or foreign file whose checksum was made to match) become one message naming the file and the section.
+    /// </summary>
+    private static void CheckpointSection(string path, string section, Action apply)
+    {
+        try
+        {
+            apply();
+        }
+        catch (Exception e) when (e is InvalidCastException or FormatException or KeyNotFoundException or IndexOutOfRangeException
+                                      or ArgumentException or OverflowException or NullReferenceException or InvalidOperationException
+                                      or System.Runtime.InteropServices.ExternalException)
+        {
+            throw CheckpointException.Corrupt(path, $"its {section} section does not hold what Runner writes there ({e.Message}).");
+        }
     }
 
     /// <summary>Says what differs between the checkpoint's run and this one: the seed, the dataset's metainfo, the schedule.</summary>
@@ -183,6 +242,14 @@ public sealed partial class Runner
             (shapes.Count > 0 ? $"{Environment.NewLine}size mismatch: {string.Join("; ", shapes)}" : "");
         if (shapes.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
             throw CheckpointException.Mismatch(path, report);
+        if (expected.Count > 0 && missing.Count == expected.Count)
+        {
+            // Loading nothing would evaluate or fine-tune the random initial weights as if they were trained.
+            throw CheckpointException.Mismatch(path, checkpoint.StateDict.Count == 0
+                ? "it holds no weights at all."
+                : $"none of its {checkpoint.StateDict.Count} tensors is a weight of the model (it has e.g. '{unexpected[0]}'; the model has " +
+                  $"e.g. '{expected.Keys.First()}'): is it a checkpoint of another model? load_from.revise_keys can rename its keys.");
+        }
         if (missing.Count > 0 || unexpected.Count > 0) Logger.Warn($"{report}{Environment.NewLine}(checkpoint {path})");
         Model.load_state_dict(checkpoint.StateDict.Where(kv => expected.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), strict: false);
     }

@@ -28,8 +28,12 @@ public sealed partial class Runner
         IsTraining = true;
         try
         {
+            _workDirLock = WorkDirLock.Take(WorkDir);
             CallHooks.BeforeRun();
+            if (CheckpointFiles().RemoveStaleTemporaries() is { Count: > 0 } stale)
+                Logger.Info($"Removed {stale.Count} temporary file(s) of checkpoint writes that a killed run left behind: {string.Join(", ", stale)}.");
             LoadOrResume();
+            if (!_resumed) KeepEarlierCheckpoints();
             OptimWrapper.InitializeCountStatus(Iter, MaxIters);
             if (OptimWrapper.AccumulativeCounts > 1 && Iter % OptimWrapper.AccumulativeCounts != 0)
             {
@@ -58,7 +62,37 @@ public sealed partial class Runner
         finally
         {
             IsTraining = false;
+            _workDirLock?.Dispose();
+            _workDirLock = null;
             _logFactory.Flush();
+        }
+    }
+
+    private WorkDirLock? _workDirLock;
+    private bool _resumed;
+
+    /// <summary>The work dir's checkpoints, in the checkpoint hook's folder (work_dir, or its out_dir).</summary>
+    private Checkpoints.WorkDirCheckpoints CheckpointFiles() =>
+        new(WorkDir, Hooks.OfType<Hooks.CheckpointHook>().FirstOrDefault()?.SaveDirFor(this));
+
+    /// <summary>
+    /// A run that trains afresh in a work dir holding checkpoints of an earlier run moves them aside first, so that
+    /// its own <c>epoch_N.ckpt</c> cannot overwrite them (MMEngine overwrites them silently).
+    /// </summary>
+    private void KeepEarlierCheckpoints()
+    {
+        try
+        {
+            if (CheckpointFiles().MoveEarlierCheckpointsAside($"earlier_checkpoints_{Timestamp}") is { } moved)
+            {
+                Logger.Warn($"work_dir held {moved.Count} checkpoint(s) of an earlier run; this run starts afresh, so they were moved to " +
+                    $"{moved.Folder} rather than overwritten. To continue that run instead, pass --resume (or set resume = true).");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RunnerException($"work_dir '{WorkDir}' holds checkpoints of an earlier run, and they could not be moved aside: {e.Message} " +
+                "Pass --resume to continue that run, or another --work-dir.", e);
         }
     }
 
@@ -97,7 +131,7 @@ public sealed partial class Runner
             }
             var path = Path.Combine(WorkDir, $"interrupted_iter_{Iter}{Checkpoints.CheckpointFile.Extension}");
             SaveCheckpoint(path, saveOptimizer: true, saveParamScheduler: true, byEpoch: false, completedIterations: Iter);
-            Checkpoints.AtomicFile.WriteAllText(Path.Combine(WorkDir, "last_checkpoint"), path);
+            new Checkpoints.WorkDirCheckpoints(WorkDir).PointAt(path);
             Logger.Error($"Training stopped ({reason}); saved {path} to resume from.");
             return path;
         }
@@ -146,68 +180,69 @@ public sealed partial class Runner
         return loop.LastMetrics!;
     }
 
-    /// <summary>MMEngine's <c>load_or_resume</c>: resume (from a path, or from work_dir/last_checkpoint), else load weights from <c>load_from</c>.</summary>
+    /// <summary>
+    /// MMEngine's <c>load_or_resume</c>: resume (from a path, or from work_dir's newest valid checkpoint), else load
+    /// weights from <c>load_from</c>. A path may name a checkpoint, a <c>last_checkpoint</c> pointer, or a work dir.
+    /// </summary>
     private void LoadOrResume()
     {
         if (_hasLoaded) return;
         var loadFrom = _cfg["load_from"] switch { string file => file, ConfigTable table => table["path"] as string, _ => null };
         var resume = _cfg["resume"];
-        string? resumeFrom = null;
-        if (resume is string path) resumeFrom = path;
+        IReadOnlyList<string>? resumeFrom = null;
+        if (resume is string path) resumeFrom = Checkpoints.WorkDirCheckpoints.Resolve(path, Logger.Warn);
+        else if (resume is true && loadFrom is not null) resumeFrom = Checkpoints.WorkDirCheckpoints.Resolve(loadFrom, Logger.Warn);
         else if (resume is true)
         {
-            resumeFrom = loadFrom ?? FindLatestCheckpoint();
-            Logger.Info(resumeFrom is null ? "Auto resume: no checkpoint found, training from scratch." : $"Auto resumed from the latest checkpoint {resumeFrom}.");
+            resumeFrom = CheckpointFiles().ResumeCandidates(Logger.Warn);
+            Logger.Info(resumeFrom.Count == 0 ? "Auto resume: no checkpoint found in work_dir, training from scratch." : $"Auto resume: trying {resumeFrom[0]} first.");
         }
 
-        if (resumeFrom is not null && TrainLoopBuilt && resume is true) ResumeNewestValid(resumeFrom);
-        else if (resumeFrom is not null && TrainLoopBuilt) Resume(resumeFrom);
-        else if (resumeFrom is not null) LoadCheckpoint(resumeFrom);
+        if (resumeFrom is { Count: > 0 } && TrainLoopBuilt) ResumeNewestValid(resumeFrom);
+        else if (resumeFrom is { Count: > 0 }) LoadCheckpoint(resumeFrom[0]);
         else if (loadFrom is not null)
         {
             var options = _cfg["load_from"] as ConfigTable;
             var revise = options?["revise_keys"] is ConfigArray pairs
                 ? pairs.Cast<ConfigArray>().Select(p => ((string)p[0]!, (string)p[1]!)).ToList()
                 : null;
-            LoadCheckpoint(loadFrom, strict: options?["strict"] is true, reviseKeys: revise, mapLocation: options?["map_location"] as string ?? "cpu");
+            LoadCheckpoint(Checkpoints.WorkDirCheckpoints.Resolve(loadFrom, Logger.Warn)[0], strict: options?["strict"] is true, reviseKeys: revise,
+                mapLocation: options?["map_location"] as string ?? "cpu");
         }
         _hasLoaded = true;
     }
 
     /// <summary>
-    /// Auto-resume: from the checkpoint <c>last_checkpoint</c> names, or — when that one is missing or corrupt —
-    /// from the newest valid checkpoint in work_dir, saying which one was skipped and why.
+    /// Resumes from the first of <paramref name="candidates"/> that is a valid checkpoint file, saying which were
+    /// skipped and why (a missing, truncated or corrupt newest checkpoint falls back to an older one). Once a file
+    /// is valid, its contents must fit the run: a mismatch is an error, not a reason to try another.
     /// </summary>
-    private void ResumeNewestValid(string preferred)
+    private void ResumeNewestValid(IReadOnlyList<string> candidates)
     {
-        var candidates = new[] { preferred }.Concat(Directory.EnumerateFiles(WorkDir, "*" + Checkpoints.CheckpointFile.Extension)
-                .Where(f => !Path.GetFileName(f).StartsWith("best_", StringComparison.Ordinal))
-                .OrderByDescending(File.GetLastWriteTimeUtc))
-            .Distinct().ToList();
         foreach (var candidate in candidates)
         {
+            Checkpoints.Checkpoint checkpoint;
             try
             {
-                Resume(candidate);
-                return;
+                checkpoint = LoadResumable(candidate);
             }
-            catch (Checkpoints.CheckpointException e)
+            catch (Checkpoints.CheckpointException e) when (candidates.Count > 1)
             {
                 Logger.Warn($"{e.Message} Trying an older checkpoint.");
+                continue;
             }
+            using (checkpoint) ApplyResume(checkpoint, candidate);
+            return;
         }
         Logger.Warn("No valid checkpoint found in work_dir: training from scratch.");
     }
 
-    /// <summary>The checkpoint <c>work_dir/last_checkpoint</c> points at, or null.</summary>
+    /// <summary>The checkpoint <c>work_dir/last_checkpoint</c> points at, when it points inside the work dir; or null.</summary>
     public string? FindLatestCheckpoint()
     {
-        var pointer = Path.Combine(WorkDir, "last_checkpoint");
-        if (!File.Exists(pointer))
-        {
-            Logger.Info("Did not find last_checkpoint to be resumed.");
-            return null;
-        }
-        return File.ReadAllText(pointer).Trim();
+        var found = CheckpointFiles().ReadPointer(out var problem);
+        if (problem is not null) Logger.Warn(problem);
+        if (found is null) Logger.Info("Did not find last_checkpoint to be resumed.");
+        return found;
     }
 }

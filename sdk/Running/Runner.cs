@@ -1,5 +1,6 @@
 namespace Runner.Sdk.Running;
 
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using global::Runner.Sdk;
 using NLog;
@@ -32,6 +33,8 @@ public sealed partial class Runner : IDisposable
 
     private sealed record StopRequest(string Signal, int ExitCode);
 
+    private bool _interopThreadsKept;
+
     private Runner(ConfigTable cfg, RunnerOptions options)
     {
         TorchNativeLibrary.EnsureLoadable();
@@ -50,21 +53,23 @@ public sealed partial class Runner : IDisposable
         LibTorchContext.DeterministicAlgorithms = Randomness.Deterministic;
         Env = Bind<EnvSettings>("env_cfg") ?? new EnvSettings();
         if (Env.NumThreads is { } threads) torch.set_num_threads(threads);
-        if (Env.NumInteropThreads is { } interop) torch.set_num_interop_threads(interop);
+        if (Env.NumInteropThreads is { } interop && interop != torch.get_num_interop_threads())
+        {
+            try
+            {
+                torch.set_num_interop_threads(interop);
+            }
+            catch (System.Runtime.InteropServices.ExternalException)
+            {
+                // libtorch takes it once per process, before any parallel work; a second runner in one process keeps the first's.
+                _interopThreadsKept = true;
+            }
+        }
 
         // 3. The model.
         Model = BuildModel();
 
-        // 4. Only now the work_dir, the logger and the run's records.
-        Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
-        var stem = options.ConfigPath is null ? null : Path.GetFileNameWithoutExtension(options.ConfigPath);
-        ExperimentName = cfg["experiment_name"] is string name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
-        WorkDir = Path.GetFullPath(cfg["work_dir"] as string ?? Path.Combine("work_dirs", stem ?? "default"));
-        LogDir = Path.Combine(WorkDir, Timestamp);
-        Directory.CreateDirectory(LogDir);
-        var level = LogLevel.FromString(cfg["log_level"] as string ?? "INFO");
-        _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console);
-        Logger = _logFactory.GetLogger(RunnerLogging.LoggerName);
+        // 4. The log processor and the hooks: their own checks run before anything is written.
         MessageHub = new MessageHub();
         LogProcessor = _cfg["log_processor"] switch
         {
@@ -73,14 +78,32 @@ public sealed partial class Runner : IDisposable
             ConfigTable table => (LogProcessor)_builder.BuildType(typeof(LogProcessor), WithIterDefault(table))!,
             _ => (LogProcessor)_builder.BuildType(typeof(LogProcessor), WithIterDefault(new ConfigTable()))!,
         };
-        Visualizer = BuildVisualizer();
         CallHooks = new HookDispatcher(this);
-
-        LogEnvironment();
-        WarnAboutUnsupportedOptions();
         RegisterHooks();
-        Logger.Info(CallHooks.DescribeOrder());
-        DumpConfig();
+
+        // 5. Only now the work_dir, the logger and the run's records.
+        Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        var stem = options.ConfigPath is null ? null : Path.GetFileNameWithoutExtension(options.ConfigPath);
+        ExperimentName = cfg["experiment_name"] is string name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
+        WorkDir = WorkDirGuard.Check(cfg["work_dir"] as string ?? Path.Combine("work_dirs", stem ?? "default"), cfg.LocationOf("work_dir"));
+        LogDir = Path.Combine(WorkDir, Timestamp);
+        WorkDirGuard.Create(LogDir, cfg.LocationOf("work_dir"));
+        var level = LogLevel.FromString(cfg["log_level"] as string ?? "INFO");
+        _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console);
+        Logger = _logFactory.GetLogger(RunnerLogging.LoggerName);
+        try
+        {
+            Visualizer = BuildVisualizer();
+            LogEnvironment();
+            WarnAboutUnsupportedOptions();
+            Logger.Info(CallHooks.DescribeOrder());
+            DumpConfig();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logFactory.Dispose();
+            throw WorkDirGuard.WriteFailed(WorkDir, e);
+        }
     }
 
     /// <summary>Every problem of a config (type names, keys, values, consistency), without building anything.</summary>
@@ -235,6 +258,8 @@ public sealed partial class Runner : IDisposable
 
     private void WarnAboutUnsupportedOptions()
     {
+        if (_interopThreadsKept)
+            Logger.Warn($"env_cfg.num_interop_threads has no effect: libtorch already runs {torch.get_num_interop_threads()} inter-op threads in this process, and takes the number only once.");
         if (_cfg["compile"] is true)
             Logger.Warn("compile = true: TorchSharp has no torch.compile; the model runs eagerly.");
         if (Env.CudnnBenchmark)
@@ -256,10 +281,22 @@ public sealed partial class Runner : IDisposable
         File.WriteAllText(path, ConfigWriter.ToToml(_cfg));
     }
 
+    /// <summary>
+    /// Ends the run's records. Never throws: it runs while an error may be on its way to the user, and a second
+    /// error here (a full disk, say) must not hide the first; it is logged instead.
+    /// </summary>
     public void Dispose()
     {
         WaitForCheckpointFlushes();
-        Visualizer.Close();
+        try
+        {
+            Visualizer.Close();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RunnerException)
+        {
+            Logger.Error($"The visualizer's records could not be completed: {e.Message}");
+        }
+        _workDirLock?.Dispose();
         _logFactory.Flush();
         _logFactory.Dispose();
     }

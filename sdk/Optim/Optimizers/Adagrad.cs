@@ -1,14 +1,15 @@
 namespace Runner.Sdk.Optim.Optimizers;
 
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.Adagrad</c>.</summary>
 [Register]
-public sealed class Adagrad(double lr = 0.01, double lrDecay = 0, double weightDecay = 0, double initialAccumulatorValue = 0, double eps = 1e-10) : IOptimizerFactory
+public sealed class Adagrad([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.01, double lrDecay = 0, double weightDecay = 0, double initialAccumulatorValue = 0, double eps = 1e-10) : IOptimizerFactory
 {
-    public double Lr { get; } = lr > 0 ? lr : throw new ArgumentException($"lr must be positive, got {lr}.");
+    public double Lr { get; } = lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentException($"lr must be positive and finite, got {lr}.");
 
     public optim.Optimizer Create(IEnumerable<Parameter> parameters) =>
         optim.Adagrad(parameters, Lr, lrDecay, weightDecay, initialAccumulatorValue, eps);

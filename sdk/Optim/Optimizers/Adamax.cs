@@ -1,16 +1,17 @@
 namespace Runner.Sdk.Optim.Optimizers;
 
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.Adamax</c>.</summary>
 [Register]
-public sealed class Adamax(double lr = 0.002, double[]? betas = null, double eps = 1e-8, double weightDecay = 0) : IOptimizerFactory
+public sealed class Adamax([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.002, double[]? betas = null, double eps = 1e-8, double weightDecay = 0) : IOptimizerFactory
 {
     private readonly double[] _betas = OptimizerArguments.Betas(betas);
 
-    public double Lr { get; } = lr > 0 ? lr : throw new ArgumentException($"lr must be positive, got {lr}.");
+    public double Lr { get; } = lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentException($"lr must be positive and finite, got {lr}.");
 
     public optim.Optimizer Create(IEnumerable<Parameter> parameters) =>
         optim.Adamax(parameters, Lr, _betas[0], _betas[1], eps, weightDecay);

@@ -1,18 +1,19 @@
 namespace Runner.Sdk.Optim.Optimizers;
 
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.Rprop</c>; <c>etas</c> and <c>step_sizes</c> are pairs, as in PyTorch.</summary>
 [Register]
-public sealed class Rprop(double lr = 0.01, double[]? etas = null, double[]? stepSizes = null, bool maximize = false) : IOptimizerFactory
+public sealed class Rprop([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.01, double[]? etas = null, double[]? stepSizes = null, bool maximize = false) : IOptimizerFactory
 {
     private readonly double[] _etas = OptimizerArguments.Pair(etas ?? [0.5, 1.2], "etas");
 
     private readonly double[] _stepSizes = OptimizerArguments.Pair(stepSizes ?? [1e-6, 50], "step_sizes");
 
-    public double Lr { get; } = lr > 0 ? lr : throw new ArgumentException($"lr must be positive, got {lr}.");
+    public double Lr { get; } = lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentException($"lr must be positive and finite, got {lr}.");
 
     public optim.Optimizer Create(IEnumerable<Parameter> parameters) =>
         optim.Rprop(parameters, Lr, _etas[0], _etas[1], _stepSizes[0], _stepSizes[1], maximize);

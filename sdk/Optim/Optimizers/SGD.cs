@@ -1,15 +1,16 @@
 namespace Runner.Sdk.Optim.Optimizers;
 
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.SGD</c>.</summary>
 [Register]
-public sealed class SGD(double lr, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false, bool maximize = false)
+public sealed class SGD([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false, bool maximize = false)
     : IOptimizerFactory
 {
-    public double Lr { get; } = lr > 0 ? lr : throw new ArgumentException($"lr must be positive, got {lr}.");
+    public double Lr { get; } = lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentException($"lr must be positive and finite, got {lr}.");
 
     public optim.Optimizer Create(IEnumerable<Parameter> parameters) =>
         optim.SGD(parameters, Lr, momentum, dampening, weightDecay, nesterov, maximize);

@@ -37,7 +37,7 @@ public sealed class InterruptionTests
 
         StringAssert.Contains(error.Message, "failure on purpose");
         var saved = Path.Combine(workDir, "interrupted_iter_5.ckpt");
-        Assert.AreEqual(saved, File.ReadAllText(Path.Combine(workDir, "last_checkpoint")));
+        Assert.AreEqual(Path.GetFileName(saved), File.ReadAllText(Path.Combine(workDir, "last_checkpoint")));
         using var checkpoint = CheckpointFile.Load(saved);
         Assert.AreEqual(5L, checkpoint.Meta["iter"]);
         Assert.AreEqual(1L, checkpoint.Meta["epoch"], "iteration 5 is in the second epoch (index 1) of 4 iterations each");
@@ -52,7 +52,7 @@ public sealed class InterruptionTests
         Assert.ThrowsExactly<ComponentException>(runner.Train);
 
         Assert.IsFalse(File.Exists(Path.Combine(workDir, "interrupted_iter_5.ckpt")));
-        Assert.AreEqual(Path.Combine(workDir, "epoch_1.ckpt"), File.ReadAllText(Path.Combine(workDir, "last_checkpoint")));
+        Assert.AreEqual("epoch_1.ckpt", File.ReadAllText(Path.Combine(workDir, "last_checkpoint")));
     }
 
     [TestMethod]
@@ -68,7 +68,7 @@ public sealed class InterruptionTests
         var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--resume");
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
-        StringAssert.Contains(result.Stdout, "epoch_2.ckpt' is corrupt or truncated: the tensor data does not match its checksum. Trying an older checkpoint.");
+        StringAssert.Contains(result.Stdout, "epoch_2.ckpt' is corrupt or truncated: the file does not match its checksum (its header or its data changed after it was written). Trying an older checkpoint.");
         StringAssert.Contains(result.Stdout, "resumed epoch: 1, iter: 128");
         Assert.AreEqual(35.05859375, RunRecords.Scalars(workDir, "accuracy/top1").Last(), 1e-4, "the run ends as an uninterrupted one");
     }

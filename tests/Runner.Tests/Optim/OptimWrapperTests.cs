@@ -84,9 +84,9 @@ public sealed class OptimWrapperTests
     [TestMethod]
     public void ClipGrad_UnknownType_IsRejected()
     {
-        var error = Assert.ThrowsExactly<ArgumentException>(() => Unit(1, ConfigLoader.Parse("type = \"l1\"")));
+        var error = Assert.ThrowsExactly<ConfigException>(() => Unit(1, ConfigLoader.Parse("type = \"l1\"")));
 
-        StringAssert.Contains(error.Message, "clip_grad.type must be \"norm\" or \"value\", got \"l1\".");
+        StringAssert.Contains(error.Message, "type: must be \"norm\" or \"value\", got \"l1\".");
     }
 
     [TestMethod]

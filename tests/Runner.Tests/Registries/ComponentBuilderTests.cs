@@ -106,7 +106,7 @@ public sealed class ComponentBuilderTests
         var error = Assert.ThrowsExactly<Runner.Sdk.ComponentException>(() => builder.Build<Hook>((ConfigTable)table["h"]!));
 
         StringAssert.Contains(error.Message, "UnreadableHook (from Runner.Tests");
-        StringAssert.Contains(error.Message, "failed while being built (for custom.h): IOException: weights.bin: no such file");
+        StringAssert.Contains(error.Message, "failed while being built (for custom.h at job.toml(2,5)): IOException: weights.bin: no such file");
         Assert.IsInstanceOfType<IOException>(error.InnerException);
     }
 }

@@ -72,7 +72,7 @@ public sealed class RunnerTests
         Assert.AreEqual(2, runner.MaxEpochs);
         Assert.AreEqual(256, runner.MaxIters);
         Assert.IsTrue(File.Exists(Path.Combine(runner.WorkDir, "epoch_2.ckpt")));
-        Assert.AreEqual(Path.Combine(runner.WorkDir, "epoch_2.ckpt"), File.ReadAllText(Path.Combine(runner.WorkDir, "last_checkpoint")));
+        Assert.AreEqual("epoch_2.ckpt", File.ReadAllText(Path.Combine(runner.WorkDir, "last_checkpoint")));
         Assert.IsTrue(File.Exists(Path.Combine(runner.WorkDir, runner.Timestamp + ".toml")), "the config dump");
         Assert.IsTrue(File.Exists(Path.Combine(runner.LogDir, runner.Timestamp + ".log")), "the log file");
     }

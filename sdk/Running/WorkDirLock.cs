@@ -1,0 +1,104 @@
+namespace Runner.Sdk.Running;
+
+using System.Runtime.InteropServices;
+using System.Text;
+
+/// <summary>
+/// One training run per work dir at a time: an exclusive <c>flock</c> on <c>work_dir/.runner.lock</c>, which holds
+/// the owner's process id. The kernel releases the lock when its process ends, however it ends, so a killed run
+/// never leaves a stale lock behind.
+/// </summary>
+/// <remarks>
+/// The lock is taken with the C library's <c>open</c> and <c>flock</c> rather than <see cref="FileStream"/>'s
+/// <see cref="FileShare.None"/>: .NET takes a shared lock for every other open of the file, so a second run could
+/// not even read the owner's process id to name it.
+/// </remarks>
+internal sealed class WorkDirLock : IDisposable
+{
+    public const string FileName = ".runner.lock";
+
+    private readonly int _descriptor;
+    private readonly FileStream? _portable;
+
+    private WorkDirLock(int descriptor, FileStream? portable)
+    {
+        _descriptor = descriptor;
+        _portable = portable;
+    }
+
+    /// <summary>Takes the lock of <paramref name="workDir"/>, or fails naming the process that holds it.</summary>
+    public static WorkDirLock Take(string workDir)
+    {
+        var path = Path.Combine(workDir, FileName);
+        if (!OperatingSystem.IsLinux()) return TakePortable(path);
+
+        var descriptor = Native.open(path, Native.O_RDWR | Native.O_CREAT | Native.O_CLOEXEC, Convert.ToInt32("644", 8));
+        if (descriptor < 0) throw new RunnerException($"Cannot create the work dir's lock file '{path}': {Marshal.GetLastPInvokeErrorMessage()}");
+        if (Native.flock(descriptor, Native.LOCK_EX | Native.LOCK_NB) != 0)
+        {
+            var holder = ReadHolder(descriptor);
+            Native.close(descriptor);
+            throw Busy(workDir, holder);
+        }
+        var pid = Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        Native.ftruncate(descriptor, 0);
+        Native.pwrite(descriptor, pid, pid.Length, 0);
+        return new WorkDirLock(descriptor, null);
+    }
+
+    private static string? ReadHolder(int descriptor)
+    {
+        var buffer = new byte[32];
+        var read = Native.pread(descriptor, buffer, buffer.Length, 0);
+        return read > 0 ? Encoding.ASCII.GetString(buffer, 0, (int)read).Trim() : null;
+    }
+
+    private static WorkDirLock TakePortable(string path)
+    {
+        try
+        {
+            return new WorkDirLock(-1, new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+        }
+        catch (IOException)
+        {
+            throw Busy(Path.GetDirectoryName(path)!, null);
+        }
+    }
+
+    private static RunnerException Busy(string workDir, string? holder) =>
+        new($"work_dir '{workDir}' is in use by another training run{(string.IsNullOrEmpty(holder) ? "" : $" (process {holder})")}: " +
+            "two runs in one work dir would overwrite each other's checkpoints. Wait for it to end, or pass another --work-dir.");
+
+    public void Dispose()
+    {
+        _portable?.Dispose();
+        if (_descriptor >= 0) Native.close(_descriptor); // closing releases the flock
+    }
+
+    private static class Native
+    {
+        public const int O_RDWR = 0x2;
+        public const int O_CREAT = 0x40;
+        public const int O_CLOEXEC = 0x80000;
+        public const int LOCK_EX = 2;
+        public const int LOCK_NB = 4;
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int flock(int fd, int operation);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int close(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int ftruncate(int fd, long length);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern nint pread(int fd, byte[] buffer, nint count, long offset);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern nint pwrite(int fd, byte[] buffer, nint count, long offset);
+    }
+}
