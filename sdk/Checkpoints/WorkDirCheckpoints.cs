@@ -168,6 +168,28 @@ public sealed class WorkDirCheckpoints
     }
 
     /// <summary>
+    /// Renames a damaged checkpoint in the checkpoint folder or the work dir to <c>NAME.damaged</c> (or
+    /// <c>NAME.damaged.N</c>), so a new checkpoint of its name can be written without destroying it; returns the new
+    /// path, or null when it is elsewhere or gone.
+    /// </summary>
+    public string? SetAsideDamaged(string checkpoint)
+    {
+        var full = Path.GetFullPath(checkpoint);
+        if (!File.Exists(full) || !(IsDirectlyIn(full, SaveDir) || IsDirectlyIn(full, WorkDir))) return null;
+        var target = full + ".damaged";
+        for (var n = 1; File.Exists(target) || Directory.Exists(target); n++) target = $"{full}.damaged.{n}";
+        try
+        {
+            File.Move(full, target);
+            return target;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Removes the temporary files of checkpoint writes that a killed process left behind
     /// (<c>.NAME.PID.tmp</c>, of processes no longer alive); returns their names.
     /// </summary>

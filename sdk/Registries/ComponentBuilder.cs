@@ -375,7 +375,7 @@ public sealed class ComponentBuilder
     {
         string s => $"the string \"{s}\"",
         long l => $"the integer {l}",
-        double d => $"the number {d.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        double d => $"the number {(double.IsNaN(d) ? "nan" : double.IsInfinity(d) ? (d > 0 ? "inf" : "-inf") : d.ToString(System.Globalization.CultureInfo.InvariantCulture))}",
         bool b => b ? "true" : "false",
         ConfigTable => "a table",
         ConfigArray => "a list",

@@ -195,7 +195,7 @@ public sealed partial class Runner
         else if (resume is true)
         {
             resumeFrom = CheckpointFiles().ResumeCandidates(Logger.Warn);
-            Logger.Info(resumeFrom.Count == 0 ? "Auto resume: no checkpoint found in work_dir, training from scratch." : $"Auto resume: trying {resumeFrom[0]} first.");
+            Logger.Info(resumeFrom.Count == 0 ? "Auto resume: no checkpoint found, training from scratch." : $"Auto resume: trying {resumeFrom[0]} first.");
         }
 
         if (resumeFrom is { Count: > 0 } && TrainLoopBuilt) ResumeNewestValid(resumeFrom);
@@ -229,6 +229,9 @@ public sealed partial class Runner
             catch (Checkpoints.CheckpointException e) when (candidates.Count > 1)
             {
                 Logger.Warn($"{e.Message} Trying an older checkpoint.");
+                // Kept, under another name: the run will write a checkpoint of that name again, and Runner never
+                // overwrites a file it cannot tell is its own.
+                if (CheckpointFiles().SetAsideDamaged(candidate) is { } aside) Logger.Warn($"Renamed it to {Path.GetFileName(aside)}.");
                 continue;
             }
             using (checkpoint) ApplyResume(checkpoint, candidate);

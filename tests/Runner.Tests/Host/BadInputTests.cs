@@ -131,4 +131,107 @@ public sealed class BadInputTests
         foreach (var option in new[] { "--config", "--work-dir", "--resume", "--checkpoint", "--cfg-options", "--plugins", "train", "val", "test" })
             StringAssert.Contains(result.Stdout, option);
     }
+    /// <summary>Asserts a refused run: exit 1, no stack trace, the message, and no work dir.</summary>
+    private static void AssertRefused(HostTester.Result result, string workDir, params string[] fragments)
+    {
+        Assert.AreEqual(1, result.ExitCode, result.Stderr);
+        Assert.IsFalse(result.Stderr.Contains("   at ", StringComparison.Ordinal), result.Stderr);
+        foreach (var fragment in fragments) StringAssert.Contains(result.Stderr, fragment);
+        Assert.IsFalse(Directory.Exists(workDir), "nothing is written for a config that fails its checks");
+    }
+
+    [TestMethod]
+    [DataRow("num_threads = 0")]
+    [DataRow("num_threads = -1")]
+    [DataRow("num_interop_threads = 0")]
+    public void ThreadCountsBelowOne_AreConfigErrors_NotNativeAborts(string setting)
+    {
+        var (result, workDir) = RunToyWith("threads", t => t + $"\n[env_cfg]\n{setting}\n");
+        var key = setting.Split(' ')[0];
+
+        AssertRefused(result, workDir, $"job.toml({LineOf(ResolvedToy() + $"\n[env_cfg]\n{setting}\n", setting)},", $"env_cfg.{key}: must be at least 1, got the integer {setting.Split(' ')[2]}.");
+    }
+
+    [TestMethod]
+    [DataRow("optim_wrapper.clip_grad={ max_norm = -1.0 }", "optim_wrapper.clip_grad.max_norm: must be a positive, finite number, got -1.")]
+    [DataRow("optim_wrapper.optimizer.lr=inf", "optim_wrapper.optimizer.lr: must be greater than 0 and finite, got the number inf.")]
+    [DataRow("optim_wrapper.optimizer.lr=nan", "optim_wrapper.optimizer.lr: must be greater than 0 and finite")]
+    [DataRow("param_scheduler=[{ type = \"MultiStepLR\", milestones = [1, -2] }]", "param_scheduler[0].milestones[1]: must be at least 0, got the integer -2.")]
+    [DataRow("model.hidden=-5", "model.hidden: must be at least 1, got the integer -5.")]
+    [DataRow("train_dataloader.batch_size=-1", "train_dataloader.batch_size: must be at least 1, got the integer -1.")]
+    [DataRow("train_cfg.max_epochs=99999999999999", "train_cfg.max_epochs: 99999999999999 is out of range: it must be between")]
+    [DataRow("load_from={ path = \"x.ckpt\", revise_keys = [[\"(unclosed\", \"\"]] }", "load_from.revise_keys[0]: '(unclosed' is not a valid regular expression")]
+    public void BadValues_FromTheCommandLine_AreReportedThere_InConfigWords(string option, string message)
+    {
+        var (result, workDir) = RunToyWith("values", t => t, "--cfg-options", option);
+
+        AssertRefused(result, workDir, "error: --cfg-options", message);
+        Assert.IsFalse(result.Stderr.Contains("batchSize", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    public void BadValue_InAChildConfig_IsReportedAtTheChildsLine()
+    {
+        var dir = TestEnvironment.NewTempDir("child");
+        File.WriteAllText(Path.Combine(dir, "base.toml"), ResolvedToy());
+        var child = Path.Combine(dir, "child.toml");
+        File.WriteAllText(child, "_base_ = [\"base.toml\"]\n\n[train_dataloader]\nbatch_size = -1\n");
+        var workDir = Path.Combine(dir, "work");
+
+        var result = HostTester.Run("--config", child, "--work-dir", workDir);
+
+        AssertRefused(result, workDir, "child.toml(4,1): train_dataloader.batch_size: must be at least 1, got the integer -1.");
+    }
+
+    [TestMethod]
+    public void ConfigOrBasePath_ThatIsAFolder_SaysSo()
+    {
+        var dir = TestEnvironment.NewTempDir("folder");
+        var child = Path.Combine(dir, "child.toml");
+        File.WriteAllText(child, "_base_ = [\"..\"]\n");
+
+        Assert.AreEqual("error: config '" + dir + "' is a folder, not a file.", HostTester.Run("--config", dir).Stderr.Split('\n')[0].Trim());
+        StringAssert.Contains(HostTester.Run("--config", child).Stderr, "child.toml(1,1): _base_: base config '..' is a folder, not a file.");
+    }
+
+    [TestMethod]
+    public void ADllWithoutDepsJson_InAPluginFolder_IsNamedInAWarning()
+    {
+        var plugins = TestEnvironment.NewTempDir("stray");
+        File.WriteAllText(Path.Combine(plugins, "MyHooks.dll"), "not really an assembly");
+        var (result, _) = RunToyWith("stray", t => t, "--plugins", plugins, "--cfg-options", "train_cfg.max_epochs=1");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stderr, $"warning: {Path.Combine(plugins, "MyHooks.dll")} is not loaded: it has no MyHooks.deps.json beside it");
+    }
+
+    /// <summary>
+    /// Config values replaced one at a time by values of every kind (negative, zero, huge, non-finite, wrong
+    /// type): each run either works or is refused with exit 1 and a message — never exit 70 or a stack trace.
+    /// </summary>
+    [TestMethod]
+    public void MutatedConfigs_NeverEndInAStackTrace()
+    {
+        var resolved = ResolvedToy();
+        var lines = resolved.Split('\n');
+        var values = new[] { "-1", "0", "99999999999999999", "inf", "-inf", "nan", "\"x\"", "true", "[]", "{}", "1.5" };
+        var dir = TestEnvironment.NewTempDir("mutated");
+        var config = Path.Combine(dir, "job.toml");
+        var trial = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var at = lines[i].IndexOf(" = ", StringComparison.Ordinal);
+            if (at < 0 || lines[i].StartsWith("work_dir", StringComparison.Ordinal)) continue;
+            var value = values[trial++ % values.Length];
+            var mutated = (string[])lines.Clone();
+            mutated[i] = lines[i][..(at + 3)] + value;
+            File.WriteAllText(config, string.Join('\n', mutated));
+
+            var result = HostTester.Run("config", "validate", "--config", config);
+
+            Assert.IsTrue(result.ExitCode is 0 or 1, $"{mutated[i]}: exit {result.ExitCode}\n{result.Stderr}");
+            Assert.IsFalse(result.Stderr.Contains("   at ", StringComparison.Ordinal), $"{mutated[i]}:\n{result.Stderr}");
+        }
+        Assert.IsGreaterThan(20, trial);
+    }
 }
