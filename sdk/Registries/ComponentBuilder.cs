@@ -71,7 +71,7 @@ public sealed class ComponentBuilder
     public object? BuildType(Type concrete, ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null)
     {
         scope = ScopeOf(table, scope);
-        var (constructor, parameters, properties) = ShapeOf(concrete);
+        var (constructor, parameters, properties, parameterRanges) = ShapeOf(concrete);
         if (constructor is null) throw ConfigException.At(table.Location, table.Path, $"{concrete.Name} has no public constructor.");
 
         var keys = table.Keys.Where(k => k is not TypeKey and not ScopeKey).ToList();
@@ -96,7 +96,7 @@ public sealed class ComponentBuilder
             {
                 used.Add(key);
                 arguments[i] = Convert(table[key], parameter.ParameterType, table.LocationOf(key), table.PathOf(key), scope);
-                CheckRange(parameter.GetCustomAttribute<System.ComponentModel.DataAnnotations.RangeAttribute>(), table[key], table.LocationOf(key), table.PathOf(key));
+                CheckRange(parameterRanges[i], table[key], table.LocationOf(key), table.PathOf(key));
             }
             else if (defaults is not null && defaults.FirstOrDefault(kv => SameName(kv.Key, parameter.Name!)) is { Key: not null } supplied)
             {
@@ -215,7 +215,8 @@ public sealed class ComponentBuilder
     }
 
     /// <summary>What a config table binds to in a type: the public constructor with the most parameters, and the settable properties.</summary>
-    private sealed record TypeShape(ConstructorInfo? Constructor, ParameterInfo[] Parameters, IReadOnlyList<PropertyInfo> Properties);
+    private sealed record TypeShape(ConstructorInfo? Constructor, ParameterInfo[] Parameters, IReadOnlyList<PropertyInfo> Properties,
+        System.ComponentModel.DataAnnotations.RangeAttribute?[] ParameterRanges);
 
     // Reflected once per type (attribute lookups are slow, and every component is built twice: validated, then
     // constructed). Weakly keyed, so a plugin's collectible load context can still be unloaded.
@@ -227,7 +228,9 @@ public sealed class ComponentBuilder
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0 && !p.IsDefined(typeof(NotConfigurableAttribute), inherit: true))
             .ToList();
-        return new TypeShape(constructor, constructor?.GetParameters() ?? [], properties);
+        var parameters = constructor?.GetParameters() ?? [];
+        return new TypeShape(constructor, parameters, properties,
+            parameters.Select(p => p.GetCustomAttribute<System.ComponentModel.DataAnnotations.RangeAttribute>()).ToArray());
     });
 
     private string ScopeOf(ConfigTable table, string? scope)

@@ -236,10 +236,13 @@ public sealed partial class Runner
         var missing = expected.Keys.Where(k => !checkpoint.StateDict.ContainsKey(k)).ToList();
         var shapes = checkpoint.StateDict.Where(kv => expected.TryGetValue(kv.Key, out var mine) && !mine.shape.SequenceEqual(kv.Value.shape))
             .Select(kv => $"{kv.Key}: checkpoint [{string.Join(", ", kv.Value.shape)}], model [{string.Join(", ", expected[kv.Key].shape)}]").ToList();
+        // A foreign file can hold many thousands of names: the report lists the first few of each kind.
+        static string Some(IReadOnlyList<string> names, string separator = ", ") =>
+            string.Join(separator, names.Take(20)) + (names.Count > 20 ? $"{separator}… ({names.Count - 20} more)" : "");
         var report = "The model and loaded state dict do not match exactly" +
-            (unexpected.Count > 0 ? $"{Environment.NewLine}unexpected key in source state_dict: {string.Join(", ", unexpected)}" : "") +
-            (missing.Count > 0 ? $"{Environment.NewLine}missing keys in source state_dict: {string.Join(", ", missing)}" : "") +
-            (shapes.Count > 0 ? $"{Environment.NewLine}size mismatch: {string.Join("; ", shapes)}" : "");
+            (unexpected.Count > 0 ? $"{Environment.NewLine}unexpected key in source state_dict: {Some(unexpected)}" : "") +
+            (missing.Count > 0 ? $"{Environment.NewLine}missing keys in source state_dict: {Some(missing)}" : "") +
+            (shapes.Count > 0 ? $"{Environment.NewLine}size mismatch: {Some(shapes, "; ")}" : "");
         if (shapes.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
             throw CheckpointException.Mismatch(path, report);
         if (expected.Count > 0 && missing.Count == expected.Count)
