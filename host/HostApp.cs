@@ -99,15 +99,15 @@ public static class HostApp
         var registries = new RegistryRoot();
         var watch = parsed.GetValue(options.Watch);
         using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr, inMemory: watch);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath });
+        // Hooks of the host's own, registered with the config's so the hook-order table lists them: the hot swapper
+        // (--watch, training only), and a progress bar for validation and testing, on a terminal only (stderr, so
+        // stdout stays clean for logs).
+        var hostHooks = new List<Hook>();
         if (watch && mode is "val" or "test") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
-        else if (watch)
-        {
-            runner.CallHooks.Register(new HookHotSwapper(catalog, registries));
-            runner.Logger.Info($"Watching {catalog.Plugins.Count} plugin(s) for new builds of their hooks (--watch).");
-        }
-        // A progress bar for validation and testing, on a terminal only (stderr, so stdout stays clean for logs).
-        if (ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) runner.CallHooks.Register(new ProgressBarHook(stderr, enabled: true));
+        else if (watch) hostHooks.Add(new HookHotSwapper(catalog, registries));
+        if (ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) hostHooks.Add(new ProgressBarHook(stderr, enabled: true));
+        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks });
+        if (hostHooks.OfType<HookHotSwapper>().Any()) runner.Logger.Info($"Watching {catalog.Plugins.Count} plugin(s) for new builds of their hooks (--watch).");
         // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = StopGracefully(runner, "SIGINT", 130));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => c.Cancel = StopGracefully(runner, "SIGTERM", 143));

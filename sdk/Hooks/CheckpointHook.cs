@@ -60,7 +60,8 @@ public sealed class CheckpointHook : Hook
         SaveBegin = saveBegin;
         FilenameTmpl = filenameTmpl ?? (byEpoch ? "epoch_{}" + CheckpointFile.Extension : "iter_{}" + CheckpointFile.Extension);
         SaveBest = Names(saveBest, "save_best");
-        if (SaveBest.Count(k => k == "auto") > 1) throw new ArgumentException("save_best may name \"auto\" only once.");
+        if (SaveBest.Contains("auto") && SaveBest.Count > 1)
+            throw new ArgumentException("save_best = \"auto\" stands alone (it means the first metric); name the metrics instead, e.g. save_best = [\"accuracy/top1\", \"loss\"].");
         if (SaveBest.Distinct().Count() != SaveBest.Count) throw new ArgumentException("save_best names a metric twice.");
         var rules = Names(rule, "rule");
         if (rules.Count > 1 && rules.Count != SaveBest.Count)
@@ -202,25 +203,26 @@ public sealed class CheckpointHook : Hook
     {
         var fileName = FilenameTmpl.Replace("{}", step.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var path = Path.Combine(_saveDir!, fileName);
+        // The list saved in the checkpoint is what is kept once it is written (MMEngine stores [9, 10, 11] in
+        // epoch_11 with max_keep_ckpts = 3), not the one about to be deleted.
         if (MaxKeepCkpts > 0 && !_kept.Contains(path)) _kept.Add(path);
-        runner.MessageHub.UpdateInfo("last_ckpt", WorkDirCheckpoints.NameOf(path));
-        runner.MessageHub.UpdateInfo("keep_ckpts", KeptNames());
-        runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, ByEpoch, syncInBackground: true);
-        // last_checkpoint moves on, and older checkpoints go, only once the new one is flushed to disk; training goes
-        // on meanwhile.
-        var files = _files!;
         var removed = new List<string>();
         while (MaxKeepCkpts > 0 && _kept.Count > MaxKeepCkpts)
         {
             removed.Add(_kept[0]);
             _kept.RemoveAt(0);
         }
+        runner.MessageHub.UpdateInfo("last_ckpt", WorkDirCheckpoints.NameOf(path));
+        runner.MessageHub.UpdateInfo("keep_ckpts", KeptNames());
+        runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, ByEpoch, syncInBackground: true);
+        // last_checkpoint moves on, and older checkpoints go, only once the new one is flushed to disk; training goes
+        // on meanwhile.
+        var files = _files!;
         runner.FileSync.Then(() =>
         {
             files.PointAt(path);
             foreach (var oldest in removed) files.DeleteOwn(oldest, runner.Logger.Warn);
         });
-        runner.MessageHub.UpdateInfo("keep_ckpts", KeptNames());
     }
 
     private List<object> KeptNames() => _kept.Select(p => (object)WorkDirCheckpoints.NameOf(p)).ToList();

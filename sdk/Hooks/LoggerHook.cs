@@ -15,8 +15,11 @@ public sealed class LoggerHook : Hook
     /// <param name="interval">Iterations between log lines.</param>
     /// <param name="ignoreLast">Skip the line for an epoch's last, partial interval.</param>
     /// <param name="intervalExpName">Iterations between "Exp name" lines (also logged at each epoch's end).</param>
-    public LoggerHook(int interval = 10, bool ignoreLast = true, int intervalExpName = 1000)
+    /// <param name="logMetricByEpoch">Record validation metrics at the epoch (true) or the iteration (false);
+    /// default: as the train loop counts (MMEngine's default is the epoch, which is always 0 in an iteration-based run).</param>
+    public LoggerHook(int interval = 10, bool ignoreLast = true, int intervalExpName = 1000, bool? logMetricByEpoch = null)
     {
+        LogMetricByEpoch = logMetricByEpoch;
         if (interval <= 0) throw new ArgumentException($"interval must be greater than 0, got {interval}.");
         if (intervalExpName <= 0) throw new ArgumentException($"interval_exp_name must be greater than 0, got {intervalExpName}.");
         Interval = interval;
@@ -25,6 +28,12 @@ public sealed class LoggerHook : Hook
     }
 
     public int Interval { get; }
+
+    /// <summary>Whether validation metrics are recorded at the epoch; null follows the train loop.</summary>
+    public bool? LogMetricByEpoch { get; }
+
+    private static int MetricStep(Runner runner, bool? byEpoch) =>
+        !runner.TrainLoopBuilt ? 0 : byEpoch ?? !runner.TrainsByIteration ? runner.Epoch : runner.Iter;
 
     public bool IgnoreLast { get; }
 
@@ -62,7 +71,7 @@ public sealed class LoggerHook : Hook
     {
         var (tag, line) = runner.LogProcessor.GetLogAfterEpoch(runner, runner.DataloaderLength("val") - 1, "val");
         runner.Logger.Info(line);
-        runner.Visualizer.AddScalars(tag, runner.TrainLoopBuilt ? runner.Epoch : 0);
+        runner.Visualizer.AddScalars(tag, MetricStep(runner, LogMetricByEpoch));
         runner.Visualizer.Flush(); // after each validation: files and plots up to date
     }
 

@@ -149,7 +149,8 @@ public sealed class ComponentBuilder
         }
         catch (TargetInvocationException e) when (e.InnerException is RunnerException inner)
         {
-            throw inner;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+            throw; // not reached
         }
         catch (TargetInvocationException e) when (e.InnerException is { } inner and not OutOfMemoryException)
         {

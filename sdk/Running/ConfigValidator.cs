@@ -102,7 +102,7 @@ internal static class ConfigValidator
                 else check.BuildType(loop, loopCfg);
             });
         }
-        foreach (var key in new[] { "val_evaluator", "test_evaluator" }) Section(() => CheckEvaluator(check, cfg, key));
+        foreach (var key in new[] { "val_evaluator", "test_evaluator" }) Section(() => EvaluatorPart.Decode(check, cfg, key));
         Section(() => CheckOptimWrapper(check, cfg));
         Section(() => CheckParamSchedulers(check, cfg, Section));
         Section(() => CheckDefaultHooks(check, cfg, Section));
@@ -343,36 +343,6 @@ internal static class ConfigValidator
         rest.Remove("dataset");
         rest.Remove("sampler");
         check.BuildType(typeof(DataLoader), rest, new Dictionary<string, object?> { ["dataset"] = ComponentBuilder.Supplied, ["sampler"] = ComponentBuilder.Supplied });
-    }
-
-    private static void CheckEvaluator(ComponentBuilder check, ConfigTable cfg, string key)
-    {
-        switch (cfg[key])
-        {
-            case null or BaseMetric or Evaluator:
-                return;
-            case ConfigTable { TypeName: not null } single:
-                check.Build<BaseMetric>(single);
-                return;
-            case ConfigTable table when table.ContainsKey("metrics"):
-                check.Build<Evaluator>(table, new Dictionary<string, object?> { ["type"] = nameof(Evaluator) });
-                return;
-            case ConfigArray list:
-                CheckMetrics(check, list);
-                return;
-            default:
-                throw ConfigException.At(cfg.LocationOf(key), key, "expected a metric table, a list of metric tables, or { metrics = [...] }.");
-        }
-    }
-
-    private static void CheckMetrics(ComponentBuilder check, ConfigArray list)
-    {
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (list[i] is BaseMetric) continue;
-            if (list[i] is not ConfigTable metric) throw ConfigException.At(list.LocationOf(i), $"{list.Path}[{i}]", "expected a metric table.");
-            check.Build<BaseMetric>(metric);
-        }
     }
 
     private static void CheckTriple(ConfigTable cfg, string a, string b, string c)

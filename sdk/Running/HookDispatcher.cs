@@ -106,7 +106,12 @@ public sealed class HookDispatcher
             {
                 method.Invoke(hook, method.GetParameters().Length == 1 ? [_runner] : [_runner, arguments]);
             }
-            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is { } inner and not RunnerException)
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is RunnerException inner)
+            {
+                // Already a Runner error (a stop request, a config problem): passed on as it is, stack trace kept.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is { } inner)
             {
                 throw HookException.Failed(hook, stage, _runner.Epoch, _runner.Iter, inner);
             }

@@ -96,20 +96,8 @@ public sealed partial class Runner
             new Dictionary<string, object?> { ["dataset"] = dataset, ["sampler"] = sampler })!;
     }
 
-    /// <summary>A loop's evaluator: <c>{ metrics = [...] }</c> (or with a <c>type</c> from the evaluator registry), one metric table, or a list of them.</summary>
-    private Evaluator BuildEvaluator(string key) => _cfg[key] switch
-    {
-        Evaluator given => given,
-        BaseMetric metric => new Evaluator([metric]),
-        ConfigTable table when table.ContainsKey("metrics") =>
-            _builder.Build<Evaluator>(table, new Dictionary<string, object?> { ["type"] = nameof(Evaluator) })!,
-        ConfigTable { TypeName: not null } single => new Evaluator([_builder.Build<BaseMetric>(single)!]),
-        ConfigArray list => new Evaluator(BuildMetrics(list)),
-        _ => throw ConfigException.At(_cfg.LocationOf(key), key, "expected a metric table, a list of metric tables, or { metrics = [...] }."),
-    };
-
-    private List<BaseMetric> BuildMetrics(ConfigArray list) =>
-        list.Select(item => item as BaseMetric ?? _builder.Build<BaseMetric>((ConfigTable)item!)!).ToList();
+    /// <summary>A loop's evaluator (see <see cref="EvaluatorPart"/>).</summary>
+    private Evaluator BuildEvaluator(string key) => EvaluatorPart.Decode(_builder, _cfg, key)!;
 
     /// <summary>
     /// The optimizer wrapper, through the constructor named by <c>optim_wrapper.constructor</c> (default

@@ -113,6 +113,7 @@ public sealed partial class Runner
     /// </summary>
     public void Resume(string path)
     {
+        BuildTrainParts(); // as MMEngine's runner.resume(): what the checkpoint's state goes into must exist
         using var checkpoint = LoadResumable(path);
         ApplyResume(checkpoint, path);
     }
@@ -141,7 +142,7 @@ public sealed partial class Runner
 
     private void ApplyResume(Checkpoint checkpoint, string path)
     {
-        var loop = TrainLoop!;
+        var loop = BuildTrainParts();
         if (checkpoint.IntegrityWarning is { } warning) Logger.Warn(warning);
         CallHooks.AfterLoadCheckpoint(checkpoint);
         LoadWeights(checkpoint, path);
@@ -233,7 +234,9 @@ public sealed partial class Runner
     {
         var expected = Model.state_dict();
         var unexpected = checkpoint.StateDict.Keys.Where(k => !expected.ContainsKey(k)).ToList();
-        var missing = expected.Keys.Where(k => !checkpoint.StateDict.ContainsKey(k)).ToList();
+        // BatchNorm's num_batches_tracked is missing from many checkpoints (older PyTorch, other tools): ignored, as
+        // MMEngine's load_state_dict does, for the warning and for strict loading alike.
+        var missing = expected.Keys.Where(k => !checkpoint.StateDict.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
         var shapes = checkpoint.StateDict.Where(kv => expected.TryGetValue(kv.Key, out var mine) && !mine.shape.SequenceEqual(kv.Value.shape))
             .Select(kv => $"{kv.Key}: checkpoint [{string.Join(", ", kv.Value.shape)}], model [{string.Join(", ", expected[kv.Key].shape)}]").ToList();
         // A foreign file can hold many thousands of names: the report lists the first few of each kind.
@@ -245,7 +248,7 @@ public sealed partial class Runner
             (shapes.Count > 0 ? $"{Environment.NewLine}size mismatch: {Some(shapes, "; ")}" : "");
         if (shapes.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
             throw CheckpointException.Mismatch(path, report);
-        if (expected.Count > 0 && missing.Count == expected.Count)
+        if (expected.Count > 0 && !expected.Keys.Any(checkpoint.StateDict.ContainsKey))
         {
             // Loading nothing would evaluate or fine-tune the random initial weights as if they were trained.
             throw CheckpointException.Mismatch(path, checkpoint.StateDict.Count == 0

@@ -13,11 +13,7 @@ public sealed partial class Runner
     /// </summary>
     public void Train()
     {
-        var loop = TrainLoop ?? throw ConfigException.At(_cfg.Location, "train_cfg",
-            "training needs train_dataloader, train_cfg and optim_wrapper, and the config has none of them.");
-        OptimWrapper = BuildOptimWrapper();
-        ScaleLr(loop);
-        ParamSchedulers = BuildParamSchedulers(loop);
+        var loop = BuildTrainParts();
         if (ValLoop is { Dtype: not null })
         {
             throw ConfigException.At(_cfg.LocationOf("val_cfg"), "val_cfg.dtype",
@@ -34,10 +30,11 @@ public sealed partial class Runner
                 Logger.Info($"Removed {stale.Count} temporary file(s) of checkpoint writes that a killed run left behind: {string.Join(", ", stale)}.");
             LoadOrResume();
             if (!_resumed) KeepEarlierCheckpoints();
-            OptimWrapper.InitializeCountStatus(Iter, MaxIters);
-            if (OptimWrapper.AccumulativeCounts > 1 && Iter % OptimWrapper.AccumulativeCounts != 0)
+            var optimWrapper = OptimWrapper!;
+            optimWrapper.InitializeCountStatus(Iter, MaxIters);
+            if (optimWrapper.AccumulativeCounts > 1 && Iter % optimWrapper.AccumulativeCounts != 0)
             {
-                Logger.Warn($"Resumed iteration number {Iter} is not divisible by accumulative_counts ({OptimWrapper.AccumulativeCounts}): " +
+                Logger.Warn($"Resumed iteration number {Iter} is not divisible by accumulative_counts ({optimWrapper.AccumulativeCounts}): " +
                     "the first update after the resume accumulates fewer gradients.");
             }
             try
@@ -66,6 +63,24 @@ public sealed partial class Runner
             _workDirLock = null;
             _logFactory.Flush();
         }
+    }
+
+    /// <summary>The train loop, the optimizer wrapper (its learning rate scaled) and the schedulers, built once: by
+    /// <see cref="Train"/>, or by a <see cref="Resume"/> before it.</summary>
+    private BaseTrainLoop BuildTrainParts()
+    {
+        var loop = TrainLoop ?? throw ConfigException.At(_cfg.Location, "train_cfg",
+            "training needs train_dataloader, train_cfg and optim_wrapper, and the config has none of them.");
+        if (OptimWrapper is not null) return loop;
+        OptimWrapper = BuildOptimWrapper();
+        ScaleLr(loop);
+        ParamSchedulers = BuildParamSchedulers(loop);
+        if (OptimWrapper.AccumulativeCounts > 1 && Model.modules().Any(m => m.GetType().Name.StartsWith("BatchNorm", StringComparison.Ordinal)))
+        {
+            Logger.Warn($"Gradient accumulation (accumulative_counts = {OptimWrapper.AccumulativeCounts}) may slightly decrease performance " +
+                "because the model has BatchNorm layers: their statistics see one batch at a time, not the accumulated batch.");
+        }
+        return loop;
     }
 
     private WorkDirLock? _workDirLock;

@@ -80,6 +80,7 @@ public sealed partial class Runner : IDisposable
         };
         CallHooks = new HookDispatcher(this);
         RegisterHooks();
+        foreach (var hook in options.ExtraHooks) CallHooks.Register(hook);
 
         // 5. Only now the work_dir, the logger and the run's records.
         Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
@@ -190,8 +191,13 @@ public sealed partial class Runner : IDisposable
         _ => _testLoop?.Dataloader.Count ?? 0,
     };
 
-    /// <summary>Whether the train loop counts iterations (<c>train_cfg.by_epoch = false</c>).</summary>
-    private bool IterBased => _cfg["train_cfg"] is ConfigTable train && train["by_epoch"] is false;
+    /// <summary>
+    /// Whether the config's train loop counts iterations: <c>train_cfg.by_epoch = false</c>, or
+    /// <c>type = "IterBasedTrainLoop"</c>. The log processor, the checkpoint hook and the logger's metric step
+    /// follow it unless they set <c>by_epoch</c> (or <c>log_metric_by_epoch</c>) themselves.
+    /// </summary>
+    public bool TrainsByIteration => _cfg["train_cfg"] is ConfigTable train
+        && (train["by_epoch"] is false || train.TypeName is { } type && type.Split('.')[^1] == nameof(IterBasedTrainLoop));
 
     /// <summary>
     /// With iteration-based training, a table that leaves <c>by_epoch</c> unset (the log processor, the checkpoint
@@ -199,7 +205,7 @@ public sealed partial class Runner : IDisposable
     /// </summary>
     private ConfigTable WithIterDefault(ConfigTable table)
     {
-        if (!IterBased || table.ContainsKey("by_epoch")) return table;
+        if (!TrainsByIteration || table.ContainsKey("by_epoch")) return table;
         var copy = table.Clone();
         copy.Set("by_epoch", false, SourceLocation.Code);
         return copy;
@@ -222,10 +228,11 @@ public sealed partial class Runner : IDisposable
     /// <summary>The visualizer with the backends of <c>visualizer.vis_backends</c> (default: one LocalVisBackend), writing to log_dir/vis_data.</summary>
     private Visualizer BuildVisualizer()
     {
-        var builder = BuilderWith(new VisContext(Path.Combine(LogDir, "vis_data")));
+        var context = new VisContext(Path.Combine(LogDir, "vis_data")) { MetricStep = TrainsByIteration ? "iteration" : "epoch" };
+        var builder = BuilderWith(context);
         var backends = _cfg["visualizer"] is ConfigTable { } table && table["vis_backends"] is ConfigArray list
             ? list.Select(item => item as IVisBackend ?? builder.Build<IVisBackend>((ConfigTable)item!)!).ToList()
-            : [new LocalVisBackend(new VisContext(Path.Combine(LogDir, "vis_data")))];
+            : [new LocalVisBackend(context)];
         var visualizer = new Visualizer(LogDir, Timestamp, backends);
         visualizer.AddConfig(ConfigWriter.ToToml(_cfg));
         return visualizer;

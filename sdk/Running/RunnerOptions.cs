@@ -13,4 +13,8 @@ public sealed class RunnerOptions
 
     /// <summary>The config file the config came from (names the experiment and the default work_dir).</summary>
     public string? ConfigPath { get; init; }
+
+    /// <summary>Hooks the caller adds beside the config's (the host's hot swapper, its progress bar): registered at
+    /// construction, so the hook-order table in the log lists them too.</summary>
+    public IReadOnlyList<global::Runner.Sdk.Hooks.Hook> ExtraHooks { get; init; } = [];
 }

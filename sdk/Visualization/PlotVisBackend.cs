@@ -43,15 +43,15 @@ public sealed class PlotVisBackend(VisContext context, int width = 800, int heig
         Directory.CreateDirectory(PlotDir);
         var losses = _series.Keys.Where(k => k.Contains("loss", StringComparison.Ordinal)).ToList();
         var lrs = _series.Keys.Where(k => k.EndsWith("lr", StringComparison.Ordinal)).ToList();
-        if (losses.Count > 0) Draw("loss", "loss", losses);
-        if (lrs.Count > 0) Draw("lr", "learning rate", lrs);
+        if (losses.Count > 0) Draw("loss", "loss", losses, "iteration");
+        if (lrs.Count > 0) Draw("lr", "learning rate", lrs, "iteration");
         foreach (var metric in _series.Keys.Except(losses).Except(lrs))
-            Draw(metric.Replace('/', '_'), metric, [metric]);
+            Draw(metric.Replace('/', '_'), metric, [metric], context.MetricStep);
     }
 
     public void Close() => Flush();
 
-    private void Draw(string fileName, string title, IReadOnlyList<string> keys)
+    private void Draw(string fileName, string title, IReadOnlyList<string> keys, string xLabel)
     {
         var plot = new ScottPlot.Plot();
         foreach (var key in keys)
@@ -62,7 +62,7 @@ public sealed class PlotVisBackend(VisContext context, int width = 800, int heig
             line.MarkerSize = points.Count > 30 ? 0 : 4;
         }
         plot.Title(title);
-        plot.XLabel("step");
+        plot.XLabel(xLabel);
         plot.YLabel(title);
         if (keys.Count > 1) plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(Path.Combine(PlotDir, fileName + ".png"), Width, Height);

@@ -1,4 +1,9 @@
 namespace Runner.Sdk.Visualization;
 
 /// <summary>What every vis backend is given by the runner: the folder it writes to (<c>log_dir/vis_data</c>).</summary>
-public sealed record VisContext(string SaveDir);
+public sealed record VisContext(string SaveDir)
+{
+    /// <summary>What the step of a validation metric counts: "epoch", or "iteration" in an iteration-based run.
+    /// Training scalars (loss, learning rate) are recorded per iteration.</summary>
+    public string MetricStep { get; init; } = "epoch";
+}

@@ -78,6 +78,8 @@ public abstract class ParamScheduler
         _prepared = true;
         if (ConvertToIterBased)
         {
+            if (epochLength < 1)
+                throw new ArgumentException($"{GetType().Name}: convert_to_iter_based needs a train dataloader with at least one batch per epoch, and it has {epochLength}.");
             Begin *= epochLength;
             if (!EndIsDefault && End != Infinity) End *= epochLength;
             ScalePeriods(epochLength);

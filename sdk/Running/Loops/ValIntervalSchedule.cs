@@ -29,10 +29,14 @@ public sealed class ValIntervalSchedule
     /// <summary>The interval in force now.</summary>
     public int Interval { get; private set; }
 
-    /// <summary>Updates the interval for <paramref name="done"/> completed epochs or iterations (MMEngine's <c>bisect(milestones, done)</c>).</summary>
+    /// <summary>
+    /// Updates the interval after <paramref name="done"/> completed epochs or iterations. As MMEngine's
+    /// <c>_decide_current_val_interval</c> (<c>bisect(milestones, done + 1)</c>), the interval is that of the next
+    /// epoch or iteration: with <c>val_interval = 5</c> and <c>[[6, 2]]</c>, epoch 5 is not validated, 6, 8, 10… are.
+    /// </summary>
     public void Update(int done)
     {
-        var index = Array.FindLastIndex(_milestones, m => m <= done);
+        var index = Array.FindLastIndex(_milestones, m => m <= done + 1);
         Interval = _intervals[Math.Max(index, 0)];
     }
 

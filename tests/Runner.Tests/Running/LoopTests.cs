@@ -64,20 +64,38 @@ public sealed class LoopTests
         CheckpointAssert.SameWeights(Path.Combine(straight, "iter_384.ckpt"), Path.Combine(resumed, "iter_384.ckpt"));
     }
 
-    [TestMethod]
-    public void DynamicIntervals_ChangeWhenToValidate()
+    private static List<int> Validated(int valInterval, int[][] dynamicIntervals, int total)
     {
-        var schedule = new ValIntervalSchedule(valBegin: 1, valInterval: 1, dynamicIntervals: [[2, 3]]);
+        var schedule = new ValIntervalSchedule(valBegin: 1, valInterval: valInterval, dynamicIntervals: dynamicIntervals);
         var validated = new List<int>();
-
-        for (var epoch = 1; epoch <= 4; epoch++)
+        for (var done = 1; done <= total; done++)
         {
-            schedule.Update(epoch);
-            if (schedule.ShouldValidate(epoch, 4)) validated.Add(epoch);
+            schedule.Update(done);
+            if (schedule.ShouldValidate(done, total)) validated.Add(done);
         }
+        return validated;
+    }
 
-        // every epoch until epoch 2, then every 3rd (epoch 3), and always the last
-        CollectionAssert.AreEqual(new[] { 1, 3, 4 }, validated);
+    [TestMethod]
+    public void DynamicIntervals_SwitchAsMmengineDoes_ForTheNextEpochOrIteration()
+    {
+        // MMEngine's _decide_current_val_interval bisects the milestones with epoch + 1 (or iter + 1): the values
+        // are what MMEngine 0.11 validates at.
+        CollectionAssert.AreEqual(new[] { 6, 8, 10, 12 }, Validated(5, [[6, 2]], 12));
+        CollectionAssert.AreEqual(new[] { 3, 4 }, Validated(1, [[2, 3]], 4));
+    }
+
+    [TestMethod]
+    public void DynamicIntervals_InAnIterationBasedRun_ValidateAtMmenginesIterations()
+    {
+        var workDir = TestEnvironment.NewTempDir("dynamic");
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--cfg-options",
+            "train_cfg={ by_epoch = false, max_iters = 12, val_interval = 5, dynamic_intervals = [[6, 2]] }", "default_hooks.checkpoint.interval=100",
+            "param_scheduler=[]");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        CollectionAssert.AreEqual(new[] { 6, 8, 10, 12 }, RunRecords.Steps(workDir, "accuracy/top1"));
     }
 
     [TestMethod]
