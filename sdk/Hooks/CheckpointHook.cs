@@ -36,8 +36,8 @@ public sealed class CheckpointHook : Hook
     /// Sections: meta, state_dict, optimizer, param_schedulers, message_hub, rng, and what hooks add (ema…).</param>
     public CheckpointHook(int interval = -1, bool byEpoch = true, bool saveOptimizer = true, bool saveParamScheduler = true,
         string? outDir = null, int maxKeepCkpts = -1, bool saveLast = true, int saveBegin = 0, string? filenameTmpl = null,
-        object? saveBest = null, object? rule = null, string[]? greaterKeys = null, string[]? lessKeys = null,
-        object? publishedKeys = null)
+        string[]? saveBest = null, string[]? rule = null, string[]? greaterKeys = null, string[]? lessKeys = null,
+        string[]? publishedKeys = null)
     {
         if (interval == 0 || interval < -1) throw new ArgumentException($"interval must be a positive integer or -1, got {interval}.");
         if (saveBegin < 0) throw new ArgumentException($"save_begin must not be negative, got {saveBegin}.");
@@ -59,16 +59,16 @@ public sealed class CheckpointHook : Hook
         SaveLast = saveLast;
         SaveBegin = saveBegin;
         FilenameTmpl = filenameTmpl ?? (byEpoch ? "epoch_{}" + CheckpointFile.Extension : "iter_{}" + CheckpointFile.Extension);
-        SaveBest = Names(saveBest, "save_best");
+        SaveBest = saveBest ?? [];
         if (SaveBest.Contains("auto") && SaveBest.Count > 1)
             throw new ArgumentException("save_best = \"auto\" stands alone (it means the first metric); name the metrics instead, e.g. save_best = [\"accuracy/top1\", \"loss\"].");
         if (SaveBest.Distinct().Count() != SaveBest.Count) throw new ArgumentException("save_best names a metric twice.");
-        var rules = Names(rule, "rule");
-        if (rules.Count > 1 && rules.Count != SaveBest.Count)
-            throw new ArgumentException($"Number of \"rule\" must be 1 or the same as number of \"save_best\" ({SaveBest.Count}), got {rules.Count}.");
+        var rules = rule ?? [];
+        if (rules.Length > 1 && rules.Length != SaveBest.Count)
+            throw new ArgumentException($"Number of \"rule\" must be 1 or the same as number of \"save_best\" ({SaveBest.Count}), got {rules.Length}.");
         if (rules.FirstOrDefault(r => r is not ("greater" or "less")) is { } bad) throw new ArgumentException($"rule must be greater, less or unset, got \"{bad}\".");
         _rules = rules;
-        PublishedKeys = publishedKeys is null ? null : Names(publishedKeys, "published_keys");
+        PublishedKeys = publishedKeys;
         if (PublishedKeys is { Count: 0 }) throw new ArgumentException("published_keys must name at least one section, for example [\"meta\", \"state_dict\"].");
         _greaterKeys = greaterKeys ?? MetricRule.DefaultGreaterKeys;
         _lessKeys = lessKeys ?? MetricRule.DefaultLessKeys;
@@ -80,14 +80,6 @@ public sealed class CheckpointHook : Hook
 
     /// <summary>The metrics whose best checkpoint is kept (empty: none).</summary>
     public IReadOnlyList<string> SaveBest { get; }
-
-    private static List<string> Names(object? value, string option) => value switch
-    {
-        null => [],
-        string one => [one],
-        System.Collections.IEnumerable many when many.Cast<object?>().All(v => v is string) => many.Cast<string>().ToList(),
-        _ => throw new ArgumentException($"{option} must be a string or a list of strings."),
-    };
 
     /// <summary>"greater" or "less" for a metric: the configured rule, else <see cref="MetricRule.Infer"/> with this hook's key lists.</summary>
     public string RuleFor(string metric, int index)

@@ -1,31 +1,46 @@
 namespace Runner.Sdk.Logging;
 
-using Runner.Sdk.Configuration;
+using Runner.Sdk.Registries;
 
 /// <summary>
 /// One entry of <c>log_processor.custom_cfg</c> (MMEngine's): log <c>data_src</c> (e.g. <c>loss</c>) as
 /// <c>log_name</c>, reduced with <c>method_name</c> (mean, max, min, current) over <c>window_size</c> — a number of
-/// iterations, <c>"epoch"</c> (since the epoch began) or <c>"global"</c> (since training began).
+/// iterations, <c>"epoch"</c> (since the epoch began) or <c>"global"</c> (since training began). Plain options:
+/// checked with the rest of the config.
 /// </summary>
-public sealed record CustomLogSetting(string DataSrc, string LogName, string MethodName, int? WindowSize, string? WindowKind)
+[ConfigOptions]
+public sealed record CustomLogSetting
 {
-    public static CustomLogSetting From(ConfigTable table, bool byEpoch)
+    /// <param name="dataSrc">The logged scalar to reduce (without its <c>train/</c> prefix).</param>
+    /// <param name="logName">The name it is logged as; default: <paramref name="dataSrc"/>.</param>
+    /// <param name="methodName">mean, max, min or current.</param>
+    /// <param name="windowSize">A positive number of iterations, "epoch" or "global"; default: the log processor's window.</param>
+    public CustomLogSetting(string dataSrc, string? logName = null, string methodName = "mean", object? windowSize = null)
     {
-        var known = new[] { "data_src", "log_name", "method_name", "window_size" };
-        if (table.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
-            throw new ArgumentException($"custom_cfg has no option '{unknown}' (valid: {string.Join(", ", known)}).");
-        var source = table["data_src"] as string ?? throw new ArgumentException("each custom_cfg entry needs data_src.");
-        var method = table["method_name"] as string ?? "mean";
-        if (method is not ("mean" or "max" or "min" or "current"))
-            throw new ArgumentException($"custom_cfg method_name must be mean, max, min or current, got \"{method}\".");
-        var (size, kind) = table["window_size"] switch
+        if (methodName is not ("mean" or "max" or "min" or "current"))
+            throw new ArgumentException($"must be mean, max, min or current, got \"{methodName}\".", nameof(methodName));
+        (WindowSize, WindowKind) = windowSize switch
         {
             null => (null, null),
-            long n when n > 0 => ((int?)n, (string?)null),
-            "epoch" when !byEpoch => throw new ArgumentException("window_size cannot be \"epoch\" when the log processor counts iterations (by_epoch = false)."),
-            "epoch" or "global" => (null, (string)table["window_size"]!),
-            var other => throw new ArgumentException($"window_size should be int, epoch or global, but got {other}."),
+            long n and > 0 and <= int.MaxValue => ((int?)n, (string?)null),
+            int n and > 0 => (n, null),
+            "epoch" or "global" => (null, (string)windowSize),
+            var other => throw new ArgumentException($"must be a positive number of iterations, \"epoch\" or \"global\", got {other}.", nameof(windowSize)),
         };
-        return new CustomLogSetting(source, table["log_name"] as string ?? source, method, size, kind);
+        DataSrc = dataSrc;
+        LogName = logName ?? dataSrc;
+        MethodName = methodName;
     }
+
+    public string DataSrc { get; }
+
+    public string LogName { get; }
+
+    public string MethodName { get; }
+
+    /// <summary>The window in iterations; null for the log processor's own, or for <see cref="WindowKind"/>.</summary>
+    public int? WindowSize { get; }
+
+    /// <summary>"epoch" or "global"; null for a window of iterations.</summary>
+    public string? WindowKind { get; }
 }

@@ -23,7 +23,7 @@ public class LogProcessor
     /// <param name="meanPattern">Keys averaged over the window; the others show their latest value.</param>
     /// <param name="customCfg">Per-key statistics: <c>[{ data_src = "loss", log_name = "loss_avg", method_name = "mean", window_size = "global" }]</c>.</param>
     public LogProcessor(int windowSize = 10, bool byEpoch = true, int numDigits = 4, string meanPattern = ".*(loss|time|data_time|grad_norm).*",
-        ConfigTable[]? customCfg = null)
+        CustomLogSetting[]? customCfg = null)
     {
         if (windowSize < 1) throw new ArgumentException($"window_size must be at least 1, got {windowSize}.");
         WindowSize = windowSize;
@@ -32,7 +32,9 @@ public class LogProcessor
         // Interpreted, not compiled: it is matched against a handful of keys per log line, and compiling it to IL would
         // cost every run ~20 ms of start-up.
         _meanPattern = new Regex(meanPattern);
-        CustomCfg = (customCfg ?? []).Select(t => CustomLogSetting.From(t, byEpoch)).ToList();
+        CustomCfg = customCfg ?? [];
+        if (!byEpoch && CustomCfg.Any(c => c.WindowKind == "epoch"))
+            throw new ArgumentException("custom_cfg: window_size cannot be \"epoch\" when the log processor counts iterations (by_epoch = false).");
         var duplicate = CustomCfg.GroupBy(c => c.LogName).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new ArgumentException($"custom_cfg defines '{duplicate.Key}' twice; give each entry its own log_name.");

@@ -33,7 +33,7 @@ public sealed class AmpOptimWrapper : OptimWrapper
     /// <param name="optimizer">The optimizer over the float32 master weights (built by the optim-wrapper constructor).</param>
     /// <param name="dtype">"bfloat16" or "float16".</param>
     /// <param name="lossScale">"dynamic", a number, or a table of dynamic-scaling settings.</param>
-    public AmpOptimWrapper(optim.Optimizer optimizer, int accumulativeCounts = 1, ConfigTable? clipGrad = null, string dtype = "bfloat16", object? lossScale = null,
+    public AmpOptimWrapper(optim.Optimizer optimizer, int accumulativeCounts = 1, ClipGradSettings? clipGrad = null, string dtype = "bfloat16", object? lossScale = null,
         bool skipNonfiniteLoss = false)
         : base(optimizer, accumulativeCounts, clipGrad, skipNonfiniteLoss)
     {

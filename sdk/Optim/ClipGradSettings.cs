@@ -1,42 +1,53 @@
 namespace Runner.Sdk.Optim;
 
-using Runner.Sdk.Configuration;
+using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-/// <summary>The <c>clip_grad</c> table of an optimizer wrapper: clip by total norm, or by value.</summary>
-public sealed record ClipGradSettings(bool ByNorm, double MaxNorm, double NormType, double ClipValue)
+/// <summary>
+/// The <c>clip_grad</c> table of an optimizer wrapper: clip by total norm (<c>type = "norm"</c>, the default:
+/// <c>max_norm</c>, <c>norm_type</c>) or by value (<c>type = "value"</c>: <c>clip_value</c>). Plain options: checked
+/// with the rest of the config, before any work.
+/// </summary>
+[ConfigOptions]
+public sealed record ClipGradSettings
 {
-    /// <summary>Reads a <c>clip_grad</c> table; every mistake is a <see cref="ConfigException"/> at its key.</summary>
-    internal static ClipGradSettings From(ConfigTable table)
+    /// <param name="type">"norm" or "value".</param>
+    /// <param name="maxNorm">The largest total norm (type "norm"): positive and finite.</param>
+    /// <param name="normType">The norm's order (type "norm"): positive; inf for the largest absolute value.</param>
+    /// <param name="clipValue">The largest absolute gradient (type "value"): positive and finite.</param>
+    public ClipGradSettings(string type = "norm", double? maxNorm = null, double? normType = null, double? clipValue = null)
     {
-        var type = table["type"] as string ?? "norm";
-        var known = type == "norm" ? new[] { "type", "max_norm", "norm_type" } : ["type", "clip_value"];
-        if (type is not ("norm" or "value"))
-            throw ConfigException.At(table.LocationOf("type"), table.PathOf("type"), $"must be \"norm\" or \"value\", got \"{table["type"]}\".");
-        if (table.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+        // Positive, or the clipping would reverse or zero the gradients.
+        static double Positive(double? value, string name, string key, bool infinityAllowed = false) =>
+            value is not { } v ? throw new ArgumentException($"clip_grad needs {key} for this type.", name)
+            : v > 0 && (infinityAllowed || !double.IsInfinity(v)) ? v
+            : throw new ArgumentException($"must be a positive{(infinityAllowed ? "" : ", finite")} number, got {v}.", name);
+        switch (type)
         {
-            throw ConfigException.At(table.LocationOf(unknown), table.PathOf(unknown), $"clip_grad has no key '{unknown}' for type \"{type}\".",
-                $"valid keys: {string.Join(", ", known)}.");
+            case "norm":
+                if (clipValue is not null) throw new ArgumentException("clip_value is for type = \"value\"; clipping by norm takes max_norm and norm_type.", nameof(clipValue));
+                ByNorm = true;
+                MaxNorm = Positive(maxNorm, nameof(maxNorm), "max_norm");
+                NormType = normType is null ? 2.0 : Positive(normType, nameof(normType), "norm_type", infinityAllowed: true);
+                break;
+            case "value":
+                if (maxNorm is not null || normType is not null)
+                    throw new ArgumentException("max_norm and norm_type are for type = \"norm\"; clipping by value takes clip_value.", maxNorm is not null ? nameof(maxNorm) : nameof(normType));
+                ClipValue = Positive(clipValue, nameof(clipValue), "clip_value");
+                break;
+            default:
+                throw new ArgumentException($"must be \"norm\" or \"value\", got \"{type}\".", nameof(type));
         }
-        // Positive, or the clipping would reverse or zero the gradients; the norm's order may be inf (the max norm).
-        double Positive(string key, bool infinityAllowed = false)
-        {
-            var value = table[key] switch
-            {
-                long l => l,
-                double d => d,
-                null => throw ConfigException.At(table.Location, table.Path, $"clip_grad needs '{key}'.", $"add {key} = 1.0."),
-                var other => throw ConfigException.At(table.LocationOf(key), table.PathOf(key), $"expected a number, got {other}."),
-            };
-            if (!(value > 0) || (double.IsInfinity(value) && !infinityAllowed))
-                throw ConfigException.At(table.LocationOf(key), table.PathOf(key), $"must be a positive{(infinityAllowed ? "" : ", finite")} number, got {value}.");
-            return value;
-        }
-        return type == "norm"
-            ? new ClipGradSettings(true, Positive("max_norm"), table.ContainsKey("norm_type") ? Positive("norm_type", infinityAllowed: true) : 2.0, 0)
-            : new ClipGradSettings(false, 0, 0, Positive("clip_value"));
     }
+
+    public bool ByNorm { get; }
+
+    public double MaxNorm { get; }
+
+    public double NormType { get; }
+
+    public double ClipValue { get; }
 
     /// <summary>Clips the gradients in place; returns the total norm before clipping (by-norm only).</summary>
     public double? Apply(IEnumerable<Parameter> parameters)

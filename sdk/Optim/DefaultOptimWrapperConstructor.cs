@@ -27,14 +27,49 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
     {
         _cfg = optimWrapperCfg;
         _builder = builder;
-        if (_cfg["optimizer"] is not ConfigTable optimizer) throw new ArgumentException("optim_wrapper has no optimizer table.");
-        _baseWd = optimizer["weight_decay"] switch { long l => l, double d => d, _ => null };
-        if (paramwiseCfg is null) return;
-        _paramwise = (ParamwiseSettings)builder.BuildType(typeof(ParamwiseSettings), paramwiseCfg)!;
-        var needsDecay = _paramwise.BiasDecayMult is not null || _paramwise.NormDecayMult is not null || _paramwise.DwconvDecayMult is not null
-            || _paramwise.FlatDecayMult is not null || (_paramwise.CustomKeys?.Values.Any(k => k.ContainsKey("decay_mult")) ?? false);
-        if (needsDecay && _baseWd is null)
-            throw new ArgumentException("base_wd should not be None: paramwise_cfg sets a decay multiplier but the optimizer has no weight_decay.");
+        _baseWd = CheckTables(optimWrapperCfg, paramwiseCfg);
+        if (paramwiseCfg is not null) _paramwise = (ParamwiseSettings)builder.BuildType(typeof(ParamwiseSettings), paramwiseCfg)!;
+    }
+
+    /// <summary>
+    /// Checks what this constructor would build from the tables — the optimizer, <c>paramwise_cfg</c>, the wrapper
+    /// and its options — with a <see cref="ComponentBuilder"/> in validation mode: the same code <see cref="Build"/>
+    /// runs, without a model. Plugin constructors read their tables their own way and are not checked here.
+    /// </summary>
+    public static void Check(ComponentBuilder check, ConfigTable optimWrapperCfg, ConfigTable? paramwiseCfg)
+    {
+        CheckTables(optimWrapperCfg, paramwiseCfg);
+        check.Build<IOptimizerFactory>((ConfigTable)optimWrapperCfg["optimizer"]!);
+        if (paramwiseCfg is not null) check.BuildType(typeof(ParamwiseSettings), paramwiseCfg);
+        BuildWrapper(check, optimWrapperCfg, ComponentBuilder.Supplied);
+    }
+
+    /// <summary>The shape rules of the tables; returns the optimizer's weight decay (MMEngine's <c>base_wd</c>).</summary>
+    private static double? CheckTables(ConfigTable optimWrapperCfg, ConfigTable? paramwiseCfg)
+    {
+        if (optimWrapperCfg["optimizer"] is not ConfigTable optimizer)
+        {
+            throw ConfigException.At(optimWrapperCfg.Location, optimWrapperCfg.Path, "optim_wrapper has no optimizer table.",
+                "add optimizer = { type = \"SGD\", lr = 0.01 }.");
+        }
+        double? baseWd = optimizer["weight_decay"] switch { long l => l, double d => d, _ => null };
+        var decayKeys = new[] { "bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult", "flat_decay_mult" };
+        var needsDecay = paramwiseCfg is not null && (decayKeys.Any(paramwiseCfg.ContainsKey)
+            || (paramwiseCfg["custom_keys"] is ConfigTable custom && custom.Any(kv => kv.Value is ConfigTable keyCfg && keyCfg.ContainsKey("decay_mult"))));
+        if (needsDecay && baseWd is null)
+        {
+            throw ConfigException.At(paramwiseCfg!.Location, paramwiseCfg.Path,
+                "base_wd should not be None: paramwise_cfg sets a decay multiplier but the optimizer has no weight_decay.", "add weight_decay to optim_wrapper.optimizer.");
+        }
+        return baseWd;
+    }
+
+    /// <summary>The wrapper: the table without <c>optimizer</c>, its <c>type</c> defaulting to <see cref="OptimWrapper"/>.</summary>
+    private static OptimWrapper? BuildWrapper(ComponentBuilder builder, ConfigTable optimWrapperCfg, object optimizer)
+    {
+        var table = optimWrapperCfg.Clone();
+        table.Remove("optimizer");
+        return builder.Build<OptimWrapper>(table, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = optimizer });
     }
 
     public OptimWrapper Build(BaseModel model)
@@ -46,9 +81,7 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
         var optimizer = _paramwise is null
             ? factory.Create(model.named_parameters().Select(p => ForOptimizer(p.name, p.parameter)).ToList())
             : CreateParamwise(factory, model, ForOptimizer);
-        var table = _cfg.Clone();
-        table.Remove("optimizer");
-        var wrapper = _builder.Build<OptimWrapper>(table, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = optimizer })!;
+        var wrapper = BuildWrapper(_builder, _cfg, optimizer)!;
         if (wrapper is AmpOptimWrapper amp) amp.Bind(model, masters!);
         return wrapper;
     }

@@ -23,13 +23,13 @@ public class OptimWrapper
     /// <param name="accumulativeCounts">Steps once every this many iterations; the loss is divided by the count.</param>
     /// <param name="clipGrad">Gradient clipping: <c>{ type = "norm", max_norm = 1.0, norm_type = 2.0 }</c> or <c>{ type = "value", clip_value = 0.5 }</c>.</param>
     /// <param name="skipNonfiniteLoss">Skip a batch whose loss is NaN or infinite (counted in the log as <c>nonfinite_skipped</c>) instead of stopping with an error.</param>
-    public OptimWrapper(optim.Optimizer optimizer, int accumulativeCounts = 1, ConfigTable? clipGrad = null, bool skipNonfiniteLoss = false)
+    public OptimWrapper(optim.Optimizer optimizer, int accumulativeCounts = 1, ClipGradSettings? clipGrad = null, bool skipNonfiniteLoss = false)
     {
         SkipNonfiniteLoss = skipNonfiniteLoss;
         if (accumulativeCounts < 1) throw new ArgumentException($"accumulative_counts must be at least 1, got {accumulativeCounts}.");
         Optimizer = optimizer;
         AccumulativeCounts = accumulativeCounts;
-        ClipGrad = clipGrad is null ? null : ClipGradSettings.From(clipGrad);
+        ClipGrad = clipGrad;
     }
 
     /// <summary>For an <see cref="OptimWrapperDict"/>, which holds no optimizer of its own.</summary>

@@ -74,7 +74,9 @@ public sealed class ComponentBuilder
         var (constructor, parameters, properties, parameterRanges) = ShapeOf(concrete);
         if (constructor is null) throw ConfigException.At(table.Location, table.Path, $"{concrete.Name} has no public constructor.");
 
-        var keys = table.Keys.Where(k => k is not TypeKey and not ScopeKey).ToList();
+        // Plain options keep their "type" (clip_grad's "norm" or "value"); a component's names its class.
+        var isOptions = IsOptionsType(concrete);
+        var keys = table.Keys.Where(k => (isOptions || k is not TypeKey) && k is not ScopeKey).ToList();
 
         // Unknown keys first: a misspelt option is the likeliest reason for a "missing" one.
         foreach (var key in keys)
@@ -133,7 +135,8 @@ public sealed class ComponentBuilder
             CheckRange(property.GetCustomAttribute<System.ComponentModel.DataAnnotations.RangeAttribute>(), table[key], table.LocationOf(key), table.PathOf(key));
         }
 
-        if (ValidateOnly) return null;
+        // Plain options are constructed in check mode too: their constructors only check values.
+        if (ValidateOnly && !isOptions) return null;
 
         object instance;
         try
@@ -144,8 +147,10 @@ public sealed class ComponentBuilder
         catch (TargetInvocationException e) when (e.InnerException is ArgumentException or InvalidOperationException or FormatException)
         {
             var key = KeyBlamed(e.InnerException, table, parameters);
+            // A message about one parameter reads after its key path; any other names the component.
+            var aboutKey = key is not null && e.InnerException is ArgumentException { ParamName: { } name } && SameName(key, name);
             throw ConfigException.At(key is null ? table.Location : table.LocationOf(key), key is null ? table.Path : table.PathOf(key),
-                $"{concrete.Name}: {InConfigWords(e.InnerException, parameters)}");
+                (aboutKey ? "" : $"{concrete.Name}: ") + InConfigWords(e.InnerException, parameters));
         }
         catch (TargetInvocationException e) when (e.InnerException is RunnerException inner)
         {
@@ -158,6 +163,9 @@ public sealed class ComponentBuilder
         }
         return instance;
     }
+
+    /// <summary>Whether <paramref name="type"/> is plain options (<see cref="ConfigOptionsAttribute"/>).</summary>
+    public static bool IsOptionsType(Type type) => type.IsDefined(typeof(ConfigOptionsAttribute), inherit: false);
 
     /// <summary>
     /// Checks a value against the parameter's <see cref="System.ComponentModel.DataAnnotations.RangeAttribute"/>
@@ -280,6 +288,13 @@ public sealed class ComponentBuilder
                 return ParseEnum(s, underlying, location, path);
             case ConfigTable table when underlying == typeof(ConfigTable):
                 return table;
+            case ConfigTable table when IsOptionsType(underlying):
+                return BuildType(underlying, table, null, scope);
+            case string one when underlying != typeof(string) && ListElementType(underlying) == typeof(string):
+                // A single name where a list of names is taken (MMEngine's "str or list of str").
+                var single = new ConfigArray(location) { Path = path };
+                single.Add(one, location);
+                return ConvertList(single, underlying, typeof(string), scope);
             case ConfigTable table when Registries.ForType(underlying) is not null && !underlying.IsSealed:
                 return Build(underlying, table, null, scope);
             case ConfigTable table when DictionaryValueType(underlying) is { } valueType:
@@ -297,7 +312,9 @@ public sealed class ComponentBuilder
         var items = Enumerable.Range(0, array.Count)
             .Select(i => Convert(array[i], elementType, array.LocationOf(i), $"{array.Path}[{i}]", scope))
             .ToList();
-        if (ValidateOnly) return items;
+        // Checking, a list of components holds placeholders; a list of plain values is made for real (plain options
+        // that take it are constructed in check mode too).
+        if (ValidateOnly && items.Any(item => item is null || !elementType.IsInstanceOfType(item))) return items;
         if (target.IsArray)
         {
             var result = Array.CreateInstance(elementType, items.Count);

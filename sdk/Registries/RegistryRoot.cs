@@ -88,6 +88,14 @@ public sealed class RegistryRoot
             throw new RunnerException($"{provider}: [Register] on {type.FullName}, which is not a component: it derives from none of " +
                 string.Join(", ", _registries.Select(r => r.BaseType.Name)) + ".");
         }
+        // A config table binds to one constructor; with two of the most parameters, which one a table means is a guess.
+        var constructors = type.GetConstructors();
+        var widest = constructors.Length == 0 ? 0 : constructors.Max(c => c.GetParameters().Length);
+        if (constructors.Count(c => c.GetParameters().Length == widest) > 1)
+        {
+            throw new RunnerException($"{provider}: [Register] on {type.FullName}, which has {constructors.Count(c => c.GetParameters().Length == widest)} public " +
+                $"constructors of {widest} parameters: a config binds to the one with the most parameters, so it must be unique. Make the others non-public, or give them fewer parameters.");
+        }
         var node = scope == RootScope ? kinds[0] : kinds[0].GetOrAddChild(scope);
         var entries = new List<RegistryEntry>();
         foreach (var name in new[] { attribute.Name ?? type.Name }.Concat(attribute.Aliases))

@@ -62,20 +62,11 @@ internal static class ConfigValidator
         var check = new ComponentBuilder(registries, defaultScope, validateOnly: true);
         check.ServiceTypes.AddRange([typeof(Runner), typeof(DataLoader), typeof(Evaluator), typeof(OptimWrapper), typeof(ComponentBuilder),
             typeof(Visualization.VisContext)]);
+        ConfigTable WithIterDefault(ConfigTable table) => TrainLoopPart.WithIterDefault(cfg, table);
 
+        // Each part is read by the code that builds it (Parts/*.cs), here with a builder that checks and builds nothing.
         Section(() => CheckScalars(cfg));
-        Section(() =>
-        {
-            if (cfg["model"] is BaseModel) return;
-            var model = Table(cfg, "model") ?? throw ConfigException.At(cfg.Location, "model", "the config has no model.",
-                "add a [model] table with type = \"...\".");
-            check.Build<BaseModel>(model);
-        });
-        Section(() =>
-        {
-            if (cfg["data_preprocessor"] is not BaseDataPreprocessor && Table(cfg, "data_preprocessor") is { } preprocessor)
-                check.Build<BaseDataPreprocessor>(preprocessor);
-        });
+        Section(() => ModelPart.Decode(check, cfg));
         Section(() => CheckTriple(cfg, "train_dataloader", "train_cfg", "optim_wrapper"));
         Section(() => CheckTriple(cfg, "val_dataloader", "val_cfg", "val_evaluator"));
         Section(() => CheckTriple(cfg, "test_dataloader", "test_cfg", "test_evaluator"));
@@ -87,99 +78,31 @@ internal static class ConfigValidator
         foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
             Section(() =>
             {
-                if (cfg[key] is DataLoader || Table(cfg, key) is not { } loader) return;
-                if (key != "train_dataloader" && Runner.NamedDataLoaderTables(loader) is { } named)
-                    foreach (var (_, table) in named) CheckDataLoader(check, table);
-                else CheckDataLoader(check, loader);
+                foreach (var (_, table) in DataLoaderPart.Tables(cfg, key) ?? []) DataLoaderPart.Decode(check, table, seed: 0);
             });
-        Section(() => CheckTrainLoop(check, cfg));
-        foreach (var (key, loop) in new[] { ("val_cfg", typeof(ValLoop)), ("test_cfg", typeof(TestLoop)) })
-        {
-            Section(() =>
-            {
-                if (Table(cfg, key) is not { } loopCfg) return;
-                if (loopCfg.TypeName is not null) check.Build<BaseLoop>(loopCfg);
-                else check.BuildType(loop, loopCfg);
-            });
-        }
+        Section(() => { if (ConfigShape.Table(cfg, "train_cfg") is { } table) TrainLoopPart.Decode(check, table); });
+        Section(() => { if (ConfigShape.Table(cfg, "val_cfg") is { } table) EvalLoopPart<ValLoop>.Decode(check, table); });
+        Section(() => { if (ConfigShape.Table(cfg, "test_cfg") is { } table) EvalLoopPart<TestLoop>.Decode(check, table); });
         foreach (var key in new[] { "val_evaluator", "test_evaluator" }) Section(() => EvaluatorPart.Decode(check, cfg, key));
-        Section(() => CheckOptimWrapper(check, cfg));
-        Section(() => CheckParamSchedulers(check, cfg, Section));
-        Section(() => CheckDefaultHooks(check, cfg, Section));
-        Section(() => CheckCustomHooks(check, cfg, Section));
+        Section(() => OptimWrapperPart.Decode(check, cfg, model: null));
+        Section(() => ParamSchedulerPart.Decode(check, cfg, wrapperName: null, Section));
+        Section(() =>
+        {
+            foreach (var (_, table) in HooksPart.Entries(cfg, WithIterDefault, Section))
+                if (table is not null) Section(() => check.Build<Hook>(table));
+        });
         foreach (var (key, type) in new[] { ("randomness", typeof(RandomnessSettings)), ("env_cfg", typeof(EnvSettings)),
-                     ("auto_scale_lr", typeof(AutoScaleLrSettings)) })
-            Section(() => { if (Table(cfg, key) is { } table) check.BuildType(type, table); });
-        Section(() =>
-        {
-            if (Table(cfg, "visualizer") is not { } visualizer) return;
-            var unknown = visualizer.Keys.FirstOrDefault(k => k != "vis_backends");
-            if (unknown is not null)
-                throw ConfigException.At(visualizer.LocationOf(unknown), visualizer.PathOf(unknown), $"the visualizer has no option '{unknown}'.", "valid keys: vis_backends.");
-            if (visualizer["vis_backends"] is not { } backends) return;
-            if (backends is not ConfigArray list) throw ConfigException.At(visualizer.LocationOf("vis_backends"), "visualizer.vis_backends", "expected a list of backend tables.");
-            for (var i = 0; i < list.Count; i++)
-            {
-                if (list[i] is Visualization.IVisBackend) continue;
-                if (list[i] is not ConfigTable backend) throw ConfigException.At(list.LocationOf(i), $"visualizer.vis_backends[{i}]", "expected a backend table.");
-                check.Build<Visualization.IVisBackend>(backend);
-            }
-        });
-        Section(() =>
-        {
-            if (Table(cfg, "log_processor") is not { } table) return;
-            if (table.TypeName is not null) check.Build<LogProcessor>(table);
-            else check.BuildType(typeof(LogProcessor), table);
-        });
+                     ("auto_scale_lr", typeof(AutoScaleLrSettings)), ("load_from", typeof(LoadFromSettings)) })
+            Section(() => { if (cfg[key] is ConfigTable table) check.BuildType(type, table); });
+        Section(() => VisualizerPart.Decode(check, cfg, context: null));
+        Section(() => LogProcessorPart.Decode(check, cfg, WithIterDefault));
         return problems;
-    }
-
-    private static bool IsDevice(string name)
-    {
-        try
-        {
-            _ = new TorchSharp.torch.Device(name);
-            return true;
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            return false;
-        }
     }
 
     private static void CheckScalars(ConfigTable cfg)
     {
         CheckType<string>(cfg, "work_dir");
-        if (cfg["load_from"] is ConfigTable loadFrom)
-        {
-            if (loadFrom.Keys.FirstOrDefault(k => k is not ("path" or "strict" or "revise_keys" or "map_location")) is { } unknown)
-                throw ConfigException.At(loadFrom.LocationOf(unknown), loadFrom.PathOf(unknown), $"load_from has no option '{unknown}'.", "valid keys: path, strict, revise_keys, map_location.");
-            if (loadFrom["path"] is not string) throw ConfigException.At(loadFrom.Location, "load_from.path", "load_from needs path = \"checkpoint file\".");
-            if (loadFrom["map_location"] is { } location && (location is not string device || !IsDevice(device)))
-                throw ConfigException.At(loadFrom.LocationOf("map_location"), "load_from.map_location", "expected a device name.", "for example map_location = \"cpu\" or \"cuda:0\".");
-            if (loadFrom["strict"] is { } strict and not bool) throw ConfigException.At(loadFrom.LocationOf("strict"), "load_from.strict", "expected true or false.");
-            if (loadFrom["revise_keys"] is { } revise && (revise is not ConfigArray pairs || !pairs.All(p => p is ConfigArray { Count: 2 } pair && pair.All(x => x is string))))
-            {
-                throw ConfigException.At(loadFrom.LocationOf("revise_keys"), "load_from.revise_keys", "expected a list of [regex, replacement] pairs.",
-                    "for example revise_keys = [[\"^backbone\\\\.\", \"\"]].");
-            }
-            if (loadFrom["revise_keys"] is ConfigArray revisions)
-            {
-                for (var i = 0; i < revisions.Count; i++)
-                {
-                    var pattern = (string)((ConfigArray)revisions[i]!)[0]!;
-                    try
-                    {
-                        _ = new System.Text.RegularExpressions.Regex(pattern);
-                    }
-                    catch (ArgumentException e)
-                    {
-                        throw ConfigException.At(revisions.LocationOf(i), $"load_from.revise_keys[{i}]", $"'{pattern}' is not a valid regular expression: {e.Message}");
-                    }
-                }
-            }
-        }
-        else CheckType<string>(cfg, "load_from");
+        if (cfg["load_from"] is not ConfigTable) CheckType<string>(cfg, "load_from");
         CheckType<string>(cfg, "experiment_name");
         CheckType<string>(cfg, "default_scope");
         CheckType<bool>(cfg, "compile");
@@ -198,129 +121,6 @@ internal static class ConfigValidator
         }
     }
 
-    private static void CheckTrainLoop(ComponentBuilder check, ConfigTable cfg)
-    {
-        if (Table(cfg, "train_cfg") is not { } trainCfg) return;
-        if (trainCfg.TypeName is not null && trainCfg.ContainsKey("by_epoch"))
-            throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg", "give either type or by_epoch, not both.");
-        if (trainCfg.TypeName is not null)
-        {
-            check.Build<BaseLoop>(trainCfg);
-            return;
-        }
-        var table = trainCfg.Clone();
-        if (table["by_epoch"] is { } and not bool)
-            throw ConfigException.At(trainCfg.LocationOf("by_epoch"), "train_cfg.by_epoch", "expected true or false.");
-        var byEpoch = table["by_epoch"] is not false;
-        table.Remove("by_epoch");
-        check.BuildType(byEpoch ? typeof(EpochBasedTrainLoop) : typeof(IterBasedTrainLoop), table);
-    }
-
-    private static void CheckOptimWrapper(ComponentBuilder check, ConfigTable cfg)
-    {
-        if (cfg["optim_wrapper"] is OptimWrapper || Table(cfg, "optim_wrapper") is not { } optimWrapper) return;
-        var (constructor, defaults) = Runner.OptimWrapperConstructorTable(optimWrapper);
-        check.Build<IOptimWrapperConstructor>(constructor, defaults);
-        if (constructor.TypeName != nameof(DefaultOptimWrapperConstructor)) return; // a plugin's constructor reads the table its own way
-        var rest = (ConfigTable)defaults["optim_wrapper_cfg"]!;
-        var optimizer = Table(rest, "optimizer") ?? throw ConfigException.At(optimWrapper.Location, "optim_wrapper",
-            "optim_wrapper has no optimizer table.", "add optimizer = { type = \"SGD\", lr = 0.01 }.");
-        check.Build<IOptimizerFactory>(optimizer);
-        if (defaults["paramwise_cfg"] is ConfigTable paramwise) check.BuildType(typeof(ParamwiseSettings), paramwise);
-        var wrapper = rest.Clone();
-        wrapper.Remove("optimizer");
-        if (wrapper["clip_grad"] is ConfigTable clipGrad) ClipGradSettings.From(clipGrad);
-        check.Build<OptimWrapper>(wrapper, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = ComponentBuilder.Supplied });
-    }
-
-    private static void CheckParamSchedulers(ComponentBuilder check, ConfigTable cfg, Action<Action> section)
-    {
-        switch (cfg["param_scheduler"])
-        {
-            case null or ParamScheduler:
-                return;
-            case ConfigTable { TypeName: null } perWrapper:
-                // Keyed by the names of an OptimWrapperDict's wrappers: each value a scheduler or a list of them.
-                foreach (var (name, value) in perWrapper)
-                {
-                    section(() =>
-                    {
-                        var tables = value switch
-                        {
-                            ConfigTable one => [one],
-                            ConfigArray many when many.All(i => i is ConfigTable) => many.Cast<ConfigTable>().ToList(),
-                            _ => throw ConfigException.At(perWrapper.LocationOf(name), perWrapper.PathOf(name), "expected a scheduler table or a list of them."),
-                        };
-                        foreach (var table in tables) check.Build<ParamScheduler>(table);
-                    });
-                }
-                return;
-            case ConfigTable single:
-                check.Build<ParamScheduler>(single);
-                return;
-            case ConfigArray list:
-                for (var i = 0; i < list.Count; i++)
-                {
-                    var index = i;
-                    section(() =>
-                    {
-                        if (list[index] is ParamScheduler) return;
-                        if (list[index] is not ConfigTable item)
-                            throw ConfigException.At(list.LocationOf(index), $"param_scheduler[{index}]", "expected a scheduler table.");
-                        check.Build<ParamScheduler>(item);
-                    });
-                }
-                return;
-            default:
-                throw ConfigException.At(cfg.LocationOf("param_scheduler"), "param_scheduler", "expected a scheduler table or a list of them.");
-        }
-    }
-
-    private static void CheckDefaultHooks(ComponentBuilder check, ConfigTable cfg, Action<Action> section)
-    {
-        if (cfg["default_hooks"] is not { } defaults) return;
-        if (defaults is not ConfigTable table) throw ConfigException.At(cfg.LocationOf("default_hooks"), "default_hooks", "expected a table of hooks.");
-        foreach (var (hookName, value) in table)
-        {
-            section(() =>
-            {
-                var known = Runner.DefaultHooks.FirstOrDefault(d => d.Name == hookName);
-                switch (value)
-                {
-                    case false when known.Name is not null:
-                    case Hook:
-                        break;
-                    case ConfigTable hook when hook.TypeName is not null:
-                        check.Build<Hook>(hook);
-                        break;
-                    case ConfigTable hook when known.Name is not null:
-                        check.Build<Hook>(hook, new Dictionary<string, object?> { ["type"] = known.Type });
-                        break;
-                    default:
-                        throw ConfigException.At(table.LocationOf(hookName), table.PathOf(hookName),
-                            known.Name is null ? "a new default hook needs a table with a type." : "expected a hook table, or false to remove this default hook.",
-                            $"default hooks: {string.Join(", ", Runner.DefaultHooks.Select(d => d.Name))}.");
-                }
-            });
-        }
-    }
-
-    private static void CheckCustomHooks(ComponentBuilder check, ConfigTable cfg, Action<Action> section)
-    {
-        if (cfg["custom_hooks"] is not { } custom) return;
-        if (custom is not ConfigArray hooks) throw ConfigException.At(cfg.LocationOf("custom_hooks"), "custom_hooks", "expected a list of hook tables ([[custom_hooks]]).");
-        for (var i = 0; i < hooks.Count; i++)
-        {
-            var index = i;
-            section(() =>
-            {
-                if (hooks[index] is Hook) return;
-                if (hooks[index] is not ConfigTable hook) throw ConfigException.At(hooks.LocationOf(index), $"custom_hooks[{index}]", "expected a hook table.");
-                check.Build<Hook>(hook);
-            });
-        }
-    }
-
     private static void CheckTopLevelKeys(ConfigTable cfg)
     {
         foreach (var key in cfg.Keys)
@@ -332,19 +132,6 @@ internal static class ConfigValidator
         }
     }
 
-    private static void CheckDataLoader(ComponentBuilder check, ConfigTable loader)
-    {
-        var dataset = Table(loader, "dataset") ?? throw ConfigException.At(loader.Location, loader.Path, "the dataloader has no dataset table.",
-            "add dataset = { type = \"...\" }.");
-        check.Build<IDataset>(dataset);
-        if (Table(loader, "sampler") is { } sampler)
-            check.Build<ISampler>(sampler, new Dictionary<string, object?> { ["dataset"] = ComponentBuilder.Supplied, ["seed"] = ComponentBuilder.Supplied });
-        var rest = loader.Clone();
-        rest.Remove("dataset");
-        rest.Remove("sampler");
-        check.BuildType(typeof(DataLoader), rest, new Dictionary<string, object?> { ["dataset"] = ComponentBuilder.Supplied, ["sampler"] = ComponentBuilder.Supplied });
-    }
-
     private static void CheckTriple(ConfigTable cfg, string a, string b, string c)
     {
         var present = new[] { a, b, c }.Where(cfg.ContainsKey).ToList();
@@ -354,13 +141,6 @@ internal static class ConfigValidator
             $"{a}, {b} and {c} go together: the config sets {string.Join(" and ", present)} but not {string.Join(" and ", missing)}.",
             "set all three, or none.");
     }
-
-    private static ConfigTable? Table(ConfigTable cfg, string key) => cfg[key] switch
-    {
-        null => null,
-        ConfigTable table => table,
-        var other => throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected a table, got {other.GetType().Name switch { "Int64" => "an integer", "Double" => "a number", "String" => "a string", "Boolean" => "a boolean", _ => "a list" }}."),
-    };
 
     private static void CheckType<T>(ConfigTable cfg, string key)
     {

@@ -1,5 +1,7 @@
 namespace Runner.Sdk.Running;
 
+using global::Runner.Sdk.Registries;
+
 using System.ComponentModel.DataAnnotations;
 using global::Runner.Sdk.Configuration;
 
@@ -10,6 +12,7 @@ using global::Runner.Sdk.Configuration;
 /// <param name="CudnnBenchmark">No effect: the CPU build uses no cuDNN (a warning says so).</param>
 /// <param name="MpCfg">MMEngine's multiprocessing settings; no effect: loader workers are threads here (a warning says so).</param>
 /// <param name="DistCfg">MMEngine's distributed settings (backend, timeout); no effect in a single process (a warning says so).</param>
+[ConfigOptions]
 public sealed record EnvSettings([Range(1, int.MaxValue)] int? NumThreads = null, [Range(1, int.MaxValue)] int? NumInteropThreads = null,
     [Range(0, int.MaxValue)] int? ResourceLimit = null, bool CudnnBenchmark = false,
     ConfigTable? MpCfg = null, ConfigTable? DistCfg = null);

@@ -12,17 +12,6 @@ using global::Runner.Sdk.Running.Loops;
 /// <summary>The parts the runner builds lazily: loops with their dataloaders and evaluators, the optimizer wrapper, the schedulers, the hooks.</summary>
 public sealed partial class Runner
 {
-    /// <summary>The six default hooks in MMEngine's order, with their default options.</summary>
-    internal static readonly (string Name, string Type, string? Options)[] DefaultHooks =
-    [
-        ("runtime_info", nameof(RuntimeInfoHook), null),
-        ("timer", nameof(IterTimerHook), null),
-        ("sampler_seed", nameof(DistSamplerSeedHook), null),
-        ("logger", nameof(LoggerHook), null),
-        ("param_scheduler", nameof(ParamSchedulerHook), null),
-        ("checkpoint", nameof(CheckpointHook), "interval = 1"),
-    ];
-
     private BaseTrainLoop? _trainLoop;
     private ValLoop? _valLoop;
     private TestLoop? _testLoop;
@@ -38,39 +27,25 @@ public sealed partial class Runner
 
     private BaseTrainLoop BuildTrainLoop(ConfigTable cfg)
     {
-        var dataloader = BuildDataLoader("train_dataloader");
-        var builder = BuilderWith(this, dataloader);
-        if (cfg.TypeName is not null) return builder.Build<BaseTrainLoop>(cfg)!;
-        var table = cfg.Clone();
-        var byEpoch = table["by_epoch"] is not false;
-        table.Remove("by_epoch");
-        return (BaseTrainLoop)builder.BuildType(byEpoch ? typeof(EpochBasedTrainLoop) : typeof(IterBasedTrainLoop), table)!;
+        var dataloader = _cfg["train_dataloader"] as DataLoader ?? BuildDataLoader(DataLoaderPart.Tables(_cfg, "train_dataloader")![0].Table);
+        return TrainLoopPart.Decode(BuilderWith(this, dataloader), cfg)!;
     }
 
     private TLoop BuildEvalLoop<TLoop>(ConfigTable cfg, string mode) where TLoop : BaseLoop
     {
         var key = mode + "_dataloader";
-        var named = NamedDataLoaderTables(_cfg[key]);
-        var dataloader = named is null ? BuildDataLoader(key) : BuildDataLoader(named[0].Table);
+        var sets = _cfg[key] is DataLoader ? [] : DataLoaderPart.Tables(_cfg, key) ?? throw ConfigException.At(_cfg.Location, key, $"the {mode} loop needs {key}.");
+        var dataloader = _cfg[key] as DataLoader ?? BuildDataLoader(sets[0].Table);
         var evaluator = BuildEvaluator(mode + "_evaluator");
-        var builder = BuilderWith(this, dataloader, evaluator);
-        var loop = cfg.TypeName is not null ? builder.Build<BaseLoop>(cfg) : builder.BuildType(typeof(TLoop), cfg);
-        var typed = loop as TLoop ?? throw ConfigException.At(cfg.LocationOf("type"), cfg.PathOf("type"),
-            $"a {mode} loop must derive from {typeof(TLoop).Name}.");
-        if (named is not null)
+        var loop = EvalLoopPart<TLoop>.Decode(BuilderWith(this, dataloader, evaluator), cfg)!;
+        if (sets.Count > 0 && sets[0].Name is { } first)
         {
-            if (typed is not EvaluationLoop evaluation)
-                throw ConfigException.At(_cfg.LocationOf(key), key, $"{typed.GetType().Name} cannot evaluate several named sets.");
-            evaluation.UseNamedSets(named[0].Name, named.Skip(1).Select(n => (n.Name, BuildDataLoader(n.Table), BuildEvaluator(mode + "_evaluator"))));
+            if (loop is not EvaluationLoop evaluation)
+                throw ConfigException.At(_cfg.LocationOf(key), key, $"{loop.GetType().Name} cannot evaluate several named sets.");
+            evaluation.UseNamedSets(first, sets.Skip(1).Select(n => (n.Name!, BuildDataLoader(n.Table), BuildEvaluator(mode + "_evaluator"))));
         }
-        return typed;
+        return loop;
     }
-
-    /// <summary>A dataloader table of named sets (no <c>dataset</c> key; each value a dataloader table), or null.</summary>
-    internal static List<(string Name, ConfigTable Table)>? NamedDataLoaderTables(object? value) =>
-        value is ConfigTable table && !table.ContainsKey("dataset") && table.Count > 0 && table.All(kv => kv.Value is ConfigTable)
-            ? table.Select(kv => (kv.Key, (ConfigTable)kv.Value!)).ToList()
-            : null;
 
     private ComponentBuilder BuilderWith(params object[] services)
     {
@@ -79,48 +54,11 @@ public sealed partial class Runner
         return builder;
     }
 
-    /// <summary>MMEngine's <c>build_dataloader</c>: the dataset, then the sampler (given the dataset and the seed), then the loader.</summary>
-    private DataLoader BuildDataLoader(string key) =>
-        _cfg[key] is DataLoader given ? given : BuildDataLoader((ConfigTable)_cfg[key]!);
+    private DataLoader BuildDataLoader(ConfigTable dataloader) => DataLoaderPart.Decode(_builder, dataloader, Seed)!;
 
-    private DataLoader BuildDataLoader(ConfigTable dataloader)
-    {
-        var table = dataloader.Clone();
-        var dataset = _builder.Build<IDataset>((ConfigTable)table["dataset"]!)!;
-        var sampler = table["sampler"] is ConfigTable samplerTable
-            ? _builder.Build<ISampler>(samplerTable, new Dictionary<string, object?> { ["dataset"] = dataset, ["seed"] = Seed })!
-            : new DefaultSampler(dataset, shuffle: false, seed: Seed);
-        table.Remove("dataset");
-        table.Remove("sampler");
-        return (DataLoader)_builder.BuildType(typeof(DataLoader), table,
-            new Dictionary<string, object?> { ["dataset"] = dataset, ["sampler"] = sampler })!;
-    }
-
-    /// <summary>A loop's evaluator (see <see cref="EvaluatorPart"/>).</summary>
     private Evaluator BuildEvaluator(string key) => EvaluatorPart.Decode(_builder, _cfg, key)!;
 
-    /// <summary>
-    /// The optimizer wrapper, through the constructor named by <c>optim_wrapper.constructor</c> (default
-    /// <c>DefaultOptimWrapperConstructor</c>), which gets the rest of the table and <c>paramwise_cfg</c>.
-    /// </summary>
-    private OptimWrapper BuildOptimWrapper()
-    {
-        if (_cfg["optim_wrapper"] is OptimWrapper given) return given;
-        var (constructorTable, defaults) = OptimWrapperConstructorTable((ConfigTable)_cfg["optim_wrapper"]!);
-        return BuilderWith(_builder).Build<IOptimWrapperConstructor>(constructorTable, defaults)!.Build(Model);
-    }
-
-    /// <summary>Splits optim_wrapper into the constructor's own table (its type) and what it is given.</summary>
-    internal static (ConfigTable Constructor, Dictionary<string, object?> Defaults) OptimWrapperConstructorTable(ConfigTable optimWrapper)
-    {
-        var rest = optimWrapper.Clone();
-        var constructor = new ConfigTable(optimWrapper.Location) { Path = optimWrapper.PathOf("constructor") };
-        constructor.Set("type", optimWrapper["constructor"] ?? nameof(DefaultOptimWrapperConstructor), optimWrapper.LocationOf("constructor"));
-        var paramwise = optimWrapper["paramwise_cfg"];
-        rest.Remove("constructor");
-        rest.Remove("paramwise_cfg");
-        return (constructor, new Dictionary<string, object?> { ["optim_wrapper_cfg"] = rest, ["paramwise_cfg"] = paramwise });
-    }
+    private OptimWrapper BuildOptimWrapper() => OptimWrapperPart.Decode(BuilderWith(_builder), _cfg, Model)!;
 
     /// <summary>
     /// The schedulers: a table or list is built for the optimizer wrapper (for each wrapper of a dict); a table
@@ -130,22 +68,7 @@ public sealed partial class Runner
     {
         var schedulers = new List<ParamScheduler>();
         foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers())
-        {
-            var items = _cfg["param_scheduler"] switch
-            {
-                null => [],
-                ConfigTable { TypeName: null } perWrapper => perWrapper[name] switch
-                {
-                    null => [],
-                    ConfigArray list => list.ToList(),
-                    var single => [single],
-                },
-                ConfigArray list => list.ToList(),
-                var single => [single],
-            };
-            var builder = BuilderWith(wrapper);
-            schedulers.AddRange(items.Select(item => item as ParamScheduler ?? builder.Build<ParamScheduler>((ConfigTable)item!)!));
-        }
+            schedulers.AddRange(ParamSchedulerPart.Decode(BuilderWith(wrapper), _cfg, name));
         foreach (var scheduler in schedulers)
             scheduler.Prepare(loop.Dataloader.Count, scheduler.ByEpoch && !scheduler.ConvertToIterBased ? loop.MaxEpochs : loop.MaxIters);
         return schedulers;
@@ -185,35 +108,11 @@ public sealed partial class Runner
         return hook;
     }
 
-    /// <summary>The default hooks (merged with <c>default_hooks</c>: a table adds or changes options, <c>false</c> removes one), then <c>custom_hooks</c>.</summary>
+    /// <summary>The hooks the config asks for (see <see cref="HooksPart"/>), built and registered in order.</summary>
     private void RegisterHooks()
     {
-        var overrides = _cfg["default_hooks"] as ConfigTable ?? new ConfigTable();
-        foreach (var (name, type, options) in DefaultHooks)
-        {
-            var table = ConfigLoader.Parse($"type = \"{type}\"\n{options}", $"<default hook {name}>");
-            table.AssignPaths("default_hooks." + name);
-            if (overrides[name] is false) continue;
-            if (overrides[name] is Hook instance)
-            {
-                CallHooks.Register(instance);
-                continue;
-            }
-            if (overrides[name] is ConfigTable given)
-            {
-                if (given.TypeName is not null) table = given;
-                else ConfigLoader.Merge(table, given);
-            }
-            CallHooks.Register(BuildHook(name == "checkpoint" && table.TypeName == nameof(CheckpointHook) ? WithIterDefault(table) : table));
-        }
-        foreach (var (name, value) in overrides)
-        {
-            if (DefaultHooks.Any(d => d.Name == name)) continue;
-            if (value is Hook hook) CallHooks.Register(hook);
-            else if (value is ConfigTable extra) CallHooks.Register(BuildHook(extra));
-        }
-        if (_cfg["custom_hooks"] is ConfigArray custom)
-            foreach (var item in custom) CallHooks.Register(item as Hook ?? BuildHook((ConfigTable)item!));
+        foreach (var (instance, table) in HooksPart.Entries(_cfg, WithIterDefault))
+            CallHooks.Register(instance ?? BuildHook(table!));
     }
 
     /// <summary>

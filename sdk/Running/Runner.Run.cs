@@ -217,12 +217,8 @@ public sealed partial class Runner
         else if (resumeFrom is { Count: > 0 }) LoadCheckpoint(resumeFrom[0]);
         else if (loadFrom is not null)
         {
-            var options = _cfg["load_from"] as ConfigTable;
-            var revise = options?["revise_keys"] is ConfigArray pairs
-                ? pairs.Cast<ConfigArray>().Select(p => ((string)p[0]!, (string)p[1]!)).ToList()
-                : null;
-            LoadCheckpoint(Checkpoints.WorkDirCheckpoints.Resolve(loadFrom, Logger.Warn)[0], strict: options?["strict"] is true, reviseKeys: revise,
-                mapLocation: options?["map_location"] as string ?? "cpu");
+            var options = _cfg["load_from"] is ConfigTable table ? (LoadFromSettings)_builder.BuildType(typeof(LoadFromSettings), table)! : new LoadFromSettings(loadFrom);
+            LoadCheckpoint(Checkpoints.WorkDirCheckpoints.Resolve(options.Path, Logger.Warn)[0], options.Strict, options.ReviseKeys, options.MapLocation);
         }
         _hasLoaded = true;
     }

@@ -71,13 +71,7 @@ public sealed partial class Runner : IDisposable
 
         // 4. The log processor and the hooks: their own checks run before anything is written.
         MessageHub = new MessageHub();
-        LogProcessor = _cfg["log_processor"] switch
-        {
-            LogProcessor given => given,
-            ConfigTable { TypeName: not null } typed => _builder.Build<LogProcessor>(typed)!,
-            ConfigTable table => (LogProcessor)_builder.BuildType(typeof(LogProcessor), WithIterDefault(table))!,
-            _ => (LogProcessor)_builder.BuildType(typeof(LogProcessor), WithIterDefault(new ConfigTable()))!,
-        };
+        LogProcessor = LogProcessorPart.Decode(_builder, _cfg, WithIterDefault)!;
         CallHooks = new HookDispatcher(this);
         RegisterHooks();
         foreach (var hook in options.ExtraHooks) CallHooks.Register(hook);
@@ -192,35 +186,20 @@ public sealed partial class Runner : IDisposable
     };
 
     /// <summary>
-    /// Whether the config's train loop counts iterations: <c>train_cfg.by_epoch = false</c>, or
-    /// <c>type = "IterBasedTrainLoop"</c>. The log processor, the checkpoint hook and the logger's metric step
+    /// Whether the config's train loop counts iterations (<c>train_cfg.by_epoch = false</c>, or
+    /// <c>type = "IterBasedTrainLoop"</c>). The log processor, the checkpoint hook and the logger's metric step
     /// follow it unless they set <c>by_epoch</c> (or <c>log_metric_by_epoch</c>) themselves.
     /// </summary>
-    public bool TrainsByIteration => _cfg["train_cfg"] is ConfigTable train
-        && (train["by_epoch"] is false || train.TypeName is { } type && type.Split('.')[^1] == nameof(IterBasedTrainLoop));
+    public bool TrainsByIteration => TrainLoopPart.CountsIterations(_cfg);
 
-    /// <summary>
-    /// With iteration-based training, a table that leaves <c>by_epoch</c> unset (the log processor, the checkpoint
-    /// hook) counts iterations too; MMEngine makes the user set each one.
-    /// </summary>
-    private ConfigTable WithIterDefault(ConfigTable table)
-    {
-        if (!TrainsByIteration || table.ContainsKey("by_epoch")) return table;
-        var copy = table.Clone();
-        copy.Set("by_epoch", false, SourceLocation.Code);
-        return copy;
-    }
+    private ConfigTable WithIterDefault(ConfigTable table) => TrainLoopPart.WithIterDefault(_cfg, table);
 
     private T? Bind<T>(string key) where T : class =>
         _cfg[key] is ConfigTable table ? (T?)_builder.BuildType(typeof(T), table) : null;
 
     private BaseModel BuildModel()
     {
-        if (_cfg["model"] is BaseModel given) return given;
-        var table = ((ConfigTable)_cfg["model"]!).Clone();
-        if (_cfg["data_preprocessor"] is { } preprocessor and (ConfigTable or BaseDataPreprocessor) && !table.ContainsKey("data_preprocessor"))
-            table.Set("data_preprocessor", preprocessor, _cfg.LocationOf("data_preprocessor"));
-        var model = _builder.Build<BaseModel>(table)!;
+        var model = ModelPart.Decode(_builder, _cfg)!;
         model.DataPreprocessor.Device = torch.CPU;
         return model;
     }
@@ -229,10 +208,7 @@ public sealed partial class Runner : IDisposable
     private Visualizer BuildVisualizer()
     {
         var context = new VisContext(Path.Combine(LogDir, "vis_data")) { MetricStep = TrainsByIteration ? "iteration" : "epoch" };
-        var builder = BuilderWith(context);
-        var backends = _cfg["visualizer"] is ConfigTable { } table && table["vis_backends"] is ConfigArray list
-            ? list.Select(item => item as IVisBackend ?? builder.Build<IVisBackend>((ConfigTable)item!)!).ToList()
-            : [new LocalVisBackend(context)];
+        var backends = VisualizerPart.Decode(BuilderWith(context), _cfg, context);
         var visualizer = new Visualizer(LogDir, Timestamp, backends);
         visualizer.AddConfig(ConfigWriter.ToToml(_cfg));
         return visualizer;

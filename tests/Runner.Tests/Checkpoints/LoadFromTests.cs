@@ -148,6 +148,6 @@ public sealed class LoadFromTests
 
         var error = Assert.ThrowsExactly<ConfigException>(() => TinyJob.Build(cfg));
 
-        StringAssert.Contains(error.Message, "load_from.map_location: expected a device name.");
+        StringAssert.Contains(error.Message, "load_from.map_location: expected a device name such as \"cpu\" or \"cuda:0\", got \"gpu0\".");
     }
 }

@@ -129,8 +129,8 @@ public sealed class CheckpointHookTests
         Assert.ThrowsExactly<RunnerException>(() => hook.RuleFor("f1_weird", 0));
         var error = Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: new[] { "a", "b" }, rule: new[] { "greater", "less", "less" }));
         StringAssert.Contains(error.Message, "Number of \"rule\" must be 1 or the same as number of \"save_best\" (2), got 3.");
-        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: "a", rule: "bigger"));
-        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: new[] { "auto", "auto" }));
+        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: ["a"], rule: ["bigger"]));
+        Assert.ThrowsExactly<ArgumentException>(() => new CheckpointHook(saveBest: ["auto", "auto"]));
         var custom = new CheckpointHook(saveBest: new[] { "f1", "wer" }, greaterKeys: ["f1"], lessKeys: ["wer"]);
         Assert.AreEqual("greater", custom.RuleFor("f1", 0));
         Assert.AreEqual("less", custom.RuleFor("wer", 1));

@@ -160,7 +160,7 @@ public sealed class BadInputTests
     [DataRow("model.hidden=-5", "model.hidden: must be at least 1, got the integer -5.")]
     [DataRow("train_dataloader.batch_size=-1", "train_dataloader.batch_size: must be at least 1, got the integer -1.")]
     [DataRow("train_cfg.max_epochs=99999999999999", "train_cfg.max_epochs: 99999999999999 is out of range: it must be between")]
-    [DataRow("load_from={ path = \"x.ckpt\", revise_keys = [[\"(unclosed\", \"\"]] }", "load_from.revise_keys[0]: '(unclosed' is not a valid regular expression")]
+    [DataRow("load_from={ path = \"x.ckpt\", revise_keys = [[\"(unclosed\", \"\"]] }", "load_from.revise_keys: '(unclosed' is not a valid regular expression")]
     public void BadValues_FromTheCommandLine_AreReportedThere_InConfigWords(string option, string message)
     {
         var (result, workDir) = RunToyWith("values", t => t, "--cfg-options", option);

@@ -86,7 +86,7 @@ public sealed class DefaultOptimWrapperConstructorTests
     [TestMethod]
     public void DecayMultiplier_WithoutWeightDecay_IsRejected()
     {
-        var error = Assert.ThrowsExactly<ArgumentException>(() => Constructor("""
+        var error = Assert.ThrowsExactly<ConfigException>(() => Constructor("""
             optimizer = { type = "SGD", lr = 0.1 }
             paramwise_cfg = { norm_decay_mult = 0.0 }
             """));

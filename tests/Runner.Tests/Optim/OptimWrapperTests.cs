@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 public sealed class OptimWrapperTests
 {
     /// <summary>One parameter p (start 0), loss = p: each backward adds loss-scale to the gradient; SGD with lr 1 then moves p by -grad.</summary>
-    private static (OptimWrapper Wrapper, Parameter P) Unit(int accumulativeCounts, ConfigTable? clip = null)
+    private static (OptimWrapper Wrapper, Parameter P) Unit(int accumulativeCounts, ClipGradSettings? clip = null)
     {
         var p = new Parameter(zeros(1));
         return (new OptimWrapper(optim.SGD([p], 1.0), accumulativeCounts, clip), p);
@@ -59,7 +59,7 @@ public sealed class OptimWrapperTests
     public void ClipGrad_ByNorm_ClipsAndReportsTheNorm()
     {
         var p = new Parameter(zeros(2));
-        var wrapper = new OptimWrapper(optim.SGD([p], 1.0), clipGrad: ConfigLoader.Parse("type = \"norm\"\nmax_norm = 1.0"));
+        var wrapper = new OptimWrapper(optim.SGD([p], 1.0), clipGrad: new ClipGradSettings("norm", maxNorm: 1.0));
         using var loss = (p * tensor(new[] { 3f, 4f })).sum();
 
         wrapper.UpdateParams(loss);
@@ -72,7 +72,7 @@ public sealed class OptimWrapperTests
     public void ClipGrad_ByValue_ClampsEachGradient()
     {
         var p = new Parameter(zeros(2));
-        var wrapper = new OptimWrapper(optim.SGD([p], 1.0), clipGrad: ConfigLoader.Parse("type = \"value\"\nclip_value = 0.5"));
+        var wrapper = new OptimWrapper(optim.SGD([p], 1.0), clipGrad: new ClipGradSettings("value", clipValue: 0.5));
         using var loss = (p * tensor(new[] { 3f, -0.25f })).sum();
 
         wrapper.UpdateParams(loss);
@@ -84,9 +84,9 @@ public sealed class OptimWrapperTests
     [TestMethod]
     public void ClipGrad_UnknownType_IsRejected()
     {
-        var error = Assert.ThrowsExactly<ConfigException>(() => Unit(1, ConfigLoader.Parse("type = \"l1\"")));
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new ClipGradSettings("l1"));
 
-        StringAssert.Contains(error.Message, "type: must be \"norm\" or \"value\", got \"l1\".");
+        StringAssert.Contains(error.Message, "must be \"norm\" or \"value\", got \"l1\".");
     }
 
     [TestMethod]

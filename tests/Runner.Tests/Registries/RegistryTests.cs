@@ -11,6 +11,25 @@ public sealed class RegistryTests
 
     private sealed class OtherHook : Hook;
 
+    private sealed class TwoWaysHook : Hook
+    {
+        public TwoWaysHook(int interval) => Interval = interval;
+
+        public TwoWaysHook(string name) => Interval = name.Length;
+
+        public int Interval { get; }
+    }
+
+    [TestMethod]
+    public void Register_TwoWidestConstructors_IsAnError_NamingTheType()
+    {
+        var registries = new RegistryRoot();
+
+        var error = Assert.ThrowsExactly<Runner.Sdk.RunnerException>(() => registries.Register(typeof(TwoWaysHook), new RegisterAttribute(), "plugin A", "alpha"));
+
+        StringAssert.Contains(error.Message, "plugin A: [Register] on Runner.Tests.Registries.RegistryTests+TwoWaysHook, which has 2 public constructors of 1 parameters");
+    }
+
     [TestMethod]
     public void Resolve_PlainName_SearchesScopeThenParents()
     {

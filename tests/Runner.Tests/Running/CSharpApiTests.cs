@@ -325,10 +325,10 @@ public sealed class CSharpApiTests
         Assert.AreEqual(raw.Max(2), max[^1], 1e-12);
         Assert.HasCount(losses.Count, global);
         var error = Assert.ThrowsExactly<ArgumentException>(() => new global::Runner.Sdk.Logging.LogProcessor(customCfg:
-            [ConfigLoader.Parse("data_src = \"loss\""), ConfigLoader.Parse("data_src = \"loss\"")]));
+            [new global::Runner.Sdk.Logging.CustomLogSetting("loss"), new global::Runner.Sdk.Logging.CustomLogSetting("loss")]));
         StringAssert.Contains(error.Message, "custom_cfg defines 'loss' twice");
         Assert.ThrowsExactly<ArgumentException>(() => new global::Runner.Sdk.Logging.LogProcessor(byEpoch: false,
-            customCfg: [ConfigLoader.Parse("data_src = \"loss\"\nwindow_size = \"epoch\"")]));
+            customCfg: [new global::Runner.Sdk.Logging.CustomLogSetting("loss", windowSize: "epoch")]));
     }
 
     [TestMethod]

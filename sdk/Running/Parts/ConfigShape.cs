@@ -1,0 +1,35 @@
+namespace Runner.Sdk.Running;
+
+using global::Runner.Sdk.Configuration;
+using global::Runner.Sdk.Registries;
+
+/// <summary>The shape checks the config parts share: a key that must hold a table, or a value of one type.</summary>
+internal static class ConfigShape
+{
+    /// <summary>The table at <paramref name="key"/>; null when absent; an error at its line when it is something else.</summary>
+    public static ConfigTable? Table(ConfigTable cfg, string key) => cfg[key] switch
+    {
+        null => null,
+        ConfigTable table => table,
+        var other => throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected a table, got {Describe(other)}."),
+    };
+
+    public static void Expect<T>(ConfigTable cfg, string key)
+    {
+        if (cfg[key] is { } value && value is not T)
+            throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected {ComponentBuilder.FriendlyType(typeof(T))}, got {Describe(value)}.");
+    }
+
+    /// <summary>What is given for a value the runner supplies: the value itself when building, a placeholder when checking.</summary>
+    public static object Given(ComponentBuilder builder, object? value) => value ?? ComponentBuilder.Supplied;
+
+    private static string Describe(object value) => value switch
+    {
+        long => "an integer",
+        double => "a number",
+        string => "a string",
+        bool => "true or false",
+        ConfigArray => "a list",
+        _ => $"a {value.GetType().Name}",
+    };
+}
