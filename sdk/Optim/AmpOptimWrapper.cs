@@ -32,13 +32,16 @@ public sealed class AmpOptimWrapper : OptimWrapper
 
     /// <param name="optimizer">The optimizer over the float32 master weights (built by the optim-wrapper constructor).</param>
     /// <param name="dtype">"bfloat16" or "float16".</param>
-    /// <param name="lossScale">"dynamic", a number, or a table of dynamic-scaling settings.</param>
+    /// <param name="lossScale">"dynamic", a number, or a table of dynamic-scaling settings (<see cref="DynamicLossScale"/>).</param>
     public AmpOptimWrapper(optim.Optimizer optimizer, int accumulativeCounts = 1, ClipGradSettings? clipGrad = null, string dtype = "bfloat16", object? lossScale = null,
         bool skipNonfiniteLoss = false)
         : base(optimizer, accumulativeCounts, clipGrad, skipNonfiniteLoss)
     {
         Dtype = ParseDtype(dtype);
         lossScale ??= Dtype == ScalarType.Float16 ? "dynamic" : 1.0;
+        // A table is bound like any plain options (the config check binds it the same way: DefaultOptimWrapperConstructor.Check).
+        if (lossScale is ConfigTable table)
+            lossScale = (DynamicLossScale)new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope).BuildType(typeof(DynamicLossScale), table)!;
         switch (lossScale)
         {
             case "dynamic":
@@ -49,14 +52,12 @@ public sealed class AmpOptimWrapper : OptimWrapper
                 LossScale = Convert.ToDouble(lossScale, CultureInfo.InvariantCulture);
                 if (LossScale <= 0) throw new ArgumentException($"loss_scale must be positive, got {LossScale}.");
                 break;
-            case ConfigTable table:
+            case DynamicLossScale settings:
                 _dynamic = true;
-                LossScale = Number(table, "init_scale", 65536);
-                _growthFactor = Number(table, "growth_factor", 2.0);
-                _backoffFactor = Number(table, "backoff_factor", 0.5);
-                _growthInterval = (int)Number(table, "growth_interval", 2000);
-                var unknown = table.Keys.FirstOrDefault(k => k is not ("init_scale" or "growth_factor" or "backoff_factor" or "growth_interval"));
-                if (unknown is not null) throw new ArgumentException($"loss_scale has no option '{unknown}' (valid: init_scale, growth_factor, backoff_factor, growth_interval).");
+                LossScale = settings.InitScale;
+                _growthFactor = settings.GrowthFactor;
+                _backoffFactor = settings.BackoffFactor;
+                _growthInterval = settings.GrowthInterval;
                 break;
             default:
                 throw new ArgumentException($"loss_scale must be \"dynamic\", a number or a table, got {lossScale}.");
@@ -179,12 +180,4 @@ public sealed class AmpOptimWrapper : OptimWrapper
             _goodSteps = Convert.ToInt32(state["good_steps"], CultureInfo.InvariantCulture);
         }
     }
-
-    private static double Number(ConfigTable table, string key, double fallback) => table[key] switch
-    {
-        null => fallback,
-        long l => l,
-        double d => d,
-        var other => throw new ArgumentException($"loss_scale.{key} must be a number, got {other}."),
-    };
 }

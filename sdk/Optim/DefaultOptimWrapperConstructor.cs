@@ -42,6 +42,8 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
         check.Build<IOptimizerFactory>((ConfigTable)optimWrapperCfg["optimizer"]!);
         if (paramwiseCfg is not null) check.BuildType(typeof(ParamwiseSettings), paramwiseCfg);
         BuildWrapper(check, optimWrapperCfg, ComponentBuilder.Supplied);
+        // AmpOptimWrapper takes loss_scale as "dynamic", a number or a table; the table is plain options.
+        if (optimWrapperCfg["loss_scale"] is ConfigTable lossScale) check.BuildType(typeof(DynamicLossScale), lossScale);
     }
 
     /// <summary>The shape rules of the tables; returns the optimizer's weight decay (MMEngine's <c>base_wd</c>).</summary>

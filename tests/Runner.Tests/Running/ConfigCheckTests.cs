@@ -40,6 +40,15 @@ public sealed class ConfigCheckTests
     }
 
     [TestMethod]
+    public void LossScaleTable_IsCheckedAtItsKey()
+    {
+        AssertOneProblem("optim_wrapper = { type = \"AmpOptimWrapper\", optimizer = { type = \"SGD\", lr = 0.1 }, loss_scale = { backoff_factor = 2.0 } }",
+            "optim_wrapper.loss_scale.backoff_factor: must be between 0 and 1, got the number 2.");
+        AssertOneProblem("optim_wrapper = { type = \"AmpOptimWrapper\", optimizer = { type = \"SGD\", lr = 0.1 }, loss_scale = { init = 2.0 } }",
+            "DynamicLossScale has no option 'init'.");
+    }
+
+    [TestMethod]
     public void CustomLogSettings_AreCheckedAtTheirKey()
     {
         AssertOneProblem("optim_wrapper = { optimizer = { type = \"SGD\", lr = 0.1 } }\nlog_processor = { custom_cfg = [{ data_src = \"loss\", method_name = \"median\" }] }",
