@@ -159,6 +159,7 @@ public sealed class BadInputTests
     [DataRow("param_scheduler=[{ type = \"MultiStepLR\", milestones = [1, -2] }]", "param_scheduler[0].milestones[1]: must be at least 0, got the integer -2.")]
     [DataRow("model.hidden=-5", "model.hidden: must be at least 1, got the integer -5.")]
     [DataRow("train_dataloader.batch_size=-1", "train_dataloader.batch_size: must be at least 1, got the integer -1.")]
+    [DataRow("default_hooks.checkpoint.interval=0", "default_hooks.checkpoint.interval: CheckpointHook: interval must be a positive integer or -1, got 0.")]
     [DataRow("train_cfg.max_epochs=99999999999999", "train_cfg.max_epochs: 99999999999999 is out of range: it must be between")]
     [DataRow("load_from={ path = \"x.ckpt\", revise_keys = [[\"(unclosed\", \"\"]] }", "load_from.revise_keys: '(unclosed' is not a valid regular expression")]
     public void BadValues_FromTheCommandLine_AreReportedThere_InConfigWords(string option, string message)
