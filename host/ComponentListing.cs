@@ -27,6 +27,12 @@ internal static class ComponentListing
         output.WriteLine($"{"KIND",-18} {"NAME",-28} {"SCOPE",-10} PROVIDER");
         foreach (var (rowKind, entry) in rows)
             output.WriteLine($"{rowKind,-18} {entry.Name,-28} {entry.Scope,-10} {entry.Provider}");
-        if (rows.Count == 0) output.WriteLine("(nothing matches)");
+        if (rows.Count > 0) return;
+        output.WriteLine("(nothing matches)");
+        var kinds = registries.Registries.Select(r => r.Name.Replace(" ", "_")).Order(StringComparer.Ordinal).ToList();
+        if (kind is not null && !kinds.Contains(kind.Replace(" ", "_"), StringComparer.OrdinalIgnoreCase))
+            output.WriteLine($"'{kind}' is not a kind; the kinds are: {string.Join(", ", kinds)}.");
+        if (scope is not null && !registries.Scopes.Contains(scope))
+            output.WriteLine($"'{scope}' is not a scope; the scopes are: {string.Join(", ", registries.Scopes.Order(StringComparer.Ordinal))}.");
     }
 }

@@ -26,7 +26,8 @@ public static class HostApp
         TorchNativeLibrary.EnsureLoadable();
         var options = new HostOptions();
 
-        var root = new RootCommand("runner-host: trains, validates and tests TorchSharp models described by a TOML config (MMEngine's Runner for .NET).");
+        var root = new RootCommand("runner-host: trains, validates and tests TorchSharp models described by a TOML config (MMEngine's Runner for .NET). " +
+            "Without a command it trains, then tests when the config has a test loop (test_cfg).");
         options.AddTo(root);
         root.SetAction(parsed => Guard(stderr, () => RunJob(null, parsed, options, stdout, stderr)));
         foreach (var (name, description) in new[]
@@ -54,7 +55,7 @@ public static class HostApp
         config.Subcommands.Add(validate);
         root.Subcommands.Add(config);
 
-        var format = new Option<string>("--format") { Description = "safetensors, or pt (a torch.save state dict that torch.load(weights_only=True) reads).", DefaultValueFactory = _ => "safetensors" };
+        var format = new Option<string?>("--format") { Description = "safetensors, or pt (a torch.save state dict that torch.load(weights_only=True) reads); default: from --out's extension (.pt, .pth, .bin: pt; otherwise safetensors)." };
         format.AcceptOnlyFromAmong("safetensors", "pt");
         var output = new Option<string>("--out") { Description = "The file to write.", Required = true, HelpName = "FILE" };
         var export = new Command("export", "Write a checkpoint's model weights for PyTorch: --checkpoint CKPT --format safetensors|pt --out FILE.") { format, output };
@@ -62,9 +63,21 @@ public static class HostApp
         {
             var checkpointPath = parsed.GetValue(options.Checkpoint)
                 ?? throw ConfigException.At(null, null, "no checkpoint given.", "pass --checkpoint CKPT.");
-            using var checkpoint = CheckpointFile.Load(checkpointPath);
+            using var checkpoint = CheckpointFile.Load(WorkDirCheckpoints.Resolve(checkpointPath)[0]);
             var target = parsed.GetValue(output)!;
-            if (parsed.GetValue(format) == "pt") PyTorchInterop.SavePickle(checkpoint.StateDict, target);
+            var byExtension = Path.GetExtension(target).ToLowerInvariant() switch
+            {
+                ".pt" or ".pth" or ".bin" => "pt",
+                ".safetensors" => "safetensors",
+                _ => null,
+            };
+            var chosen = parsed.GetValue(format) ?? byExtension ?? "safetensors";
+            if (byExtension is not null && chosen != byExtension)
+            {
+                throw ConfigException.At(null, "--format", $"'{target}' names a {byExtension} file, but --format is {chosen}: the file would not load as what its name says.",
+                    $"use --format {byExtension}, or an --out name ending in {(chosen == "pt" ? ".pt" : ".safetensors")}.");
+            }
+            if (chosen == "pt") PyTorchInterop.SavePickle(checkpoint.StateDict, target);
             else PyTorchInterop.SaveSafetensors(checkpoint.StateDict, target);
             stdout.WriteLine($"Wrote {checkpoint.StateDict.Count} tensors from {checkpointPath} to {target}.");
             return 0;
@@ -92,10 +105,23 @@ public static class HostApp
         var cfg = LoadConfig(parsed, options);
         if (parsed.GetValue(options.WorkDir) is { } dir) cfg.Set("work_dir", dir, SourceLocation.CommandLine);
         if (parsed.GetResult(options.Resume) is not null)
-            cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? ckpt : true, SourceLocation.CommandLine);
-        if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", weights, SourceLocation.CommandLine);
+            cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? RequireCheckpoint(ckpt) : true, SourceLocation.CommandLine);
+        if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights), SourceLocation.CommandLine);
 
         var configPath = parsed.GetValue(options.Config)!;
+        if (mode is "val" or "test" && cfg["load_from"] is null && cfg["resume"] is null or false)
+        {
+            // Evaluating the random initial weights is never what was meant (MMEngine's test.py requires a checkpoint):
+            // without one named, the work dir's newest checkpoint is used, and without that it is an error, before
+            // anything is created.
+            var workDir = Runner.WorkDirOf(cfg, configPath);
+            if (new WorkDirCheckpoints(workDir).ResumeCandidates().Count == 0)
+            {
+                throw ConfigException.At(null, null, $"{mode} needs trained weights, and none were named: work_dir '{workDir}' holds no checkpoint.",
+                    "pass --checkpoint CKPT (a checkpoint, a last_checkpoint file or a work dir), or set load_from in the config.");
+            }
+            cfg.Set("load_from", workDir, SourceLocation.CommandLine);
+        }
         var registries = new RegistryRoot();
         var watch = parsed.GetValue(options.Watch);
         using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr, inMemory: watch);
@@ -128,6 +154,15 @@ public static class HostApp
                 break;
         }
         return 0;
+    }
+
+    /// <summary>A checkpoint named on the command line, checked before anything is printed or created: it (or, for a
+    /// folder or a last_checkpoint file, what it names) must exist.</summary>
+    private static string RequireCheckpoint(string given)
+    {
+        var resolved = WorkDirCheckpoints.Resolve(given);
+        if (!File.Exists(resolved[0])) throw CheckpointException.NotFound(resolved[0]);
+        return given;
     }
 
     private static int Validate(ParseResult parsed, HostOptions options, TextWriter stdout, TextWriter stderr)

@@ -100,7 +100,16 @@ public sealed class HookHotSwapper : Hook
                 foreach (var hook in oldHooks)
                 {
                     var successor = runner.BuildHook(runner.ConfigOf(hook)!);
-                    if (hook.StateDict() is { } state) successor.LoadStateDict(state);
+                    try
+                    {
+                        if (hook.StateDict() is { } state) successor.LoadStateDict(state);
+                    }
+                    catch (Exception e) when (e is not global::Runner.Sdk.RunnerException)
+                    {
+                        // The new build loaded; what failed is handing the running hook's state to it.
+                        throw new global::Runner.Sdk.RunnerException(
+                            $"the new {successor.GetType().Name} could not take over the running hook's state (StateDict → LoadStateDict): {e.GetType().Name}: {e.Message}", e);
+                    }
                     successors.Add(successor);
                 }
             }

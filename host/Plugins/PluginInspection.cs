@@ -39,8 +39,8 @@ public sealed record PluginInspection(string Name, Version Version, Version? Sdk
         var copies = HostProvidedAssemblies.Where(a => File.Exists(Path.Combine(folder, a + ".dll"))).ToList();
         if (copies.Count > 0)
             return $"its folder carries its own {string.Join(", ", copies.Select(c => c + ".dll"))}, whose types would not be the host's; " +
-                   "reference them as host-provided in the plugin's project file: <PackageReference Include=\"...\" ExcludeAssets=\"runtime\" /> " +
-                   "(or Private=\"false\" ExcludeAssets=\"runtime\" on a ProjectReference), then rebuild.";
+                   "reference them as host-provided in the plugin's project file: <PackageReference Include=\"...\" ExcludeAssets=\"runtime;native\" /> " +
+                   "(or Private=\"false\" ExcludeAssets=\"runtime;native\" on a ProjectReference; \"native\" keeps libtorch's native libraries out too), then rebuild.";
         return null;
     }
 }

@@ -28,7 +28,8 @@ public sealed class RegistryException : RunnerException
         var known = knownScopes.Order().ToList();
         var suggestions = NameSuggester.Closest(scope, known);
         return new RegistryException($"{where}{key}scope '{scope}' is not known (known scopes: {string.Join(", ", known)})." +
-            (suggestions.Count > 0 ? $"{Environment.NewLine}  hint: did you mean '{suggestions[0]}'?" : ""));
+            Environment.NewLine + "  hint: " + (suggestions.Count > 0 ? $"did you mean '{suggestions[0]}'? " : "") +
+            $"A scope is registered by a plugin: is the plugin that provides '{scope}' loaded? Pass --plugins DIR (its build folder), or name it in the config with plugins = [\"DIR\"].");
     }
 
     public static RegistryException Duplicate(Registry registry, RegistryEntry added, RegistryEntry existing) =>

@@ -80,7 +80,7 @@ public sealed partial class Runner : IDisposable
         Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
         var stem = options.ConfigPath is null ? null : Path.GetFileNameWithoutExtension(options.ConfigPath);
         ExperimentName = cfg["experiment_name"] is string name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
-        WorkDir = WorkDirGuard.Check(cfg["work_dir"] as string ?? Path.Combine("work_dirs", stem ?? "default"), cfg.LocationOf("work_dir"));
+        WorkDir = WorkDirGuard.Check(WorkDirOf(cfg, options.ConfigPath), cfg.LocationOf("work_dir"));
         LogDir = Path.Combine(WorkDir, Timestamp);
         WorkDirGuard.Create(LogDir, cfg.LocationOf("work_dir"));
         var level = LogLevel.FromString(cfg["log_level"] as string ?? "INFO");
@@ -100,6 +100,10 @@ public sealed partial class Runner : IDisposable
             throw WorkDirGuard.WriteFailed(WorkDir, e);
         }
     }
+
+    /// <summary>The work dir a config names: <c>work_dir</c>, or <c>work_dirs/&lt;config file name&gt;</c>.</summary>
+    public static string WorkDirOf(ConfigTable cfg, string? configPath) =>
+        Path.GetFullPath(cfg["work_dir"] as string ?? Path.Combine("work_dirs", configPath is null ? "default" : Path.GetFileNameWithoutExtension(configPath)));
 
     /// <summary>Every problem of a config (type names, keys, values, consistency), without building anything.</summary>
     public static IReadOnlyList<RunnerException> FindConfigProblems(ConfigTable cfg, RegistryRoot registries, string defaultScope) =>

@@ -106,6 +106,6 @@ public sealed class PluginLoadingTests
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, "Plugin GreedyToy");
         StringAssert.Contains(result.Stderr, "carries its own TorchSharp.dll");
-        StringAssert.Contains(result.Stderr, "ExcludeAssets=\"runtime\"");
+        StringAssert.Contains(result.Stderr, "ExcludeAssets=\"runtime;native\"");
     }
 }

@@ -1,0 +1,104 @@
+namespace Runner.Tests.Host;
+
+using Runner.Tests.Support;
+
+/// <summary>What a newcomer trips over on the command line: each gives a result, or a message that says what to do.</summary>
+[TestClass]
+public sealed class DailyUseTests
+{
+    private static string? _trained;
+
+    /// <summary>A toy work dir trained for one epoch, shared by the tests (they only read it).</summary>
+    private static string Trained()
+    {
+        if (_trained is not null) return _trained;
+        var workDir = TestEnvironment.NewTempDir("daily");
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--cfg-options", "train_cfg.max_epochs=1").ExitCode);
+        return _trained = workDir;
+    }
+
+    [TestMethod]
+    [DataRow("val")]
+    [DataRow("test")]
+    public void EvaluatingWithoutWeights_IsAnError_BeforeAnythingIsCreated(string mode)
+    {
+        var workDir = Path.Combine(TestEnvironment.NewTempDir("noweights"), "work");
+
+        var result = HostTester.Run(mode, "--config", TestEnvironment.ToyConfig, "--work-dir", workDir);
+
+        Assert.AreEqual(1, result.ExitCode);
+        StringAssert.Contains(result.Stderr, $"{mode} needs trained weights, and none were named: work_dir '{workDir}' holds no checkpoint.");
+        StringAssert.Contains(result.Stderr, "pass --checkpoint CKPT");
+        Assert.AreEqual("", result.Stdout);
+        Assert.IsFalse(Directory.Exists(workDir));
+    }
+
+    [TestMethod]
+    public void Test_WithoutCheckpoint_UsesTheWorkDirsNewestCheckpoint()
+    {
+        var result = HostTester.Run("test", "--config", TestEnvironment.ToyConfig, "--work-dir", Trained());
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, $"Load checkpoint from {Path.Combine(Trained(), "epoch_1.ckpt")}");
+        Assert.AreEqual(28.3203125, RunRecords.TestMetrics(Trained())["accuracy/top1"], 1e-4, "the weights trained for one epoch (random ones score about 10)");
+    }
+
+    [TestMethod]
+    public void AMissingCheckpoint_IsReportedBeforeTheBanner_AndCreatesNothing()
+    {
+        var workDir = Path.Combine(TestEnvironment.NewTempDir("missing"), "work");
+
+        var result = HostTester.Run("test", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--checkpoint", "/nonexistent/epoch_9.ckpt");
+
+        Assert.AreEqual(1, result.ExitCode);
+        Assert.AreEqual("error: Checkpoint '/nonexistent/epoch_9.ckpt' does not exist.", result.Stderr.Trim());
+        Assert.AreEqual("", result.Stdout);
+        Assert.IsFalse(Directory.Exists(workDir));
+    }
+
+    [TestMethod]
+    public void Export_TakesTheFormatFromTheExtension_AndRefusesAMismatch()
+    {
+        var dir = TestEnvironment.NewTempDir("export");
+        var pt = Path.Combine(dir, "weights.pt");
+        var safetensors = Path.Combine(dir, "weights.safetensors");
+
+        var toPt = HostTester.Run("export", "--checkpoint", Trained(), "--out", pt);
+        var toSafetensors = HostTester.Run("export", "--checkpoint", Path.Combine(Trained(), "last_checkpoint"), "--out", safetensors);
+        var mismatch = HostTester.Run("export", "--checkpoint", Trained(), "--out", Path.Combine(dir, "x.pt"), "--format", "safetensors");
+
+        Assert.AreEqual(0, toPt.ExitCode, toPt.Stderr);
+        Assert.AreEqual(0, toSafetensors.ExitCode, toSafetensors.Stderr);
+        CollectionAssert.AreEqual("PK"u8.ToArray(), File.ReadAllBytes(pt)[..2], "torch.save's zip format");
+        Assert.AreEqual((byte)'{', File.ReadAllBytes(safetensors)[8], "a safetensors header");
+        Assert.AreEqual(1, mismatch.ExitCode);
+        StringAssert.Contains(mismatch.Stderr, "names a pt file, but --format is safetensors");
+        Assert.IsFalse(File.Exists(Path.Combine(dir, "x.pt")));
+    }
+
+    [TestMethod]
+    public void List_WithAnUnknownKind_NamesTheKinds()
+    {
+        var result = HostTester.Run("list", "--kind", "metrics");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "(nothing matches)");
+        StringAssert.Contains(result.Stdout, "'metrics' is not a kind; the kinds are: ");
+        StringAssert.Contains(result.Stdout, "metric");
+    }
+
+    [TestMethod]
+    public void UnknownScope_SuggestsLoadingThePlugin()
+    {
+        var result = HostTester.Run("config", "validate", "--config", TestEnvironment.ToyConfig, "--cfg-options", "default_scope=\"mylab\"");
+
+        Assert.AreEqual(1, result.ExitCode);
+        StringAssert.Contains(result.Stderr, "is the plugin that provides 'mylab' loaded? Pass --plugins DIR");
+    }
+
+    [TestMethod]
+    public void Help_SaysWhatNoCommandDoes()
+    {
+        StringAssert.Contains(HostTester.Run("--help").Stdout, "Without a command it trains, then tests when the config has a test loop");
+    }
+}
