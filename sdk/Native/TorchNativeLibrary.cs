@@ -27,6 +27,7 @@ public static class TorchNativeLibrary
         lock (Gate)
         {
             if (_done) return;
+            OpenMpWaitPolicy.ApplyDefault();
             if (OperatingSystem.IsLinux())
             {
                 foreach (var path in CandidatePaths())

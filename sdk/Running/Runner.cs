@@ -229,6 +229,7 @@ public sealed partial class Runner : IDisposable
             $"    CPU cores: {Environment.ProcessorCount}",
             $"    TorchSharp: {typeof(torch).Assembly.GetName().Version}",
             $"    torch threads: {torch.get_num_threads()}",
+            $"    OpenMP wait: {OpenMpWaitPolicy.Describe()}",
             $"    CUDA available: {torch.cuda.is_available()}",
             $"    Runner: {RunnerInfo.Version}",
             "",

@@ -96,6 +96,32 @@ public sealed class DailyUseTests
         StringAssert.Contains(result.Stderr, "is the plugin that provides 'mylab' loaded? Pass --plugins DIR");
     }
 
+    /// <summary>runner-host as its own process with one extra environment variable; its standard output.</summary>
+    private static string RunWithEnvironment(string name, string? value, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(TestEnvironment.RepoRoot, "host", "bin", DotnetCli.Configuration, "net10.0", "runner-host.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment.Remove("OMP_WAIT_POLICY");
+        start.Environment.Remove("GOMP_SPINCOUNT");
+        if (value is not null) start.Environment[name] = value;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, stderr.Result);
+        return stdout;
+    }
+
+    [TestMethod]
+    public void OpenMpThreads_SpinBriefly_UnlessTheUserChose()
+    {
+        string[] job = ["test", "--config", TestEnvironment.ToyConfig, "--work-dir", Trained()];
+
+        StringAssert.Contains(RunWithEnvironment("GOMP_SPINCOUNT", null, job), "OpenMP wait: GOMP_SPINCOUNT=1000 (Runner's default");
+        StringAssert.Contains(RunWithEnvironment("OMP_WAIT_POLICY", "ACTIVE", job), "OpenMP wait: OMP_WAIT_POLICY=ACTIVE (yours)");
+    }
+
     [TestMethod]
     public void Help_SaysWhatNoCommandDoes()
     {
