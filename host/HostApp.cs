@@ -109,6 +109,17 @@ public static class HostApp
         if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights), SourceLocation.CommandLine);
 
         var configPath = parsed.GetValue(options.Config)!;
+        if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper");
+        if (parsed.GetValue(options.AutoScaleLr))
+        {
+            if ((cfg["auto_scale_lr"] as ConfigTable)?["base_batch_size"] is null)
+            {
+                throw ConfigException.At(cfg.LocationOf("auto_scale_lr"), "auto_scale_lr",
+                    "--auto-scale-lr needs the batch size the learning rate was tuned for.", "add auto_scale_lr = { base_batch_size = 256 } to the config.");
+            }
+            SetPath(cfg, ["auto_scale_lr", "enable"], true);
+        }
+        if (parsed.GetResult(options.FastDevRun) is not null) FastDevRun(cfg, parsed.GetValue(options.FastDevRun) ?? 1, workDirGiven: parsed.GetValue(options.WorkDir) is not null, stdout);
         if (mode is "val" or "test" && cfg["load_from"] is null && cfg["resume"] is null or false)
         {
             // Evaluating the random initial weights is never what was meant (MMEngine's test.py requires a checkpoint):
@@ -154,6 +165,54 @@ public static class HostApp
                 break;
         }
         return 0;
+    }
+
+    /// <summary>Sets a value at a key path, creating the tables on the way (as --cfg-options does).</summary>
+    private static void SetPath(ConfigTable cfg, string[] path, object value)
+    {
+        var table = cfg;
+        foreach (var key in path[..^1])
+        {
+            if (table[key] is not ConfigTable next)
+            {
+                next = new ConfigTable(SourceLocation.CommandLine);
+                table.Set(key, next, SourceLocation.CommandLine);
+            }
+            table = next;
+        }
+        table.Set(path[^1], value, SourceLocation.CommandLine);
+        cfg.AssignPaths();
+    }
+
+    /// <summary>
+    /// --fast-dev-run N: every dataloader stops after N batches, training runs one epoch (or N iterations) and validates
+    /// once, in a new temporary work_dir unless one was given, so a real run's checkpoints are never touched.
+    /// </summary>
+    private static void FastDevRun(ConfigTable cfg, int batches, bool workDirGiven, TextWriter stdout)
+    {
+        if (batches < 1) throw ConfigException.At(SourceLocation.CommandLine, "--fast-dev-run", $"N must be at least 1, got {batches}.");
+        if (cfg["resume"] is not (null or false))
+            throw ConfigException.At(SourceLocation.CommandLine, "--fast-dev-run", "a fast dev run starts afresh; it cannot resume.", "drop --resume.");
+        foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
+        {
+            if (cfg[key] is not ConfigTable loader) continue;
+            var tables = loader.ContainsKey("dataset") ? [loader] : loader.Select(kv => kv.Value).OfType<ConfigTable>().ToList();
+            foreach (var table in tables) table.Set("num_batch_per_epoch", (long)batches, SourceLocation.CommandLine);
+        }
+        if (cfg["train_cfg"] is ConfigTable train)
+        {
+            var byIteration = train["by_epoch"] is false || (train.TypeName?.EndsWith("IterBasedTrainLoop", StringComparison.Ordinal) ?? false);
+            if (byIteration) train.Set("max_iters", (long)batches, SourceLocation.CommandLine);
+            else train.Set("max_epochs", 1L, SourceLocation.CommandLine);
+            train.Set("val_interval", byIteration ? (long)batches : 1L, SourceLocation.CommandLine);
+        }
+        if (!workDirGiven)
+        {
+            var scratch = Path.Combine(Path.GetTempPath(), $"runner-fast-dev-run-{DateTime.Now:yyyyMMdd_HHmmss}-{Environment.ProcessId}");
+            cfg.Set("work_dir", scratch, SourceLocation.CommandLine);
+            stdout.WriteLine($"Fast dev run: {batches} batch(es) per loop, work_dir {scratch}");
+        }
+        cfg.AssignPaths();
     }
 
     /// <summary>A checkpoint named on the command line, checked before anything is printed or created: it (or, for a

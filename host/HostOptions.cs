@@ -62,8 +62,32 @@ internal sealed class HostOptions
         Recursive = true,
     };
 
+    public Option<bool> Amp { get; } = new("--amp")
+    {
+        Description = "Train in reduced precision: optim_wrapper.type = \"AmpOptimWrapper\" (bfloat16 by default; MMEngine's train.py --amp).",
+        Recursive = true,
+    };
+
+    public Option<bool> AutoScaleLr { get; } = new("--auto-scale-lr")
+    {
+        Description = "Scale the learning rate by the real batch size over auto_scale_lr.base_batch_size (MMEngine's train.py --auto-scale-lr).",
+        Recursive = true,
+    };
+
+    public Option<int?> FastDevRun { get; } = new("--fast-dev-run")
+    {
+        Description = "Check a config end to end: N batches (default 1) of one epoch of training, validation and testing, " +
+            "in a new temporary work_dir unless --work-dir is given (Lightning's fast_dev_run).",
+        Arity = ArgumentArity.ZeroOrOne,
+        HelpName = "N",
+        Recursive = true,
+    };
+
     public void AddTo(RootCommand root)
     {
+        root.Options.Add(Amp);
+        root.Options.Add(AutoScaleLr);
+        root.Options.Add(FastDevRun);
         root.Options.Add(Config);
         root.Options.Add(WorkDir);
         root.Options.Add(Resume);

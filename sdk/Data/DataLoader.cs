@@ -18,9 +18,11 @@ public sealed class DataLoader : IEnumerable<DataBatch>
     /// <param name="numWorkers">Background threads preparing batches; 0 prepares them on the training thread.</param>
     /// <param name="dropLast">Drop the last, incomplete batch.</param>
     /// <param name="prefetchFactor">Batches each worker prepares ahead.</param>
+    /// <param name="numBatchPerEpoch">Stop each epoch after this many batches (MMEngine's <c>num_batch_per_epoch</c>, for quick checks of a config).</param>
     public DataLoader(IDataset dataset, ISampler sampler, [Range(1, int.MaxValue)] int batchSize = 1, [Range(0, int.MaxValue)] int numWorkers = 0, bool dropLast = false,
-        [Range(1, int.MaxValue)] int prefetchFactor = 2)
+        [Range(1, int.MaxValue)] int prefetchFactor = 2, [Range(1, int.MaxValue)] int? numBatchPerEpoch = null)
     {
+        NumBatchPerEpoch = numBatchPerEpoch;
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(numWorkers);
         ArgumentOutOfRangeException.ThrowIfLessThan(prefetchFactor, 1);
@@ -44,8 +46,18 @@ public sealed class DataLoader : IEnumerable<DataBatch>
 
     public int PrefetchFactor { get; }
 
+    /// <summary>The most batches an epoch yields; null for all of them.</summary>
+    public int? NumBatchPerEpoch { get; }
+
     /// <summary>The number of batches in one epoch (<c>len(dataloader)</c>).</summary>
-    public int Count => (int)(DropLast ? Sampler.Count / BatchSize : (Sampler.Count + BatchSize - 1) / BatchSize);
+    public int Count
+    {
+        get
+        {
+            var all = (int)(DropLast ? Sampler.Count / BatchSize : (Sampler.Count + BatchSize - 1) / BatchSize);
+            return NumBatchPerEpoch is { } limit ? Math.Min(all, limit) : all;
+        }
+    }
 
     /// <summary>The index lists of this epoch's batches.</summary>
     public IReadOnlyList<long[]> PlanBatches(int skip = 0)

@@ -123,6 +123,37 @@ public sealed class DailyUseTests
     }
 
     [TestMethod]
+    public void FastDevRun_RunsOneBatchOfEveryLoop_InATemporaryWorkDir()
+    {
+        var result = HostTester.Run("--config", TestEnvironment.ToyConfig, "--fast-dev-run");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "Fast dev run: 1 batch(es) per loop, work_dir ");
+        StringAssert.Contains(result.Stdout, "Epoch(train) [1][1/1]");
+        StringAssert.Contains(result.Stdout, "Epoch(val) [1][1/1]");
+        StringAssert.Contains(result.Stdout, "Epoch(test) [1/1]");
+        Assert.IsFalse(result.Stdout.Contains("Epoch(train) [2]", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    public void AmpAndAutoScaleLr_AsOnMmenginesTrainPy()
+    {
+        var workDir = TestEnvironment.NewTempDir("flags");
+
+        var amp = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--amp", "--fast-dev-run", "2");
+        var noBase = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--auto-scale-lr");
+        var scaled = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--auto-scale-lr", "--fast-dev-run",
+            "--cfg-options", "auto_scale_lr.base_batch_size=64");
+
+        Assert.AreEqual(0, amp.ExitCode, amp.Stderr);
+        StringAssert.Contains(amp.Stdout, "type = \"AmpOptimWrapper\"");
+        Assert.AreEqual(1, noBase.ExitCode);
+        StringAssert.Contains(noBase.Stderr, "--auto-scale-lr needs the batch size the learning rate was tuned for.");
+        Assert.AreEqual(0, scaled.ExitCode, scaled.Stderr);
+        StringAssert.Contains(scaled.Stdout, "LR is set based on batch size of 64 and the current batch size is 32. Scaling the original LR by 0.5.");
+    }
+
+    [TestMethod]
     public void Help_SaysWhatNoCommandDoes()
     {
         StringAssert.Contains(HostTester.Run("--help").Stdout, "Without a command it trains, then tests when the config has a test loop");
