@@ -9,7 +9,7 @@ using Runner.Sdk.Registries;
 /// after each validation and at the end of the run.
 /// </summary>
 [Register]
-public sealed class PlotVisBackend(VisContext context, int width = 800, int height = 500) : IVisBackend
+public sealed class PlotVisBackend(VisContext context, int width = 800, int height = 500, bool logScaleLoss = true) : IVisBackend
 {
     private static readonly string[] Bookkeeping = ["epoch", "iter", "step", "time", "data_time", "memory"];
 
@@ -43,7 +43,7 @@ public sealed class PlotVisBackend(VisContext context, int width = 800, int heig
         Directory.CreateDirectory(PlotDir);
         var losses = _series.Keys.Where(k => k.Contains("loss", StringComparison.Ordinal)).ToList();
         var lrs = _series.Keys.Where(k => k.EndsWith("lr", StringComparison.Ordinal)).ToList();
-        if (losses.Count > 0) Draw("loss", "loss", losses, "iteration");
+        if (losses.Count > 0) Draw("loss", "loss", losses, "iteration", logScale: logScaleLoss);
         if (lrs.Count > 0) Draw("lr", "learning rate", lrs, "iteration");
         foreach (var metric in _series.Keys.Except(losses).Except(lrs))
             Draw(metric.Replace('/', '_'), metric, [metric], context.MetricStep);
@@ -51,20 +51,41 @@ public sealed class PlotVisBackend(VisContext context, int width = 800, int heig
 
     public void Close() => Flush();
 
-    private void Draw(string fileName, string title, IReadOnlyList<string> keys, string xLabel)
+    private void Draw(string fileName, string title, IReadOnlyList<string> keys, string xLabel, bool logScale = false)
     {
         var plot = new ScottPlot.Plot();
+        // A loss falls by orders of magnitude, and on a linear axis is a flat line after the first epochs: drawn on a
+        // log scale (its logarithm, with ticks labelled in the loss's own values) when every value is positive.
+        logScale &= keys.All(k => _series[k].All(p => p.Value > 0));
+        var ticks = logScale ? LogTicks(keys.SelectMany(k => _series[k]).Select(p => p.Value)) : [];
+        logScale &= ticks.Count >= 2; // a range narrower than that reads better on a linear axis
         foreach (var key in keys)
         {
             var points = _series[key];
-            var line = plot.Add.Scatter(points.Select(p => p.Step).ToArray(), points.Select(p => p.Value).ToArray());
+            var line = plot.Add.Scatter(points.Select(p => p.Step).ToArray(), points.Select(p => logScale ? Math.Log10(p.Value) : p.Value).ToArray());
             line.LegendText = key;
             line.MarkerSize = points.Count > 30 ? 0 : 4;
         }
+        if (logScale)
+            plot.Axes.Left.SetTicks(ticks.Select(Math.Log10).ToArray(), ticks.Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         plot.Title(title);
         plot.XLabel(xLabel);
-        plot.YLabel(title);
-        if (keys.Count > 1) plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.YLabel(logScale ? $"{title} (log scale)" : title);
+        // Below the chart, where it covers no point (at a corner it hid the newest ones).
+        if (keys.Count > 1) plot.ShowLegend(ScottPlot.Edge.Bottom);
+        else plot.HideLegend(); // the title names the one curve
         plot.SavePng(Path.Combine(PlotDir, fileName + ".png"), Width, Height);
+    }
+
+    /// <summary>Ticks at 1, 2 and 5 times each power of ten within the values' range, labelled in the values themselves.</summary>
+    private static List<double> LogTicks(IEnumerable<double> values)
+    {
+        var logs = values.Select(Math.Log10).ToList();
+        var (low, high) = ((int)Math.Floor(logs.Min()), (int)Math.Ceiling(logs.Max()));
+        var ticks = Enumerable.Range(low, high - low + 1)
+            .SelectMany(e => new[] { 1.0, 2.0, 5.0 }.Select(m => m * Math.Pow(10, e)))
+            .Where(v => Math.Log10(v) >= logs.Min() - 0.05 && Math.Log10(v) <= logs.Max() + 0.05)
+            .ToList();
+        return ticks;
     }
 }

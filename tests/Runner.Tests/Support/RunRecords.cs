@@ -14,25 +14,19 @@ public static class RunRecords
 
     /// <summary>Every value of <paramref name="key"/> recorded in vis_data/scalars.json, in order.</summary>
     public static List<double> Scalars(string workDir, string key) =>
-        LogDirs(workDir)
-            .Select(d => Path.Combine(d, "vis_data", "scalars.json"))
-            .Where(File.Exists)
-            .SelectMany(File.ReadAllLines)
-            .Select(line => JsonDocument.Parse(line).RootElement)
-            .Where(record => record.TryGetProperty(key, out _))
-            .Select(record => record.GetProperty(key).GetDouble())
-            .ToList();
+        Records(workDir, key).Select(record => record.GetProperty(key).GetDouble()).ToList();
 
     /// <summary>The step of every record of <paramref name="key"/> in vis_data/scalars.json, in order.</summary>
     public static List<int> Steps(string workDir, string key) =>
+        Records(workDir, key).Select(record => record.GetProperty("step").GetInt32()).ToList();
+
+    private static IEnumerable<JsonElement> Records(string workDir, string key) =>
         LogDirs(workDir)
             .Select(d => Path.Combine(d, "vis_data", "scalars.json"))
             .Where(File.Exists)
             .SelectMany(File.ReadAllLines)
             .Select(line => JsonDocument.Parse(line).RootElement)
-            .Where(record => record.TryGetProperty(key, out _))
-            .Select(record => record.GetProperty("step").GetInt32())
-            .ToList();
+            .Where(record => record.TryGetProperty(key, out _));
 
     /// <summary>The metrics of the last test run (<c>log_dir/&lt;timestamp&gt;.json</c>).</summary>
     public static Dictionary<string, double> TestMetrics(string workDir)
