@@ -35,9 +35,11 @@ public static class HostApp
                      ("train", "Train the model (then nothing else)."),
                      ("val", "Validate the model on the val set."),
                      ("test", "Test the model on the test set."),
+                     ("predict", "Run the model on the test set and write its predictions to --out FILE, without metrics (test_dataloader; labels optional)."),
                  })
         {
             var command = new Command(name, description);
+            if (name is "val" or "test" or "predict") command.Options.Add(options.Out);
             command.SetAction(parsed => Guard(stderr, () => RunJob(name, parsed, options, stdout, stderr)));
             root.Subcommands.Add(command);
         }
@@ -110,6 +112,16 @@ public static class HostApp
 
         var configPath = parsed.GetValue(options.Config)!;
         if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper");
+        if (mode is "val" or "test" && parsed.GetValue(options.Out) is { } outFile) DumpPredictions(cfg, mode + "_evaluator", outFile);
+        if (mode is "predict")
+        {
+            var target = parsed.GetValue(options.Out) ?? throw ConfigException.At(null, "--out", "predict writes the predictions to a file.", "pass --out FILE.");
+            // The test loop with one metric: the dump (the test set's labels are not needed, and no metric is computed).
+            var only = new ConfigArray(SourceLocation.CommandLine);
+            cfg.Set("test_evaluator", only, SourceLocation.CommandLine);
+            if (!cfg.ContainsKey("test_cfg")) cfg.Set("test_cfg", new ConfigTable(SourceLocation.CommandLine), SourceLocation.CommandLine);
+            DumpPredictions(cfg, "test_evaluator", target);
+        }
         if (parsed.GetValue(options.AutoScaleLr))
         {
             if ((cfg["auto_scale_lr"] as ConfigTable)?["base_batch_size"] is null)
@@ -120,7 +132,7 @@ public static class HostApp
             SetPath(cfg, ["auto_scale_lr", "enable"], true);
         }
         if (parsed.GetResult(options.FastDevRun) is not null) FastDevRun(cfg, parsed.GetValue(options.FastDevRun) ?? 1, workDirGiven: parsed.GetValue(options.WorkDir) is not null, stdout);
-        if (mode is "val" or "test" && cfg["load_from"] is null && cfg["resume"] is null or false)
+        if (mode is "val" or "test" or "predict" && cfg["load_from"] is null && cfg["resume"] is null or false)
         {
             // Evaluating the random initial weights is never what was meant (MMEngine's test.py requires a checkpoint):
             // without one named, the work dir's newest checkpoint is used, and without that it is an error, before
@@ -140,7 +152,7 @@ public static class HostApp
         // (--watch, training only), and a progress bar for validation and testing, on a terminal only (stderr, so
         // stdout stays clean for logs).
         var hostHooks = new List<Hook>();
-        if (watch && mode is "val" or "test") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
+        if (watch && mode is "val" or "test" or "predict") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
         else if (watch) hostHooks.Add(new HookHotSwapper(catalog, registries));
         if (ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) hostHooks.Add(new ProgressBarHook(stderr, enabled: true));
         using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks });
@@ -158,6 +170,10 @@ public static class HostApp
                 break;
             case "test":
                 runner.Test();
+                break;
+            case "predict":
+                runner.Test();
+                stdout.WriteLine($"Wrote the predictions to {Path.GetFullPath(parsed.GetValue(options.Out)!)}.");
                 break;
             default:
                 runner.Train();
@@ -211,6 +227,32 @@ public static class HostApp
             var scratch = Path.Combine(Path.GetTempPath(), $"runner-fast-dev-run-{DateTime.Now:yyyyMMdd_HHmmss}-{Environment.ProcessId}");
             cfg.Set("work_dir", scratch, SourceLocation.CommandLine);
             stdout.WriteLine($"Fast dev run: {batches} batch(es) per loop, work_dir {scratch}");
+        }
+        cfg.AssignPaths();
+    }
+
+    /// <summary>--out FILE: a <c>DumpResults</c> metric beside the evaluator's own (MMEngine's test.py --out).</summary>
+    private static void DumpPredictions(ConfigTable cfg, string key, string outFile)
+    {
+        var dump = new ConfigTable(SourceLocation.CommandLine);
+        dump.Set("type", "DumpResults", SourceLocation.CommandLine);
+        dump.Set("out_file_path", Path.GetFullPath(outFile), SourceLocation.CommandLine);
+        switch (cfg[key])
+        {
+            case ConfigTable { } evaluator when evaluator["metrics"] is ConfigArray metrics:
+                metrics.Add(dump, SourceLocation.CommandLine);
+                break;
+            case ConfigArray metrics:
+                metrics.Add(dump, SourceLocation.CommandLine);
+                break;
+            case ConfigTable single:
+                var both = new ConfigArray(cfg.LocationOf(key));
+                both.Add(single, cfg.LocationOf(key));
+                both.Add(dump, SourceLocation.CommandLine);
+                cfg.Set(key, both, cfg.LocationOf(key));
+                break;
+            default:
+                throw ConfigException.At(null, "--out", $"the config has no {key} to add the predictions' dump to.");
         }
         cfg.AssignPaths();
     }

@@ -83,6 +83,13 @@ internal sealed class HostOptions
         Recursive = true,
     };
 
+    /// <summary>For val and test only (added to those commands).</summary>
+    public Option<string?> Out { get; } = new("--out")
+    {
+        Description = "Also write every prediction to FILE, one JSON object per sample (MMEngine's test.py --out / DumpResults).",
+        HelpName = "FILE",
+    };
+
     public void AddTo(RootCommand root)
     {
         root.Options.Add(Amp);

@@ -153,6 +153,43 @@ public sealed class DailyUseTests
         StringAssert.Contains(scaled.Stdout, "LR is set based on batch size of 64 and the current batch size is 32. Scaling the original LR by 0.5.");
     }
 
+    private static List<System.Text.Json.JsonElement> JsonLines(string path) =>
+        File.ReadAllLines(path).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement).ToList();
+
+    [TestMethod]
+    public void TestOut_WritesEveryPrediction_ThatTheMetricCounted()
+    {
+        var dir = TestEnvironment.NewTempDir("out");
+        var results = Path.Combine(dir, "predictions.jsonl");
+
+        var result = HostTester.Run("test", "--config", TestEnvironment.ToyConfig, "--work-dir", Path.Combine(dir, "work"), "--checkpoint", Trained(), "--out", results);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        var rows = JsonLines(results);
+        Assert.HasCount(1024, rows);
+        CollectionAssert.AreEqual(Enumerable.Range(0, rows.Count).ToList(), rows.Select(r => r.GetProperty("index").GetInt32()).ToList());
+        Assert.AreEqual(10, rows[0].GetProperty("scores").GetArrayLength());
+        var correct = rows.Count(r => r.GetProperty("pred_label").GetInt64() == r.GetProperty("labels").GetInt64());
+        Assert.AreEqual(RunRecords.TestMetrics(Path.Combine(dir, "work"))["accuracy/top1"], 100.0 * correct / rows.Count, 1e-9);
+    }
+
+    [TestMethod]
+    public void Predict_WritesPredictions_WithoutAMetric()
+    {
+        var dir = TestEnvironment.NewTempDir("predict");
+        var results = Path.Combine(dir, "predictions.jsonl");
+
+        var result = HostTester.Run("predict", "--config", TestEnvironment.ToyConfig, "--work-dir", Path.Combine(dir, "work"), "--checkpoint", Trained(), "--out", results);
+        var withoutOut = HostTester.Run("predict", "--config", TestEnvironment.ToyConfig, "--checkpoint", Trained());
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, $"Wrote the predictions to {results}.");
+        Assert.IsFalse(result.Stdout.Contains("accuracy", StringComparison.Ordinal));
+        Assert.HasCount(1024, JsonLines(results));
+        Assert.AreEqual(1, withoutOut.ExitCode);
+        StringAssert.Contains(withoutOut.Stderr, "pass --out FILE");
+    }
+
     [TestMethod]
     public void Help_SaysWhatNoCommandDoes()
     {
