@@ -20,7 +20,9 @@ public sealed class ThirdPartyPluginTests
         // Act: build the example against the package, then run a validation with its metric.
         var example = Path.Combine(TestEnvironment.RepoRoot, "examples", "third-party-plugin");
         DotnetCli.Run(example, "build", "-c", "Release", "-o", output, $"-p:RunnerSdkFeed={feed}", $"-p:RunnerSdkVersion={version}", "-nologo", "-v", "quiet");
-        var result = HostTester.Run("val", "--config", TestEnvironment.ToyConfig, "--work-dir", TestEnvironment.NewTempDir("third-party-run"),
+        var workDir = TestEnvironment.NewTempDir("third-party-run");
+        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--fast-dev-run").ExitCode);
+        var result = HostTester.Run("val", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir,
             "--plugins", output, "--cfg-options", "val_evaluator={ type = \"thirdparty.BalancedAccuracy\" }");
 
         // Assert
