@@ -6,22 +6,26 @@ using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 
 /// <summary>
-/// A progress bar for validation and test loops, redrawn in place on the terminal
-/// (<c>val [##########----------] 16/32  eta 0:00:01</c>) and erased when the loop ends, so only the log lines stay.
-/// The host adds it when standard error is a terminal; when it is not (a file, a pipe, CI), nothing is drawn.
+/// A progress bar on the terminal, redrawn in place after each iteration: for training
+/// (<c>train [#####---------------] 12/40  epoch 3/20  loss 0.1234  85.3 it/s  eta 0:00:10</c>) and for validation and
+/// test loops (<c>val [##########----------] 16/32  eta 0:00:01</c>), erased when the loop's epoch ends. The cursor is
+/// left at the start of the bar's line, so a log line printed meanwhile (at least as long as the bar) simply replaces
+/// it, and the bar is drawn again below. The host adds it when standard error is a terminal; when it is not (a file,
+/// a pipe, CI), nothing is drawn. In a config: <c>custom_hooks = [{ type = "ProgressBarHook", always = true }]</c>.
 /// </summary>
 [Register]
 public sealed class ProgressBarHook : Hook
 {
-    private const int BarWidth = 30;
+    private const int BarWidth = 20;
+    private const int TrainBarWidth = 10; // the training bar carries more, and must stay shorter than the log lines
     private readonly TextWriter _output;
     private System.Diagnostics.Stopwatch? _watch;
 
     /// <param name="always">Draw even when standard error is not a terminal.</param>
     public ProgressBarHook(bool always = false) : this(Console.Error, always || !Console.IsErrorRedirected) { }
 
-    /// <summary>Draws on <paramref name="output"/> when <paramref name="enabled"/>.</summary>
-    public ProgressBarHook(TextWriter output, bool enabled)
+    /// <summary>Draws on <paramref name="output"/> when <paramref name="enabled"/> (the host's; not a config option).</summary>
+    internal ProgressBarHook(TextWriter output, bool enabled)
     {
         _output = output;
         Enabled = enabled;
@@ -31,27 +35,50 @@ public sealed class ProgressBarHook : Hook
 
     protected override Priority DefaultPriority => Priority.Lowest;
 
-    protected override void BeforeEpoch(Runner runner, string mode)
+    protected override void BeforeEpoch(Runner runner, string mode) => _watch = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>Before an epoch's last iteration, the bar goes: the lines that end an epoch ("Exp name…",
+    /// "Saving checkpoint…", the epoch's log line) may be shorter than the bar, and would not cover it.</summary>
+    protected override void BeforeIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode)
     {
-        if (mode != "train") _watch = System.Diagnostics.Stopwatch.StartNew();
+        if (Enabled && batchIdx + 1 >= runner.DataloaderLength(mode)) Erase();
     }
 
     protected override void AfterIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode)
     {
-        if (!Enabled || mode == "train") return;
+        if (!Enabled) return;
         var total = Math.Max(runner.DataloaderLength(mode), 1);
-        var done = batchIdx + 1;
-        var filled = BarWidth * done / total;
-        var remaining = _watch is null ? 0 : _watch.Elapsed.TotalSeconds / done * (total - done);
-        _output.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r{mode} [{new string('#', filled)}{new string('-', BarWidth - filled)}] {done}/{total}  eta {Logging.LogProcessor.FormatTimeSpan(remaining)}"));
+        var done = Math.Min(batchIdx + 1, total);
+        if (done == total) return; // erased before this last iteration (BeforeIter)
+        var width = mode == "train" ? TrainBarWidth : BarWidth;
+        var filled = width * done / total;
+        var seconds = _watch?.Elapsed.TotalSeconds ?? 0;
+        var rate = seconds > 0 ? done / seconds : 0;
+        var bar = $"{mode} [{new string('#', filled)}{new string('-', width - filled)}] {done}/{total}";
+        string line;
+        if (mode == "train")
+        {
+            var loss = runner.MessageHub.GetScalar("train/loss") is { } history ? string.Create(CultureInfo.InvariantCulture, $"  loss {history.Current():0.0000}") : "";
+            var left = rate > 0 ? (runner.MaxIters - runner.Iter - 1) / rate : 0;
+            line = string.Create(CultureInfo.InvariantCulture,
+                $"{bar}  epoch {runner.Epoch + 1}/{runner.MaxEpochs}{loss}  {rate:0.0} it/s  eta {Logging.LogProcessor.FormatTimeSpan(Math.Max(left, 0))}");
+        }
+        else
+        {
+            line = string.Create(CultureInfo.InvariantCulture, $"{bar}  eta {Logging.LogProcessor.FormatTimeSpan(rate > 0 ? (total - done) / rate : 0)}");
+        }
+        _output.Write($"\r\u001b[2K{line}\r");
         _output.Flush();
     }
 
     protected override void AfterEpoch(Runner runner, string mode)
     {
-        if (!Enabled || mode == "train") return;
-        _output.Write("\r\u001b[2K"); // erase the bar: the epoch's log line says the rest
+        if (Enabled) Erase(); // an epoch that ended early (a stop request) leaves no bar behind
+    }
+
+    private void Erase()
+    {
+        _output.Write("\r\u001b[2K");
         _output.Flush();
     }
 }

@@ -406,12 +406,24 @@ public sealed class CSharpApiTests
         runner.CallHooks.Register(new ProgressBarHook(redirected, enabled: false));
 
         runner.Val();
+        var validation = terminal.ToString();
+        terminal.GetStringBuilder().Clear();
+        runner.Train();
+        var training = terminal.ToString();
 
-        var text = terminal.ToString();
-        StringAssert.Contains(text, "\rval [#######-----------------------] 1/4  eta ");
-        StringAssert.Contains(text, "\rval [##############################] 4/4  eta 0:00:00");
-        Assert.IsTrue(text.EndsWith("\r\u001b[2K", StringComparison.Ordinal), "the bar is erased at the end");
+        StringAssert.Contains(validation, "\r\u001b[2Kval [#####---------------] 1/4  eta ");
+        StringAssert.Contains(validation, "\r\u001b[2Kval [###############-----] 3/4  eta ");
+        Assert.IsFalse(validation.Contains("4/4", StringComparison.Ordinal), "the last batch erases the bar instead");
+        Assert.IsTrue(validation.EndsWith("\r\u001b[2K", StringComparison.Ordinal), "the bar is erased at the end");
+        StringAssert.Contains(training, "\r\u001b[2Ktrain [##--------] 1/4  epoch 1/");
+        StringAssert.Matches(training, new System.Text.RegularExpressions.Regex(@"train \[#+-+\] \d/4  epoch \d/\d+  loss \d+\.\d{4}  \d+\.\d it/s  eta \d+:\d\d:\d\d\r"));
         Assert.AreEqual("", redirected.ToString());
+        var problems = Runner.FindConfigProblems(ConfigLoader.Parse("""
+            default_scope = "tests"
+            model = { type = "TinyModel" }
+            custom_hooks = [{ type = "ProgressBarHook", always = true }]
+            """), TinyJob.Registries(), "tests");
+        Assert.HasCount(0, problems, "configurable from a config: " + string.Join("; ", problems.Select(p => p.Message)));
     }
 
     [TestMethod]
