@@ -196,6 +196,22 @@ public sealed class BadInputTests
     }
 
     [TestMethod]
+    public void ConfigPrint_NeverLoadsTheConfigsPlugins()
+    {
+        var dir = TestEnvironment.NewTempDir("print");
+        var config = Path.Combine(dir, "job.toml");
+        File.WriteAllText(config, "plugins = [\"/nonexistent/plugins\"]\n" + ResolvedToy());
+
+        var print = HostTester.Run("config", "print", "--config", config);
+        var run = HostTester.Run("--config", config, "--work-dir", Path.Combine(dir, "work"));
+
+        Assert.AreEqual(0, print.ExitCode, print.Stderr);
+        StringAssert.Contains(print.Stdout, "plugins = [\"/nonexistent/plugins\"]");
+        Assert.AreEqual(1, run.ExitCode, "a run loads them: the folder is missing");
+        StringAssert.Contains(run.Stderr, "/nonexistent/plugins");
+    }
+
+    [TestMethod]
     public void ADllWithoutDepsJson_InAPluginFolder_IsNamedInAWarning()
     {
         var plugins = TestEnvironment.NewTempDir("stray");
