@@ -11,16 +11,7 @@ using Runner.Tests.Support;
 [TestClass]
 public sealed class CheckpointInputTests
 {
-    private static string? _trained;
-
-    /// <summary>A toy work dir trained for 2 epochs, shared by the tests (they only read it).</summary>
-    private static string Trained()
-    {
-        if (_trained is not null) return _trained;
-        var workDir = TestEnvironment.NewTempDir("trained");
-        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--cfg-options", "train_cfg.max_epochs=2").ExitCode);
-        return _trained = workDir;
-    }
+    private static string Trained() => TrainedToy.WorkDir(2);
 
     private static HostTester.Result Test(string checkpoint) =>
         HostTester.Run("test", "--config", TestEnvironment.ToyConfig, "--work-dir", TestEnvironment.NewTempDir("test"), "--checkpoint", checkpoint);

@@ -6,16 +6,7 @@ using Runner.Tests.Support;
 [TestClass]
 public sealed class DailyUseTests
 {
-    private static string? _trained;
-
-    /// <summary>A toy work dir trained for one epoch, shared by the tests (they only read it).</summary>
-    private static string Trained()
-    {
-        if (_trained is not null) return _trained;
-        var workDir = TestEnvironment.NewTempDir("daily");
-        Assert.AreEqual(0, HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--cfg-options", "train_cfg.max_epochs=1").ExitCode);
-        return _trained = workDir;
-    }
+    private static string Trained() => TrainedToy.WorkDir(1);
 
     [TestMethod]
     [DataRow("val")]
