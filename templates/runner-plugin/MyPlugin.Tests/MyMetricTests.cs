@@ -16,8 +16,8 @@ public sealed class MyMetricTests
     [TestMethod]
     public void Hook_StateSurvivesAHotSwap()
     {
-        var hook = new MyHook();
-        var successor = new MyHook();
+        var hook = new Hooks.MyHook();
+        var successor = new Hooks.MyHook();
         hook.LoadStateDict(new Dictionary<string, object?> { ["lowest"] = 0.25 });
 
         successor.LoadStateDict(hook.StateDict()!);

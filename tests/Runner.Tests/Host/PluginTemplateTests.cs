@@ -52,5 +52,49 @@ public sealed class PluginTemplateTests
         Assert.IsTrue(test.Success, stdout);
         Assert.AreEqual(100.0, double.Parse(test.Groups[1].Value) + double.Parse(test.Groups[2].Value), 1e-3, "MyMetric is 100 − accuracy");
         Assert.IsGreaterThan(90.0, double.Parse(test.Groups[2].Value), "ten epochs of the MLP learn the digits");
+        HotSwap_OfTheTemplatesHook_TakesOverWhileTraining(Path.Combine(root, "MyHooks"));
+    }
+
+    /// <summary>
+    /// As docs/plugins.md says: with runner-host --watch training, a rebuild of the template's hooks plugin takes over
+    /// at the next iteration, keeping the running hook's state.
+    /// </summary>
+    private static void HotSwap_OfTheTemplatesHook_TakesOverWhileTraining(string project)
+    {
+        using var host = HostTester.Start("train", "--config", Path.Combine(project, "my.toml"), "--watch", "--work-dir", Path.Combine(project, "watch"),
+            "--cfg-options", "train_cfg.max_epochs=5000", "train_cfg.val_interval=5000", "default_hooks.checkpoint.interval=5000");
+        var lines = new System.Collections.Concurrent.BlockingCollection<string>();
+        _ = Task.Run(() =>
+        {
+            while (host.StandardOutput.ReadLine() is { } line) lines.Add(line);
+            lines.CompleteAdding();
+        });
+        _ = host.StandardError.ReadToEndAsync();
+        string WaitFor(string text)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (DateTime.UtcNow < deadline && lines.TryTake(out var line, TimeSpan.FromSeconds(1)))
+                if (line.Contains(text, StringComparison.Ordinal)) return line;
+            Assert.Fail($"runner-host --watch never printed '{text}'");
+            return "";
+        }
+        try
+        {
+            var before = WaitFor("MyHook: lowest loss so far");
+            var hook = Path.Combine(project, "MyHooks.Hooks", "MyHook.cs");
+            File.WriteAllText(hook, File.ReadAllText(hook).Replace("lowest loss so far", "lowest loss, swapped", StringComparison.Ordinal));
+            DotnetCli.Run(project, "build", "MyHooks.Hooks", "-c", "Release", "-nologo", "-v", "quiet");
+
+            StringAssert.Contains(WaitFor("Hook MyHook reloaded from"), "MyHooks.Hooks");
+            var after = WaitFor("MyHook: lowest loss, swapped");
+            var lowestBefore = double.Parse(before[(before.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            var lowestAfter = double.Parse(after[(after.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.IsLessThanOrEqualTo(lowestBefore, lowestAfter, "the new hook went on from the old one's lowest loss");
+        }
+        finally
+        {
+            host.Kill();
+            host.WaitForExit();
+        }
     }
 }

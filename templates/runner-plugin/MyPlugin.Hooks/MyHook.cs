@@ -1,4 +1,4 @@
-namespace MyPlugin;
+namespace MyPlugin.Hooks;
 
 using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;
