@@ -14,6 +14,8 @@ public sealed class CountingHook : Hook
 {
 #if HOOK_V2
     private const int Build = 2;
+#elif HOOK_V3
+    private const int Build = 3;
 #else
     private const int Build = 1;
 #endif
@@ -28,5 +30,10 @@ public sealed class CountingHook : Hook
 
     public override IReadOnlyDictionary<string, object?>? StateDict() => new Dictionary<string, object?> { ["seen"] = _seen };
 
+#if HOOK_V3
+    // Build 3 changed its state's format and cannot read build 1's: the swap must fail and say so.
+    public override void LoadStateDict(IReadOnlyDictionary<string, object?> state) => throw new InvalidOperationException("state format changed");
+#else
     public override void LoadStateDict(IReadOnlyDictionary<string, object?> state) => _seen = Convert.ToInt64(state["seen"], System.Globalization.CultureInfo.InvariantCulture);
+#endif
 }

@@ -126,6 +126,18 @@ public sealed partial class HotSwapTests
     }
 
     [TestMethod]
+    public void BuildThatCannotTakeTheState_LeavesTheOldHookRunning_AndSaysTheHandoverFailed()
+    {
+        var (workDir, _, swaps) = TrainWhileReplacing(File.ReadAllBytes(Path.Combine(Build(3), PluginName + ".dll")));
+
+        var counts = Counts(workDir);
+        Assert.AreEqual(0, swaps);
+        Assert.IsTrue(counts.All(c => c.Version == 1 && c.Seen == c.Iter));
+        Assert.IsTrue(RunRecords.LogLines(workDir).Any(l => l.Contains("Hot swap of plugin HotSwap.Hooks failed, so its old build keeps running: " +
+            "the new CountingHook could not take over the running hook's state (StateDict → LoadStateDict): InvalidOperationException: state format changed", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
     public void ChangedModelPlugin_IsNotSwapped_AndTheLogSaysWhen()
     {
         // The Toy plugin (model, dataset) from a folder of its own, changed on disk after iteration 20.
