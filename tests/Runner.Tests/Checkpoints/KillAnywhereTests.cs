@@ -11,18 +11,20 @@ using Runner.Tests.Support;
 [TestClass]
 public sealed class KillAnywhereTests
 {
-    private static readonly string[] EpochJob = ["--config", TestEnvironment.DigitsConfig, "--cfg-options", "train_cfg.max_epochs=8"];
+    // Four epochs of 40 iterations (8 train log lines), and 160 iterations by iteration: long enough for kills at
+    // every kind of point (mid-epoch, at an epoch's end, during validation and saves), short enough to run ten of them.
+    private static readonly string[] EpochJob = ["--config", TestEnvironment.DigitsConfig, "--cfg-options", "train_cfg.max_epochs=4"];
 
     private static readonly string[] EpochJobWithoutWorkers = [.. EpochJob, "train_dataloader.num_workers=0"];
 
     /// <summary>The epoch job with a wide hidden layer (1M weights): its checkpoints take milliseconds to write, a window
     /// a polling test can hit (the default model's are written in a fraction of one).</summary>
-    private static readonly string[] WideEpochJob = [.. EpochJob, "model.hidden=4096"];
+    private static readonly string[] WideEpochJob = ["--config", TestEnvironment.DigitsConfig, "--cfg-options", "train_cfg.max_epochs=5", "model.hidden=4096"];
 
     private static readonly string[] IterJob =
     [
-        "--config", TestEnvironment.DigitsConfig, "--cfg-options", "train_cfg={ by_epoch = false, max_iters = 320, val_interval = 80 }",
-        "param_scheduler=[{ type = \"MultiStepLR\", milestones = [200], by_epoch = false }]", "default_hooks.checkpoint.interval=20",
+        "--config", TestEnvironment.DigitsConfig, "--cfg-options", "train_cfg={ by_epoch = false, max_iters = 160, val_interval = 40 }",
+        "param_scheduler=[{ type = \"MultiStepLR\", milestones = [100], by_epoch = false }]", "default_hooks.checkpoint.interval=20",
     ];
 
     [TestMethod]
@@ -45,14 +47,14 @@ public sealed class KillAnywhereTests
             var kind = point switch { < 4 => "epoch", < 7 => "iter", _ => "epoch, no workers" };
             var job = jobs[kind];
             var workDir = TestEnvironment.NewTempDir($"kill-{point}");
-            var afterLines = random.Next(1, 15);
+            var afterLines = random.Next(1, 8);
             var delay = random.Next(0, 120);
             var killed = KillDuring(job, workDir, afterLines, delay);
             var resumed = HostTester.Run(["train", .. job, "--work-dir", workDir, "--resume"]);
 
             // Assert
             Assert.AreEqual(0, resumed.ExitCode, $"point {point} ({kind}, line {afterLines} + {delay} ms): {resumed.Stderr}");
-            var final = kind == "iter" ? "iter_320.ckpt" : "epoch_8.ckpt";
+            var final = kind == "iter" ? "iter_160.ckpt" : "epoch_4.ckpt";
             CheckpointAssert.SameWeights(Path.Combine(references[kind], final), Path.Combine(workDir, final),
                 $"point {point} ({kind}, killed {(killed ? "mid-run" : "after the end")}, line {afterLines} + {delay} ms): ");
         }
@@ -81,7 +83,7 @@ public sealed class KillAnywhereTests
         Assert.IsTrue(caughtInsideSave, "the kill did not land inside the save; the test proves nothing this time");
         Assert.AreEqual(0, resumed.ExitCode, resumed.Stderr);
         StringAssert.Contains(resumed.Stdout, $"epoch_{2 + attempt}.ckpt", "resumed from the last complete checkpoint");
-        CheckpointAssert.SameWeights(Path.Combine(reference, "epoch_8.ckpt"), Path.Combine(workDir, "epoch_8.ckpt"));
+        CheckpointAssert.SameWeights(Path.Combine(reference, "epoch_5.ckpt"), Path.Combine(workDir, "epoch_5.ckpt"));
     }
 
     /// <summary>
