@@ -71,7 +71,7 @@ public sealed class LoggerHook : Hook
     {
         var (tag, line) = runner.LogProcessor.GetLogAfterEpoch(runner, runner.DataloaderLength("val") - 1, "val");
         runner.Logger.Info(line);
-        runner.Visualizer.AddScalars(tag, MetricStep(runner, LogMetricByEpoch));
+        runner.Visualizer.AddValScalars(tag, MetricStep(runner, LogMetricByEpoch), runner.TrainLoopBuilt ? runner.Iter : 0);
         runner.Visualizer.Flush(); // after each validation: files and plots up to date
     }
 

@@ -24,13 +24,41 @@ public sealed class PlotVisBackend(VisContext context, int width = 800, int heig
 
     public void AddScalars(IReadOnlyDictionary<string, double> scalars, int step)
     {
+        foreach (var (name, value) in scalars) Add(name, step, value);
+    }
+
+    /// <summary>A validation's losses join the training loss chart, at the iteration they followed, as
+    /// <c>val/&lt;name&gt;</c>; its other metrics get charts of their own, against their step.</summary>
+    public void AddValScalars(IReadOnlyDictionary<string, double> scalars, int step, int iteration)
+    {
         foreach (var (name, value) in scalars)
         {
-            if (Bookkeeping.Contains(name) || !double.IsFinite(value)) continue;
-            if (!_series.TryGetValue(name, out var points)) _series[name] = points = [];
-            points.Add((step, value));
-            _dirty = true;
+            if (IsLoss(name)) Add("val/" + name, iteration, value);
+            else Add(name, step, value);
         }
+    }
+
+    private void Add(string name, int step, double value)
+    {
+        if (Bookkeeping.Contains(name) || !double.IsFinite(value)) return;
+        if (!_series.TryGetValue(name, out var points)) _series[name] = points = [];
+        points.Add((step, value));
+        _dirty = true;
+    }
+
+    private static bool IsLoss(string name) => name.Contains("loss", StringComparison.Ordinal);
+
+    /// <summary>The charts to draw: file name → (title, x axis, curves).</summary>
+    internal IReadOnlyList<(string File, string Title, string XLabel, IReadOnlyList<string> Curves)> Charts()
+    {
+        var losses = _series.Keys.Where(IsLoss).ToList();
+        var lrs = _series.Keys.Where(k => k.EndsWith("lr", StringComparison.Ordinal)).ToList();
+        var charts = new List<(string, string, string, IReadOnlyList<string>)>();
+        if (losses.Count > 0) charts.Add(("loss", "loss", "iteration", losses));
+        if (lrs.Count > 0) charts.Add(("lr", "learning rate", "iteration", lrs));
+        foreach (var metric in _series.Keys.Except(losses).Except(lrs))
+            charts.Add((metric.Replace('/', '_'), metric, context.MetricStep, [metric]));
+        return charts;
     }
 
     public void AddConfig(string toml) { }
@@ -41,12 +69,7 @@ public sealed class PlotVisBackend(VisContext context, int width = 800, int heig
         _dirty = false;
         PlotFonts.EnsureRegistered();
         Directory.CreateDirectory(PlotDir);
-        var losses = _series.Keys.Where(k => k.Contains("loss", StringComparison.Ordinal)).ToList();
-        var lrs = _series.Keys.Where(k => k.EndsWith("lr", StringComparison.Ordinal)).ToList();
-        if (losses.Count > 0) Draw("loss", "loss", losses, "iteration", logScale: logScaleLoss);
-        if (lrs.Count > 0) Draw("lr", "learning rate", lrs, "iteration");
-        foreach (var metric in _series.Keys.Except(losses).Except(lrs))
-            Draw(metric.Replace('/', '_'), metric, [metric], context.MetricStep);
+        foreach (var (file, title, xLabel, curves) in Charts()) Draw(file, title, curves, xLabel, logScale: logScaleLoss && file == "loss");
     }
 
     public void Close() => Flush();

@@ -24,6 +24,12 @@ public sealed class Visualizer
         foreach (var backend in VisBackends) backend.AddScalars(scalars, step);
     }
 
+    /// <summary>Records a validation's scalars (see <see cref="IVisBackend.AddValScalars"/>).</summary>
+    public void AddValScalars(IReadOnlyDictionary<string, double> scalars, int step, int iteration)
+    {
+        foreach (var backend in VisBackends) backend.AddValScalars(scalars, step, iteration);
+    }
+
     public void AddConfig(string toml)
     {
         foreach (var backend in VisBackends) backend.AddConfig(toml);
