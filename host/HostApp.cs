@@ -107,8 +107,8 @@ public static class HostApp
         var cfg = LoadConfig(parsed, options);
         if (parsed.GetValue(options.WorkDir) is { } dir) cfg.Set("work_dir", dir, SourceLocation.CommandLine);
         if (parsed.GetResult(options.Resume) is not null)
-            cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? RequireCheckpoint(ckpt) : true, SourceLocation.CommandLine);
-        if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights), SourceLocation.CommandLine);
+            cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? RequireCheckpoint(ckpt, weightsOnly: false) : true, SourceLocation.CommandLine);
+        if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights, weightsOnly: true), SourceLocation.CommandLine);
 
         var configPath = parsed.GetValue(options.Config)!;
         if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper");
@@ -258,11 +258,14 @@ public static class HostApp
     }
 
     /// <summary>A checkpoint named on the command line, checked before anything is printed or created: it (or, for a
-    /// folder or a last_checkpoint file, what it names) must exist.</summary>
-    private static string RequireCheckpoint(string given)
+    /// folder or a last_checkpoint file, what it names) must exist and have a sound structure (a damaged byte in its
+    /// data is found when it is loaded). A folder's checkpoints are tried newest first when loaded, so one is enough.</summary>
+    private static string RequireCheckpoint(string given, bool weightsOnly)
     {
-        var resolved = WorkDirCheckpoints.Resolve(given);
-        if (!File.Exists(resolved[0])) throw CheckpointException.NotFound(resolved[0]);
+        var candidates = WorkDirCheckpoints.Resolve(given);
+        if (candidates.Count > 1) return given;
+        if (!File.Exists(candidates[0])) throw CheckpointException.NotFound(candidates[0]);
+        if (!PyTorchInterop.IsPickle(candidates[0])) CheckpointFile.CheckStructure(candidates[0], weightsOnly);
         return given;
     }
 

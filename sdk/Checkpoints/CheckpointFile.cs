@@ -145,23 +145,7 @@ public static class CheckpointFile
     /// </summary>
     public static Checkpoint Load(string path, bool weightsOnly = false)
     {
-        if (Directory.Exists(path))
-            throw CheckpointException.Corrupt(path, "it is a folder, not a checkpoint file.");
-        if (!File.Exists(path)) throw CheckpointException.NotFound(path);
-        // Not opened until it is known to hold at least a header: opening a FIFO would wait for a writer forever,
-        // and a device reads without end. Their size is 0.
-        var fileLength = new FileInfo(path).Length;
-        if (fileLength < 8) throw CheckpointException.Corrupt(path, $"the file has only {fileLength} bytes (or is not a regular file).");
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw CheckpointException.Unreadable(path, e);
-        }
-        using (stream)
+        using (var stream = Open(path))
         {
             try
             {
@@ -171,6 +155,26 @@ public static class CheckpointFile
             {
                 throw CheckpointException.Unreadable(path, e);
             }
+        }
+    }
+
+    /// <summary>Opens a checkpoint file for reading, once it is known to be a regular file that can hold a header.</summary>
+    private static FileStream Open(string path)
+    {
+        if (Directory.Exists(path))
+            throw CheckpointException.Corrupt(path, "it is a folder, not a checkpoint file.");
+        if (!File.Exists(path)) throw CheckpointException.NotFound(path);
+        // Not opened until it is known to hold at least a header: opening a FIFO would wait for a writer forever,
+        // and a device reads without end. Their size is 0.
+        var fileLength = new FileInfo(path).Length;
+        if (fileLength < 8) throw CheckpointException.Corrupt(path, $"the file has only {fileLength} bytes (or is not a regular file).");
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CheckpointException.Unreadable(path, e);
         }
     }
 
@@ -199,7 +203,25 @@ public static class CheckpointFile
         }
     }
 
-    private static Checkpoint Read(FileStream stream, string path, bool weightsOnly)
+    /// <summary>
+    /// Checks a checkpoint's structure without reading its data: the header, and that the data has the length the
+    /// header says (a truncated file fails here). What only the data shows (a changed byte) is found by
+    /// <see cref="Load"/>. Cheap, so a command line can refuse a bad file before anything is printed or created.
+    /// </summary>
+    public static void CheckStructure(string path, bool weightsOnly = false)
+    {
+        using var stream = Open(path);
+        try
+        {
+            ReadHeader(stream, path, weightsOnly);
+        }
+        catch (IOException e)
+        {
+            throw CheckpointException.Unreadable(path, e);
+        }
+    }
+
+    private static (byte[] Prefix, byte[] HeaderBytes, CheckpointHeader Header) ReadHeader(FileStream stream, string path, bool weightsOnly)
     {
         var fileLength = stream.Length;
         var prefix = new byte[8];
@@ -216,6 +238,12 @@ public static class CheckpointFile
         var header = CheckpointHeader.Parse(headerBytes, path, fileLength - 8 - headerLength);
         if (!header.IsRunner && !weightsOnly)
             throw CheckpointException.Corrupt(path, "it is not a Runner checkpoint (no runner-checkpoint metadata); load_from reads plain safetensors files.");
+        return (prefix, headerBytes, header);
+    }
+
+    private static Checkpoint Read(FileStream stream, string path, bool weightsOnly)
+    {
+        var (prefix, headerBytes, header) = ReadHeader(stream, path, weightsOnly);
 
         var checkpoint = new Checkpoint();
         try

@@ -48,6 +48,27 @@ public sealed class DailyUseTests
     }
 
     [TestMethod]
+    public void ADamagedCheckpoint_IsReportedBeforeTheBanner_AndCreatesNothing()
+    {
+        var dir = TestEnvironment.NewTempDir("damaged");
+        var workDir = Path.Combine(dir, "work");
+        var truncated = Path.Combine(dir, "truncated.ckpt");
+        var bytes = File.ReadAllBytes(Path.Combine(Trained(), "epoch_1.ckpt"));
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length - 100)]);
+
+        var result = HostTester.Run("test", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--checkpoint", truncated);
+        var resume = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--resume", truncated);
+
+        foreach (var run in new[] { result, resume })
+        {
+            Assert.AreEqual(1, run.ExitCode);
+            StringAssert.Contains(run.Stderr, $"Checkpoint '{truncated}' is corrupt or truncated");
+            Assert.AreEqual("", run.Stdout);
+        }
+        Assert.IsFalse(Directory.Exists(workDir));
+    }
+
+    [TestMethod]
     public void Export_TakesTheFormatFromTheExtension_AndRefusesAMismatch()
     {
         var dir = TestEnvironment.NewTempDir("export");
