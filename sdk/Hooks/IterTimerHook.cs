@@ -8,20 +8,22 @@ using Runner.Sdk.Running;
 
 /// <summary>
 /// Times each iteration (MMEngine's <c>IterTimerHook</c>): <c>{mode}/data_time</c> is the wait for the batch,
-/// <c>{mode}/time</c> the whole iteration, and the runtime info <c>eta</c> the estimated time left.
+/// <c>{mode}/time</c> the whole iteration, and the runtime info <c>eta</c> the estimated time left. Unlike MMEngine's,
+/// the training eta is measured on the wall clock since training (re)started, so the time spent validating and
+/// saving checkpoints, and a machine that slows down, are in it.
 /// </summary>
 [Register]
 public sealed class IterTimerHook : Hook
 {
     private long _last;
     private int _startIter;
-    private double _trainTimeSum;
+    private long _trainStart;
     private readonly ScalarKeys _keys = new();
 
     public override void BeforeTrain(Runner runner)
     {
         _startIter = runner.Iter;
-        _trainTimeSum = 0;
+        _trainStart = Stopwatch.GetTimestamp();
     }
 
     protected override void BeforeEpoch(Runner runner, string mode) => _last = Stopwatch.GetTimestamp();
@@ -37,8 +39,7 @@ public sealed class IterTimerHook : Hook
         double eta;
         if (mode == "train")
         {
-            _trainTimeSum += elapsed;
-            var average = _trainTimeSum / (runner.Iter - _startIter + 1);
+            var average = Stopwatch.GetElapsedTime(_trainStart).TotalSeconds / (runner.Iter - _startIter + 1);
             eta = average * (runner.MaxIters - runner.Iter - 1);
         }
         else
