@@ -2,12 +2,41 @@ namespace Runner.Tests.Support;
 
 using Runner.Sdk.Native;
 
-/// <summary>Once per test run: make TorchSharp's native library loadable before any test touches a tensor.</summary>
+/// <summary>
+/// Once per test run: make TorchSharp's native library loadable before any test touches a tensor; at the end, remove
+/// the run's temporary folders (hundreds of megabytes of work dirs), and those a killed run left a day ago or more.
+/// </summary>
 [TestClass]
 public static class TestEnvironment
 {
+    private static readonly string TempRoot = Path.Combine(Path.GetTempPath(), "runner-tests");
+
+    /// <summary>This run's folder under <see cref="TempRoot"/>.</summary>
+    private static readonly string RunRoot = Path.Combine(TempRoot, $"run-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}");
+
     [AssemblyInitialize]
-    public static void Initialize(TestContext context) => TorchNativeLibrary.EnsureLoadable();
+    public static void Initialize(TestContext context)
+    {
+        TorchNativeLibrary.EnsureLoadable();
+        if (!Directory.Exists(TempRoot)) return;
+        foreach (var old in Directory.EnumerateDirectories(TempRoot).Where(d => Directory.GetLastWriteTimeUtc(d) < DateTime.UtcNow.AddDays(-1)))
+            TryDelete(old);
+    }
+
+    [AssemblyCleanup]
+    public static void Cleanup() => TryDelete(RunRoot);
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder still in use (a mount a failed test left): the next run's clean-up takes it.
+        }
+    }
 
     /// <summary>The repository root (the folder holding Runner.sln).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
@@ -19,7 +48,7 @@ public static class TestEnvironment
     /// <summary>A new empty folder under the system temp folder.</summary>
     public static string NewTempDir(string name)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "runner-tests", $"{name}-{Guid.NewGuid():N}");
+        var dir = Path.Combine(RunRoot, $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         return dir;
     }
