@@ -46,7 +46,8 @@ internal static class HooksPart
                         entries.Add((instance, null));
                         return;
                     case ConfigTable { TypeName: not null } replacement:
-                        entries.Add((null, replacement));
+                        // A CheckpointHook named in full still counts iterations with an iteration-based loop.
+                        entries.Add((null, name == "checkpoint" && replacement.TypeName == nameof(CheckpointHook) ? withIterDefault(replacement) : replacement));
                         return;
                     case null or ConfigTable:
                         var table = new ConfigTable(overrides[name] is ConfigTable given ? given.Location : SourceLocation.Code);
