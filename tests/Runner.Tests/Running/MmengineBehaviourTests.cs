@@ -153,6 +153,20 @@ public sealed class MmengineBehaviourTests
         Assert.IsTrue(File.Exists(Path.Combine(workDir, "iter_20.ckpt")), "the checkpoint hook counts iterations");
     }
 
+    [TestMethod]
+    public void CheckpointHook_NamedByType_CountsIterations_WithAnIterationBasedLoop()
+    {
+        var workDir = TestEnvironment.NewTempDir("ckpt-type");
+        var config = ChildOfToy(workDir, "train_cfg = { _delete_ = true, by_epoch = false, max_iters = 20, val_interval = 20 }\nparam_scheduler = []\n" +
+            "default_hooks = { checkpoint = { _delete_ = true, type = \"CheckpointHook\", interval = 10 } }");
+
+        var result = HostTester.Run("train", "--config", config, "--work-dir", workDir);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.IsTrue(File.Exists(Path.Combine(workDir, "iter_10.ckpt")));
+        Assert.IsTrue(File.Exists(Path.Combine(workDir, "iter_20.ckpt")));
+    }
+
     /// <summary>A config file in <paramref name="dir"/> that inherits the toy job and adds <paramref name="body"/>.</summary>
     private static string ChildOfToy(string dir, string body)
     {
