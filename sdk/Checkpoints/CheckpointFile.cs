@@ -143,23 +143,26 @@ public static class CheckpointFile
     /// tensor's size against its byte range, the checksum of the whole file; any fault is a
     /// <see cref="CheckpointException"/> naming the file and the problem.
     /// </summary>
-    public static Checkpoint Load(string path, bool weightsOnly = false)
+    public static Checkpoint Load(string path, bool weightsOnly = false) => WithFile(path, 1 << 20, stream => Read(stream, path, weightsOnly));
+
+    /// <summary>Runs <paramref name="read"/> on the opened file; a failure of the disk is reported as the file's.</summary>
+    /// <param name="bufferSize">The stream's buffer: large to read tensors, 1 (none) to read a header only, so a check
+    /// of a file's header allocates no megabyte buffer.</param>
+    private static T WithFile<T>(string path, int bufferSize, Func<FileStream, T> read)
     {
-        using (var stream = Open(path))
+        using var stream = Open(path, bufferSize);
+        try
         {
-            try
-            {
-                return Read(stream, path, weightsOnly);
-            }
-            catch (IOException e)
-            {
-                throw CheckpointException.Unreadable(path, e);
-            }
+            return read(stream);
+        }
+        catch (IOException e)
+        {
+            throw CheckpointException.Unreadable(path, e);
         }
     }
 
     /// <summary>Opens a checkpoint file for reading, once it is known to be a regular file that can hold a header.</summary>
-    private static FileStream Open(string path)
+    private static FileStream Open(string path, int bufferSize)
     {
         if (Directory.Exists(path))
             throw CheckpointException.Corrupt(path, "it is a folder, not a checkpoint file.");
@@ -170,7 +173,7 @@ public static class CheckpointFile
         if (fileLength < 8) throw CheckpointException.Corrupt(path, $"the file has only {fileLength} bytes (or is not a regular file).");
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -186,18 +189,9 @@ public static class CheckpointFile
     {
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists || info.Length < 8 || info.LinkTarget is not null) return false;
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-            Span<byte> prefix = stackalloc byte[8];
-            stream.ReadExactly(prefix);
-            var headerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(prefix);
-            if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > info.Length - 8) return false;
-            var headerBytes = new byte[headerLength];
-            stream.ReadExactly(headerBytes);
-            return CheckpointHeader.Parse(headerBytes, path, info.Length - 8 - headerLength).IsRunner;
+            return new FileInfo(path).LinkTarget is null && WithFile(path, 1, stream => ReadHeader(stream, path, weightsOnly: true).Header.IsRunner);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CheckpointException)
+        catch (CheckpointException)
         {
             return false;
         }
@@ -208,18 +202,7 @@ public static class CheckpointFile
     /// header says (a truncated file fails here). What only the data shows (a changed byte) is found by
     /// <see cref="Load"/>. Cheap, so a command line can refuse a bad file before anything is printed or created.
     /// </summary>
-    public static void CheckStructure(string path, bool weightsOnly = false)
-    {
-        using var stream = Open(path);
-        try
-        {
-            ReadHeader(stream, path, weightsOnly);
-        }
-        catch (IOException e)
-        {
-            throw CheckpointException.Unreadable(path, e);
-        }
-    }
+    public static void CheckStructure(string path, bool weightsOnly = false) => WithFile(path, 1, stream => ReadHeader(stream, path, weightsOnly));
 
     private static (byte[] Prefix, byte[] HeaderBytes, CheckpointHeader Header) ReadHeader(FileStream stream, string path, bool weightsOnly)
     {
