@@ -96,13 +96,15 @@ public sealed class WorkDirCheckpoints
     {
         var pointed = ReadPointer(out var problem);
         if (problem is not null) warn?.Invoke(problem);
-        return Enumerable.Repeat(pointed, pointed is null ? 0 : 1).Concat(CheckpointsIn(SaveDir).Concat(CheckpointsIn(WorkDir))
-                .Where(f => !Path.GetFileName(f).StartsWith("best_", StringComparison.Ordinal))
-                .OrderByDescending(File.GetLastWriteTimeUtc))
-            .Select(p => p!)
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
+        var candidates = pointed is null ? new List<string>() : [pointed];
+        candidates.AddRange(Folders.SelectMany(CheckpointsIn)
+            .Where(f => !Path.GetFileName(f).StartsWith("best_", StringComparison.Ordinal) && f != pointed)
+            .OrderByDescending(File.GetLastWriteTimeUtc));
+        return candidates;
     }
+
+    /// <summary>The checkpoint folder and the work dir (once, when they are the same).</summary>
+    private IEnumerable<string> Folders => new[] { SaveDir, WorkDir }.Distinct(StringComparer.Ordinal);
 
     private static IEnumerable<string> CheckpointsIn(string folder) =>
         Directory.Exists(folder)
@@ -196,7 +198,7 @@ public sealed class WorkDirCheckpoints
     public IReadOnlyList<string> RemoveStaleTemporaries()
     {
         var removed = new List<string>();
-        foreach (var folder in new[] { WorkDir, SaveDir }.Distinct(StringComparer.Ordinal).Where(Directory.Exists))
+        foreach (var folder in Folders.Where(Directory.Exists))
         {
             foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
             {
@@ -238,7 +240,7 @@ public sealed class WorkDirCheckpoints
     /// </summary>
     public (string Folder, int Count)? MoveEarlierCheckpointsAside(string folderName)
     {
-        var earlier = new[] { SaveDir, WorkDir }.Distinct(StringComparer.Ordinal).SelectMany(CheckpointsIn)
+        var earlier = Folders.SelectMany(CheckpointsIn)
             .Where(CheckpointFile.IsRunnerCheckpoint).ToList();
         if (earlier.Count == 0) return null;
         var aside = Path.Combine(WorkDir, folderName);
