@@ -210,14 +210,10 @@ public static class HostApp
         if (cfg["resume"] is not (null or false))
             throw ConfigException.At(SourceLocation.CommandLine, "--fast-dev-run", "a fast dev run starts afresh; it cannot resume.", "drop --resume.");
         foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
-        {
-            if (cfg[key] is not ConfigTable loader) continue;
-            var tables = loader.ContainsKey("dataset") ? [loader] : loader.Select(kv => kv.Value).OfType<ConfigTable>().ToList();
-            foreach (var table in tables) table.Set("num_batch_per_epoch", (long)batches, SourceLocation.CommandLine);
-        }
+            foreach (var (_, table) in DataLoaderPart.Tables(cfg, key) ?? []) table.Set("num_batch_per_epoch", (long)batches, SourceLocation.CommandLine);
         if (cfg["train_cfg"] is ConfigTable train)
         {
-            var byIteration = train["by_epoch"] is false || (train.TypeName?.EndsWith("IterBasedTrainLoop", StringComparison.Ordinal) ?? false);
+            var byIteration = TrainLoopPart.CountsIterations(cfg);
             if (byIteration) train.Set("max_iters", (long)batches, SourceLocation.CommandLine);
             else train.Set("max_epochs", 1L, SourceLocation.CommandLine);
             train.Set("val_interval", byIteration ? (long)batches : 1L, SourceLocation.CommandLine);

@@ -38,10 +38,14 @@ public sealed class PluginCatalog : IDisposable
 
     /// <summary>The plugin assemblies in <paramref name="folder"/> and its direct sub-folders.</summary>
     public static IEnumerable<string> FindPluginAssemblies(string folder) =>
-        new[] { folder }.Concat(Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+        SearchedFolders(folder)
             .SelectMany(dir => Directory.EnumerateFiles(dir, "*.deps.json").Order(StringComparer.Ordinal))
             .Select(deps => deps[..^".deps.json".Length] + ".dll")
             .Where(File.Exists);
+
+    /// <summary>A plugin folder and its direct sub-folders, in order: where plugins are looked for.</summary>
+    private static IEnumerable<string> SearchedFolders(string folder) =>
+        new[] { folder }.Concat(Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal));
 
     /// <summary>
     /// The DLLs in <paramref name="folder"/> and its direct sub-folders that are neither plugins (no
@@ -50,7 +54,7 @@ public sealed class PluginCatalog : IDisposable
     /// </summary>
     public static IEnumerable<string> FindStrayAssemblies(string folder)
     {
-        foreach (var dir in new[] { folder }.Concat(Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal)))
+        foreach (var dir in SearchedFolders(folder))
         {
             var manifests = Directory.EnumerateFiles(dir, "*.deps.json").Select(File.ReadAllText).ToList();
             foreach (var dll in Directory.EnumerateFiles(dir, "*.dll").Order(StringComparer.Ordinal))
