@@ -89,11 +89,11 @@ public sealed class RegistryRoot
                 string.Join(", ", _registries.Select(r => r.BaseType.Name)) + ".");
         }
         // A config table binds to one constructor; with two of the most parameters, which one a table means is a guess.
-        var constructors = type.GetConstructors();
-        var widest = constructors.Length == 0 ? 0 : constructors.Max(c => c.GetParameters().Length);
-        if (constructors.Count(c => c.GetParameters().Length == widest) > 1)
+        var widths = type.GetConstructors().Select(c => c.GetParameters().Length).ToList();
+        var widest = widths.Count == 0 ? 0 : widths.Max();
+        if (widths.Count(w => w == widest) is var tied and > 1)
         {
-            throw new RunnerException($"{provider}: [Register] on {type.FullName}, which has {constructors.Count(c => c.GetParameters().Length == widest)} public " +
+            throw new RunnerException($"{provider}: [Register] on {type.FullName}, which has {tied} public " +
                 $"constructors of {widest} parameters: a config binds to the one with the most parameters, so it must be unique. Make the others non-public, or give them fewer parameters.");
         }
         var node = scope == RootScope ? kinds[0] : kinds[0].GetOrAddChild(scope);

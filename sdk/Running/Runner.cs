@@ -1,6 +1,5 @@
 namespace Runner.Sdk.Running;
 
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using global::Runner.Sdk;
 using NLog;
