@@ -108,21 +108,12 @@ public sealed class DailyUseTests
         StringAssert.Contains(result.Stderr, "is the plugin that provides 'mylab' loaded? Pass --plugins DIR");
     }
 
-    /// <summary>runner-host as its own process with one extra environment variable; its standard output.</summary>
+    /// <summary>runner-host as its own process, with OpenMP's wait settings cleared and then <paramref name="name"/> set; its standard output.</summary>
     private static string RunWithEnvironment(string name, string? value, params string[] args)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(TestEnvironment.RepoRoot, "host", "bin", DotnetCli.Configuration, "net10.0", "runner-host.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment.Remove("OMP_WAIT_POLICY");
-        start.Environment.Remove("GOMP_SPINCOUNT");
-        if (value is not null) start.Environment[name] = value;
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, stderr.Result);
-        return stdout;
+        var result = HostTester.RunProcessWith(new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = null, [name] = value }, args);
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        return result.Stdout;
     }
 
     [TestMethod]

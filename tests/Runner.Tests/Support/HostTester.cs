@@ -9,7 +9,10 @@ public static class HostTester
     /// Starts the built runner-host as a process of its own (for tests that kill or signal it), with standard output
     /// and error redirected: the caller reads them.
     /// </summary>
-    public static System.Diagnostics.Process Start(params IEnumerable<string> args)
+    public static System.Diagnostics.Process Start(params IEnumerable<string> args) => StartWith(new Dictionary<string, string?>(), args);
+
+    /// <summary>As <see cref="Start"/>, with environment variables set (a null value removes one).</summary>
+    public static System.Diagnostics.Process StartWith(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
@@ -17,6 +20,11 @@ public static class HostTester
         };
         start.ArgumentList.Add(Path.Combine(TestEnvironment.RepoRoot, "host", "bin", DotnetCli.Configuration, "net10.0", "runner-host.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
         return System.Diagnostics.Process.Start(start)!;
     }
 
@@ -27,9 +35,12 @@ public static class HostTester
     /// allocate while a step runs, which exposes TorchSharp's finalizer race on implicitly created Scalars
     /// (docs/differences.md, known issues); a runner-host process has no such threads.
     /// </summary>
-    public static Result RunProcess(params string[] args)
+    public static Result RunProcess(params string[] args) => RunProcessWith(new Dictionary<string, string?>(), args);
+
+    /// <summary>As <see cref="RunProcess"/>, with environment variables set (a null value removes one).</summary>
+    public static Result RunProcessWith(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        using var process = Start(args);
+        using var process = StartWith(environment, args);
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
