@@ -109,6 +109,7 @@ public static class HostApp
         if (parsed.GetResult(options.Resume) is not null)
             cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? RequireCheckpoint(ckpt, weightsOnly: false) : true, SourceLocation.CommandLine);
         if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights, weightsOnly: true), SourceLocation.CommandLine);
+        if (parsed.GetValue(options.Launcher) is { } launcher) cfg.Set("launcher", launcher, SourceLocation.CommandLine);
 
         var configPath = parsed.GetValue(options.Config)!;
         if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper");
@@ -152,9 +153,13 @@ public static class HostApp
         // (--watch, training only), and a progress bar for validation and testing, on a terminal only (stderr, so
         // stdout stays clean for logs).
         var hostHooks = new List<Hook>();
+        var rank = Sdk.Distributed.LaunchEnvironment.OfProcess().RankHint;
+        if (watch && cfg["launcher"] is not (null or "none"))
+            throw ConfigException.At(SourceLocation.CommandLine, "--watch", "hot-swapping hooks works in a single process: the ranks would swap at different iterations.",
+                "drop --watch, or develop the hook with launcher = \"none\".");
         if (watch && mode is "val" or "test" or "predict") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
         else if (watch) hostHooks.Add(new HookHotSwapper(catalog, registries));
-        if (ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) hostHooks.Add(new ProgressBarHook(stderr, enabled: true));
+        if (rank == 0 && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) hostHooks.Add(new ProgressBarHook(stderr, enabled: true));
         using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks });
         if (hostHooks.OfType<HookHotSwapper>().Any()) runner.Logger.Info($"Watching {catalog.Plugins.Count} plugin(s) for new builds of their hooks (--watch).");
         // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
@@ -311,13 +316,26 @@ public static class HostApp
 
     private static bool StopGracefully(Runner runner, string signal, int exitCode)
     {
+        // A rank waiting for the others gives up after a grace period (a launcher ending the run signals every rank).
+        (runner.World as Sdk.Distributed.MpiCommunicator)?.Interrupt(signal);
         if (runner.StopRequested || !runner.IsTraining) return false;
         runner.RequestStop(signal, exitCode);
         return true;
     }
 
-    /// <summary>Prints a Runner error as one short message and turns it into exit code 1.</summary>
+    /// <summary>
+    /// Prints a Runner error as one short message and turns it into exit code 1; with several ranks, prefixed with the
+    /// rank, and the run's processes then end together (or, if some are still waiting for this one, are aborted).
+    /// </summary>
     private static int Guard(TextWriter stderr, Func<int> action)
+    {
+        var rank = Sdk.Distributed.LaunchEnvironment.OfProcess().RankHint;
+        var code = GuardedRun(rank > 0 ? new RankPrefixedWriter(stderr, rank) : stderr, action);
+        stderr.Flush();
+        return Sdk.Distributed.Launcher.End(code);
+    }
+
+    private static int GuardedRun(TextWriter stderr, Func<int> action)
     {
         try
         {

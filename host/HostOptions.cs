@@ -83,6 +83,14 @@ internal sealed class HostOptions
         Recursive = true,
     };
 
+    public Option<string?> Launcher { get; } = new("--launcher")
+    {
+        Description = "How the run's processes were started (overrides launcher in the config): none, or mpi under " +
+            "mpirun -np N, or slurm under srun (docs/distributed.md). pytorch (torchrun) is refused with the equivalent commands.",
+        HelpName = "none|mpi|slurm|pytorch",
+        Recursive = true,
+    };
+
     /// <summary>For val and test only (added to those commands).</summary>
     public Option<string?> Out { get; } = new("--out")
     {
@@ -103,5 +111,6 @@ internal sealed class HostOptions
         root.Options.Add(Plugins);
         root.Options.Add(SkipBrokenPlugins);
         root.Options.Add(Watch);
+        root.Options.Add(Launcher);
     }
 }

@@ -1,10 +1,16 @@
 namespace Runner.Sdk.Data;
 
-/// <summary>Chooses the order in which a dataset's indices are visited in one epoch.</summary>
+/// <summary>Chooses the order in which a dataset's indices are visited in one epoch (on this rank).</summary>
 public interface ISampler
 {
-    /// <summary>The number of indices one epoch yields.</summary>
+    /// <summary>The number of indices one epoch yields on this rank.</summary>
     long Count { get; }
+
+    /// <summary>
+    /// How many of the last indices of <see cref="GetIndices"/> only pad this rank's share to the others' length
+    /// (they repeat indices another rank has): evaluation leaves them out of the metrics. 0 by default.
+    /// </summary>
+    long PaddedCount => 0;
 
     /// <summary>The indices of the current epoch.</summary>
     IReadOnlyList<long> GetIndices();

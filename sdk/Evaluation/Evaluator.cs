@@ -27,12 +27,15 @@ public class Evaluator
     }
 
     /// <summary>Every metric's values, in metric order; a name produced by two metrics is an error.</summary>
-    public Dictionary<string, double> Evaluate(long size)
+    public Dictionary<string, double> Evaluate(long size) => Evaluate(size, Distributed.SingleProcessCommunicator.Instance);
+
+    /// <summary>Every metric's values over all ranks' results (see <see cref="BaseMetric.Evaluate(long, Distributed.ICommunicator)"/>).</summary>
+    public Dictionary<string, double> Evaluate(long size, Distributed.ICommunicator world)
     {
         var merged = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var metric in Metrics)
         {
-            foreach (var (name, value) in metric.Evaluate(size))
+            foreach (var (name, value) in metric.Evaluate(size, world))
             {
                 if (!merged.TryAdd(name, value))
                     throw new RunnerException($"Two metrics both produced '{name}'; give one of them another prefix.");

@@ -118,8 +118,8 @@ public sealed class CheckpointHook : Hook
             runner.MessageHub.UpdateInfo($"best_score_{key}", value);
             runner.MessageHub.UpdateInfo($"best_ckpt_{key}", WorkDirCheckpoints.NameOf(path));
             runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, completedIterations: runner.Iter, completedEpochs: runner.Epoch, syncInBackground: true);
-            // The previous best goes once the new one is flushed to disk.
-            if (previous is not null && previous != path)
+            // The previous best goes once the new one is flushed to disk (by rank 0, which writes the files).
+            if (previous is not null && previous != path && runner.IsMainProcess)
                 runner.FileSync.Then(() => _files.DeleteOwn(previous, runner.Logger.Warn));
             runner.Logger.Info($"The best checkpoint with {value:0.####} {key} at {step} {(ByEpoch ? "epoch" : "iter")} is saved to {fileName}.");
         }
@@ -156,7 +156,7 @@ public sealed class CheckpointHook : Hook
     {
         _saveDir = SaveDirFor(runner);
         _files = new WorkDirCheckpoints(runner.WorkDir, _saveDir);
-        Directory.CreateDirectory(_saveDir);
+        if (runner.IsMainProcess) Directory.CreateDirectory(_saveDir);
         runner.Logger.Info($"Checkpoints will be saved to {_saveDir}.");
         // The kept checkpoints come from a resumed checkpoint, which is untrusted: only names of checkpoints in the
         // checkpoint folder are taken, so deleting the oldest can never reach another file.
@@ -208,7 +208,8 @@ public sealed class CheckpointHook : Hook
         runner.MessageHub.UpdateInfo("keep_ckpts", KeptNames());
         runner.SaveCheckpoint(path, SaveOptimizer, SaveParamScheduler, ByEpoch, syncInBackground: true);
         // last_checkpoint moves on, and older checkpoints go, only once the new one is flushed to disk; training goes
-        // on meanwhile.
+        // on meanwhile. Rank 0 writes and removes the files; the other ranks only gave their part above.
+        if (!runner.IsMainProcess) return;
         var files = _files!;
         runner.FileSync.Then(() =>
         {
@@ -222,7 +223,7 @@ public sealed class CheckpointHook : Hook
     /// <summary>Publishes the last checkpoint (with <c>save_last</c>) or else the first <c>save_best</c> one.</summary>
     public override void AfterTrain(Runner runner)
     {
-        if (PublishedKeys is null) return;
+        if (PublishedKeys is null || !runner.IsMainProcess) return;
         var source = SaveLast ? _files?.Confine(runner.MessageHub.GetInfo<string>("last_ckpt")) : null;
         if (source is null && SaveBest.Count > 0)
         {

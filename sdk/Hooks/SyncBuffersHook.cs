@@ -1,15 +1,28 @@
 namespace Runner.Sdk.Hooks;
 
+using Runner.Sdk.Distributed;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 
 /// <summary>
-/// MMEngine's <c>SyncBuffersHook</c> averages the model's buffers across processes in distributed training. This
-/// version trains in one process, where there is nothing to synchronise; it says so once.
+/// Averages the model's floating-point buffers (BatchNorm's running mean and variance) over the ranks after each
+/// train epoch, and before a validation inside an iteration-based run (MMEngine's <c>SyncBuffersHook</c>): each rank's
+/// statistics saw only its share of the data, and validation and checkpoints should see the whole. One process: nothing to do.
 /// </summary>
 [Register]
 public sealed class SyncBuffersHook : Hook
 {
-    public override void BeforeRun(Runner runner) =>
-        runner.Logger.Warn("SyncBuffersHook has no effect: this version trains in a single process, so the buffers are already in sync.");
+    public override void AfterTrainEpoch(Runner runner) => Sync(runner);
+
+    public override void BeforeValEpoch(Runner runner)
+    {
+        // An epoch-based run synchronised after its epoch; an iteration-based one validates in the middle of its one epoch.
+        if (runner.IsTraining && runner.TrainsByIteration) Sync(runner);
+    }
+
+    private static void Sync(Runner runner)
+    {
+        if (runner.World.WorldSize == 1) return;
+        DataParallel.AverageBuffers(runner.World, runner.Model);
+    }
 }

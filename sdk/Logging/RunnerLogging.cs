@@ -39,10 +39,27 @@ internal static class RunnerLogging
         return factory;
     }
 
-    /// <summary><c>TIME - logger - LEVEL - message</c>, and the exception on the lines below when there is one.</summary>
-    private static Layout Line(string timeFormat) => Layout.FromMethod(e =>
+    /// <summary>
+    /// The logger of a rank other than 0: no file (rank 0 writes the run's log), warnings and errors on the console,
+    /// each line prefixed with the rank so that the ranks' lines can be told apart.
+    /// </summary>
+    public static LogFactory CreateForRank(int rank, TextWriter? console)
     {
-        var line = $"{e.TimeStamp.ToString(timeFormat, CultureInfo.InvariantCulture)} - {e.LoggerName} - {e.Level.Name.ToUpperInvariant()} - {e.FormattedMessage}";
+        var factory = new LogFactory();
+        var config = new LoggingConfiguration(factory);
+        if (console is not null)
+        {
+            var target = new TextWriterTarget(console) { Layout = Line("MM/dd HH:mm:ss", $"[rank {rank}] ") };
+            config.AddRule(LogLevel.Warn, LogLevel.Fatal, target);
+        }
+        factory.Configuration = config;
+        return factory;
+    }
+
+    /// <summary><c>TIME - logger - LEVEL - message</c>, and the exception on the lines below when there is one.</summary>
+    private static Layout Line(string timeFormat, string prefix = "") => Layout.FromMethod(e =>
+    {
+        var line = $"{prefix}{e.TimeStamp.ToString(timeFormat, CultureInfo.InvariantCulture)} - {e.LoggerName} - {e.Level.Name.ToUpperInvariant()} - {e.FormattedMessage}";
         return e.Exception is null ? line : line + Environment.NewLine + e.Exception;
     });
 

@@ -32,7 +32,10 @@ public abstract class BaseModel : nn.Module
         var data = DataPreprocessor.Process(batch, training: true);
         var output = Forward(data, ForwardMode.Loss);
         var losses = output.Losses ?? throw new InvalidOperationException($"{GetType().Name}.Forward in Loss mode returned no losses.");
-        var (loss, logVars) = ParseLosses(losses);
+        var (loss, parsed) = ParseLosses(losses);
+        // With several ranks: the mean over them, so the log shows the whole batch's loss and a non-finite loss on
+        // one rank is seen by all (which then skip or stop together, instead of waiting for each other).
+        var logVars = optimWrapper.DataParallel is { } parallel ? parallel.AverageLogVars(parsed) : parsed;
         if (logVars.Values.Any(v => !double.IsFinite(v)))
         {
             // Before any backward pass, so the weights stay as they were.

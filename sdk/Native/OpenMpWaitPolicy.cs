@@ -1,7 +1,5 @@
 namespace Runner.Sdk.Native;
 
-using System.Runtime.InteropServices;
-
 /// <summary>
 /// How libtorch's OpenMP threads wait for work. GNU OpenMP's default spins for ~300,000 rounds before it sleeps:
 /// on a machine whose cores are busy with something else, the spinning threads take the time the working thread
@@ -9,7 +7,7 @@ using System.Runtime.InteropServices;
 /// to 1.3 times, for 12 % more time on an idle machine (docs/benchmarks.md). Set before libtorch is loaded (OpenMP
 /// reads it once), and only when the user has set neither <c>OMP_WAIT_POLICY</c> nor <c>GOMP_SPINCOUNT</c>.
 /// </summary>
-internal static partial class OpenMpWaitPolicy
+internal static class OpenMpWaitPolicy
 {
     public const string SpinCount = "1000";
 
@@ -25,12 +23,6 @@ internal static partial class OpenMpWaitPolicy
     {
         if (!OperatingSystem.IsLinux()) return;
         if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 } || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is { Length: > 0 }) return;
-        // Environment.SetEnvironmentVariable changes .NET's copy only; OpenMP reads the C library's.
-        if (SetEnv("GOMP_SPINCOUNT", SpinCount, 1) != 0) return;
-        Environment.SetEnvironmentVariable("GOMP_SPINCOUNT", SpinCount);
-        _applied = true;
+        _applied = NativeEnvironment.SetIfUnset("GOMP_SPINCOUNT", SpinCount);
     }
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
 }

@@ -98,6 +98,11 @@ public sealed class AmpOptimWrapper : OptimWrapper
     public void Bind(BaseModel model, IReadOnlyDictionary<string, Parameter> masters) =>
         _pairs = model.named_parameters().Select(p => (p.name, p.parameter, masters[p.name])).ToList();
 
+    protected override IReadOnlyList<Parameter> GradientParameters() =>
+        _pairs.Count > 0 ? _gradientParameters ??= _pairs.Select(p => p.Item2).ToList() : base.GradientParameters();
+
+    private IReadOnlyList<Parameter>? _gradientParameters;
+
     public override void Backward(Tensor loss)
     {
         if (LossScale == 1)

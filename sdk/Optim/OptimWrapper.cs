@@ -74,13 +74,28 @@ public class OptimWrapper
         _remainderCounts = maxCounts % AccumulativeCounts;
     }
 
-    /// <summary>Scale, backward, and — at the end of an accumulation group or of the run — step and zero-grad.</summary>
+    /// <summary>
+    /// With several ranks, averages the gradients over them before each step (set by the runner; null in one process).
+    /// </summary>
+    public Distributed.DataParallel? DataParallel { get; set; }
+
+    private IReadOnlyList<Parameter>? _gradientParameters;
+
+    /// <summary>The parameters whose gradients the ranks average: the optimizer's (a wrapper whose optimizer steps
+    /// copies of the model's parameters, as <see cref="AmpOptimWrapper"/>, names the model's, which hold the gradients).</summary>
+    protected virtual IReadOnlyList<Parameter> GradientParameters() => _gradientParameters ??= Optimizer.parameters().ToList();
+
+    /// <summary>
+    /// Scale, backward, and — at the end of an accumulation group or of the run — average the gradients over the
+    /// ranks (only then, as PyTorch's <c>no_sync</c>), step and zero-grad.
+    /// </summary>
     public virtual void UpdateParams(Tensor loss)
     {
         if (AccumulativeCounts == 1) Backward(loss); // the usual case: no scaled copy of the loss to make
         else using (var scaled = ScaleLoss(loss)) Backward(scaled);
         if (ShouldUpdate())
         {
+            DataParallel?.AverageGradients(GradientParameters());
             Step();
             ZeroGrad();
         }

@@ -24,7 +24,7 @@ internal static class ConfigValidator
         "model", "work_dir", "train_dataloader", "val_dataloader", "test_dataloader", "train_cfg", "val_cfg", "test_cfg",
         "optim_wrapper", "param_scheduler", "val_evaluator", "test_evaluator", "default_hooks", "custom_hooks",
         "data_preprocessor", "load_from", "resume", "launcher", "env_cfg", "log_processor", "log_level", "randomness",
-        "default_scope", "experiment_name", "auto_scale_lr", "compile", "plugins", "visualizer",
+        "default_scope", "experiment_name", "auto_scale_lr", "compile", "plugins", "visualizer", "model_wrapper_cfg",
     ];
 
     /// <summary>Throws the problems <see cref="FindProblems"/> finds: one as itself, several as one message listing them all.</summary>
@@ -92,7 +92,8 @@ internal static class ConfigValidator
                 if (table is not null) Section(() => check.Build<Hook>(table));
         });
         foreach (var (key, type) in new[] { ("randomness", typeof(RandomnessSettings)), ("env_cfg", typeof(EnvSettings)),
-                     ("auto_scale_lr", typeof(AutoScaleLrSettings)), ("load_from", typeof(LoadFromSettings)) })
+                     ("auto_scale_lr", typeof(AutoScaleLrSettings)), ("load_from", typeof(LoadFromSettings)),
+                     ("model_wrapper_cfg", typeof(Distributed.ModelWrapperSettings)) })
             Section(() => { if (cfg[key] is ConfigTable table) check.BuildType(type, table); });
         Section(() => VisualizerPart.Decode(check, cfg, context: null));
         Section(() => LogProcessorPart.Decode(check, cfg, WithIterDefault));
@@ -114,10 +115,11 @@ internal static class ConfigValidator
             throw ConfigException.At(cfg.LocationOf("log_level"), "log_level", $"'{level}' is not a log level.",
                 "use one of DEBUG, INFO, WARNING, ERROR.");
         }
-        if (cfg["launcher"] is { } launcher && launcher is not "none")
+        if (cfg["launcher"] is { } launcher && (launcher is not string launcherName || !Distributed.Launcher.Names.Contains(launcherName)))
         {
-            throw ConfigException.At(cfg.LocationOf("launcher"), "launcher", $"launcher '{launcher}' is not available: this version trains in one process.",
-                "remove launcher, or set it to \"none\".");
+            var suggestions = launcher is string given ? NameSuggester.Closest(given, Distributed.Launcher.Names) : [];
+            throw ConfigException.At(cfg.LocationOf("launcher"), "launcher", $"{(launcher is string ? $"'{launcher}'" : "this value")} is not a launcher.",
+                (suggestions.Count > 0 ? $"did you mean '{suggestions[0]}'? " : "") + $"launchers: {string.Join(", ", Distributed.Launcher.Names)} (docs/distributed.md).");
         }
     }
 

@@ -11,8 +11,8 @@ using global::Runner.Sdk.Configuration;
 /// <param name="ResourceLimit">Raise the soft limit of open files (RLIMIT_NOFILE) to at least this, within the hard limit (Linux and macOS).</param>
 /// <param name="CudnnBenchmark">No effect: the CPU build uses no cuDNN (a warning says so).</param>
 /// <param name="MpCfg">MMEngine's multiprocessing settings; no effect: loader workers are threads here (a warning says so).</param>
-/// <param name="DistCfg">MMEngine's distributed settings (backend, timeout); no effect in a single process (a warning says so).</param>
+/// <param name="DistCfg">MMEngine's distributed settings: <c>timeout</c> (seconds a collective waits for the other ranks); <c>backend</c> is always Open MPI here.</param>
 [ConfigOptions]
 public sealed record EnvSettings([Range(1, int.MaxValue)] int? NumThreads = null, [Range(1, int.MaxValue)] int? NumInteropThreads = null,
     [Range(0, int.MaxValue)] int? ResourceLimit = null, bool CudnnBenchmark = false,
-    ConfigTable? MpCfg = null, ConfigTable? DistCfg = null);
+    ConfigTable? MpCfg = null, Distributed.DistSettings? DistCfg = null);

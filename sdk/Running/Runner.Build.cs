@@ -54,7 +54,7 @@ public sealed partial class Runner
         return builder;
     }
 
-    private DataLoader BuildDataLoader(ConfigTable dataloader) => DataLoaderPart.Decode(_builder, dataloader, Seed)!;
+    private DataLoader BuildDataLoader(ConfigTable dataloader) => DataLoaderPart.Decode(_builder, dataloader, Seed, World)!;
 
     private Evaluator BuildEvaluator(string key) => EvaluatorPart.Decode(_builder, _cfg, key)!;
 
@@ -80,7 +80,7 @@ public sealed partial class Runner
         if (_cfg["auto_scale_lr"] is not ConfigTable table) return;
         var settings = (AutoScaleLrSettings)_builder.BuildType(typeof(AutoScaleLrSettings), table)!;
         if (!settings.Enable) return;
-        var realBatchSize = loop.Dataloader.BatchSize; // world size 1
+        var realBatchSize = loop.Dataloader.BatchSize * World.WorldSize; // the batch of one step, over all ranks
         var ratio = (double)realBatchSize / settings.BaseBatchSize;
         foreach (var (_, wrapper) in OptimWrapper!.NamedWrappers())
         {
@@ -90,7 +90,8 @@ public sealed partial class Runner
                 group.InitialLearningRate = group.LearningRate;
             }
         }
-        Logger.Info($"LR is set based on batch size of {settings.BaseBatchSize} and the current batch size is {realBatchSize}. " +
+        Logger.Info($"LR is set based on batch size of {settings.BaseBatchSize} and the current batch size is {realBatchSize}" +
+            (World.WorldSize > 1 ? $" ({loop.Dataloader.BatchSize} × {World.WorldSize} ranks). " : ". ") +
             $"Scaling the original LR by {ratio}.");
     }
 

@@ -32,9 +32,14 @@ public sealed partial class Runner
     /// <param name="completedEpochs">Likewise for the epoch (a best checkpoint saved after validation records <c>Epoch</c>).</param>
     /// <param name="syncInBackground">Return once the file is complete under its name, and leave flushing it to disk to
     /// <see cref="FileSync"/> (queue what must wait for that, such as pointing <c>last_checkpoint</c> at it, there too).</param>
+    /// <param name="allRanks">With several ranks: every rank calls this at the same point (as the checkpoint hook does),
+    /// so rank 0 can store each rank's random-generator state too; the other ranks write nothing. False when rank 0
+    /// saves alone (after an error), with its own state only.</param>
     public void SaveCheckpoint(string path, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true,
-        int? completedIterations = null, int? completedEpochs = null, bool syncInBackground = false)
+        int? completedIterations = null, int? completedEpochs = null, bool syncInBackground = false, bool allRanks = true)
     {
+        var rankRngStates = World.WorldSize > 1 && allRanks ? GatherRngStates() : null;
+        if (!IsMainProcess) return;
         // One checkpoint in flight at most: saving faster than the disk flushes waits, rather than falling behind.
         if (syncInBackground) FileSync.WaitForAll();
         using var checkpoint = new Checkpoint();
@@ -55,6 +60,7 @@ public sealed partial class Runner
             checkpoint.State["param_schedulers"] = ParamSchedulers.Select(s => (object)s.StateDict()).ToList();
         checkpoint.State["message_hub"] = MessageHub.StateDict();
         checkpoint.Tensors[RngTensor] = torch.get_rng_state();
+        for (var rank = 1; rank < (rankRngStates?.Length ?? 0); rank++) checkpoint.Tensors[$"{RngTensor}/rank{rank}"] = torch.tensor(rankRngStates![rank]);
 
         CallHooks.BeforeSaveCheckpoint(checkpoint);
         if (File.Exists(path) && !CheckpointFile.IsRunnerCheckpoint(path))
@@ -64,6 +70,14 @@ public sealed partial class Runner
         }
         if (Directory.Exists(path)) throw CheckpointException.WriteFailed(path, new IOException("a folder of that name is in the way"));
         CheckpointFile.Save(checkpoint, path, syncInBackground ? FileSync : null);
+    }
+
+    /// <summary>Every rank's torch generator state, in rank order (they differ with <c>diff_rank_seed</c>, and whenever
+    /// the ranks' data made them draw different amounts).</summary>
+    private byte[][] GatherRngStates()
+    {
+        using var state = torch.get_rng_state();
+        return World.AllGather(state.data<byte>().ToArray(), "the gathering of the ranks' random-generator states");
     }
 
     /// <summary>
@@ -172,7 +186,12 @@ public sealed partial class Runner
                 for (var i = 0; i < states.Count; i++) ParamSchedulers[i].LoadStateDict((IReadOnlyDictionary<string, object>)states[i]);
             });
         }
-        if (checkpoint.Tensors.TryGetValue(RngTensor, out var rng)) CheckpointSection(path, "rng", () => torch.set_rng_state(rng));
+        // Each rank continues its own generator; a checkpoint without this rank's state (saved by one process, or
+        // by rank 0 alone after an error) gives it rank 0's.
+        var rngKey = World.Rank > 0 && checkpoint.Tensors.ContainsKey($"{RngTensor}/rank{World.Rank}") ? $"{RngTensor}/rank{World.Rank}" : RngTensor;
+        if (World.Rank > 0 && rngKey == RngTensor && Randomness.DiffRankSeed)
+            Logger.Warn($"{path} holds no random-generator state for rank {World.Rank}: it continues with rank 0's, so random ops on this rank (dropout…) differ from an uninterrupted run.");
+        if (checkpoint.Tensors.TryGetValue(rngKey, out var rng)) CheckpointSection(path, "rng", () => torch.set_rng_state(rng));
         _hasLoaded = true;
         _resumed = true;
         Logger.Info($"resumed epoch: {epoch}, iter: {iter}");

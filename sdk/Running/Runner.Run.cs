@@ -3,6 +3,7 @@ namespace Runner.Sdk.Running;
 using global::Runner.Sdk.Configuration;
 using global::Runner.Sdk.Models;
 using global::Runner.Sdk.Running.Loops;
+using TorchSharp;
 
 /// <summary>The three entry points: train, validate, test.</summary>
 public sealed partial class Runner
@@ -24,12 +25,14 @@ public sealed partial class Runner
         IsTraining = true;
         try
         {
-            _workDirLock = WorkDirLock.Take(WorkDir);
+            // Rank 0 owns the work dir; the other ranks only read the checkpoint they resume from.
+            if (IsMainProcess) _workDirLock = WorkDirLock.Take(WorkDir);
             CallHooks.BeforeRun();
-            if (CheckpointFiles().RemoveStaleTemporaries() is { Count: > 0 } stale)
+            if (IsMainProcess && CheckpointFiles().RemoveStaleTemporaries() is { Count: > 0 } stale)
                 Logger.Info($"Removed {stale.Count} temporary file(s) of checkpoint writes that a killed run left behind: {string.Join(", ", stale)}.");
             LoadOrResume();
-            if (!_resumed) KeepEarlierCheckpoints();
+            if (!_resumed && IsMainProcess) KeepEarlierCheckpoints();
+            StartDataParallel();
             var optimWrapper = OptimWrapper!;
             optimWrapper.InitializeCountStatus(Iter, MaxIters);
             if (optimWrapper.AccumulativeCounts > 1 && Iter % optimWrapper.AccumulativeCounts != 0)
@@ -45,13 +48,15 @@ public sealed partial class Runner
             catch (NonfiniteLossException e)
             {
                 // The weights are still good (nothing was stepped), so they are saved to resume from once the cause is fixed.
+                // Every rank sees the same averaged loss, so all of them stop here together.
                 var saved = SaveEmergencyCheckpoint("a non-finite loss") ?? "none";
                 throw new RunnerException($"Training stopped at epoch {Epoch}, iteration {Iter}: {e.Message} Last good checkpoint: {saved}.", e);
             }
             catch (Exception e) when (e is not TrainingInterruptedException)
             {
                 // A crash mid-run: keep what was trained (unless the weights went non-finite), then report the error.
-                SaveEmergencyCheckpoint($"{e.GetType().Name}: {e.Message}");
+                // Rank 0 alone, without asking the others (they may be the reason it failed).
+                SaveEmergencyCheckpoint($"{e.GetType().Name}: {e.Message}", allRanks: false);
                 throw;
             }
             CallHooks.AfterRun();
@@ -120,9 +125,19 @@ public sealed partial class Runner
     /// <summary>Whether a stop was requested and not yet honoured.</summary>
     public bool StopRequested => _stopRequest is not null;
 
-    /// <summary>Called by the train loops between iterations: honours a pending <see cref="RequestStop"/>.</summary>
+    /// <summary>
+    /// Called by the train loops between iterations: honours a pending <see cref="RequestStop"/>. With several ranks
+    /// they agree first (a signal reaches them at slightly different times), so all stop after the same iteration.
+    /// </summary>
     public void StopIfRequested()
     {
+        if (World.WorldSize > 1)
+        {
+            using var flag = torch.tensor(_stopRequest is null ? 0L : 1L);
+            World.AllReduce(flag, Distributed.ReduceOp.Max, "the agreement on stopping");
+            if (flag.item<long>() == 0) return;
+            _stopRequest ??= new StopRequest("a stop requested on another rank", 143);
+        }
         if (_stopRequest is not { } request) return;
         var path = SaveEmergencyCheckpoint(request.Signal)
             ?? throw new TrainingInterruptedException(request.Signal, "(none: the weights are not finite)", request.ExitCode);
@@ -134,7 +149,8 @@ public sealed partial class Runner
     /// <c>last_checkpoint</c> at it — unless a weight is not finite, which no checkpoint should preserve.
     /// Returns its path, or null when nothing was saved.
     /// </summary>
-    private string? SaveEmergencyCheckpoint(string reason)
+    /// <param name="allRanks">Whether every rank is here too (an agreed stop), so rank 0 can take their random-generator states.</param>
+    private string? SaveEmergencyCheckpoint(string reason, bool allRanks = true)
     {
         try
         {
@@ -145,7 +161,9 @@ public sealed partial class Runner
                 return null;
             }
             var path = Path.Combine(WorkDir, $"interrupted_iter_{Iter}{Checkpoints.CheckpointFile.Extension}");
-            SaveCheckpoint(path, saveOptimizer: true, saveParamScheduler: true, byEpoch: false, completedIterations: Iter);
+            if (!allRanks && !IsMainProcess) return path;
+            SaveCheckpoint(path, saveOptimizer: true, saveParamScheduler: true, byEpoch: false, completedIterations: Iter, allRanks: allRanks);
+            if (!IsMainProcess) return path;
             new Checkpoints.WorkDirCheckpoints(WorkDir).PointAt(path);
             Logger.Error($"Training stopped ({reason}); saved {path} to resume from.");
             return path;
@@ -189,6 +207,7 @@ public sealed partial class Runner
     {
         CallHooks.BeforeRun();
         LoadOrResume();
+        if (World.WorldSize > 1) Distributed.DataParallel.BroadcastState(World, Model);
         loop.Run();
         CallHooks.AfterRun();
         _logFactory.Flush();
@@ -230,6 +249,30 @@ public sealed partial class Runner
     /// </summary>
     private void ResumeNewestValid(IReadOnlyList<string> candidates)
     {
+        if (World.WorldSize > 1)
+        {
+            // Rank 0 chooses (setting damaged files aside); every rank then reads that one file, so all resume alike.
+            var chosen = IsMainProcess ? ChooseAndResume(candidates) ?? "" : "";
+            chosen = SharedText(chosen, "the choice of the checkpoint to resume from");
+            if (IsMainProcess || chosen.Length == 0) return;
+            try
+            {
+                using var checkpoint = LoadResumable(chosen);
+                ApplyResume(checkpoint, chosen);
+            }
+            catch (Checkpoints.CheckpointException e)
+            {
+                throw new Distributed.DistributedException($"rank {World.Rank}: cannot resume from {chosen}, which rank 0 resumed from: {e.Message} " +
+                    "Every rank reads the checkpoint: give the machines a shared work_dir, or copy it to each machine first.", e);
+            }
+            return;
+        }
+        ChooseAndResume(candidates);
+    }
+
+    /// <summary>Resumes from the newest valid candidate; returns it, or null when none was valid.</summary>
+    private string? ChooseAndResume(IReadOnlyList<string> candidates)
+    {
         foreach (var candidate in candidates)
         {
             Checkpoints.Checkpoint checkpoint;
@@ -246,9 +289,25 @@ public sealed partial class Runner
                 continue;
             }
             using (checkpoint) ApplyResume(checkpoint, candidate);
-            return;
+            return candidate;
         }
         Logger.Warn("No valid checkpoint found in work_dir: training from scratch.");
+        return null;
+    }
+
+    /// <summary>
+    /// With several ranks: every rank takes rank 0's weights and buffers (after loading or resuming, so all start
+    /// alike whatever each built or read), and each optimizer wrapper averages its gradients over the ranks.
+    /// </summary>
+    private void StartDataParallel()
+    {
+        if (World.WorldSize == 1) return;
+        Distributed.DataParallel.BroadcastState(World, Model);
+        var settings = _cfg["model_wrapper_cfg"] is ConfigTable table
+            ? (Distributed.ModelWrapperSettings)_builder.BuildType(typeof(Distributed.ModelWrapperSettings), table)!
+            : new Distributed.ModelWrapperSettings();
+        foreach (var (_, wrapper) in OptimWrapper!.NamedWrappers()) wrapper.DataParallel = new Distributed.DataParallel(World, Model, settings);
+        Logger.Info($"Data parallel over {World.WorldSize} ranks ({World.Backend}): weights broadcast from rank 0; gradients averaged in buckets of at most {settings.BucketCapMb} MB.");
     }
 
     /// <summary>The checkpoint <c>work_dir/last_checkpoint</c> points at, when it points inside the work dir; or null.</summary>

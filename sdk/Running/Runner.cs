@@ -45,12 +45,18 @@ public sealed partial class Runner : IDisposable
         ConfigValidator.Validate(cfg, Registries, DefaultScope);
         _builder = new ComponentBuilder(Registries, DefaultScope);
 
-        // 2. Randomness before the model, so the initial weights depend only on the seed.
-        Randomness = Bind<RandomnessSettings>("randomness") ?? new RandomnessSettings();
-        Seed = Randomness.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        torch.manual_seed(Seed);
-        LibTorchContext.DeterministicAlgorithms = Randomness.Deterministic;
+        // 2. The run's processes: one, or the ranks the launcher started (checked against the environment).
         Env = Bind<EnvSettings>("env_cfg") ?? new EnvSettings();
+        Launcher = cfg["launcher"] as string ?? "none";
+        World = options.World ?? Distributed.Launcher.Start(Launcher, Distributed.LaunchEnvironment.OfProcess(), cfg.LocationOf("launcher"));
+        if (Env.DistCfg is { } dist) World.Timeout = dist.Timeout;
+
+        // 3. Randomness before the model, so the initial weights depend only on the seed. An unset seed is drawn on
+        // rank 0 and shared, so every rank's samplers agree; diff_rank_seed gives each rank seed + rank for torch.
+        Randomness = Bind<RandomnessSettings>("randomness") ?? new RandomnessSettings();
+        Seed = Randomness.Seed ?? SharedValue(Random.Shared.NextInt64(0, int.MaxValue), "the random seed");
+        torch.manual_seed(Randomness.DiffRankSeed ? Seed + World.Rank : Seed);
+        LibTorchContext.DeterministicAlgorithms = Randomness.Deterministic;
         if (Env.NumThreads is { } threads) torch.set_num_threads(threads);
         if (Env.NumInteropThreads is { } interop && interop != torch.get_num_interop_threads())
         {
@@ -65,33 +71,41 @@ public sealed partial class Runner : IDisposable
             }
         }
 
-        // 3. The model.
+        // 4. The model.
         Model = BuildModel();
 
-        // 4. The log processor and the hooks: their own checks run before anything is written.
+        // 5. The log processor and the hooks: their own checks run before anything is written.
         MessageHub = new MessageHub();
         LogProcessor = LogProcessorPart.Decode(_builder, _cfg, WithIterDefault)!;
         CallHooks = new HookDispatcher(this);
         RegisterHooks();
         foreach (var hook in options.ExtraHooks) CallHooks.Register(hook);
 
-        // 5. Only now the work_dir, the logger and the run's records.
-        Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        // 6. Only now the work_dir, the logger and the run's records: written by rank 0 alone (the others log their
+        // warnings and errors to the console, prefixed with their rank), under rank 0's timestamp.
+        Timestamp = SharedText(DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture), "the run's timestamp");
         var stem = options.ConfigPath is null ? null : Path.GetFileNameWithoutExtension(options.ConfigPath);
         ExperimentName = cfg["experiment_name"] is string name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
         WorkDir = WorkDirGuard.Check(WorkDirOf(cfg, options.ConfigPath), cfg.LocationOf("work_dir"));
         LogDir = Path.Combine(WorkDir, Timestamp);
-        WorkDirGuard.Create(LogDir, cfg.LocationOf("work_dir"));
         var level = LogLevel.FromString(cfg["log_level"] as string ?? "INFO");
-        _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console);
+        if (IsMainProcess)
+        {
+            WorkDirGuard.Create(LogDir, cfg.LocationOf("work_dir"));
+            _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console);
+        }
+        else
+        {
+            _logFactory = RunnerLogging.CreateForRank(World.Rank, options.Console);
+        }
         Logger = _logFactory.GetLogger(RunnerLogging.LoggerName);
         try
         {
-            Visualizer = BuildVisualizer();
+            Visualizer = IsMainProcess ? BuildVisualizer() : new Visualizer(LogDir, Timestamp, []) { WritesFiles = false };
             LogEnvironment();
             WarnAboutUnsupportedOptions();
             Logger.Info(CallHooks.DescribeOrder());
-            DumpConfig();
+            if (IsMainProcess) DumpConfig();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -120,6 +134,22 @@ public sealed partial class Runner : IDisposable
 
     /// <summary>The resolved config (after _base_ and overrides).</summary>
     public ConfigTable Cfg => _cfg;
+
+    /// <summary>How the run's processes were started: <c>none</c>, <c>mpi</c> or <c>slurm</c> (see <see cref="Distributed.Launcher"/>).</summary>
+    public string Launcher { get; }
+
+    /// <summary>The run's processes (one, for <c>launcher = "none"</c>).</summary>
+    public Distributed.ICommunicator World { get; }
+
+    /// <summary>Whether this is rank 0, the process that writes the logs, the records and the checkpoints.</summary>
+    public bool IsMainProcess => World.Rank == 0;
+
+    /// <summary>Rank 0's <paramref name="value"/>, on every rank.</summary>
+    private long SharedValue(long value, string purpose) =>
+        World.WorldSize == 1 ? value : BitConverter.ToInt64(World.Broadcast(BitConverter.GetBytes(value), 0, purpose));
+
+    private string SharedText(string value, string purpose) =>
+        World.WorldSize == 1 ? value : System.Text.Encoding.UTF8.GetString(World.Broadcast(System.Text.Encoding.UTF8.GetBytes(value), 0, purpose));
 
     public RandomnessSettings Randomness { get; }
 
@@ -233,10 +263,12 @@ public sealed partial class Runner : IDisposable
             $"    Runner: {RunnerInfo.Version}",
             "",
             "Runtime environment:",
-            $"    seed: {Seed}",
+            $"    seed: {Seed}{(Randomness.DiffRankSeed && World.WorldSize > 1 ? " (+ rank for torch: diff_rank_seed)" : "")}",
             $"    deterministic: {Randomness.Deterministic}",
-            "    Distributed launcher: none",
-            "    Distributed training: False",
+            $"    Distributed launcher: {Launcher}",
+            $"    Distributed training: {(World.WorldSize > 1 ? "True" : "False")}",
+            $"    World size: {World.WorldSize} ({World.LocalSize} on this machine)",
+            $"    Backend: {World.Backend}",
             "    GPU number: 0",
             "------------------------------------------------------------",
             ""));
@@ -253,8 +285,10 @@ public sealed partial class Runner : IDisposable
             Logger.Warn("env_cfg.cudnn_benchmark has no effect: this build runs on the CPU, without cuDNN.");
         if (Env.MpCfg is not null)
             Logger.Warn("env_cfg.mp_cfg has no effect: data loader workers are threads here, and there is no OpenCV.");
-        if (Env.DistCfg is not null)
-            Logger.Warn("env_cfg.dist_cfg has no effect: this version trains in one process.");
+        if (Env.DistCfg is { Backend: not "mpi" } dist)
+            Logger.Warn($"env_cfg.dist_cfg.backend = \"{dist.Backend}\" is not available: the ranks talk through Open MPI (CPU tensors); its timeout is used.");
+        if (Env.DistCfg is not null && World.WorldSize == 1)
+            Logger.Info("env_cfg.dist_cfg: this run has one process, so nothing is distributed.");
         if (Env.ResourceLimit is { } wanted)
         {
             var limit = FileLimit.Raise((ulong)Math.Max(wanted, 0));

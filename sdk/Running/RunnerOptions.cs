@@ -17,4 +17,7 @@ public sealed class RunnerOptions
     /// <summary>Hooks the caller adds beside the config's (the host's hot swapper, its progress bar): registered at
     /// construction, so the hook-order table in the log lists them too.</summary>
     public IReadOnlyList<global::Runner.Sdk.Hooks.Hook> ExtraHooks { get; init; } = [];
+
+    /// <summary>The run's processes; null joins the world the config's <c>launcher</c> names (one process for <c>"none"</c>).</summary>
+    public global::Runner.Sdk.Distributed.ICommunicator? World { get; init; }
 }

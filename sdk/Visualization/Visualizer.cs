@@ -19,6 +19,9 @@ public sealed class Visualizer
 
     public IReadOnlyList<IVisBackend> VisBackends { get; }
 
+    /// <summary>False on ranks other than 0, which record nothing (rank 0 writes the run's records).</summary>
+    public bool WritesFiles { get; init; } = true;
+
     public void AddScalars(IReadOnlyDictionary<string, double> scalars, int step)
     {
         foreach (var backend in VisBackends) backend.AddScalars(scalars, step);
@@ -38,6 +41,7 @@ public sealed class Visualizer
     /// <summary>Writes the metrics of a test run to <c>log_dir/&lt;timestamp&gt;.json</c>.</summary>
     public void WriteTestResults(IReadOnlyDictionary<string, double> metrics)
     {
+        if (!WritesFiles) return;
         Directory.CreateDirectory(_logDir);
         File.WriteAllText(Path.Combine(_logDir, _timestamp + ".json"), Checkpoints.PlainData.ToJson(metrics));
     }

@@ -15,8 +15,6 @@ using static TorchSharp.torch;
 [Register]
 public sealed class DumpResults : BaseMetric
 {
-    private long _next;
-
     /// <param name="outFilePath">The file to write (JSON lines), replaced atomically at the end of the loop.</param>
     public DumpResults(string outFilePath)
     {
@@ -35,11 +33,14 @@ public sealed class DumpResults : BaseMetric
         var samples = columns.Count == 0 ? 0 : columns.Min(c => c.Values.dim() == 0 ? 1 : c.Values.shape[0]);
         for (var i = 0; i < samples; i++)
         {
-            var row = new Dictionary<string, object> { ["index"] = _next++ };
+            var row = new Dictionary<string, object>();
             foreach (var (name, values) in columns) row[name] = Plain(values.dim() == 0 ? values : values[i]);
             Results.Add(PlainData.ToJson(row));
         }
     }
+
+    private static string WithIndex(string row, int index) =>
+        row == "{}" ? $"{{\"index\":{index}}}" : $"{{\"index\":{index},{row[1..]}";
 
     /// <summary>A tensor as a number, or as nested lists of numbers.</summary>
     private static object Plain(Tensor tensor)
@@ -49,13 +50,16 @@ public sealed class DumpResults : BaseMetric
         return integral ? tensor.to_type(ScalarType.Int64).item<long>() : tensor.to_type(ScalarType.Float64).item<double>();
     }
 
+    /// <summary>One result per sample: with several ranks, rank 0 puts them back into the loader's order of one process.</summary>
+    protected override bool ResultsPerSample => true;
+
     public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results)
     {
-        _next = 0;
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(OutFilePath)!);
-            AtomicFile.WriteAllText(OutFilePath, string.Concat(results.Select(line => (string)line + "\n")));
+            // The index goes first, numbered here, after the ranks' rows are back in order.
+            AtomicFile.WriteAllText(OutFilePath, string.Concat(results.Select((row, index) => WithIndex((string)row, index) + "\n")));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CheckpointException)
         {

@@ -99,6 +99,9 @@ public abstract class EvaluationLoop : BaseLoop
         using (no_grad())
         {
             var batchIdx = 0;
+            // With several ranks the last samples of a rank's share may only pad it to the others' length: they are
+            // run (every rank does as many steps) but left out of the metrics, which then count each sample once.
+            var realLeft = loader.Sampler.Count - loader.Sampler.PaddedCount;
             using var batches = loader.GetEnumerator();
             while (true)
             {
@@ -109,14 +112,25 @@ public abstract class EvaluationLoop : BaseLoop
                 DataBatch outputs;
                 using (NoCollectionRegion.Enter(othersAllocate: loader.NumWorkers > 0))
                     outputs = ComponentException.Guard(Runner.Model, $"{GetType().Name} step (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => Step(batch));
-                foreach (var metric in evaluator.Metrics)
-                    ComponentException.Guard(metric, $"Process (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => { metric.Process(batch, outputs); return 0; });
+                var rows = batch.Count;
+                var real = Math.Min(rows, realLeft);
+                realLeft -= real;
+                var (measured, predicted) = real == rows ? (batch, outputs) : (FirstRows(batch, rows, real), FirstRows(outputs, rows, real));
+                if (real > 0)
+                {
+                    foreach (var metric in evaluator.Metrics)
+                        ComponentException.Guard(metric, $"Process (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => { metric.Process(measured, predicted); return 0; });
+                }
                 AfterIter(batchIdx, batch, outputs);
                 batchIdx++;
             }
         }
-        return ComponentException.Guard(evaluator, "Evaluate", Runner.Epoch, Runner.Iter, () => evaluator.Evaluate(loader.Dataset.Count));
+        return ComponentException.Guard(evaluator, "Evaluate", Runner.Epoch, Runner.Iter, () => evaluator.Evaluate(loader.Dataset.Count, Runner.World));
     }
+
+    /// <summary>The first <paramref name="keep"/> samples of a batch: every field with one row per sample is cut, the others are kept whole.</summary>
+    private static DataBatch FirstRows(DataBatch batch, long rows, long keep) =>
+        batch.Select((_, field) => field.dim() > 0 && field.shape[0] == rows ? field.narrow(0, 0, keep) : field);
 
     /// <summary>The before-loop and before-epoch hooks.</summary>
     protected abstract void BeforeLoop();

@@ -6,7 +6,7 @@ using global::Runner.Sdk.Registries;
 
 /// <summary>
 /// A <c>*_dataloader</c> part of a config (MMEngine's <c>build_dataloader</c>): the dataset, then the sampler (given
-/// the dataset and the seed; default: the data in order), then the loader with the table's other options. One
+/// the dataset, the seed and the run's processes; default: the data in order), then the loader with the table's other options. One
 /// piece of code checks it (a <see cref="ComponentBuilder"/> in validation mode: null returned) and builds it.
 /// </summary>
 internal static class DataLoaderPart
@@ -22,14 +22,14 @@ internal static class DataLoaderPart
         return named ? table.Select(kv => ((string?)kv.Key, (ConfigTable)kv.Value!)).ToList() : [(null, table)];
     }
 
-    public static DataLoader? Decode(ComponentBuilder builder, ConfigTable loader, long seed)
+    public static DataLoader? Decode(ComponentBuilder builder, ConfigTable loader, long seed, Distributed.ICommunicator? world = null)
     {
         var datasetTable = ConfigShape.Table(loader, "dataset") ?? throw ConfigException.At(loader.Location, loader.Path,
             "the dataloader has no dataset table.", "add dataset = { type = \"...\" }.");
         var dataset = builder.Build<IDataset>(datasetTable);
         var sampler = ConfigShape.Table(loader, "sampler") is { } samplerTable
-            ? builder.Build<ISampler>(samplerTable, new Dictionary<string, object?> { ["dataset"] = ConfigShape.Given(builder, dataset), ["seed"] = seed })
-            : dataset is null ? null : new DefaultSampler(dataset, shuffle: false, seed: seed);
+            ? builder.Build<ISampler>(samplerTable, new Dictionary<string, object?> { ["dataset"] = ConfigShape.Given(builder, dataset), ["seed"] = seed, ["world"] = world })
+            : dataset is null ? null : new DefaultSampler(dataset, shuffle: false, seed: seed, world: world);
         var rest = loader.Clone();
         rest.Remove("dataset");
         rest.Remove("sampler");

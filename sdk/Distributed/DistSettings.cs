@@ -1,0 +1,23 @@
+namespace Runner.Sdk.Distributed;
+
+using System.ComponentModel.DataAnnotations;
+using Runner.Sdk.Registries;
+
+/// <summary>The <c>env_cfg.dist_cfg</c> table (MMEngine's keys).</summary>
+[ConfigOptions]
+public sealed record DistSettings
+{
+    /// <param name="backend">MMEngine names "nccl", "gloo" or "mpi"; the ranks here always talk through Open MPI (CPU tensors),
+    /// so any other name gets a warning saying so.</param>
+    /// <param name="timeout">Seconds a collective call waits for the other ranks before the run fails, naming the ranks that
+    /// do not answer (PyTorch's default: 1800).</param>
+    public DistSettings(string backend = "mpi", [Range(1, 7 * 24 * 3600)] double timeout = 1800)
+    {
+        Backend = backend;
+        Timeout = TimeSpan.FromSeconds(timeout);
+    }
+
+    public string Backend { get; }
+
+    public TimeSpan Timeout { get; }
+}
