@@ -54,3 +54,22 @@ publish_if_stale() {
   build_step "$stamp" "$project" dotnet publish "$REPO_ROOT/$project" -c "$CONFIGURATION" -r linux-x64 --self-contained false \
     -p:PublishReadyToRun=true -o "$outdir" -nologo -v quiet
 }
+
+# require_open_mpi: installs Open MPI (mpirun and libmpi) with apt when mpirun is missing — the distributed tests run
+# mpirun -np 2. Where apt cannot run (not root, no apt), says so; those tests then report themselves inconclusive.
+require_open_mpi() {
+  command -v mpirun >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    echo "Installing Open MPI (openmpi-bin, libopenmpi-dev) for the distributed tests..."
+    local log
+    log="$(mktemp)"
+    if ! { apt-get install -y --no-install-recommends openmpi-bin libopenmpi-dev >"$log" 2>&1 \
+           || { apt-get update >>"$log" 2>&1 && apt-get install -y --no-install-recommends openmpi-bin libopenmpi-dev >>"$log" 2>&1; }; }; then
+      tail -n 5 "$log" >&2
+      echo "warning: Open MPI could not be installed; the distributed tests will be inconclusive." >&2
+    fi
+    rm -f "$log"
+  else
+    echo "warning: mpirun was not found and cannot be installed here (needs root and apt-get: apt-get install openmpi-bin libopenmpi-dev); the distributed tests will be inconclusive." >&2
+  fi
+}

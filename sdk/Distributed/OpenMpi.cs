@@ -31,22 +31,25 @@ internal static unsafe class OpenMpi
     /// <summary>The library's functions and handles; throws <see cref="DistributedException"/> when Open MPI is not installed.</summary>
     public static Api Functions => Loaded.Value;
 
-    /// <summary>Whether <c>libmpi.so.40</c> can be loaded on this machine.</summary>
-    public static bool IsInstalled()
-    {
-        if (!NativeLibrary.TryLoad(LibraryName, out var handle)) return false;
-        NativeLibrary.Free(handle);
-        return true;
-    }
+    /// <summary>The library to load: <c>RUNNER_MPI_LIBRARY</c> (a path, for an Open MPI outside the loader's search path), or <c>libmpi.so.40</c>.</summary>
+    public static string LibraryPath => Environment.GetEnvironmentVariable("RUNNER_MPI_LIBRARY") is { Length: > 0 } path ? path : LibraryName;
 
     private static Api Load()
     {
-        if (!NativeLibrary.TryLoad(LibraryName, out var library))
+        if (!NativeLibrary.TryLoad(LibraryPath, out var library))
         {
-            throw new DistributedException($"Open MPI is not installed on this machine ({LibraryName} was not found), and the run asks for more than one process. " +
-                "Install it (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) or train with launcher = \"none\".");
+            throw new DistributedException($"Open MPI's library ({LibraryPath}) could not be loaded, and the run asks for more than one process. " +
+                "Install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev), or point RUNNER_MPI_LIBRARY at its libmpi.so.40, " +
+                "or train with launcher = \"none\".");
         }
-        return new Api(library);
+        try
+        {
+            return new Api(library);
+        }
+        catch (EntryPointNotFoundException e)
+        {
+            throw new DistributedException($"{LibraryPath} is not Open MPI's library ({e.Message}): Runner binds Open MPI 4 or 5 (MPICH and MS-MPI have another ABI).", e);
+        }
     }
 
     /// <summary>Function pointers and predefined handles, read from the loaded library.</summary>

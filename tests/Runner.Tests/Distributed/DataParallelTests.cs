@@ -1,0 +1,176 @@
+namespace Runner.Tests.Distributed;
+
+using System.Diagnostics;
+using Runner.Sdk.Checkpoints;
+using Runner.Tests.Support;
+
+/// <summary>
+/// Data-parallel training under a real <c>mpirun</c>: the same results as one process (weights, losses, metrics),
+/// the default job's accuracy, rank-0-only records, a killed rank reported by the others and an exact resume of
+/// the 2-rank run, and a stopped rank named after the timeout.
+/// </summary>
+[TestClass]
+public sealed class DataParallelTests
+{
+    private static readonly string[] ToyJob = ["--config", TestEnvironment.ToyConfig, "--cfg-options", "default_hooks.logger.interval=1"];
+
+    private static readonly string[] DigitsJob = ["--config", TestEnvironment.DigitsConfig, "--launcher", "mpi", "--cfg-options", "env_cfg.num_threads=1"];
+
+    /// <summary>An uninterrupted 2-rank run of the default job (train, then test), shared by the tests that compare with it.</summary>
+    private static readonly Lazy<(string WorkDir, HostTester.Result Result)> TwoRankDigits = new(() =>
+    {
+        var workDir = TestEnvironment.NewTempDir("ddp-digits");
+        return (workDir, MpiRun.Run(2, [.. DigitsJob, "--work-dir", workDir]));
+    });
+
+    [TestMethod]
+    public void TwoRanksOfBatch16_EndLikeOneProcessOfBatch32()
+    {
+        // Arrange
+        MpiRun.RequireOpenMpi();
+        var single = TestEnvironment.NewTempDir("ddp-toy-1");
+        var ranks = TestEnvironment.NewTempDir("ddp-toy-2");
+
+        // Act
+        var one = HostTester.RunProcess(["train", .. ToyJob, "--work-dir", single]);
+        var two = MpiRun.Run(2, ["train", .. ToyJob, "train_dataloader.batch_size=16", "--launcher", "mpi", "--work-dir", ranks]);
+
+        // Assert: the weights per element, each iteration's loss (the mean over the ranks), each validation's accuracy.
+        Assert.AreEqual(0, one.ExitCode, one.Stderr);
+        Assert.AreEqual(0, two.ExitCode, two.Stdout + two.Stderr);
+        using var expected = CheckpointFile.Load(Path.Combine(single, "epoch_3.ckpt"));
+        using var actual = CheckpointFile.Load(Path.Combine(ranks, "epoch_3.ckpt"));
+        foreach (var (name, tensor) in expected.StateDict)
+        {
+            var difference = (tensor - actual.StateDict[name]).abs().max().item<float>();
+            Assert.IsTrue(difference <= 1e-5, $"{name} differs by {difference}");
+        }
+        var losses = (One: RunRecords.Scalars(single, "loss"), Two: RunRecords.Scalars(ranks, "loss"));
+        Assert.AreEqual(3 * 128, losses.One.Count, "one record per iteration");
+        Assert.AreEqual(losses.One.Count, losses.Two.Count);
+        for (var i = 0; i < losses.One.Count; i++) Assert.AreEqual(losses.One[i], losses.Two[i], 1e-5, $"iteration {i + 1}");
+        CollectionAssert.AreEqual(RunRecords.Scalars(single, "accuracy/top1"), RunRecords.Scalars(ranks, "accuracy/top1"));
+        CollectionAssert.AreEqual(new[] { 29.98046875, 34.5703125, 35.05859375 }, RunRecords.Scalars(ranks, "accuracy/top1"), "MMEngine's figures");
+        StringAssert.Contains(RunRecords.LogLines(ranks).First(l => l.Contains("World size", StringComparison.Ordinal)), "World size: 2");
+    }
+
+    [TestMethod]
+    public void ThreeRanksOnDataTheyDoNotDivide_GiveOneProcesssMetricsAndPredictions()
+    {
+        // Arrange: weights to evaluate; 1024 validation samples over 3 ranks leaves them 342 + 341 + 341 (one padded each on two ranks).
+        MpiRun.RequireOpenMpi();
+        var trained = TrainedToy.WorkDir(1);
+        var single = TestEnvironment.NewTempDir("ddp-val-1");
+        var ranks = TestEnvironment.NewTempDir("ddp-val-3");
+
+        // Act
+        var one = HostTester.RunProcess(["val", "--config", TestEnvironment.ToyConfig, "--checkpoint", trained, "--work-dir", single, "--out", Path.Combine(single, "predictions.jsonl")]);
+        var three = MpiRun.Run(3, ["val", "--config", TestEnvironment.ToyConfig, "--checkpoint", trained, "--work-dir", ranks, "--launcher", "mpi",
+            "--out", Path.Combine(ranks, "predictions.jsonl")]);
+
+        // Assert: the same accuracy, and the same predictions file, line for line (each sample once, in order).
+        Assert.AreEqual(0, one.ExitCode, one.Stderr);
+        Assert.AreEqual(0, three.ExitCode, three.Stdout + three.Stderr);
+        var accuracy = (One: Metric(one.Stdout), Three: Metric(three.Stdout));
+        Assert.AreEqual(accuracy.One, accuracy.Three);
+        var lines = (One: File.ReadAllLines(Path.Combine(single, "predictions.jsonl")), Three: File.ReadAllLines(Path.Combine(ranks, "predictions.jsonl")));
+        Assert.AreEqual(1024, lines.One.Length);
+        CollectionAssert.AreEqual(lines.One, lines.Three);
+    }
+
+    [TestMethod]
+    public void DefaultJobOnTwoRanks_ReachesOneProcesssAccuracy_AndOnlyRankZeroWrites()
+    {
+        // Act
+        MpiRun.RequireOpenMpi();
+        var (workDir, result) = TwoRankDigits.Value;
+
+        // Assert
+        Assert.AreEqual(0, result.ExitCode, result.Stdout + result.Stderr);
+        Assert.IsTrue(RunRecords.TestMetrics(workDir)["accuracy/top1"] >= 98.0, $"test accuracy {RunRecords.TestMetrics(workDir)["accuracy/top1"]}");
+        Assert.HasCount(1, RunRecords.LogDirs(workDir), "one run folder, rank 0's");
+        Assert.HasCount(1, Directory.GetFiles(workDir, "*.toml"), "one config dump");
+        Assert.IsFalse(result.Stdout.Contains("[rank 1]", StringComparison.Ordinal), "rank 1 logs warnings and errors only, and there were none");
+        Assert.AreEqual(1, result.Stdout.Split('\n').Count(l => l.Contains("Epoch(test) [3/3]", StringComparison.Ordinal)), "one test line: rank 0's");
+    }
+
+    [TestMethod]
+    public void RankKilled_TheRunEndsNamingIt_AndItsResumeEndsBitIdentical()
+    {
+        // Arrange
+        MpiRun.RequireOpenMpi();
+        var (reference, referenceRun) = TwoRankDigits.Value;
+        Assert.AreEqual(0, referenceRun.ExitCode, referenceRun.Stderr);
+        var workDir = TestEnvironment.NewTempDir("ddp-kill");
+        string[] job = ["train", .. DigitsJob, "--work-dir", workDir];
+
+        // Act: SIGKILL rank 1 once epoch 8 is logged.
+        var watch = Stopwatch.StartNew();
+        using var run = MpiRun.Start(2, job);
+        var stderr = run.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        while (run.StandardOutput.ReadLine() is { } line)
+        {
+            output.AppendLine(line);
+            if (!TrainLine(line, epoch: 8)) continue;
+            var victim = MpiRun.PidOfRank(run, 1) ?? throw new AssertFailedException("rank 1's process was not found");
+            Process.GetProcessById(victim).Kill();
+            break;
+        }
+        output.Append(run.StandardOutput.ReadToEnd());
+        Assert.IsTrue(run.WaitForExit(TimeSpan.FromMinutes(2)), "the surviving rank did not end");
+        var ended = watch.Elapsed;
+        var resumed = MpiRun.Run(2, [.. job, "--resume"]);
+
+        // Assert: a non-zero end that names rank 1, then a resume to the uninterrupted run's weights.
+        Assert.AreNotEqual(0, run.ExitCode);
+        StringAssert.Matches(output + stderr.Result, new System.Text.RegularExpressions.Regex(@"rank 1\b"));
+        Assert.IsTrue(ended < TimeSpan.FromSeconds(90), $"ended after {ended}");
+        Assert.AreEqual(0, resumed.ExitCode, resumed.Stdout + resumed.Stderr);
+        StringAssert.Contains(resumed.Stdout, "resumed epoch:");
+        CheckpointAssert.SameWeights(Path.Combine(reference, "epoch_20.ckpt"), Path.Combine(workDir, "epoch_20.ckpt"));
+    }
+
+    [TestMethod]
+    public void RankStopped_TheOtherTimesOutNamingIt()
+    {
+        // Arrange: a 3-second timeout; rank 1 is stopped (SIGSTOP: alive to the launcher, silent to the others).
+        MpiRun.RequireOpenMpi();
+        var workDir = TestEnvironment.NewTempDir("ddp-stop");
+        using var run = MpiRun.Start(2, ["train", .. DigitsJob, "env_cfg.dist_cfg.timeout=3", "--work-dir", workDir]);
+        var stderr = run.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        int? stopped = null;
+        try
+        {
+            // Act
+            while (run.StandardOutput.ReadLine() is { } line)
+            {
+                output.AppendLine(line);
+                if (stopped is null && TrainLine(line, epoch: 2))
+                {
+                    stopped = MpiRun.PidOfRank(run, 1) ?? throw new AssertFailedException("rank 1's process was not found");
+                    Signal(stopped.Value, "STOP");
+                }
+            }
+            Assert.IsTrue(run.WaitForExit(TimeSpan.FromMinutes(1)), "the waiting rank did not give up");
+
+            // Assert
+            Assert.AreNotEqual(0, run.ExitCode);
+            var all = output + stderr.Result;
+            StringAssert.Contains(all, "did not complete within 3 s: rank 1 did not answer");
+        }
+        finally
+        {
+            if (stopped is { } pid) Signal(pid, "CONT");
+            if (!run.HasExited) run.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static bool TrainLine(string line, int epoch) => System.Text.RegularExpressions.Regex.IsMatch(line, $@"Epoch\(train\)\s+\[{epoch}\]");
+
+    private static void Signal(int pid, string signal) => Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+
+    private static double Metric(string stdout) =>
+        double.Parse(System.Text.RegularExpressions.Regex.Matches(stdout, @"accuracy/top1: ([0-9.]+)")[^1].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+}
