@@ -344,7 +344,7 @@ public sealed class CSharpApiTests
         var log = string.Join("\n", RunRecords.LogLines(workDir));
         StringAssert.Matches(log, new(@"Open-file limit \(RLIMIT_NOFILE\) is now \d+\."));
         StringAssert.Contains(log, "env_cfg.mp_cfg has no effect: data loader workers are threads here");
-        StringAssert.Contains(log, "env_cfg.dist_cfg has no effect: this version trains in one process.");
+        StringAssert.Contains(log, "env_cfg.dist_cfg.backend = \"nccl\" is not available: the ranks talk through Open MPI");
     }
 
     [TestMethod]

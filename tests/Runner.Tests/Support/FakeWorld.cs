@@ -1,0 +1,52 @@
+namespace Runner.Tests.Support;
+
+using Runner.Sdk.Distributed;
+using static TorchSharp.torch;
+
+/// <summary>
+/// One rank of a pretend world, for unit tests of the code that only reads rank and size (samplers) or that must
+/// call the right collectives (the data-parallel gradients): each collective is recorded, and answers as if every
+/// other rank held the same values as this one (so a mean leaves a tensor as it was).
+/// </summary>
+public sealed class FakeWorld(int rank, int worldSize) : ICommunicator
+{
+    public List<string> Calls { get; } = [];
+
+    public int Rank => rank;
+
+    public int WorldSize => worldSize;
+
+    public int LocalRank => rank;
+
+    public int LocalSize => worldSize;
+
+    public string Backend => "fake";
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    public void AllReduce(Tensor tensor, ReduceOp op, string purpose)
+    {
+        Calls.Add($"AllReduce {op} {tensor.numel()}: {purpose}");
+        if (op == ReduceOp.Sum) tensor.mul_(worldSize);
+    }
+
+    public void Broadcast(Tensor tensor, int root, string purpose) => Calls.Add($"Broadcast {tensor.numel()}: {purpose}");
+
+    public byte[] Broadcast(byte[] payload, int root, string purpose)
+    {
+        Calls.Add($"Broadcast bytes: {purpose}");
+        return payload;
+    }
+
+    public byte[][] AllGather(byte[] payload, string purpose)
+    {
+        Calls.Add($"AllGather: {purpose}");
+        return Enumerable.Repeat(payload, worldSize).ToArray();
+    }
+
+    public void Barrier(string purpose) => Calls.Add($"Barrier: {purpose}");
+
+    public void Abort(int exitCode) => throw new InvalidOperationException("a fake world cannot abort");
+
+    public void Dispose() { }
+}
