@@ -34,6 +34,9 @@ public sealed class DataParallel
     /// <summary>All-reduce calls made for gradients so far (the benchmark divides by iterations).</summary>
     public long GradientReductions { get; private set; }
 
+    /// <summary>Time spent averaging gradients so far (copies into the buckets, the all-reduces, copies back).</summary>
+    public TimeSpan GradientTime { get; private set; }
+
     /// <summary>Makes every rank's weights and buffers rank 0's (the model may have been built from another seed, or loaded from another file).</summary>
     public static void BroadcastState(ICommunicator world, nn.Module model)
     {
@@ -68,6 +71,7 @@ public sealed class DataParallel
     public void AverageGradients(IReadOnlyList<Parameter> parameters)
     {
         if (_world.WorldSize == 1) return;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         if (!ReferenceEquals(parameters, _bucketed) || _buckets is null) (_buckets, _bucketed) = (MakeBuckets(parameters), parameters);
@@ -103,6 +107,7 @@ public sealed class DataParallel
                 index++;
             }
         }
+        GradientTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
     /// <summary>Averages the model's floating-point buffers (BatchNorm running statistics) over the ranks.</summary>

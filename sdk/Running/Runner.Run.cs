@@ -59,6 +59,7 @@ public sealed partial class Runner
                 SaveEmergencyCheckpoint($"{e.GetType().Name}: {e.Message}", allRanks: false);
                 throw;
             }
+            LogCommunicationShare(loop);
             CallHooks.AfterRun();
         }
         finally
@@ -293,6 +294,17 @@ public sealed partial class Runner
         }
         Logger.Warn("No valid checkpoint found in work_dir: training from scratch.");
         return null;
+    }
+
+    /// <summary>What the gradient all-reduces cost this rank: time, and share of the train steps' time (is the network the bottleneck?).</summary>
+    private void LogCommunicationShare(BaseTrainLoop loop)
+    {
+        var parallels = OptimWrapper!.NamedWrappers().Select(w => w.Wrapper.DataParallel).OfType<Distributed.DataParallel>().ToList();
+        if (parallels.Count == 0 || loop.TrainStepTime <= TimeSpan.Zero) return;
+        var communication = TimeSpan.FromTicks(parallels.Sum(p => p.GradientTime.Ticks));
+        var calls = parallels.Sum(p => p.GradientReductions);
+        Logger.Info($"Data parallel: {calls} gradient all-reduces took {communication.TotalSeconds:0.000} s, " +
+            $"{100 * communication / loop.TrainStepTime:0.0} % of the train steps' {loop.TrainStepTime.TotalSeconds:0.000} s.");
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ public abstract class BaseTrainLoop : BaseLoop
     [NotConfigurable]
     public bool StopTraining { get; set; }
 
+    /// <summary>Time spent in the model's train steps (forward, backward, gradient averaging, optimizer step) so far.</summary>
+    public TimeSpan TrainStepTime { get; private set; }
+
     /// <summary>Batches of the current epoch already trained, when resuming in the middle of an epoch.</summary>
     public int SkipBatches { get; protected internal set; }
 
@@ -34,8 +37,10 @@ public abstract class BaseTrainLoop : BaseLoop
     {
         Runner.CallHooks.BeforeTrainIter(batchIdx, batch);
         IReadOnlyDictionary<string, double> outputs;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using (NoCollectionRegion.Enter(othersAllocate: Dataloader.NumWorkers > 0))
             outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
+        TrainStepTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
         Runner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
         Iter++;
         Runner.StopIfRequested();
