@@ -1,0 +1,41 @@
+namespace Runner.Tests.Distributed;
+
+using Runner.Tests.Support;
+
+/// <summary>
+/// <c>launcher = "slurm"</c> for real: <c>build/slurm-check</c> starts a one-node Slurm on this machine (as root,
+/// installing Debian's packages when missing; a few seconds once installed) and trains the toy job with
+/// <c>srun -n 2 --mpi=pmix</c>, which must give one world of 2 ranks and MMEngine's accuracy.
+/// </summary>
+[TestClass]
+public sealed class SlurmTests
+{
+    [TestMethod]
+    public void SrunOfTwoTasks_TrainsAsOneWorldOfTwo()
+    {
+        // Arrange
+        MpiRun.RequireOpenMpi();
+        if (Environment.UserName != "root" || !File.Exists("/usr/bin/apt-get"))
+            Assert.Inconclusive("build/slurm-check starts Slurm's daemons: it needs root and apt-get.");
+        var host = Path.Combine(TestEnvironment.RepoRoot, "host", "bin", DotnetCli.Configuration, "net10.0", "runner-host.dll");
+
+        // Act
+        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(TestEnvironment.RepoRoot, "build", "slurm-check"))
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot,
+        };
+        foreach (var arg in (string[])["--host-dll", host]) start.ArgumentList.Add(arg);
+        using var check = System.Diagnostics.Process.Start(start)!;
+        var errors = check.StandardError.ReadToEndAsync();
+        var output = check.StandardOutput.ReadToEnd();
+        Assert.IsTrue(check.WaitForExit(TimeSpan.FromMinutes(6)), "build/slurm-check did not end");
+
+        // Assert: exit 3 means Slurm itself could not be installed or started on this machine.
+        if (check.ExitCode == 3) Assert.Inconclusive($"Slurm could not be started here: {errors.Result}");
+        Assert.AreEqual(0, check.ExitCode, output + errors.Result);
+        StringAssert.Contains(output, "Distributed launcher: slurm");
+        StringAssert.Contains(output, "World size: 2");
+        StringAssert.Contains(output, "accuracy/top1: 35.0586");
+        StringAssert.Contains(output, "slurm-check passed");
+    }
+}
