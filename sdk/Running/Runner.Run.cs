@@ -32,7 +32,7 @@ public sealed partial class Runner
                 Logger.Info($"Removed {stale.Count} temporary file(s) of checkpoint writes that a killed run left behind: {string.Join(", ", stale)}.");
             LoadOrResume();
             if (!_resumed && IsMainProcess) KeepEarlierCheckpoints();
-            StartDataParallel();
+            StartDataParallel(loop);
             var optimWrapper = OptimWrapper!;
             optimWrapper.InitializeCountStatus(Iter, MaxIters);
             if (optimWrapper.AccumulativeCounts > 1 && Iter % optimWrapper.AccumulativeCounts != 0)
@@ -311,9 +311,22 @@ public sealed partial class Runner
     /// With several ranks: every rank takes rank 0's weights and buffers (after loading or resuming, so all start
     /// alike whatever each built or read), and each optimizer wrapper averages its gradients over the ranks.
     /// </summary>
-    private void StartDataParallel()
+    private void StartDataParallel(BaseTrainLoop loop)
     {
         if (World.WorldSize == 1) return;
+        // Every rank must step as often as the others, or the one with a batch more waits for ever (a sampler with
+        // round_up = false, or a dataset of another size on one machine).
+        using (var counts = torch.tensor(new long[] { loop.Dataloader.Count, -loop.Dataloader.Count }))
+        {
+            World.AllReduce(counts, Distributed.ReduceOp.Max, "the comparison of the ranks' batch counts");
+            var (most, fewest) = (counts[0].item<long>(), -counts[1].item<long>());
+            if (most != fewest)
+            {
+                throw new Distributed.DistributedException($"rank {World.Rank}: the ranks' train dataloaders yield between {fewest} and {most} batches per epoch " +
+                    $"(this rank: {loop.Dataloader.Count}), so some ranks would wait for the others' extra steps for ever. " +
+                    "Keep the sampler's round_up = true (the default), which evens the shares, and give every rank the same dataset.");
+            }
+        }
         Distributed.DataParallel.BroadcastState(World, Model);
         var settings = _cfg["model_wrapper_cfg"] is ConfigTable table
             ? (Distributed.ModelWrapperSettings)_builder.BuildType(typeof(Distributed.ModelWrapperSettings), table)!

@@ -167,6 +167,21 @@ public sealed class DataParallelTests
         }
     }
 
+    [TestMethod]
+    public void UnevenShares_AreRefusedBeforeTheFirstStep()
+    {
+        // 4,096 samples without round_up on 3 ranks: 1,366 + 1,365 + 1,365 batches of one, so rank 0 would step alone at the end.
+        var workDir = TestEnvironment.NewTempDir("ddp-uneven");
+
+        var result = MpiRun.Run(3, ["train", "--config", TestEnvironment.ToyConfig, "--launcher", "mpi", "--work-dir", workDir,
+            "--cfg-options", "train_dataloader.sampler.round_up=false", "train_dataloader.batch_size=1"]);
+
+        Assert.AreNotEqual(0, result.ExitCode);
+        StringAssert.Contains(result.Stderr, "error: rank 0: the ranks' train dataloaders yield between 1365 and 1366 batches per epoch");
+        StringAssert.Contains(result.Stderr, "[rank 1] error: rank 1:");
+        Assert.IsFalse(File.Exists(Path.Combine(workDir, "epoch_1.ckpt")));
+    }
+
     private static bool TrainLine(string line, int epoch) => System.Text.RegularExpressions.Regex.IsMatch(line, $@"Epoch\(train\)\s+\[{epoch}\]");
 
     private static void Signal(int pid, string signal) => Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
