@@ -110,6 +110,8 @@ public static class HostApp
             cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? RequireCheckpoint(ckpt, weightsOnly: false) : true, SourceLocation.CommandLine);
         if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights, weightsOnly: true), SourceLocation.CommandLine);
         if (parsed.GetValue(options.Launcher) is { } launcher) cfg.Set("launcher", launcher, SourceLocation.CommandLine);
+        if (parsed.GetValue(options.Device) is { } device) cfg.Set("device", device, SourceLocation.CommandLine);
+        if (parsed.GetValue(options.LibTorch) is { } libtorch) SetPath(cfg, ["env_cfg", "libtorch"], Path.GetFullPath(libtorch));
 
         var configPath = parsed.GetValue(options.Config)!;
         if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper");

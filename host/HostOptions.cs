@@ -91,6 +91,22 @@ internal sealed class HostOptions
         Recursive = true,
     };
 
+    public Option<string?> Device { get; } = new("--device")
+    {
+        Description = "Where to train (overrides device in the config): cpu (default), cuda, cuda:N, or auto (CUDA when there is one). " +
+            "CUDA needs a CUDA libtorch: --libtorch, or a Python PyTorch install that python3 finds (docs/gpu.md).",
+        HelpName = "cpu|cuda|cuda:N|auto",
+        Recursive = true,
+    };
+
+    public Option<string?> LibTorch { get; } = new("--libtorch")
+    {
+        Description = "The folder of the libtorch to run on (overrides env_cfg.libtorch and RUNNER_LIBTORCH): a PyTorch install's torch/lib, " +
+            "an unpacked libtorch archive's lib, or a libtorch NuGet package's native folder.",
+        HelpName = "DIR",
+        Recursive = true,
+    };
+
     /// <summary>For val and test only (added to those commands).</summary>
     public Option<string?> Out { get; } = new("--out")
     {
@@ -112,5 +128,7 @@ internal sealed class HostOptions
         root.Options.Add(SkipBrokenPlugins);
         root.Options.Add(Watch);
         root.Options.Add(Launcher);
+        root.Options.Add(Device);
+        root.Options.Add(LibTorch);
     }
 }

@@ -37,12 +37,48 @@ public static class LibTorchContext
         }
     }
 
+    /// <summary>cuDNN picks the fastest convolution algorithm per input shape, by trying them (<c>torch.backends.cudnn.benchmark</c>).</summary>
+    public static bool BenchmarkCuDnn
+    {
+        get => GetFlag("_ZNK2at7Context14benchmarkCuDNNEv");
+        set => SetFlag("_ZN2at7Context17setBenchmarkCuDNNEb", value);
+    }
+
+    /// <summary>cuDNN uses deterministic algorithms only (<c>torch.backends.cudnn.deterministic</c>).</summary>
+    public static bool DeterministicCuDnn
+    {
+        get => GetFlag("_ZNK2at7Context18deterministicCuDNNEv");
+        set => SetFlag("_ZN2at7Context21setDeterministicCuDNNEb", value);
+    }
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate byte GetFlagFn(IntPtr context);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void SetFlagFn(IntPtr context, byte value);
+
+    private static bool GetFlag(string symbol)
+    {
+        var (context, library) = Context();
+        return Marshal.GetDelegateForFunctionPointer<GetFlagFn>(NativeLibrary.GetExport(library, symbol))(context) != 0;
+    }
+
+    private static void SetFlag(string symbol, bool value)
+    {
+        var (context, library) = Context();
+        Marshal.GetDelegateForFunctionPointer<SetFlagFn>(NativeLibrary.GetExport(library, symbol))(context, value ? (byte)1 : (byte)0);
+    }
+
     private static (IntPtr Context, IntPtr Library) Context()
     {
-        // libtorch is already loaded by TorchSharp (touching torch first guarantees it); this finds it by name.
+        // libtorch is already loaded by TorchSharp (touching torch first guarantees it); this finds that copy — the one
+        // LibTorchLoader chose, or the build's own — never a second one.
         using (TorchSharp.torch.zeros(1)) { }
-        if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(TorchSharp.torch).Assembly, DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories, out var library)
-            || !NativeLibrary.TryGetExport(library, GlobalContext, out var globalContext))
+        var loaded = LibTorchLoader.AlreadyMapped("libtorch_cpu.so");
+        var found = loaded is not null
+            ? NativeLibrary.TryLoad(loaded, out var library)
+            : NativeLibrary.TryLoad("libtorch_cpu.so", typeof(TorchSharp.torch).Assembly, DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories, out library);
+        if (!found || !NativeLibrary.TryGetExport(library, GlobalContext, out var globalContext))
             throw new RunnerException("Cannot reach libtorch's global context (libtorch_cpu.so or at::globalContext not found).");
         return (Marshal.GetDelegateForFunctionPointer<GlobalContextFn>(globalContext)(), library);
     }

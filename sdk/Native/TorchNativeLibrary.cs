@@ -28,6 +28,8 @@ public static class TorchNativeLibrary
         {
             if (_done) return;
             OpenMpWaitPolicy.ApplyDefault();
+            // The build's libtorch is outside the probing paths (so that another can be chosen): it is found here.
+            System.Runtime.Loader.AssemblyLoadContext.Default.ResolvingUnmanagedDll += LibTorchLoader.Resolve;
             if (OperatingSystem.IsLinux())
             {
                 foreach (var path in CandidatePaths())

@@ -24,7 +24,7 @@ internal static class ConfigValidator
         "model", "work_dir", "train_dataloader", "val_dataloader", "test_dataloader", "train_cfg", "val_cfg", "test_cfg",
         "optim_wrapper", "param_scheduler", "val_evaluator", "test_evaluator", "default_hooks", "custom_hooks",
         "data_preprocessor", "load_from", "resume", "launcher", "env_cfg", "log_processor", "log_level", "randomness",
-        "default_scope", "experiment_name", "auto_scale_lr", "compile", "plugins", "visualizer", "model_wrapper_cfg",
+        "default_scope", "experiment_name", "auto_scale_lr", "compile", "plugins", "visualizer", "model_wrapper_cfg", "device",
     ];
 
     /// <summary>Throws the problems <see cref="FindProblems"/> finds: one as itself, several as one message listing them all.</summary>
@@ -114,6 +114,11 @@ internal static class ConfigValidator
         {
             throw ConfigException.At(cfg.LocationOf("log_level"), "log_level", $"'{level}' is not a log level.",
                 "use one of DEBUG, INFO, WARNING, ERROR.");
+        }
+        if (cfg["device"] is { } device && (device is not string deviceName || !DeviceChoice.IsValid(deviceName)))
+        {
+            throw ConfigException.At(cfg.LocationOf("device"), "device", $"{(device is string ? $"'{device}'" : "this value")} is not a device.",
+                $"use one of: {string.Join(", ", DeviceChoice.Forms)}.");
         }
         if (cfg["launcher"] is { } launcher && (launcher is not string launcherName || !Distributed.Launcher.Names.Contains(launcherName)))
         {

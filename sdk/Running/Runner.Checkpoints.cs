@@ -53,7 +53,8 @@ public sealed partial class Runner
         if (_trainLoop is not null) checkpoint.Meta["dataset_meta"] = _trainLoop.Dataloader.Dataset.Metainfo;
 
         // detach() gives new handles on the same storage: disposing the checkpoint leaves the model's tensors alone.
-        foreach (var (name, tensor) in Model.state_dict()) checkpoint.StateDict[name] = tensor.detach();
+        // Weights on a GPU are copied to the CPU, so a checkpoint loads on any machine.
+        foreach (var (name, tensor) in Model.state_dict()) checkpoint.StateDict[name] = tensor.device_type == DeviceType.CPU ? tensor.detach() : tensor.detach().cpu();
         if (saveOptimizer && OptimWrapper is not null)
             foreach (var (name, wrapper) in OptimWrapper.NamedWrappers()) wrapper.SaveState(checkpoint, OptimizerKey(name));
         if (saveParamScheduler && ParamSchedulers.Count > 0)

@@ -45,8 +45,16 @@ public sealed partial class Runner : IDisposable
         ConfigValidator.Validate(cfg, Registries, DefaultScope);
         _builder = new ComponentBuilder(Registries, DefaultScope);
 
-        // 2. The run's processes: one, or the ranks the launcher started (checked against the environment).
+        // 2. The libtorch and the device (before the first tensor), then the run's processes: one, or the ranks the
+        // launcher started (checked against the environment).
         Env = Bind<EnvSettings>("env_cfg") ?? new EnvSettings();
+        var deviceText = cfg["device"] as string ?? "cpu";
+        var libtorch = Env.Libtorch ?? Environment.GetEnvironmentVariable("RUNNER_LIBTORCH");
+        var libtorchSetAt = (cfg["env_cfg"] as ConfigTable)?.LocationOf("libtorch");
+        LibTorchLoader.Ensure(libtorch,
+            Env.Libtorch is null ? "RUNNER_LIBTORCH" : libtorchSetAt == SourceLocation.CommandLine ? "--libtorch" : $"{libtorchSetAt}: env_cfg.libtorch",
+            DeviceChoice.NeedsCuda(deviceText));
+        Device = DeviceChoice.Resolve(deviceText, cfg.LocationOf("device"));
         Launcher = cfg["launcher"] as string ?? "none";
         World = options.World ?? Distributed.Launcher.Start(Launcher, Distributed.LaunchEnvironment.OfProcess(), cfg.LocationOf("launcher"));
         if (Env.DistCfg is { } dist) World.Timeout = dist.Timeout;
@@ -57,6 +65,10 @@ public sealed partial class Runner : IDisposable
         Seed = Randomness.Seed ?? SharedValue(Random.Shared.NextInt64(0, int.MaxValue), "the random seed");
         torch.manual_seed(Randomness.DiffRankSeed ? Seed + World.Rank : Seed);
         LibTorchContext.DeterministicAlgorithms = Randomness.Deterministic;
+        // cuDNN's own switches (MMEngine sets them the same way): deterministic wins over benchmark.
+        LibTorchContext.DeterministicCuDnn = Randomness.Deterministic;
+        LibTorchContext.BenchmarkCuDnn = Env.CudnnBenchmark && !Randomness.Deterministic;
+        if (Device.type == DeviceType.CUDA) torch.cuda.manual_seed_all(Randomness.DiffRankSeed ? Seed + World.Rank : Seed);
         if (Env.NumThreads is { } threads) torch.set_num_threads(threads);
         if (Env.NumInteropThreads is { } interop && interop != torch.get_num_interop_threads())
         {
@@ -134,6 +146,9 @@ public sealed partial class Runner : IDisposable
 
     /// <summary>The resolved config (after _base_ and overrides).</summary>
     public ConfigTable Cfg => _cfg;
+
+    /// <summary>Where the model, its batches and its optimizer state live (<c>device</c>: see <see cref="DeviceChoice"/>).</summary>
+    public torch.Device Device { get; }
 
     /// <summary>How the run's processes were started: <c>none</c>, <c>mpi</c> or <c>slurm</c> (see <see cref="Distributed.Launcher"/>).</summary>
     public string Launcher { get; }
@@ -233,7 +248,8 @@ public sealed partial class Runner : IDisposable
     private BaseModel BuildModel()
     {
         var model = ModelPart.Decode(_builder, _cfg)!;
-        model.DataPreprocessor.Device = torch.CPU;
+        model.DataPreprocessor.Device = Device;
+        if (Device.type != DeviceType.CPU) model.to(Device);
         return model;
     }
 
@@ -259,7 +275,8 @@ public sealed partial class Runner : IDisposable
             $"    TorchSharp: {typeof(torch).Assembly.GetName().Version}",
             $"    torch threads: {torch.get_num_threads()}",
             $"    OpenMP wait: {OpenMpWaitPolicy.Describe()}",
-            $"    CUDA available: {torch.cuda.is_available()}",
+            $"    CUDA available: {torch.cuda.is_available()}{(torch.cuda.is_available() ? $" ({torch.cuda.device_count()} GPU(s))" : "")}",
+            $"    libtorch: {(LibTorchLoader.Loaded is { } lib ? $"{lib.Path} ({lib.Version ?? "version unknown"}{(lib.HasCuda ? ", CUDA" : ", CPU only")})" : "the build's own (2.10.0, CPU only)")}",
             $"    Runner: {RunnerInfo.Version}",
             "",
             "Runtime environment:",
@@ -269,7 +286,8 @@ public sealed partial class Runner : IDisposable
             $"    Distributed training: {(World.WorldSize > 1 ? "True" : "False")}",
             $"    World size: {World.WorldSize} ({World.LocalSize} on this machine)",
             $"    Backend: {World.Backend}",
-            "    GPU number: 0",
+            $"    device: {Device}",
+            $"    GPU number: {(Device.type == DeviceType.CUDA ? 1 : 0)}",
             "------------------------------------------------------------",
             ""));
         Logger.Info("Config:" + Environment.NewLine + ConfigWriter.ToToml(_cfg));
@@ -281,8 +299,9 @@ public sealed partial class Runner : IDisposable
             Logger.Warn($"env_cfg.num_interop_threads has no effect: libtorch already runs {torch.get_num_interop_threads()} inter-op threads in this process, and takes the number only once.");
         if (_cfg["compile"] is true)
             Logger.Warn("compile = true: TorchSharp has no torch.compile; the model runs eagerly.");
-        if (Env.CudnnBenchmark)
-            Logger.Warn("env_cfg.cudnn_benchmark has no effect: this build runs on the CPU, without cuDNN.");
+        foreach (var note in LibTorchLoader.Notes) Logger.Warn(note);
+        if (Env.CudnnBenchmark && Device.type != DeviceType.CUDA)
+            Logger.Warn($"env_cfg.cudnn_benchmark has no effect on {Device}: cuDNN runs on CUDA devices only.");
         if (Env.MpCfg is not null)
             Logger.Warn("env_cfg.mp_cfg has no effect: data loader workers are threads here, and there is no OpenCV.");
         if (Env.DistCfg is { Backend: not "mpi" } dist)
