@@ -51,7 +51,9 @@ public static class LibTorchLoader
     {
         lock (Gate)
         {
-            if (folder is null && !needCuda) return;
+            // The build's own libtorch is used unless another is named — or the build has none (TorchBackend=external,
+            // as build/gpu-check packs it), which then takes Python's PyTorch for any device.
+            if (folder is null && !needCuda && (Directory.Exists(DefaultFolder) || BuildReferencesLibTorchPackage())) return;
             LibTorchFolder chosen;
             if (folder is not null)
             {
@@ -59,9 +61,17 @@ public static class LibTorchLoader
             }
             else
             {
-                chosen = FromPython() ?? throw NoCudaLibTorch("python3 has no PyTorch to take it from");
+                chosen = FromPython() ?? throw (needCuda
+                    ? NoCudaLibTorch("python3 has no PyTorch to take it from")
+                    : new RunnerException("This build of Runner carries no libtorch (TorchBackend=external), and python3 has no PyTorch to take it from: " +
+                        "name one with --libtorch DIR or RUNNER_LIBTORCH=DIR (docs/gpu.md)."));
                 origin = "python3's torch";
-                _notes.Add($"libtorch: using the Python PyTorch install's, {chosen.Path} (device = cuda and no --libtorch given).");
+                _notes.Add($"libtorch: using the Python PyTorch install's, {chosen.Path} (no --libtorch given).");
+            }
+            if (BuildReferencesLibTorchPackage())
+            {
+                throw new RunnerException($"{origin} names {chosen.Path}, but this build references a libtorch package (TorchBackend=cuda), which TorchSharp " +
+                    "loads too, and two libtorch copies in one process abort. Use the package's libtorch (drop the setting), or the default build.");
             }
             if (Loaded is { } current)
             {
@@ -96,6 +106,11 @@ public static class LibTorchLoader
             Loaded = chosen;
         }
     }
+
+    /// <summary>Whether libtorch comes with the runtime's own probing paths (a build with TorchBackend=cuda): then it cannot be replaced.</summary>
+    private static bool BuildReferencesLibTorchPackage() =>
+        AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string folders &&
+        folders.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Any(f => File.Exists(Path.Combine(f, "libtorch_cpu.so")));
 
     /// <summary><c>torch_cpu</c>, <c>libtorch_cpu</c> or <c>libtorch_cpu.so</c> as a file name.</summary>
     private static string LibraryFileName(string name)

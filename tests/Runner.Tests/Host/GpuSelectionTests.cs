@@ -99,6 +99,27 @@ public sealed class GpuSelectionTests
     }
 
     [TestMethod]
+    public void BuildWithoutLibTorch_RunsOnTheOneNamed_AndSaysSoWhenNoneIs()
+    {
+        // build/gpu-check's ResNet-18 timer carries no libtorch (as the GPU pack's runner-host): it runs on the folder given.
+        var timer = Path.Combine(TestEnvironment.RepoRoot, "bench", "GpuCheck", "bin", DotnetCli.Configuration, "net10.0", "gpu-check");
+        string[] step = ["--device", "cpu", "--batch", "2", "--size", "32", "--steps", "1", "--repeats", "1"];
+
+        var named = DotnetCli.RunFile(timer, TestEnvironment.RepoRoot, ["--libtorch", PackageLibTorch, .. step]);
+        var start = new System.Diagnostics.ProcessStartInfo(timer) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in step) start.ArgumentList.Add(arg);
+        start.Environment["PATH"] = "/nonexistent"; // no python3 to take a PyTorch from
+        using var none = System.Diagnostics.Process.Start(start)!;
+        var error = none.StandardError.ReadToEnd();
+        none.WaitForExit();
+
+        StringAssert.Matches(named, new System.Text.RegularExpressions.Regex(@"^torchsharp cpu batch 2 size 32: min [0-9.]+ ms, median [0-9.]+ ms per step"));
+        Assert.AreEqual(1, none.ExitCode);
+        StringAssert.StartsWith(error, "error: This build of Runner carries no libtorch (TorchBackend=external), and python3 has no PyTorch");
+        Assert.IsFalse(Directory.Exists(Path.Combine(Path.GetDirectoryName(timer)!, "cpu")), "TorchSharp's 480 MB fallback copy was never made");
+    }
+
+    [TestMethod]
     public void DeviceSettings_AreCheckedAndApplied()
     {
         var auto = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--device", "auto", "--work-dir", TestEnvironment.NewTempDir("lt-auto"),
