@@ -51,6 +51,7 @@ build_if_stale() {
 publish_if_stale() {
   local project="$1" outdir="$2" stamp="$3"
   if [ -d "$outdir" ] && ! sources_changed_since "$stamp"; then return 0; fi
+  rm -rf "$outdir" # a publish adds files and never removes any: files an earlier layout left would still be probed
   build_step "$stamp" "$project" dotnet publish "$REPO_ROOT/$project" -c "$CONFIGURATION" -r linux-x64 --self-contained false \
     -p:PublishReadyToRun=true -o "$outdir" -nologo -v quiet
 }
