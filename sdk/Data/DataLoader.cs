@@ -19,10 +19,13 @@ public sealed class DataLoader : IEnumerable<DataBatch>
     /// <param name="dropLast">Drop the last, incomplete batch.</param>
     /// <param name="prefetchFactor">Batches each worker prepares ahead.</param>
     /// <param name="numBatchPerEpoch">Stop each epoch after this many batches (MMEngine's <c>num_batch_per_epoch</c>, for quick checks of a config).</param>
+    /// <param name="pinMemory">Put each batch in page-locked memory as it is loaded (on the loader's threads), so the copy to a GPU
+    /// runs without blocking; only with CUDA (PyTorch's <c>pin_memory</c>; the runner says when it has no effect).</param>
     public DataLoader(IDataset dataset, ISampler sampler, [Range(1, int.MaxValue)] int batchSize = 1, [Range(0, int.MaxValue)] int numWorkers = 0, bool dropLast = false,
-        [Range(1, int.MaxValue)] int prefetchFactor = 2, [Range(1, int.MaxValue)] int? numBatchPerEpoch = null)
+        [Range(1, int.MaxValue)] int prefetchFactor = 2, [Range(1, int.MaxValue)] int? numBatchPerEpoch = null, bool pinMemory = false)
     {
         NumBatchPerEpoch = numBatchPerEpoch;
+        PinMemory = pinMemory;
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(numWorkers);
         ArgumentOutOfRangeException.ThrowIfLessThan(prefetchFactor, 1);
@@ -45,6 +48,14 @@ public sealed class DataLoader : IEnumerable<DataBatch>
     public bool DropLast { get; }
 
     public int PrefetchFactor { get; }
+
+    /// <summary>Whether <c>pin_memory</c> was asked for.</summary>
+    public bool PinMemory { get; }
+
+    /// <summary>Whether batches are really pinned: asked for, and CUDA is there (pinned memory serves copies to a GPU only).</summary>
+    public bool PinsMemory => PinMemory && CudaAvailable.Value;
+
+    private static readonly Lazy<bool> CudaAvailable = new(TorchSharp.torch.cuda.is_available);
 
     /// <summary>The most batches an epoch yields; null for all of them.</summary>
     public int? NumBatchPerEpoch { get; }
@@ -91,7 +102,9 @@ public sealed class DataLoader : IEnumerable<DataBatch>
     {
         try
         {
-            return Dataset.GetItems(indices);
+            var batch = Dataset.GetItems(indices);
+            if (!PinsMemory) return batch;
+            using (batch) return batch.Select((_, tensor) => tensor.pin_memory());
         }
         catch (Exception e) when (e is not RunnerException)
         {

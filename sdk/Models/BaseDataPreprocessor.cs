@@ -34,7 +34,9 @@ public class BaseDataPreprocessor
 
     protected Tensor Cast(Tensor tensor)
     {
-        var moved = tensor.device_type == Device.type && tensor.device_index == Device.index ? tensor : tensor.to(Device);
+        // A batch the loader pinned goes to the GPU without blocking (the copy overlaps the work already queued there).
+        var moved = tensor.device_type == Device.type && tensor.device_index == Device.index ? tensor
+            : tensor.to(Device, non_blocking: Device.type == DeviceType.CUDA && tensor.is_pinned());
         return FloatDtype is { } dtype && moved.is_floating_point() && moved.dtype != dtype ? moved.to_type(dtype) : moved;
     }
 }

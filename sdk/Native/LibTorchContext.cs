@@ -69,7 +69,12 @@ public static class LibTorchContext
         Marshal.GetDelegateForFunctionPointer<SetFlagFn>(NativeLibrary.GetExport(library, symbol))(context, value ? (byte)1 : (byte)0);
     }
 
-    private static (IntPtr Context, IntPtr Library) Context()
+    private static (IntPtr Context, IntPtr Library)? _context;
+
+    /// <summary>libtorch's global context and library, found once per process (the process has one libtorch).</summary>
+    private static (IntPtr Context, IntPtr Library) Context() => _context ??= FindContext();
+
+    private static (IntPtr Context, IntPtr Library) FindContext()
     {
         // libtorch is already loaded by TorchSharp (touching torch first guarantees it); this finds that copy — the one
         // LibTorchLoader chose, or the build's own — never a second one.

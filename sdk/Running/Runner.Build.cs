@@ -54,7 +54,13 @@ public sealed partial class Runner
         return builder;
     }
 
-    private DataLoader BuildDataLoader(ConfigTable dataloader) => DataLoaderPart.Decode(_builder, dataloader, Seed, World)!;
+    private DataLoader BuildDataLoader(ConfigTable dataloader)
+    {
+        var loader = DataLoaderPart.Decode(_builder, dataloader, Seed, World)!;
+        if (loader.PinMemory && !loader.PinsMemory)
+            Logger.Warn($"{dataloader.Path}.pin_memory has no effect: there is no CUDA device (page-locked memory only speeds up copies to a GPU).");
+        return loader;
+    }
 
     private Evaluator BuildEvaluator(string key) => EvaluatorPart.Decode(_builder, _cfg, key)!;
 

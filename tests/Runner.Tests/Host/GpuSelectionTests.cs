@@ -123,12 +123,13 @@ public sealed class GpuSelectionTests
     public void DeviceSettings_AreCheckedAndApplied()
     {
         var auto = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--device", "auto", "--work-dir", TestEnvironment.NewTempDir("lt-auto"),
-            "--cfg-options", "train_cfg.max_epochs=1", "randomness.deterministic=true", "env_cfg.cudnn_benchmark=true");
+            "--cfg-options", "train_cfg.max_epochs=1", "randomness.deterministic=true", "env_cfg.cudnn_benchmark=true", "train_dataloader.pin_memory=true");
         var bad = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--cfg-options", "device=\"gpu\"");
 
         Assert.AreEqual(0, auto.ExitCode, auto.Stderr);
         StringAssert.Contains(auto.Stdout, "device: cpu");
         StringAssert.Contains(auto.Stdout, "env_cfg.cudnn_benchmark has no effect on cpu: cuDNN runs on CUDA devices only.");
+        StringAssert.Contains(auto.Stdout, "train_dataloader.pin_memory has no effect: there is no CUDA device");
         Assert.IsTrue(LibTorchContext.DeterministicCuDnn, "randomness.deterministic sets cuDNN's deterministic switch");
         Assert.IsFalse(LibTorchContext.BenchmarkCuDnn, "and keeps its benchmark off, even with cudnn_benchmark");
         Assert.AreEqual(1, bad.ExitCode);
