@@ -132,6 +132,39 @@ public sealed class DataParallelTests
     }
 
     [TestMethod]
+    public void CtrlCOnMpirun_EveryRankStopsAfterTheSameIteration_AndTheResumeEndsBitIdentical()
+    {
+        // Arrange
+        MpiRun.RequireOpenMpi();
+        var (reference, referenceRun) = TwoRankDigits.Value;
+        Assert.AreEqual(0, referenceRun.ExitCode, referenceRun.Stderr);
+        var workDir = TestEnvironment.NewTempDir("ddp-sigint");
+        string[] job = ["train", .. DigitsJob, "--work-dir", workDir];
+
+        // Act: SIGINT to mpirun once epoch 5 is logged (mpirun passes it on to every rank as SIGTERM).
+        using var run = MpiRun.Start(2, job);
+        var stderr = run.StandardError.ReadToEndAsync();
+        while (run.StandardOutput.ReadLine() is { } line)
+        {
+            if (!TrainLine(line, epoch: 5)) continue;
+            Signal(run.Id, "INT");
+            break;
+        }
+        var rest = run.StandardOutput.ReadToEnd();
+        Assert.IsTrue(run.WaitForExit(TimeSpan.FromMinutes(1)), "the ranks did not stop");
+        var resumed = MpiRun.Run(2, [.. job, "--resume"]);
+
+        // Assert: one agreed stop (both ranks name the same checkpoint), then an exact resume.
+        Assert.AreNotEqual(0, run.ExitCode);
+        var stops = System.Text.RegularExpressions.Regex.Matches(rest + stderr.Result, @"Training stopped on SIGTERM; resume with --resume \(checkpoint (\S+)\)");
+        Assert.HasCount(2, stops, rest + stderr.Result);
+        Assert.AreEqual(stops[0].Groups[1].Value, stops[1].Groups[1].Value, "both ranks stopped after the same iteration");
+        Assert.IsTrue(File.Exists(stops[0].Groups[1].Value.TrimEnd('.')), "rank 0 saved the interrupted checkpoint");
+        Assert.AreEqual(0, resumed.ExitCode, resumed.Stdout + resumed.Stderr);
+        CheckpointAssert.SameWeights(Path.Combine(reference, "epoch_20.ckpt"), Path.Combine(workDir, "epoch_20.ckpt"));
+    }
+
+    [TestMethod]
     public void RankStopped_TheOtherTimesOutNamingIt()
     {
         // Arrange: a 3-second timeout; rank 1 is stopped (SIGSTOP: alive to the launcher, silent to the others).
