@@ -9,6 +9,7 @@ using Runner.Sdk.Distributed;
 /// metric name is reported as <c>prefix/name</c>. With several ranks, each processes its share of the data and rank 0
 /// computes the metrics over all ranks' results (MMEngine's <c>collect_results</c>), which every rank then receives.
 /// </summary>
+[global::Runner.Sdk.Registries.ComponentKind("metric", 5)]
 public abstract class BaseMetric
 {
     private readonly List<object> _results = [];

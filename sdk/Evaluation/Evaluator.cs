@@ -5,6 +5,7 @@ using Runner.Sdk.Registries;
 
 /// <summary>Runs a loop's metrics and merges their results (MMEngine's <c>Evaluator</c>).</summary>
 [Register]
+[global::Runner.Sdk.Registries.ComponentKind("evaluator", 6)]
 public class Evaluator
 {
     /// <param name="metrics">The metrics, run in order.</param>

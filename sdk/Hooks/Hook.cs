@@ -10,6 +10,7 @@ using Runner.Sdk.Running;
 /// (train/val/test epoch and iteration) also forward to <see cref="BeforeEpoch"/>, <see cref="AfterEpoch"/>,
 /// <see cref="BeforeIter"/> and <see cref="AfterIter"/> with the mode, so a hook usually overrides one or two methods.
 /// </summary>
+[global::Runner.Sdk.Registries.ComponentKind("hook", 7)]
 public abstract class Hook
 {
     private Priority? _priority;

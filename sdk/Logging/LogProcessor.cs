@@ -13,6 +13,7 @@ using Runner.Sdk.Running;
 /// values of each line (the "tag") for the visualizer.
 /// </summary>
 [Registries.Register]
+[global::Runner.Sdk.Registries.ComponentKind("log processor", 13)]
 public class LogProcessor
 {
     private readonly Regex _meanPattern;

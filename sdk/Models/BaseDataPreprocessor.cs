@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 /// model's device and casts floating-point fields to the model's dtype. Subclasses add normalisation.
 /// </summary>
 [Register]
+[global::Runner.Sdk.Registries.ComponentKind("data preprocessor", 1)]
 public class BaseDataPreprocessor
 {
     /// <summary>Where the model lives; set by the runner.</summary>

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 /// <see cref="Forward"/> in three modes, and the train/val/test steps the loops call. Submodules are fields,
 /// registered with <c>RegisterComponents()</c> at the end of the subclass constructor.
 /// </summary>
+[global::Runner.Sdk.Registries.ComponentKind("model", 0)]
 public abstract class BaseModel : nn.Module
 {
     protected BaseModel(string name) : base(name) { }

@@ -7,6 +7,7 @@ using Runner.Sdk.Models;
 /// Named by <c>optim_wrapper.constructor</c>; the default is <see cref="DefaultOptimWrapperConstructor"/>. A plugin
 /// may register its own, e.g. to give parts of a model different optimizers or settings.
 /// </summary>
+[global::Runner.Sdk.Registries.ComponentKind("optim wrapper constructor", 11)]
 public interface IOptimWrapperConstructor
 {
     OptimWrapper Build(BaseModel model);

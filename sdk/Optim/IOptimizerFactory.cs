@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 /// (<c>SGD</c>, <c>Adam</c>, …); its constructor parameters are the optimizer's options, as in
 /// <c>optim_wrapper.optimizer = { type = "SGD", lr = 0.01, momentum = 0.9 }</c>.
 /// </summary>
+[global::Runner.Sdk.Registries.ComponentKind("optimizer", 9)]
 public interface IOptimizerFactory
 {
     /// <summary>The base learning rate (MMEngine's <c>base_lr</c>).</summary>

@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 /// accumulation (<c>accumulative_counts</c>), clipping (<c>clip_grad</c>), step and zero-grad.
 /// </summary>
 [Register]
+[global::Runner.Sdk.Registries.ComponentKind("optim wrapper", 10)]
 public class OptimWrapper
 {
     private int _innerCount;

@@ -3,7 +3,6 @@ namespace Runner.Sdk.Registries;
 using System.Collections;
 using System.Reflection;
 using Runner.Sdk.Configuration;
-using Runner.Sdk.Hooks;
 
 /// <summary>
 /// Builds components from config tables (MMEngine's <c>build_from_cfg</c>): <c>type</c> picks the class through the
@@ -282,8 +281,9 @@ public sealed class ComponentBuilder
                 return d;
             case double d when underlying == typeof(float):
                 return (float)d;
-            case long l when underlying == typeof(Priority):
-                return l is >= 0 and <= 100 ? (Priority)l : throw ConfigException.At(location, path, $"priority must be between 0 and 100, got {l}.");
+            case long l when underlying.IsEnum && underlying.GetCustomAttribute<IntegerValuesAttribute>() is { } range:
+                return l >= range.Minimum && l <= range.Maximum ? Enum.ToObject(underlying, l)
+                    : throw ConfigException.At(location, path, $"{SnakeCase(underlying.Name)} must be between {range.Minimum} and {range.Maximum}, got {l}.");
             case string s when underlying.IsEnum:
                 return ParseEnum(s, underlying, location, path);
             case ConfigTable table when underlying == typeof(ConfigTable):

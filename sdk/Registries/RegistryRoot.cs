@@ -2,14 +2,6 @@ namespace Runner.Sdk.Registries;
 
 using System.Reflection;
 using Runner.Sdk.Configuration;
-using Runner.Sdk.Data;
-using Runner.Sdk.Evaluation;
-using Runner.Sdk.Hooks;
-using Runner.Sdk.Logging;
-using Runner.Sdk.Models;
-using Runner.Sdk.Optim;
-using Runner.Sdk.Optim.Schedulers;
-using Runner.Sdk.Running.Loops;
 
 /// <summary>
 /// All per-kind registries of one host (MMEngine's <c>registry/root.py</c>). The SDK's built-ins live in the root
@@ -26,24 +18,13 @@ public sealed class RegistryRoot
 
     public RegistryRoot(bool registerBuiltins = true)
     {
-        _registries =
-        [
-            new("model", typeof(BaseModel), RootScope, null),
-            new("data preprocessor", typeof(BaseDataPreprocessor), RootScope, null),
-            new("dataset", typeof(IDataset), RootScope, null),
-            new("data sampler", typeof(ISampler), RootScope, null),
-            new("transform", typeof(ITransform), RootScope, null),
-            new("metric", typeof(BaseMetric), RootScope, null),
-            new("evaluator", typeof(Evaluator), RootScope, null),
-            new("hook", typeof(Hook), RootScope, null),
-            new("loop", typeof(BaseLoop), RootScope, null),
-            new("optimizer", typeof(IOptimizerFactory), RootScope, null),
-            new("optim wrapper", typeof(OptimWrapper), RootScope, null),
-            new("optim wrapper constructor", typeof(IOptimWrapperConstructor), RootScope, null),
-            new("param scheduler", typeof(ParamScheduler), RootScope, null),
-            new("log processor", typeof(LogProcessor), RootScope, null),
-            new("vis backend", typeof(Visualization.IVisBackend), RootScope, null),
-        ];
+        // One tree per kind the SDK declares ([ComponentKind] on each base type), in listing order.
+        _registries = typeof(RegistryRoot).Assembly.GetTypes()
+            .Select(type => (Type: type, Kind: type.GetCustomAttribute<ComponentKindAttribute>(inherit: false)))
+            .Where(k => k.Kind is not null)
+            .OrderBy(k => k.Kind!.Order)
+            .Select(k => new Registry(k.Kind!.Name, k.Type, RootScope, null))
+            .ToList();
         if (registerBuiltins) RegisterAssembly(typeof(RegistryRoot).Assembly, "Runner.Sdk", RootScope);
     }
 

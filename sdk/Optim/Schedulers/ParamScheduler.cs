@@ -15,6 +15,7 @@ using Runner.Sdk.Checkpoints;
 /// but follows the run being resumed; and only the counters are restored from a checkpoint, so a changed option
 /// (milestones, gamma…) in the config takes effect instead of being silently overwritten.
 /// </remarks>
+[global::Runner.Sdk.Registries.ComponentKind("param scheduler", 12)]
 public abstract class ParamScheduler
 {
     /// <summary>MMEngine's INF for an open-ended window.</summary>

@@ -3,6 +3,7 @@ namespace Runner.Sdk.Running.Loops;
 using global::Runner.Sdk.Data;
 
 /// <summary>The base of every loop (MMEngine's <c>BaseLoop</c>): the runner, the dataloader, and <see cref="Run"/>.</summary>
+[global::Runner.Sdk.Registries.ComponentKind("loop", 8)]
 public abstract class BaseLoop
 {
     protected BaseLoop(Runner runner, DataLoader dataloader)

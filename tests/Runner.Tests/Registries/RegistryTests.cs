@@ -21,6 +21,30 @@ public sealed class RegistryTests
     }
 
     [TestMethod]
+    public void Kinds_AreDeclaredOnTheirBaseTypes_AndTheRegistriesImportNoKind()
+    {
+        // Arrange: the registries' own sources.
+        var sources = Directory.GetFiles(Path.Combine(Support.TestEnvironment.RepoRoot, "sdk", "Registries"), "*.cs");
+
+        // Act
+        var kinds = new RegistryRoot(registerBuiltins: false).Registries.Select(r => (r.Name, r.BaseType.Name)).ToList();
+        var imports = sources.SelectMany(File.ReadAllLines)
+            .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"(?:using |global::)Runner\.Sdk\.(\w+)"))
+            .Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().Order().ToList();
+
+        // Assert: the fifteen kinds, in listing order, found through [ComponentKind]; the registries at the bottom of the
+        // SDK, using only the config types (MMEngine's registry/ likewise imports no kind).
+        CollectionAssert.AreEqual(new[]
+        {
+            ("model", "BaseModel"), ("data preprocessor", "BaseDataPreprocessor"), ("dataset", "IDataset"), ("data sampler", "ISampler"),
+            ("transform", "ITransform"), ("metric", "BaseMetric"), ("evaluator", "Evaluator"), ("hook", "Hook"), ("loop", "BaseLoop"),
+            ("optimizer", "IOptimizerFactory"), ("optim wrapper", "OptimWrapper"), ("optim wrapper constructor", "IOptimWrapperConstructor"),
+            ("param scheduler", "ParamScheduler"), ("log processor", "LogProcessor"), ("vis backend", "IVisBackend"),
+        }, kinds);
+        CollectionAssert.IsSubsetOf(imports, new[] { "Configuration", "Registries" }, string.Join(", ", imports));
+    }
+
+    [TestMethod]
     public void Register_TwoWidestConstructors_IsAnError_NamingTheType()
     {
         var registries = new RegistryRoot();
