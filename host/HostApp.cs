@@ -161,7 +161,7 @@ public static class HostApp
                 "drop --watch, or develop the hook with launcher = \"none\".");
         if (watch && mode is "val" or "test" or "predict") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
         else if (watch) hostHooks.Add(new HookHotSwapper(catalog, registries));
-        if (rank == 0 && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) hostHooks.Add(new ProgressBarHook(stderr, enabled: true));
+        if (rank == 0 && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) hostHooks.Add(new ProgressBarHook(always: true)); // on standard error, which is a terminal here
         using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks });
         if (hostHooks.OfType<HookHotSwapper>().Any()) runner.Logger.Info($"Watching {catalog.Plugins.Count} plugin(s) for new builds of their hooks (--watch).");
         // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
@@ -217,10 +217,10 @@ public static class HostApp
         if (cfg["resume"] is not (null or false))
             throw ConfigException.At(SourceLocation.CommandLine, "--fast-dev-run", "a fast dev run starts afresh; it cannot resume.", "drop --resume.");
         foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
-            foreach (var (_, table) in DataLoaderPart.Tables(cfg, key) ?? []) table.Set("num_batch_per_epoch", (long)batches, SourceLocation.CommandLine);
+            foreach (var table in Runner.DataLoaderTablesOf(cfg, key)) table.Set("num_batch_per_epoch", (long)batches, SourceLocation.CommandLine);
         if (cfg["train_cfg"] is ConfigTable train)
         {
-            var byIteration = TrainLoopPart.CountsIterations(cfg);
+            var byIteration = Runner.CountsIterations(cfg);
             if (byIteration) train.Set("max_iters", (long)batches, SourceLocation.CommandLine);
             else train.Set("max_epochs", 1L, SourceLocation.CommandLine);
             train.Set("val_interval", byIteration ? (long)batches : 1L, SourceLocation.CommandLine);

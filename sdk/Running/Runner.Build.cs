@@ -104,11 +104,22 @@ public sealed partial class Runner
     /// <summary>The config table each hook was built from, so a hot swap can build its successor the same way.</summary>
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Hook, ConfigTable> _hookConfigs = new();
 
-    /// <summary>The config table <paramref name="hook"/> was built from; null for a hook registered as an instance.</summary>
-    internal ConfigTable? ConfigOf(Hook hook) => _hookConfigs.TryGetValue(hook, out var table) ? table : null;
+    /// <summary>
+    /// The config table <paramref name="hook"/> was built from; null for a hook registered as an instance. With
+    /// <see cref="BuildHook"/> and <see cref="HookDispatcher.Replace"/>, what a host needs to swap a hook for a new build
+    /// of it during a run (runner-host's <c>--watch</c>).
+    /// </summary>
+    public ConfigTable? ConfigOf(Hook hook) => _hookConfigs.TryGetValue(hook, out var table) ? table : null;
 
-    /// <summary>Builds a hook from its config table (resolving its type in the registries as they are now).</summary>
-    internal Hook BuildHook(ConfigTable table)
+    /// <summary>
+    /// Builds a hook from a config table, resolving its <c>type</c> in the registries as they are now (after a
+    /// plugin was reloaded, its new build); the table is remembered for <see cref="ConfigOf"/>.
+    /// </summary>
+    /// <example><code>
+    /// var successor = runner.BuildHook(runner.ConfigOf(oldHook)!);
+    /// runner.CallHooks.Replace(oldHook, successor); // at a safe point: between iterations
+    /// </code></example>
+    public Hook BuildHook(ConfigTable table)
     {
         var hook = _builder.Build<Hook>(table)!;
         _hookConfigs.AddOrUpdate(hook, table);

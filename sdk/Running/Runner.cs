@@ -240,6 +240,17 @@ public sealed partial class Runner : IDisposable
     /// </summary>
     public bool TrainsByIteration => TrainLoopPart.CountsIterations(_cfg);
 
+    /// <summary>Whether <paramref name="cfg"/>'s train loop counts iterations (see <see cref="TrainsByIteration"/>), before any runner is built.</summary>
+    public static bool CountsIterations(ConfigTable cfg) => TrainLoopPart.CountsIterations(cfg);
+
+    /// <summary>
+    /// The dataloader tables of <paramref name="cfg"/>'s <paramref name="key"/> (<c>train_dataloader</c>…): one, or for
+    /// val and test several named sets; empty when the key is absent. For a host that adjusts loaders before building
+    /// (runner-host's <c>--fast-dev-run</c> limits their batches).
+    /// </summary>
+    public static IReadOnlyList<ConfigTable> DataLoaderTablesOf(ConfigTable cfg, string key) =>
+        DataLoaderPart.Tables(cfg, key)?.Select(set => set.Table).ToList() ?? [];
+
     private ConfigTable WithIterDefault(ConfigTable table) => TrainLoopPart.WithIterDefault(_cfg, table);
 
     private T? Bind<T>(string key) where T : class =>
