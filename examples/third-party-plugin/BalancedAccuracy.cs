@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 /// Reported as <c>balanced/accuracy</c>; reads predicted classes from <c>pred_label</c>, truth from <c>labels</c>.
 /// </summary>
 [Register]
-public sealed class BalancedAccuracy : BaseMetric
+public sealed class BalancedAccuracy : BaseMetric<(long Label, long Predicted)[]>
 {
     protected override string DefaultPrefix => "balanced";
 
@@ -19,12 +19,12 @@ public sealed class BalancedAccuracy : BaseMetric
         using var scope = NewDisposeScope();
         var labels = dataBatch[DataBatch.LabelsKey].to(CPU).to(int64).data<long>().ToArray();
         var predicted = predictions[DataBatch.PredLabelKey].to(CPU).to(int64).data<long>().ToArray();
-        Results.Add(labels.Zip(predicted).ToArray());
+        Add(labels.Zip(predicted).ToArray());
     }
 
-    public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results)
+    protected override IReadOnlyDictionary<string, double> Compute(IReadOnlyList<(long Label, long Predicted)[]> results)
     {
-        var pairs = results.Cast<(long Label, long Predicted)[]>().SelectMany(p => p).ToList();
+        var pairs = results.SelectMany(p => p).ToList();
         var recalls = pairs.GroupBy(p => p.Label).Select(g => g.Count(p => p.Predicted == g.Key) / (double)g.Count()).ToList();
         return new Dictionary<string, double> { ["accuracy"] = recalls.Count == 0 ? 0 : 100 * recalls.Average() };
     }

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 /// pred_label is the highest score, as <c>ClassificationOutput</c> makes it, and pred_label saves a pass over the scores.)
 /// </summary>
 [Register]
-public sealed class Accuracy : BaseMetric
+public sealed class Accuracy : BaseMetric<long[]>
 {
     private readonly int[] _topk;
 
@@ -61,17 +61,17 @@ public sealed class Accuracy : BaseMetric
                 ? "Accuracy with topk > 1 needs 'scores' in the predictions."
                 : "Accuracy needs 'pred_label' or 'scores' in the predictions.");
         }
-        Results.Add(counts);
+        Add(counts);
     }
 
     private static Tensor OnCpu(Tensor tensor) => tensor.device_type == TorchSharp.DeviceType.CPU ? tensor : tensor.to(CPU);
 
     private static Tensor Flat(Tensor tensor) => tensor.dim() == 1 ? tensor : tensor.view(-1);
 
-    public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results)
+    protected override IReadOnlyDictionary<string, double> Compute(IReadOnlyList<long[]> results)
     {
         var totals = new long[_topk.Length + 1];
-        foreach (long[] counts in results)
+        foreach (var counts in results)
             for (var i = 0; i < totals.Length; i++) totals[i] += counts[i];
         var metrics = new Dictionary<string, double>();
         for (var i = 0; i < _topk.Length; i++)

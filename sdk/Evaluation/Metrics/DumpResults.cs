@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 /// <c>runner-host test --out FILE</c> adds it to the test evaluator.
 /// </summary>
 [Register]
-public sealed class DumpResults : BaseMetric
+public sealed class DumpResults : BaseMetric<string>
 {
     /// <param name="outFilePath">The file to write (JSON lines), replaced atomically at the end of the loop.</param>
     public DumpResults(string outFilePath)
@@ -35,7 +35,7 @@ public sealed class DumpResults : BaseMetric
         {
             var row = new Dictionary<string, object>();
             foreach (var (name, values) in columns) row[name] = Plain(values.dim() == 0 ? values : values[i]);
-            Results.Add(PlainData.ToJson(row));
+            Add(PlainData.ToJson(row));
         }
     }
 
@@ -53,13 +53,13 @@ public sealed class DumpResults : BaseMetric
     /// <summary>One result per sample: with several ranks, rank 0 puts them back into the loader's order of one process.</summary>
     protected override bool ResultsPerSample => true;
 
-    public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results)
+    protected override IReadOnlyDictionary<string, double> Compute(IReadOnlyList<string> results)
     {
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(OutFilePath)!);
             // The index goes first, numbered here, after the ranks' rows are back in order.
-            AtomicFile.WriteAllText(OutFilePath, string.Concat(results.Select((row, index) => WithIndex((string)row, index) + "\n")));
+            AtomicFile.WriteAllText(OutFilePath, string.Concat(results.Select((row, index) => WithIndex(row, index) + "\n")));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CheckpointException)
         {

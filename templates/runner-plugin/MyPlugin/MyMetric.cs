@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 /// <summary>The error rate in percent (100 − accuracy), reported as <c>error/rate</c>.</summary>
 [Register]
-public sealed class MyMetric : BaseMetric
+public sealed class MyMetric : BaseMetric<long[]>
 {
     protected override string DefaultPrefix => "error";
 
@@ -16,12 +16,12 @@ public sealed class MyMetric : BaseMetric
         using var scope = NewDisposeScope();
         var labels = dataBatch[DataBatch.LabelsKey].to(CPU).view(-1);
         var predicted = predictions[DataBatch.PredLabelKey].to(CPU).view(-1);
-        Results.Add(new[] { predicted.ne(labels).sum().item<long>(), labels.shape[0] });
+        Add([predicted.ne(labels).sum().item<long>(), labels.shape[0]]);
     }
 
-    public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results)
+    protected override IReadOnlyDictionary<string, double> Compute(IReadOnlyList<long[]> results)
     {
-        long wrong = results.Cast<long[]>().Sum(r => r[0]), total = results.Cast<long[]>().Sum(r => r[1]);
+        long wrong = results.Sum(r => r[0]), total = results.Sum(r => r[1]);
         return new Dictionary<string, double> { ["rate"] = total == 0 ? 0 : 100.0 * wrong / total };
     }
 }
