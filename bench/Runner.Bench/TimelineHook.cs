@@ -15,7 +15,7 @@ public sealed class TimelineHook(List<(string Mark, long Ticks)> marks, string e
     public override void BeforeTrain(Runner runner) => Mark("BeforeTrain");
     public override void BeforeTrainEpoch(Runner runner) => Mark("BeforeTrainEpoch");
     // Each iteration's end, once (by the last hook), so consecutive marks measure one whole iteration.
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         if (edge == "last") Mark("AfterTrainIter");
     }

@@ -49,7 +49,7 @@ public sealed class HookHotSwapper : Hook
     }
 
     /// <summary>The iteration boundary: before any other hook sees this iteration.</summary>
-    public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch)
+    public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch dataBatch)
     {
         if (_sinceCheck.Elapsed < _checkInterval) return;
         _sinceCheck.Restart();

@@ -181,7 +181,7 @@ public sealed class CheckpointHook : Hook
         }
     }
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         if (ByEpoch) return;
         if ((runner.Iter + 1 >= SaveBegin && EveryNTrainIters(runner, Interval, SaveBegin)) || (SaveLast && IsLastTrainIter(runner)))

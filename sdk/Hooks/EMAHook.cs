@@ -67,7 +67,7 @@ public sealed class EMAHook : Hook
             throw new RunnerException($"EMAHook: begin_epoch ({BeginEpoch}) / begin_iter ({BeginIter}) lie beyond the run ({runner.MaxEpochs} epochs, {runner.MaxIters} iterations).");
     }
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -33,10 +33,10 @@ public abstract class Hook
 
     public virtual void BeforeTrainEpoch(Runner runner) => BeforeEpoch(runner, "train");
 
-    public virtual void BeforeTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch) => BeforeIter(runner, batchIdx, dataBatch, "train");
+    public virtual void BeforeTrainIter(Runner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, "train");
 
     /// <param name="outputs">The values <c>TrainStep</c> logged (losses).</param>
-    public virtual void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs) =>
+    public virtual void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs) =>
         AfterIter(runner, batchIdx, dataBatch, "train");
 
     public virtual void AfterTrainEpoch(Runner runner) => AfterEpoch(runner, "train");
@@ -45,10 +45,10 @@ public abstract class Hook
 
     public virtual void BeforeValEpoch(Runner runner) => BeforeEpoch(runner, "val");
 
-    public virtual void BeforeValIter(Runner runner, int batchIdx, DataBatch? dataBatch) => BeforeIter(runner, batchIdx, dataBatch, "val");
+    public virtual void BeforeValIter(Runner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, "val");
 
     /// <param name="outputs">The predictions of <c>ValStep</c>.</param>
-    public virtual void AfterValIter(Runner runner, int batchIdx, DataBatch? dataBatch, DataBatch? outputs) =>
+    public virtual void AfterValIter(Runner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) =>
         AfterIter(runner, batchIdx, dataBatch, "val");
 
     public virtual void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics) => AfterEpoch(runner, "val");
@@ -64,9 +64,9 @@ public abstract class Hook
 
     public virtual void BeforeTestEpoch(Runner runner) => BeforeEpoch(runner, "test");
 
-    public virtual void BeforeTestIter(Runner runner, int batchIdx, DataBatch? dataBatch) => BeforeIter(runner, batchIdx, dataBatch, "test");
+    public virtual void BeforeTestIter(Runner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, "test");
 
-    public virtual void AfterTestIter(Runner runner, int batchIdx, DataBatch? dataBatch, DataBatch? outputs) =>
+    public virtual void AfterTestIter(Runner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) =>
         AfterIter(runner, batchIdx, dataBatch, "test");
 
     public virtual void AfterTestEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics) => AfterEpoch(runner, "test");
@@ -80,9 +80,9 @@ public abstract class Hook
 
     protected virtual void AfterEpoch(Runner runner, string mode) { }
 
-    protected virtual void BeforeIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode) { }
+    protected virtual void BeforeIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode) { }
 
-    protected virtual void AfterIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode) { }
+    protected virtual void AfterIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode) { }
 
     /// <summary>Whether the epoch just finished is a multiple of <paramref name="n"/> (counting from <paramref name="start"/>).</summary>
     protected static bool EveryNEpochs(Runner runner, int n, int start = 0)

@@ -28,10 +28,10 @@ public sealed class IterTimerHook : Hook
 
     protected override void BeforeEpoch(Runner runner, string mode) => _last = Stopwatch.GetTimestamp();
 
-    protected override void BeforeIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode) =>
+    protected override void BeforeIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode) =>
         runner.MessageHub.UpdateScalar(_keys.Of(mode, "data_time"), Stopwatch.GetElapsedTime(_last).TotalSeconds);
 
-    protected override void AfterIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode)
+    protected override void AfterIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode)
     {
         var elapsed = Stopwatch.GetElapsedTime(_last).TotalSeconds;
         runner.MessageHub.UpdateScalar(_keys.Of(mode, "time"), elapsed);

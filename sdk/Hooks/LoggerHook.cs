@@ -41,7 +41,7 @@ public sealed class LoggerHook : Hook
 
     protected override Priority DefaultPriority => Priority.BelowNormal;
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         var loader = runner.TrainLoop!.Dataloader;
         var endOfEpoch = EndOfEpoch(loader, batchIdx); // once: the loader's length asks the sampler, which asks the dataset
@@ -55,13 +55,13 @@ public sealed class LoggerHook : Hook
         }
     }
 
-    public override void AfterValIter(Runner runner, int batchIdx, DataBatch? dataBatch, DataBatch? outputs)
+    public override void AfterValIter(Runner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs)
     {
         if (EveryNInnerIters(batchIdx, Interval))
             runner.Logger.Info(runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "val").Line);
     }
 
-    public override void AfterTestIter(Runner runner, int batchIdx, DataBatch? dataBatch, DataBatch? outputs)
+    public override void AfterTestIter(Runner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs)
     {
         if (EveryNInnerIters(batchIdx, Interval))
             runner.Logger.Info(runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "test").Line);

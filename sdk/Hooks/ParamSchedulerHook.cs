@@ -10,7 +10,7 @@ public sealed class ParamSchedulerHook : Hook
 {
     protected override Priority DefaultPriority => Priority.Low;
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         foreach (var scheduler in runner.ParamSchedulers)
             if (!scheduler.ByEpoch) scheduler.Step();

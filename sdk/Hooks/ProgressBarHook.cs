@@ -39,12 +39,12 @@ public sealed class ProgressBarHook : Hook
 
     /// <summary>Before an epoch's last iteration, the bar goes: the lines that end an epoch ("Exp name…",
     /// "Saving checkpoint…", the epoch's log line) may be shorter than the bar, and would not cover it.</summary>
-    protected override void BeforeIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode)
+    protected override void BeforeIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode)
     {
         if (Enabled && batchIdx + 1 >= runner.DataloaderLength(mode)) Erase();
     }
 
-    protected override void AfterIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode)
+    protected override void AfterIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode)
     {
         if (!Enabled) return;
         var total = Math.Max(runner.DataloaderLength(mode), 1);

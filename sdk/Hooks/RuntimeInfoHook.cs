@@ -33,13 +33,13 @@ public sealed class RuntimeInfoHook : Hook
 
     public override void BeforeTrainEpoch(Runner runner) => runner.MessageHub.UpdateInfo("epoch", runner.Epoch);
 
-    public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch)
+    public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch dataBatch)
     {
         runner.MessageHub.UpdateInfo("iter", runner.Iter);
         foreach (var (name, lr) in runner.OptimWrapper!.LrForLogging()) runner.MessageHub.UpdateScalar(_keys.Of("train", name), lr);
     }
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         if (outputs is not null)
             foreach (var (key, value) in outputs) runner.MessageHub.UpdateScalar(_keys.Of("train", key), value);

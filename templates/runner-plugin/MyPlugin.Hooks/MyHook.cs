@@ -14,7 +14,7 @@ public sealed class MyHook : Hook
     /// <summary>The lowest loss seen so far.</summary>
     public double Lowest => _lowest;
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         if (outputs is not null && outputs.TryGetValue("loss", out var loss)) _lowest = Math.Min(_lowest, loss);
     }

@@ -16,7 +16,7 @@ public sealed class IterTimerHookTests
 
         public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics) => Thread.Sleep(150);
 
-        public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+        public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
         {
             if (batchIdx == 0) EtaAtEpochStart.Add(runner.MessageHub.GetInfo<double>("eta"));
         }

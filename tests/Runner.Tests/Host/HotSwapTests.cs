@@ -32,7 +32,7 @@ public sealed partial class HotSwapTests
     /// <summary>Calls an action after the given training iteration (1-based): here, replacing the plugin's DLL.</summary>
     private sealed class AfterIteration(int iteration, Action action) : Hook
     {
-        public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs)
+        public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
         {
             if (runner.Iter + 1 == iteration) action();
         }

@@ -55,13 +55,13 @@ public sealed class CSharpApiTests
 
         public override void BeforeTrainEpoch(Runner runner) => Count("before_train_epoch", runner);
 
-        public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch) => Count("before_train_iter", runner, batchIdx);
+        public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch dataBatch) => Count("before_train_iter", runner, batchIdx);
 
         public override void AfterTrainEpoch(Runner runner) => Count("after_train_epoch", runner);
 
         public override void BeforeValEpoch(Runner runner) => Count("before_val_epoch", runner);
 
-        public override void BeforeValIter(Runner runner, int batchIdx, DataBatch? dataBatch) => Count("before_val_iter", runner, batchIdx);
+        public override void BeforeValIter(Runner runner, int batchIdx, DataBatch dataBatch) => Count("before_val_iter", runner, batchIdx);
 
         public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics) => Count("after_val_epoch", runner);
 

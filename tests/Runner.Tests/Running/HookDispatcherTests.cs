@@ -16,14 +16,14 @@ public sealed class HookDispatcherTests
     /// <summary>Overrides one point directly.</summary>
     private sealed class AfterTrainIterHook(Calls calls, string name) : Hook
     {
-        public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch? dataBatch, IReadOnlyDictionary<string, double>? outputs) =>
+        public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs) =>
             calls.Seen.Add($"{name}.AfterTrainIter");
     }
 
     /// <summary>Overrides only the per-mode helper, so every iteration point of every mode reaches it.</summary>
     private sealed class BeforeIterHelperHook(Calls calls) : Hook
     {
-        protected override void BeforeIter(Runner runner, int batchIdx, DataBatch? dataBatch, string mode) => calls.Seen.Add($"BeforeIter({mode})");
+        protected override void BeforeIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode) => calls.Seen.Add($"BeforeIter({mode})");
     }
 
     private static Runner Tiny(string workDir) => TinyJob.Build(TinyJob.Config(workDir, """
