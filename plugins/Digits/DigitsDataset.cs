@@ -20,10 +20,11 @@ public sealed class DigitsDataset : TensorDataset
     private const int ValCount = 270;
     private const ulong SplitSeed = 20_26_11_26;
 
+    /// <param name="files">This plugin's files (given by the runner).</param>
     /// <param name="split">train, val or test.</param>
     /// <param name="dataFile">The gzipped CSV (64 pixel columns then the label); default: the plugin's own copy.</param>
-    public DigitsDataset(string split = "train", string? dataFile = null)
-        : base(Load(split, dataFile ?? Path.Combine(PluginFolder.Of(typeof(DigitsDataset).Assembly), "data", "digits.csv.gz")),
+    public DigitsDataset(PluginFiles files, string split = "train", string? dataFile = null)
+        : base(Load(split, dataFile ?? files.PathOf("data", "digits.csv.gz")),
             new Dictionary<string, object> { ["classes"] = Enumerable.Range(0, 10).Select(i => (object)i.ToString(CultureInfo.InvariantCulture)).ToList() })
     {
     }

@@ -13,10 +13,11 @@ public sealed class ToyDataset : TensorDataset
 {
     private const int Features = 32;
 
+    /// <param name="files">This plugin's files (given by the runner).</param>
     /// <param name="split">train (4096), val (1024) or test (1024).</param>
     /// <param name="dataRoot">The folder holding the files; default: the plugin's own data folder.</param>
-    public ToyDataset(string split = "train", string? dataRoot = null)
-        : base(Load(split, dataRoot ?? Path.Combine(PluginFolder.Of(typeof(ToyDataset).Assembly), "data")),
+    public ToyDataset(PluginFiles files, string split = "train", string? dataRoot = null)
+        : base(Load(split, dataRoot ?? files.PathOf("data")),
             new Dictionary<string, object> { ["classes"] = Enumerable.Range(0, 10).Select(i => (object)i.ToString()).ToList() })
     {
     }

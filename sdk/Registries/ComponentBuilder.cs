@@ -103,6 +103,10 @@ public sealed class ComponentBuilder
             {
                 arguments[i] = supplied.Value;
             }
+            else if (parameter.ParameterType == typeof(PluginFiles))
+            {
+                arguments[i] = PluginFiles.Of(concrete); // the build context: the folder of the plugin that registered the component
+            }
             else if (Services.FirstOrDefault(parameter.ParameterType.IsInstanceOfType) is { } service)
             {
                 arguments[i] = service;
@@ -255,7 +259,7 @@ public sealed class ComponentBuilder
     }
 
     private bool IsServiceParameter(ParameterInfo parameter) =>
-        Services.Any(parameter.ParameterType.IsInstanceOfType) || ServiceTypes.Any(t => parameter.ParameterType.IsAssignableFrom(t));
+        parameter.ParameterType == typeof(PluginFiles) || Services.Any(parameter.ParameterType.IsInstanceOfType) || ServiceTypes.Any(t => parameter.ParameterType.IsAssignableFrom(t));
 
     /// <summary>Converts a config value to <paramref name="target"/>, or fails naming the key and the expected type.</summary>
     public object? Convert(object? value, Type target, SourceLocation? location, string path, string? scope = null)
