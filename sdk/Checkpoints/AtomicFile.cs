@@ -1,7 +1,7 @@
 namespace Runner.Sdk.Checkpoints;
 
 /// <summary>Writes a file so that a crash leaves either the old content or the new, never a mix.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>The write buffer of a buffered <see cref="Write"/>, for writers that make many small writes.</summary>
     public const int DefaultBufferSize = 1 << 20;

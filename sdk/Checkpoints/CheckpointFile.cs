@@ -21,9 +21,12 @@ public static class CheckpointFile
 
     private const string InternalPrefix = "__runner__/";
 
+    /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically, flushed to disk before it returns.</summary>
+    public static void Save(Checkpoint checkpoint, string path) => Save(checkpoint, path, syncLater: null);
+
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically.</summary>
     /// <param name="syncLater">When given, the file is flushed to disk by this queue, off the caller's thread (see <see cref="AtomicFile.Write"/>).</param>
-    public static void Save(Checkpoint checkpoint, string path, FileSyncQueue? syncLater = null)
+    internal static void Save(Checkpoint checkpoint, string path, FileSyncQueue? syncLater)
     {
         // The scope disposes every intermediate handle (detach, cpu, contiguous, the state's arrays); the caller's
         // tensors are untouched.

@@ -8,7 +8,7 @@ namespace Runner.Sdk.Checkpoints;
 /// A failure stops the queue (what was queued after it does not run) and is thrown by the next call on the training
 /// thread, naming the file.
 /// </summary>
-public sealed class FileSyncQueue
+internal sealed class FileSyncQueue
 {
     private readonly Lock _gate = new();
     private Task _tail = Task.CompletedTask;

@@ -3,7 +3,7 @@ namespace Runner.Sdk.Native;
 using System.Runtime.InteropServices;
 
 /// <summary>The process's limit of open files (RLIMIT_NOFILE), for <c>env_cfg.resource_limit</c>.</summary>
-public static partial class FileLimit
+internal static partial class FileLimit
 {
     private const int RlimitNofileLinux = 7;
     private const int RlimitNofileMac = 8;

@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 /// "not implemented"): reached through libtorch's own exported C++ functions, <c>at::globalContext()</c> and
 /// <c>at::Context::setDeterministicAlgorithms(bool, bool)</c>.
 /// </summary>
-public static class LibTorchContext
+internal static class LibTorchContext
 {
     private const string GlobalContext = "_ZN2at13globalContextEv";
     private const string SetDeterministic = "_ZN2at7Context26setDeterministicAlgorithmsEbb";

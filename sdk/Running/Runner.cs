@@ -204,7 +204,7 @@ public sealed partial class Runner : IDisposable
     /// Flushes checkpoints to disk off the training thread, then moves <c>last_checkpoint</c> on (see
     /// <see cref="Checkpoints.FileSyncQueue"/>); <see cref="Train"/> waits for it before it returns.
     /// </summary>
-    public Checkpoints.FileSyncQueue FileSync { get; } = new();
+    internal Checkpoints.FileSyncQueue FileSync { get; } = new();
 
     /// <summary>The parameter schedulers, once <see cref="Train"/> has built them.</summary>
     public IReadOnlyList<ParamScheduler> ParamSchedulers { get; private set; } = [];
