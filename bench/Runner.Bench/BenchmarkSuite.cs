@@ -60,7 +60,7 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
     }
 
     /// <summary>Times <paramref name="action"/> after letting the previous run's garbage and finalizers settle, so runs do not pay for each other.</summary>
-    private static double Time(Action action)
+    internal static double Time(Action action)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -280,16 +280,20 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
     }
 
     /// <summary>Runs <c>dotnet ARGS</c> to its end, as a user would: without the bench's own runtime settings.</summary>
-    private static void RunProcess(string[] arguments)
+    private static void RunProcess(string[] arguments) => RunProcess("dotnet", arguments);
+
+    /// <summary>Runs <paramref name="file"/> to its end without the bench's own runtime settings (as a user would); returns its standard output.</summary>
+    internal static string RunProcess(string file, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in arguments) start.ArgumentList.Add(arg);
         foreach (var setting in new[] { "DOTNET_TieredCompilation", "DOTNET_ReadyToRun" }) start.Environment.Remove(setting);
         using var p = Process.Start(start)!;
         var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
+        var stdout = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} failed: {stderr.Result}");
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', start.ArgumentList)} failed: {stderr.Result}");
+        return stdout;
     }
 
     /// <summary>Case 3: the digits job with one loader worker; data_time over the iteration time.</summary>

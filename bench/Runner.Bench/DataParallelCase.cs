@@ -1,6 +1,5 @@
 namespace Runner.Bench;
 
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -41,8 +40,8 @@ internal sealed class DataParallelCase(string repo, string scratch, int repetiti
         for (var i = -1; i < Math.Max(3, repetitions / 2); i++)
         {
             var digits = new[] { "train", "--config", Path.Combine(repo, "runner.toml") };
-            var single = Time(() => Dotnet([Host, .. digits, "--work-dir", Path.Combine(scratch, $"ddp-one-{i}"), "--cfg-options", "env_cfg.num_threads=2"]));
-            var ranks = Time(() => Mpi(2, [.. digits, "--launcher", "mpi", "--work-dir", Path.Combine(scratch, $"ddp-two-{i}"), "--cfg-options", "env_cfg.num_threads=1"]));
+            var single = BenchmarkSuite.Time(() => Dotnet([Host, .. digits, "--work-dir", Path.Combine(scratch, $"ddp-one-{i}"), "--cfg-options", "env_cfg.num_threads=2"]));
+            var ranks = BenchmarkSuite.Time(() => Mpi(2, [.. digits, "--launcher", "mpi", "--work-dir", Path.Combine(scratch, $"ddp-two-{i}"), "--cfg-options", "env_cfg.num_threads=1"]));
             if (i < 0) continue; // the first round warms the disk cache
             oneProcess.Add(single);
             twoRanks.Add(ranks);
@@ -55,38 +54,10 @@ internal sealed class DataParallelCase(string repo, string scratch, int repetiti
 
     private string Mpi(int ranks, string[] arguments)
     {
-        var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])["--oversubscribe", "-np", ranks.ToString(CultureInfo.InvariantCulture)]) start.ArgumentList.Add(arg);
-        if (Environment.UserName == "root") start.ArgumentList.Add("--allow-run-as-root");
-        start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(Host);
-        foreach (var arg in arguments) start.ArgumentList.Add(arg);
-        return Finish(start, arguments);
+        List<string> mpirun = ["--oversubscribe", "-np", ranks.ToString(CultureInfo.InvariantCulture)];
+        if (Environment.UserName == "root") mpirun.Add("--allow-run-as-root");
+        return BenchmarkSuite.RunProcess("mpirun", [.. mpirun, "dotnet", Host, .. arguments]);
     }
 
-    private static string Dotnet(string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in arguments) start.ArgumentList.Add(arg);
-        return Finish(start, arguments);
-    }
-
-    private static string Finish(ProcessStartInfo start, string[] arguments)
-    {
-        // As a user runs it: without the bench's own runtime settings.
-        foreach (var setting in new[] { "DOTNET_TieredCompilation", "DOTNET_ReadyToRun" }) start.Environment.Remove(setting);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{start.FileName} {string.Join(' ', arguments)} failed: {stderr.Result}");
-        return stdout;
-    }
-
-    private static double Time(Action action)
-    {
-        var started = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(started).TotalSeconds;
-    }
+    private static string Dotnet(string[] arguments) => BenchmarkSuite.RunProcess("dotnet", arguments);
 }

@@ -19,7 +19,8 @@ public sealed class DataParallel
     private List<Bucket>? _buckets;
     private IReadOnlyList<Parameter>? _bucketed;
 
-    private sealed record Bucket(Tensor Flat, List<(Parameter Parameter, long Offset, long Length)> Slots);
+    /// <summary>A flat buffer and where each parameter's gradient sits in it; <c>Index</c> counts parameters over all buckets.</summary>
+    private sealed record Bucket(Tensor Flat, List<(Parameter Parameter, long Offset, long Length, int Index)> Slots);
 
     public DataParallel(ICommunicator world, nn.Module model, ModelWrapperSettings settings)
     {
@@ -28,8 +29,6 @@ public sealed class DataParallel
         _names = new Dictionary<Parameter, string>(ReferenceEqualityComparer.Instance);
         foreach (var (name, parameter) in model.named_parameters()) _names[parameter] = name;
     }
-
-    public ICommunicator World => _world;
 
     /// <summary>All-reduce calls made for gradients so far (the benchmark divides by iterations).</summary>
     public long GradientReductions { get; private set; }
@@ -83,28 +82,23 @@ public sealed class DataParallel
             used = tensor(flags);
             _world.AllReduce(used, ReduceOp.Max, "the gradients' presence");
         }
-        var index = 0;
         var usedFlags = used?.data<long>().ToArray();
         foreach (var bucket in _buckets)
         {
-            var firstIndex = index;
-            foreach (var (parameter, offset, length) in bucket.Slots)
+            foreach (var (parameter, offset, length, _) in bucket.Slots)
             {
                 var slice = bucket.Flat.narrow(0, offset, length);
                 if (parameter.grad is { } grad) slice.copy_(grad.reshape(-1));
                 else if (_settings.FindUnusedParameters) slice.zero_();
                 else throw UnusedParameter(parameter);
-                index++;
             }
             _world.AllReduce(bucket.Flat, ReduceOp.Mean, "the gradient all-reduce");
             GradientReductions++;
-            index = firstIndex;
-            foreach (var (parameter, offset, length) in bucket.Slots)
+            foreach (var (parameter, offset, length, index) in bucket.Slots)
             {
                 var averaged = bucket.Flat.narrow(0, offset, length).view(parameter.shape);
                 if (parameter.grad is { } grad) grad.copy_(averaged);
                 else if (usedFlags![index] == 1) parameter.grad = averaged.clone().DetachFromDisposeScope();
-                index++;
             }
         }
         GradientTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -148,11 +142,12 @@ public sealed class DataParallel
         // Reverse order, as PyTorch's DDP: the last layers' gradients are ready first.
         var cap = (long)(_settings.BucketCapMb * 1024 * 1024);
         var buckets = new List<Bucket>();
+        var index = 0;
         foreach (var group in parameters.Where(p => p.requires_grad).Reverse().GroupBy(p => p.dtype))
         {
             var dtype = group.Key is ScalarType.Float32 or ScalarType.Float64 ? group.Key : ScalarType.Float32;
             var elementSize = dtype == ScalarType.Float64 ? 8 : 4;
-            var slots = new List<(Parameter, long, long)>();
+            var slots = new List<(Parameter, long, long, int)>();
             long filled = 0;
             void Close()
             {
@@ -165,7 +160,7 @@ public sealed class DataParallel
             {
                 var length = parameter.numel();
                 if (filled > 0 && (filled + length) * elementSize > cap) Close();
-                slots.Add((parameter, filled, length));
+                slots.Add((parameter, filled, length, index++));
                 filled += length;
             }
             Close();

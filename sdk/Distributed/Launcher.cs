@@ -22,15 +22,6 @@ public static class Launcher
     private static readonly Lock Gate = new();
     private static ICommunicator? _current;
 
-    /// <summary>The world this process joined, or null before a run started one (single-process runs included).</summary>
-    public static ICommunicator? Current
-    {
-        get
-        {
-            lock (Gate) return _current;
-        }
-    }
-
     /// <summary>
     /// Checks <paramref name="launcher"/> against <paramref name="environment"/> and joins the run's world (once per
     /// process: a later call with the same launcher returns the same communicator).

@@ -40,7 +40,12 @@ public abstract class BaseMetric
     protected virtual bool ResultsPerSample => false;
 
     /// <summary>Computes the metrics over everything processed, prefixes their names, and clears the results.</summary>
-    public IReadOnlyDictionary<string, double> Evaluate(long size) => Prefixed(ComputeAndClear(_results.ToList()));
+    public IReadOnlyDictionary<string, double> Evaluate(long size)
+    {
+        var metrics = ComputeMetrics(_results.ToList());
+        _results.Clear();
+        return Prefixed(metrics);
+    }
 
     /// <summary>
     /// Computes the metrics over every rank's results: they are gathered, rank 0 computes (so a metric that writes a
@@ -58,7 +63,7 @@ public abstract class BaseMetric
             try
             {
                 var all = parts.Select(p => ResultCodec.Decode(p, name)).ToList();
-                var metrics = ComputeAndClear(ResultsPerSample ? Interleave(all) : all.SelectMany(r => r).ToList());
+                var metrics = ComputeMetrics(ResultsPerSample ? Interleave(all) : all.SelectMany(r => r).ToList());
                 outcome = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Outcome(metrics.ToDictionary(), null), OutcomeJson);
             }
             catch (Exception e)
@@ -81,13 +86,6 @@ public abstract class BaseMetric
         new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private sealed record Outcome(Dictionary<string, double>? Metrics, string? Error);
-
-    private IReadOnlyDictionary<string, double> ComputeAndClear(List<object> results)
-    {
-        var metrics = ComputeMetrics(results);
-        _results.Clear();
-        return metrics;
-    }
 
     /// <summary>Rank 0's first result, rank 1's first, …, then everyone's second: the order of one process when rank
     /// r was given every world-size-th sample from r.</summary>

@@ -19,17 +19,10 @@ internal static class LibTorchContext
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate void SetDeterministicFn(IntPtr context, byte enabled, byte warnOnly);
 
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate byte GetDeterministicFn(IntPtr context);
-
     /// <summary>Whether libtorch uses deterministic algorithms only (errors on ops that have none).</summary>
     public static bool DeterministicAlgorithms
     {
-        get
-        {
-            var (context, library) = Context();
-            return Marshal.GetDelegateForFunctionPointer<GetDeterministicFn>(NativeLibrary.GetExport(library, GetDeterministic))(context) != 0;
-        }
+        get => GetFlag(GetDeterministic);
         set
         {
             var (context, library) = Context();

@@ -51,9 +51,13 @@ public static class LibTorchLoader
     {
         lock (Gate)
         {
+            // Nothing named and a libtorch that will do already loaded (a second runner in this process): nothing to
+            // search for again (asking python3 imports torch, which takes seconds).
+            if (folder is null && Loaded is { } loaded && (!needCuda || loaded.HasCuda)) return;
             // The build's own libtorch is used unless another is named — or the build has none (TorchBackend=external,
             // as build/gpu-check packs it), which then takes Python's PyTorch for any device.
-            if (folder is null && !needCuda && (Directory.Exists(DefaultFolder) || BuildReferencesLibTorchPackage())) return;
+            var packaged = BuildReferencesLibTorchPackage();
+            if (folder is null && !needCuda && (Directory.Exists(DefaultFolder) || packaged)) return;
             LibTorchFolder chosen;
             if (folder is not null)
             {
@@ -68,7 +72,7 @@ public static class LibTorchLoader
                 origin = "python3's torch";
                 _notes.Add($"libtorch: using the Python PyTorch install's, {chosen.Path} (no --libtorch given).");
             }
-            if (BuildReferencesLibTorchPackage())
+            if (packaged)
             {
                 throw new RunnerException($"{origin} names {chosen.Path}, but this build references a libtorch package (TorchBackend=cuda), which TorchSharp " +
                     "loads too, and two libtorch copies in one process abort. Use the package's libtorch (drop the setting), or the default build.");
