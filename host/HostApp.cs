@@ -7,7 +7,7 @@ using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Hooks;
-using Runner.Sdk.Native;
+using Runner.Sdk.Hosting;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 
@@ -23,7 +23,7 @@ public static class HostApp
         stdout ??= Console.Out;
         stderr ??= Console.Error;
         PluginLoaderWarmUp.Start();
-        TorchNativeLibrary.EnsureLoadable();
+        RunnerProcess.PrepareNativeLibraries();
         var options = new HostOptions();
 
         var root = new RootCommand("runner-host: trains, validates and tests TorchSharp models described by a TOML config (MMEngine's Runner for .NET). " +
@@ -48,7 +48,7 @@ public static class HostApp
         var print = new Command("print", "Print the fully resolved config (after _base_ and --cfg-options) as TOML.");
         print.SetAction(parsed => Guard(stderr, () =>
         {
-            stdout.Write(ConfigWriter.ToToml(LoadConfig(parsed, options)));
+            stdout.Write(LoadConfig(parsed, options).ToToml());
             return 0;
         }));
         var validate = new Command("validate", "Check the config and build every component it describes, without running anything; report every problem found.");
@@ -65,7 +65,6 @@ public static class HostApp
         {
             var checkpointPath = parsed.GetValue(options.Checkpoint)
                 ?? throw ConfigException.At(null, null, "no checkpoint given.", "pass --checkpoint CKPT.");
-            using var checkpoint = CheckpointFile.Load(WorkDirCheckpoints.Resolve(checkpointPath)[0]);
             var target = parsed.GetValue(output)!;
             var byExtension = Path.GetExtension(target).ToLowerInvariant() switch
             {
@@ -79,9 +78,8 @@ public static class HostApp
                 throw ConfigException.At(null, "--format", $"'{target}' names a {byExtension} file, but --format is {chosen}: the file would not load as what its name says.",
                     $"use --format {byExtension}, or an --out name ending in {(chosen == "pt" ? ".pt" : ".safetensors")}.");
             }
-            if (chosen == "pt") PyTorchInterop.SavePickle(checkpoint.StateDict, target);
-            else PyTorchInterop.SaveSafetensors(checkpoint.StateDict, target);
-            stdout.WriteLine($"Wrote {checkpoint.StateDict.Count} tensors from {checkpointPath} to {target}.");
+            var count = CheckpointTools.ExportWeights(checkpointPath, target, chosen == "pt" ? ExportFormat.PyTorch : ExportFormat.Safetensors);
+            stdout.WriteLine($"Wrote {count} tensors from {checkpointPath} to {target}.");
             return 0;
         }));
         root.Subcommands.Add(export);
@@ -140,8 +138,8 @@ public static class HostApp
             // Evaluating the random initial weights is never what was meant (MMEngine's test.py requires a checkpoint):
             // without one named, the work dir's newest checkpoint is used, and without that it is an error, before
             // anything is created.
-            var workDir = Runner.WorkDirOf(cfg, configPath);
-            if (new WorkDirCheckpoints(workDir).ResumeCandidates().Count == 0)
+            var workDir = TrainingRunner.WorkDirOf(cfg, configPath);
+            if (!CheckpointTools.HasCheckpoints(workDir))
             {
                 throw ConfigException.At(null, null, $"{mode} needs trained weights, and none were named: work_dir '{workDir}' holds no checkpoint.",
                     "pass --checkpoint CKPT (a checkpoint, a last_checkpoint file or a work dir), or set load_from in the config.");
@@ -155,14 +153,14 @@ public static class HostApp
         // (--watch, training only), and a progress bar for validation and testing, on a terminal only (stderr, so
         // stdout stays clean for logs).
         var hostHooks = new List<Hook>();
-        var rank = Sdk.Distributed.LaunchEnvironment.OfProcess().RankHint;
+        var rank = RunnerProcess.Rank;
         if (watch && cfg["launcher"] is not (null or "none"))
             throw ConfigException.At(SourceLocation.CommandLine, "--watch", "hot-swapping hooks works in a single process: the ranks would swap at different iterations.",
                 "drop --watch, or develop the hook with launcher = \"none\".");
         if (watch && mode is "val" or "test" or "predict") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
         else if (watch) hostHooks.Add(new HookHotSwapper(catalog, registries));
         if (rank == 0 && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) hostHooks.Add(new ProgressBarHook(always: true)); // on standard error, which is a terminal here
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks });
         if (hostHooks.OfType<HookHotSwapper>().Any()) runner.Logger.Info($"Watching {catalog.Plugins.Count} plugin(s) for new builds of their hooks (--watch).");
         // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = StopGracefully(runner, "SIGINT", 130));
@@ -217,10 +215,10 @@ public static class HostApp
         if (cfg["resume"] is not (null or false))
             throw ConfigException.At(SourceLocation.CommandLine, "--fast-dev-run", "a fast dev run starts afresh; it cannot resume.", "drop --resume.");
         foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
-            foreach (var table in Runner.DataLoaderTablesOf(cfg, key)) table.Set("num_batch_per_epoch", (long)batches, SourceLocation.CommandLine);
+            foreach (var table in TrainingRunner.DataLoaderTablesOf(cfg, key)) table.Set("num_batch_per_epoch", (long)batches, SourceLocation.CommandLine);
         if (cfg["train_cfg"] is ConfigTable train)
         {
-            var byIteration = Runner.CountsIterations(cfg);
+            var byIteration = TrainingRunner.CountsIterations(cfg);
             if (byIteration) train.Set("max_iters", (long)batches, SourceLocation.CommandLine);
             else train.Set("max_epochs", 1L, SourceLocation.CommandLine);
             train.Set("val_interval", byIteration ? (long)batches : 1L, SourceLocation.CommandLine);
@@ -265,10 +263,7 @@ public static class HostApp
     /// data is found when it is loaded). A folder's checkpoints are tried newest first when loaded, so one is enough.</summary>
     private static string RequireCheckpoint(string given, bool weightsOnly)
     {
-        var candidates = WorkDirCheckpoints.Resolve(given);
-        if (candidates.Count > 1) return given;
-        if (!File.Exists(candidates[0])) throw CheckpointException.NotFound(candidates[0]);
-        if (!PyTorchInterop.IsPickle(candidates[0])) CheckpointFile.CheckStructure(candidates[0], weightsOnly);
+        CheckpointTools.Check(given, weightsOnly);
         return given;
     }
 
@@ -279,7 +274,7 @@ public static class HostApp
         var registries = new RegistryRoot();
         using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr);
         var scope = cfg["default_scope"] as string ?? RegistryRoot.RootScope;
-        var problems = Runner.FindConfigProblems(cfg, registries, scope);
+        var problems = TrainingRunner.FindConfigProblems(cfg, registries, scope);
         if (problems.Count == 0)
         {
             // Build for real, in a scratch work_dir, so the components' own checks (and their data files) run too.
@@ -287,7 +282,7 @@ public static class HostApp
             cfg.Set("work_dir", scratch, SourceLocation.CommandLine);
             try
             {
-                using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = configPath });
+                using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = configPath });
                 problems = runner.BuildAll();
             }
             catch (RunnerException e)
@@ -316,10 +311,10 @@ public static class HostApp
         return ConfigLoader.Load(path, parsed.GetValue(options.CfgOptions) ?? []);
     }
 
-    private static bool StopGracefully(Runner runner, string signal, int exitCode)
+    private static bool StopGracefully(TrainingRunner runner, string signal, int exitCode)
     {
         // A rank waiting for the others gives up after a grace period (a launcher ending the run signals every rank).
-        (runner.World as Sdk.Distributed.MpiCommunicator)?.Interrupt(signal);
+        RunnerProcess.Interrupt(runner, signal);
         if (runner.StopRequested || !runner.IsTraining) return false;
         runner.RequestStop(signal, exitCode);
         return true;
@@ -331,10 +326,10 @@ public static class HostApp
     /// </summary>
     private static int Guard(TextWriter stderr, Func<int> action)
     {
-        var rank = Sdk.Distributed.LaunchEnvironment.OfProcess().RankHint;
+        var rank = RunnerProcess.Rank;
         var code = GuardedRun(rank > 0 ? new RankPrefixedWriter(stderr, rank) : stderr, action);
         stderr.Flush();
-        return Sdk.Distributed.Launcher.End(code);
+        return RunnerProcess.End(code);
     }
 
     private static int GuardedRun(TextWriter stderr, Func<int> action)

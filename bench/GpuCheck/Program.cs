@@ -4,7 +4,7 @@
 // Prints: "torchsharp <device> batch <B> size <S>: min <ms> ms, median <ms> ms per step".
 using System.Diagnostics;
 using System.Globalization;
-using Runner.Sdk.Native;
+using Runner.Sdk.Hosting;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,17 +14,17 @@ string Option(string name, string fallback) => options.TryGetValue(name, out var
 int Number(string name, int fallback) => int.Parse(Option(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
 var deviceName = Option("device", "cuda");
-TorchNativeLibrary.EnsureLoadable();
+RunnerProcess.PrepareNativeLibraries();
 try
 {
-    LibTorchLoader.Ensure(options.GetValueOrDefault("libtorch"), "--libtorch", needCuda: deviceName.StartsWith("cuda", StringComparison.Ordinal));
+    foreach (var note in RunnerProcess.UseLibTorch(options.GetValueOrDefault("libtorch"), "--libtorch", needCuda: deviceName.StartsWith("cuda", StringComparison.Ordinal)))
+        Console.Error.WriteLine($"note: {note}");
 }
 catch (Runner.Sdk.RunnerException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
 }
-foreach (var note in LibTorchLoader.Notes) Console.Error.WriteLine($"note: {note}");
 var device = new Device(deviceName);
 var (batch, size, steps, repeats) = (Number("batch", 64), Number("size", 224), Number("steps", 30), Number("repeats", 5));
 

@@ -52,11 +52,11 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
         return (registries, catalog);
     }
 
-    private Runner Toy(RegistryRoot registries, params string[] overrides)
+    private TrainingRunner Toy(RegistryRoot registries, params string[] overrides)
     {
         var cfg = ConfigLoader.Load(ToyConfig, overrides);
         cfg.Set("work_dir", Path.Combine(_scratch, Guid.NewGuid().ToString("N")), SourceLocation.Code);
-        return Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = ToyConfig });
+        return TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = ToyConfig });
     }
 
     /// <summary>Times <paramref name="action"/> after letting the previous run's garbage and finalizers settle, so runs do not pay for each other.</summary>
@@ -265,7 +265,7 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
         var construction = new List<double>();
         for (var i = -1; i < repetitions; i++)
         {
-            Runner? built = null;
+            TrainingRunner? built = null;
             var t = Time(() => built = Toy(registries));
             built!.Dispose();
             if (i >= 0) construction.Add(t);
@@ -304,7 +304,7 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
         var config = Path.Combine(repo, "runner.toml");
         var cfg = ConfigLoader.Load(config, ["train_cfg.max_epochs=5"]);
         cfg.Set("work_dir", Path.Combine(_scratch, "digits"), SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = config });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = config });
         runner.Train();
         var data = runner.MessageHub.GetScalar("train/data_time")!;
         var time = runner.MessageHub.GetScalar("train/time")!;

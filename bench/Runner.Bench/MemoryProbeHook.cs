@@ -13,7 +13,7 @@ public sealed class MemoryProbeHook(params int[] iterations) : Hook
     /// <summary>The memory the garbage collector holds committed, after a full collection.</summary>
     public Dictionary<int, long> ManagedBytes { get; } = [];
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
+    public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         var done = runner.Iter + 1;
         if (!iterations.Contains(done)) return;

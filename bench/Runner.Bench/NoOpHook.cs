@@ -7,11 +7,11 @@ using Runner.Sdk.Running;
 /// <summary>A hook that overrides every per-iteration point and does nothing (case 6).</summary>
 public sealed class NoOpHook : Hook
 {
-    public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch dataBatch) { }
+    public override void BeforeTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) { }
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs) { }
+    public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs) { }
 
-    public override void BeforeValIter(Runner runner, int batchIdx, DataBatch dataBatch) { }
+    public override void BeforeValIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) { }
 
-    public override void AfterValIter(Runner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) { }
+    public override void AfterValIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) { }
 }

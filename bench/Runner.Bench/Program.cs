@@ -2,9 +2,9 @@
 // I/O and hook cost, measured in one run with interleaved repetitions. Writes bench/results/<date>.json and the
 // table in docs/benchmarks.md. Run it with bench/run.
 using Runner.Bench;
-using Runner.Sdk.Native;
+using Runner.Sdk.Hosting;
 
-TorchNativeLibrary.EnsureLoadable();
+RunnerProcess.PrepareNativeLibraries();
 // --raw-toy DATA_DIR: the hand-written toy job alone, as a process of its own (the reference of case 2).
 if (args is ["--raw-toy", var dataDir])
 {

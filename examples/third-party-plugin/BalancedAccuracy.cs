@@ -1,9 +1,9 @@
-namespace ThirdParty.Metrics;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Evaluation;
 using Runner.Sdk.Registries;
 using static TorchSharp.torch;
+
+namespace ThirdParty.Metrics;
 
 /// <summary>
 /// Balanced accuracy in percent: the mean of the per-class recalls, so a rare class counts as much as a common one.

@@ -49,7 +49,7 @@ public sealed class HookHotSwapper : Hook
     }
 
     /// <summary>The iteration boundary: before any other hook sees this iteration.</summary>
-    public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch dataBatch)
+    public override void BeforeTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch)
     {
         if (_sinceCheck.Elapsed < _checkInterval) return;
         _sinceCheck.Restart();
@@ -62,7 +62,7 @@ public sealed class HookHotSwapper : Hook
         }
     }
 
-    private void Reload(Runner runner, LoadedPlugin old)
+    private void Reload(TrainingRunner runner, LoadedPlugin old)
     {
         if (old.Registered.Any(e => !typeof(Hook).IsAssignableFrom(e.Type)))
         {

@@ -1,5 +1,6 @@
 namespace Runner.Host.Plugins;
 
+using Runner.Sdk.Hosting;
 using Runner.Sdk.Registries;
 
 /// <summary>
@@ -123,7 +124,7 @@ public sealed class PluginCatalog : IDisposable
         try
         {
             var assembly = loader.LoadDefaultAssembly();
-            PluginFolder.Record(assembly, assemblyPath);
+            RunnerProcess.RecordPluginAssembly(assembly, assemblyPath);
             return (inspection, loader, assembly);
         }
         catch

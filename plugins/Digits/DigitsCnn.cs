@@ -1,11 +1,11 @@
-namespace Runner.Plugins.Digits;
-
 using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch.nn;
+
+namespace Runner.Plugins.Digits;
 
 /// <summary>A small CNN for 8×8 digits: two 3×3 convolutions, 2×2 max-pooling, dropout, two linear layers.</summary>
 [Register]
@@ -19,7 +19,7 @@ public sealed class DigitsCnn : BaseModel
     /// <param name="dropout">Dropout before the last layer.</param>
     /// <param name="numClasses">Output classes.</param>
     public DigitsCnn([Range(1, int.MaxValue)] int channels = 32, [Range(1, int.MaxValue)] int hidden = 128,
-        [Range(0.0, 1.0, MaximumIsExclusive = true)] double dropout = 0.25, [Range(2, int.MaxValue)] int numClasses = 10) : base(nameof(DigitsCnn))
+        [Range(0.0, 1.0, MaximumIsExclusive = true)] double dropout = 0.25, [Range(2, int.MaxValue)] int numClasses = 10)
     {
         features = Sequential(
             Conv2d(1, channels, 3, padding: 1), ReLU(),

@@ -1,11 +1,11 @@
-namespace Runner.Plugins.Digits;
-
 using System.Globalization;
 using System.IO.Compression;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Plugins.Digits;
 
 /// <summary>
 /// The UCI handwritten digits (1797 images of 8×8 pixel counts 0..16, labels 0..9; E. Alpaydin, C. Kaynak, 1998,

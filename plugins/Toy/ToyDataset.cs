@@ -1,8 +1,8 @@
-namespace Runner.Plugins.Toy;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using static TorchSharp.torch;
+
+namespace Runner.Plugins.Toy;
 
 /// <summary>
 /// The toy classification data of the MMEngine reference run: <c>&lt;split&gt;_x.f32</c> (float32 [N, 32]) and

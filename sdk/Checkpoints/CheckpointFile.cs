@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 /// Writes are atomic: a temporary file in the same folder is written, flushed to disk, and renamed over the target,
 /// then the folder is synced, so a crash leaves either the old file or the new one, never half of one.
 /// </summary>
-public static class CheckpointFile
+internal static class CheckpointFile
 {
     /// <summary>The file extension of Runner checkpoints.</summary>
     public const string Extension = ".ckpt";

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 /// <c>.pth</c>), which <c>torch.load(weights_only=True)</c> reads, and safetensors. Reading a pickle rebuilds tensors
 /// only: the unpickler maps anything else to inert data, and no code from the file runs.
 /// </summary>
-public static class PyTorchInterop
+internal static class PyTorchInterop
 {
     /// <summary>Whether <paramref name="path"/> names a PyTorch pickle (by its extension).</summary>
     public static bool IsPickle(string path) => Path.GetExtension(path).ToLowerInvariant() is ".pt" or ".pth" or ".bin";

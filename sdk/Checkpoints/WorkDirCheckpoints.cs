@@ -6,7 +6,7 @@ namespace Runner.Sdk.Checkpoints;
 /// untrusted: they are confined to the work dir and the checkpoint folder, and only Runner checkpoints there are
 /// ever deleted or moved.
 /// </summary>
-public sealed class WorkDirCheckpoints
+internal sealed class WorkDirCheckpoints
 {
     /// <summary>The file in the work dir that names the newest complete checkpoint.</summary>
     public const string PointerFileName = "last_checkpoint";

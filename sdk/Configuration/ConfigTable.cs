@@ -69,6 +69,9 @@ public sealed class ConfigTable : IEnumerable<KeyValuePair<string, object?>>
     /// <summary>The <c>type</c> key of a component table, or null.</summary>
     public string? TypeName => this["type"] as string;
 
+    /// <summary>The table as TOML text (a whole config written out: <c>runner-host config print</c>).</summary>
+    public string ToToml() => ConfigWriter.ToToml(this);
+
     public ConfigTable Clone()
     {
         var copy = new ConfigTable(Location) { Path = Path };

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 
 /// <summary>Writes a resolved <see cref="ConfigTable"/> back as TOML (the config dump in work_dir and in checkpoints).</summary>
-public static class ConfigWriter
+internal static class ConfigWriter
 {
     public static string ToToml(ConfigTable root)
     {

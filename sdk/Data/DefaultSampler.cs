@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 /// the ranks' shares together are the whole epoch, padded to a multiple of the world size with <c>round_up</c>.
 /// </summary>
 [Register]
-public sealed class DefaultSampler : ISampler
+internal sealed class DefaultSampler : ISampler
 {
     private readonly IDataset _dataset;
     private readonly int _rank;

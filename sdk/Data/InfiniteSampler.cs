@@ -10,7 +10,7 @@ using Runner.Sdk.Registries;
 /// without replaying the stream. Each rank takes every world-size-th index of the pass, as <see cref="DefaultSampler"/>.
 /// </summary>
 [Register]
-public sealed class InfiniteSampler : ISampler
+internal sealed class InfiniteSampler : ISampler
 {
     private readonly IDataset _dataset;
     private readonly int _rank;

@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 /// bucket, not one per parameter. With gradient accumulation only the stepping iteration communicates, as
 /// PyTorch's <c>no_sync</c> does.
 /// </summary>
-public sealed class DataParallel
+internal sealed class DataParallel
 {
     private readonly ICommunicator _world;
     private readonly ModelWrapperSettings _settings;

@@ -7,7 +7,7 @@ using System.Globalization;
 /// <c>mpiexec</c>, <c>srun</c> and <c>torchrun</c> set in each process they start. Read before MPI is initialised,
 /// so a launcher the environment contradicts is refused before anything is started.
 /// </summary>
-public sealed class LaunchEnvironment(Func<string, string?> variable)
+internal sealed class LaunchEnvironment(Func<string, string?> variable)
 {
     /// <summary>This process's environment.</summary>
     public static LaunchEnvironment OfProcess() => new(Environment.GetEnvironmentVariable);

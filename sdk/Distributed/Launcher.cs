@@ -15,7 +15,7 @@ using Runner.Sdk.Configuration;
 /// A launcher the environment contradicts is an error: never a silent single process, never N copies of one run
 /// writing the same work_dir.
 /// </summary>
-public static class Launcher
+internal static class Launcher
 {
     public static readonly IReadOnlyList<string> Names = ["none", "mpi", "slurm", "pytorch"];
 

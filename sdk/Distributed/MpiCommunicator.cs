@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 /// it waits in any collective) and fails with a message naming the ranks that did not answer — a dead or stopped
 /// process — instead of hanging forever as a blocking MPI call would.
 /// </summary>
-public sealed unsafe class MpiCommunicator : ICommunicator
+internal sealed unsafe class MpiCommunicator : ICommunicator
 {
     private const int PingTag = 7301;
     private const int PongTag = 7302;

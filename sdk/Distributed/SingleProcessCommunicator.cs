@@ -3,7 +3,7 @@ namespace Runner.Sdk.Distributed;
 using static TorchSharp.torch;
 
 /// <summary>The world of one process (<c>launcher = "none"</c>): every collective is the identity.</summary>
-public sealed class SingleProcessCommunicator : ICommunicator
+internal sealed class SingleProcessCommunicator : ICommunicator
 {
     public static readonly SingleProcessCommunicator Instance = new();
 

@@ -11,7 +11,7 @@ using Runner.Sdk.Running;
 /// the newest <c>max_keep_ckpts</c>; points <c>work_dir/last_checkpoint</c> at the newest complete one.
 /// </summary>
 [Register]
-public sealed class CheckpointHook : Hook
+internal sealed class CheckpointHook : Hook
 {
     private readonly List<string> _kept = [];
     private string? _saveDir;
@@ -89,7 +89,7 @@ public sealed class CheckpointHook : Hook
     }
 
     /// <summary>Keeps the best checkpoint of each <c>save_best</c> metric (during training only).</summary>
-    public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics)
+    public override void AfterValEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics)
     {
         if (SaveBest.Count == 0 || !runner.IsTraining || _saveDir is null) return;
         if (metrics is null || metrics.Count == 0)
@@ -149,10 +149,10 @@ public sealed class CheckpointHook : Hook
     protected override Priority DefaultPriority => Priority.VeryLow;
 
     /// <summary>The folder checkpoints are written to: work_dir, or <c>out_dir/&lt;work_dir name&gt;</c>.</summary>
-    public string SaveDirFor(Runner runner) =>
+    public string SaveDirFor(TrainingRunner runner) =>
         OutDir is null ? runner.WorkDir : Path.Combine(Path.GetFullPath(OutDir), Path.GetFileName(runner.WorkDir));
 
-    public override void BeforeTrain(Runner runner)
+    public override void BeforeTrain(TrainingRunner runner)
     {
         _saveDir = SaveDirFor(runner);
         _files = new WorkDirCheckpoints(runner.WorkDir, _saveDir);
@@ -171,7 +171,7 @@ public sealed class CheckpointHook : Hook
         }
     }
 
-    public override void AfterTrainEpoch(Runner runner)
+    public override void AfterTrainEpoch(TrainingRunner runner)
     {
         if (!ByEpoch) return;
         if ((runner.Epoch + 1 >= SaveBegin && EveryNEpochs(runner, Interval, SaveBegin)) || (SaveLast && IsLastTrainEpoch(runner)))
@@ -181,7 +181,7 @@ public sealed class CheckpointHook : Hook
         }
     }
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
+    public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         if (ByEpoch) return;
         if ((runner.Iter + 1 >= SaveBegin && EveryNTrainIters(runner, Interval, SaveBegin)) || (SaveLast && IsLastTrainIter(runner)))
@@ -191,7 +191,7 @@ public sealed class CheckpointHook : Hook
         }
     }
 
-    private void Save(Runner runner, int step)
+    private void Save(TrainingRunner runner, int step)
     {
         var fileName = FilenameTmpl.Replace("{}", step.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var path = Path.Combine(_saveDir!, fileName);
@@ -221,7 +221,7 @@ public sealed class CheckpointHook : Hook
     private List<object> KeptNames() => _kept.Select(p => (object)WorkDirCheckpoints.NameOf(p)).ToList();
 
     /// <summary>Publishes the last checkpoint (with <c>save_last</c>) or else the first <c>save_best</c> one.</summary>
-    public override void AfterTrain(Runner runner)
+    public override void AfterTrain(TrainingRunner runner)
     {
         if (PublishedKeys is null || !runner.IsMainProcess) return;
         var source = SaveLast ? _files?.Confine(runner.MessageHub.GetInfo<string>("last_ckpt")) : null;

@@ -5,9 +5,9 @@ using Runner.Sdk.Running;
 
 /// <summary>Tells the train sampler the epoch before each epoch, so its shuffle differs per epoch yet is reproducible (MMEngine's <c>DistSamplerSeedHook</c>).</summary>
 [Register]
-public sealed class DistSamplerSeedHook : Hook
+internal sealed class DistSamplerSeedHook : Hook
 {
-    public override void BeforeTrainEpoch(Runner runner)
+    public override void BeforeTrainEpoch(TrainingRunner runner)
     {
         // The iteration-based loop seeds each pass over the data itself.
         if (runner.TrainLoop is not Running.Loops.IterBasedTrainLoop) runner.TrainLoop!.Dataloader.Sampler.SetEpoch(runner.Epoch);

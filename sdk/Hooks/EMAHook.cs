@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 /// count beside them, so a resume continues both.
 /// </summary>
 [Register]
-public sealed class EMAHook : Hook
+internal sealed class EMAHook : Hook
 {
     private List<(string Name, Tensor Source, Tensor Average)> _pairs = [];
     private long _steps;
@@ -54,20 +54,20 @@ public sealed class EMAHook : Hook
 
     protected override Priority DefaultPriority => Priority.Normal;
 
-    public override void BeforeRun(Runner runner)
+    public override void BeforeRun(TrainingRunner runner)
     {
         var sources = runner.Model.named_parameters().Select(p => (p.name, (Tensor)p.parameter));
         if (UpdateBuffers) sources = sources.Concat(runner.Model.named_buffers().Select(b => (b.name, b.buffer)));
         _pairs = sources.Select(s => (s.Item1, s.Item2, s.Item2.detach().clone().DetachFromDisposeScope())).ToList();
     }
 
-    public override void BeforeTrain(Runner runner)
+    public override void BeforeTrain(TrainingRunner runner)
     {
         if (BeginEpoch > runner.MaxEpochs || BeginIter > runner.MaxIters)
             throw new RunnerException($"EMAHook: begin_epoch ({BeginEpoch}) / begin_iter ({BeginIter}) lie beyond the run ({runner.MaxEpochs} epochs, {runner.MaxIters} iterations).");
     }
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
+    public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -80,18 +80,18 @@ public sealed class EMAHook : Hook
         if (started) _steps++;
     }
 
-    protected override void BeforeEpoch(Runner runner, string mode)
+    protected override void BeforeEpoch(TrainingRunner runner, Mode mode)
     {
-        if (mode != "train") Swap();
+        if (mode != Mode.Train) Swap();
     }
 
-    protected override void AfterEpoch(Runner runner, string mode)
+    protected override void AfterEpoch(TrainingRunner runner, Mode mode)
     {
-        if (mode != "train") Swap();
+        if (mode != Mode.Train) Swap();
     }
 
     /// <summary>Saves the averaged weights as the model's, and the trained ones (and the step count) beside them.</summary>
-    public override void BeforeSaveCheckpoint(Runner runner, Checkpoint checkpoint)
+    public override void BeforeSaveCheckpoint(TrainingRunner runner, Checkpoint checkpoint)
     {
         foreach (var (name, _, average) in _pairs)
         {
@@ -103,7 +103,7 @@ public sealed class EMAHook : Hook
     }
 
     /// <summary>On resume, puts the trained weights back as the model's and restores the average.</summary>
-    public override void AfterLoadCheckpoint(Runner runner, Checkpoint checkpoint)
+    public override void AfterLoadCheckpoint(TrainingRunner runner, Checkpoint checkpoint)
     {
         if (!checkpoint.State.ContainsKey("ema_steps"))
         {

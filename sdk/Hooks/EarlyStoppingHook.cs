@@ -11,7 +11,7 @@ using Runner.Sdk.Running;
 /// survive a resume.
 /// </summary>
 [Register]
-public sealed class EarlyStoppingHook : Hook
+internal sealed class EarlyStoppingHook : Hook
 {
     /// <param name="monitor">The metric to watch (e.g. <c>accuracy/top1</c>).</param>
     /// <param name="rule">"greater" or "less"; default: inferred from the name, as CheckpointHook does.</param>
@@ -50,7 +50,7 @@ public sealed class EarlyStoppingHook : Hook
 
     protected override Priority DefaultPriority => Priority.Lowest;
 
-    public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics)
+    public override void AfterValEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics)
     {
         if (!runner.IsTraining || runner.TrainLoop is not { } loop) return;
         if (metrics is null || !metrics.TryGetValue(Monitor, out var value))
@@ -88,7 +88,7 @@ public sealed class EarlyStoppingHook : Hook
             Stop(runner, loop, $"{Monitor} has not improved on {best.ToString(CultureInfo.InvariantCulture)} by more than {MinDelta.ToString(CultureInfo.InvariantCulture)} for {wait} validations");
     }
 
-    private static void Stop(Runner runner, Running.Loops.BaseTrainLoop loop, string reason)
+    private static void Stop(TrainingRunner runner, Running.Loops.BaseTrainLoop loop, string reason)
     {
         loop.StopTraining = true;
         runner.Logger.Info($"Early stopping: {reason}. Training stops after this epoch.");

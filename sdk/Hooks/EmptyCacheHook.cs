@@ -8,7 +8,7 @@ using Runner.Sdk.Running;
 /// libtorch keeps no such cache, so it does nothing — and says so once, rather than pretending.
 /// </summary>
 [Register]
-public sealed class EmptyCacheHook(bool beforeEpoch = false, bool afterEpoch = true, bool afterIter = false) : Hook
+internal sealed class EmptyCacheHook(bool beforeEpoch = false, bool afterEpoch = true, bool afterIter = false) : Hook
 {
     public bool BeforeEpochEnabled { get; } = beforeEpoch;
 
@@ -16,7 +16,7 @@ public sealed class EmptyCacheHook(bool beforeEpoch = false, bool afterEpoch = t
 
     public bool AfterIterEnabled { get; } = afterIter;
 
-    public override void BeforeRun(Runner runner)
+    public override void BeforeRun(TrainingRunner runner)
     {
         if (!TorchSharp.torch.cuda.is_available())
             runner.Logger.Warn("EmptyCacheHook has no effect: there is no CUDA device, and the CPU allocator keeps no cache to empty.");

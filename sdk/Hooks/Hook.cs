@@ -25,73 +25,73 @@ public abstract class Hook
     /// <summary>The priority of this hook class when the config sets none.</summary>
     protected virtual Priority DefaultPriority => Priority.Normal;
 
-    public virtual void BeforeRun(Runner runner) { }
+    public virtual void BeforeRun(TrainingRunner runner) { }
 
-    public virtual void AfterLoadCheckpoint(Runner runner, Checkpoint checkpoint) { }
+    public virtual void AfterLoadCheckpoint(TrainingRunner runner, Checkpoint checkpoint) { }
 
-    public virtual void BeforeTrain(Runner runner) { }
+    public virtual void BeforeTrain(TrainingRunner runner) { }
 
-    public virtual void BeforeTrainEpoch(Runner runner) => BeforeEpoch(runner, "train");
+    public virtual void BeforeTrainEpoch(TrainingRunner runner) => BeforeEpoch(runner, Mode.Train);
 
-    public virtual void BeforeTrainIter(Runner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, "train");
+    public virtual void BeforeTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, Mode.Train);
 
     /// <param name="outputs">The values <c>TrainStep</c> logged (losses).</param>
-    public virtual void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs) =>
-        AfterIter(runner, batchIdx, dataBatch, "train");
+    public virtual void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs) =>
+        AfterIter(runner, batchIdx, dataBatch, Mode.Train);
 
-    public virtual void AfterTrainEpoch(Runner runner) => AfterEpoch(runner, "train");
+    public virtual void AfterTrainEpoch(TrainingRunner runner) => AfterEpoch(runner, Mode.Train);
 
-    public virtual void BeforeVal(Runner runner) { }
+    public virtual void BeforeVal(TrainingRunner runner) { }
 
-    public virtual void BeforeValEpoch(Runner runner) => BeforeEpoch(runner, "val");
+    public virtual void BeforeValEpoch(TrainingRunner runner) => BeforeEpoch(runner, Mode.Val);
 
-    public virtual void BeforeValIter(Runner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, "val");
+    public virtual void BeforeValIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, Mode.Val);
 
     /// <param name="outputs">The predictions of <c>ValStep</c>.</param>
-    public virtual void AfterValIter(Runner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) =>
-        AfterIter(runner, batchIdx, dataBatch, "val");
+    public virtual void AfterValIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) =>
+        AfterIter(runner, batchIdx, dataBatch, Mode.Val);
 
-    public virtual void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics) => AfterEpoch(runner, "val");
+    public virtual void AfterValEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics) => AfterEpoch(runner, Mode.Val);
 
-    public virtual void AfterVal(Runner runner) { }
+    public virtual void AfterVal(TrainingRunner runner) { }
 
     /// <summary>Runs before a checkpoint is written; may add to it.</summary>
-    public virtual void BeforeSaveCheckpoint(Runner runner, Checkpoint checkpoint) { }
+    public virtual void BeforeSaveCheckpoint(TrainingRunner runner, Checkpoint checkpoint) { }
 
-    public virtual void AfterTrain(Runner runner) { }
+    public virtual void AfterTrain(TrainingRunner runner) { }
 
-    public virtual void BeforeTest(Runner runner) { }
+    public virtual void BeforeTest(TrainingRunner runner) { }
 
-    public virtual void BeforeTestEpoch(Runner runner) => BeforeEpoch(runner, "test");
+    public virtual void BeforeTestEpoch(TrainingRunner runner) => BeforeEpoch(runner, Mode.Test);
 
-    public virtual void BeforeTestIter(Runner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, "test");
+    public virtual void BeforeTestIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, Mode.Test);
 
-    public virtual void AfterTestIter(Runner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) =>
-        AfterIter(runner, batchIdx, dataBatch, "test");
+    public virtual void AfterTestIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) =>
+        AfterIter(runner, batchIdx, dataBatch, Mode.Test);
 
-    public virtual void AfterTestEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics) => AfterEpoch(runner, "test");
+    public virtual void AfterTestEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics) => AfterEpoch(runner, Mode.Test);
 
-    public virtual void AfterTest(Runner runner) { }
+    public virtual void AfterTest(TrainingRunner runner) { }
 
-    public virtual void AfterRun(Runner runner) { }
+    public virtual void AfterRun(TrainingRunner runner) { }
 
     /// <summary>Called at the start of every train, val and test epoch.</summary>
-    protected virtual void BeforeEpoch(Runner runner, string mode) { }
+    protected virtual void BeforeEpoch(TrainingRunner runner, Mode mode) { }
 
-    protected virtual void AfterEpoch(Runner runner, string mode) { }
+    protected virtual void AfterEpoch(TrainingRunner runner, Mode mode) { }
 
-    protected virtual void BeforeIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode) { }
+    protected virtual void BeforeIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode) { }
 
-    protected virtual void AfterIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode) { }
+    protected virtual void AfterIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode) { }
 
     /// <summary>Whether the epoch just finished is a multiple of <paramref name="n"/> (counting from <paramref name="start"/>).</summary>
-    protected static bool EveryNEpochs(Runner runner, int n, int start = 0)
+    protected static bool EveryNEpochs(TrainingRunner runner, int n, int start = 0)
     {
         var done = runner.Epoch + 1 - start;
         return n > 0 && done >= 0 && done % n == 0;
     }
 
-    protected static bool EveryNTrainIters(Runner runner, int n, int start = 0)
+    protected static bool EveryNTrainIters(TrainingRunner runner, int n, int start = 0)
     {
         var done = runner.Iter + 1 - start;
         return n > 0 && done >= 0 && done % n == 0;
@@ -101,9 +101,9 @@ public abstract class Hook
 
     protected static bool EndOfEpoch(DataLoader dataloader, int batchIdx) => batchIdx + 1 == dataloader.Count;
 
-    protected static bool IsLastTrainEpoch(Runner runner) => runner.Epoch + 1 == runner.MaxEpochs;
+    protected static bool IsLastTrainEpoch(TrainingRunner runner) => runner.Epoch + 1 == runner.MaxEpochs;
 
-    protected static bool IsLastTrainIter(Runner runner) => runner.Iter + 1 == runner.MaxIters;
+    protected static bool IsLastTrainIter(TrainingRunner runner) => runner.Iter + 1 == runner.MaxIters;
 
     /// <summary>
     /// State to carry over when this hook is hot-swapped for a new build of its plugin (plain data: numbers,

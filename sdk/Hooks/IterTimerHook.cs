@@ -13,31 +13,31 @@ using Runner.Sdk.Running;
 /// saving checkpoints, and a machine that slows down, are in it.
 /// </summary>
 [Register]
-public sealed class IterTimerHook : Hook
+internal sealed class IterTimerHook : Hook
 {
     private long _last;
     private int _startIter;
     private long _trainStart;
     private readonly ScalarKeys _keys = new();
 
-    public override void BeforeTrain(Runner runner)
+    public override void BeforeTrain(TrainingRunner runner)
     {
         _startIter = runner.Iter;
         _trainStart = Stopwatch.GetTimestamp();
     }
 
-    protected override void BeforeEpoch(Runner runner, string mode) => _last = Stopwatch.GetTimestamp();
+    protected override void BeforeEpoch(TrainingRunner runner, Mode mode) => _last = Stopwatch.GetTimestamp();
 
-    protected override void BeforeIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode) =>
+    protected override void BeforeIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode) =>
         runner.MessageHub.UpdateScalar(_keys.Of(mode, "data_time"), Stopwatch.GetElapsedTime(_last).TotalSeconds);
 
-    protected override void AfterIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode)
+    protected override void AfterIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode)
     {
         var elapsed = Stopwatch.GetElapsedTime(_last).TotalSeconds;
         runner.MessageHub.UpdateScalar(_keys.Of(mode, "time"), elapsed);
         _last = Stopwatch.GetTimestamp();
         double eta;
-        if (mode == "train")
+        if (mode == Mode.Train)
         {
             var average = Stopwatch.GetElapsedTime(_trainStart).TotalSeconds / (runner.Iter - _startIter + 1);
             eta = average * (runner.MaxIters - runner.Iter - 1);

@@ -10,7 +10,7 @@ using Runner.Sdk.Running;
 /// lines every <c>interval</c> batches, and a metrics line after each val/test epoch.
 /// </summary>
 [Register]
-public sealed class LoggerHook : Hook
+internal sealed class LoggerHook : Hook
 {
     /// <param name="interval">Iterations between log lines.</param>
     /// <param name="ignoreLast">Skip the line for an epoch's last, partial interval.</param>
@@ -32,7 +32,7 @@ public sealed class LoggerHook : Hook
     /// <summary>Whether validation metrics are recorded at the epoch; null follows the train loop.</summary>
     public bool? LogMetricByEpoch { get; }
 
-    private static int MetricStep(Runner runner, bool? byEpoch) =>
+    private static int MetricStep(TrainingRunner runner, bool? byEpoch) =>
         !runner.TrainLoopBuilt ? 0 : byEpoch ?? !runner.TrainsByIteration ? runner.Epoch : runner.Iter;
 
     public bool IgnoreLast { get; }
@@ -41,7 +41,7 @@ public sealed class LoggerHook : Hook
 
     protected override Priority DefaultPriority => Priority.BelowNormal;
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
+    public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         var loader = runner.TrainLoop!.Dataloader;
         var endOfEpoch = EndOfEpoch(loader, batchIdx); // once: the loader's length asks the sampler, which asks the dataset
@@ -49,38 +49,38 @@ public sealed class LoggerHook : Hook
             runner.Logger.Info($"Exp name: {runner.ExperimentName}");
         if (EveryNInnerIters(batchIdx, Interval) || (endOfEpoch && (!IgnoreLast || loader.Count <= Interval)))
         {
-            var (tag, line) = runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "train");
+            var (tag, line) = runner.LogProcessor.GetLogAfterIter(runner, batchIdx, Mode.Train);
             runner.Logger.Info(line);
             runner.Visualizer.AddScalars(tag, runner.Iter + 1);
         }
     }
 
-    public override void AfterValIter(Runner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs)
+    public override void AfterValIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs)
     {
         if (EveryNInnerIters(batchIdx, Interval))
-            runner.Logger.Info(runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "val").Line);
+            runner.Logger.Info(runner.LogProcessor.GetLogAfterIter(runner, batchIdx, Mode.Val).Line);
     }
 
-    public override void AfterTestIter(Runner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs)
+    public override void AfterTestIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs)
     {
         if (EveryNInnerIters(batchIdx, Interval))
-            runner.Logger.Info(runner.LogProcessor.GetLogAfterIter(runner, batchIdx, "test").Line);
+            runner.Logger.Info(runner.LogProcessor.GetLogAfterIter(runner, batchIdx, Mode.Test).Line);
     }
 
-    public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics)
+    public override void AfterValEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics)
     {
-        var (tag, line) = runner.LogProcessor.GetLogAfterEpoch(runner, runner.DataloaderLength("val") - 1, "val");
+        var (tag, line) = runner.LogProcessor.GetLogAfterEpoch(runner, runner.DataloaderLength(Mode.Val) - 1, Mode.Val);
         runner.Logger.Info(line);
         runner.Visualizer.AddValScalars(tag, MetricStep(runner, LogMetricByEpoch), runner.TrainLoopBuilt ? runner.Iter : 0);
         runner.Visualizer.Flush(); // after each validation: files and plots up to date
     }
 
-    public override void AfterTestEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics)
+    public override void AfterTestEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics)
     {
-        var (tag, line) = runner.LogProcessor.GetLogAfterEpoch(runner, runner.DataloaderLength("test") - 1, "test");
+        var (tag, line) = runner.LogProcessor.GetLogAfterEpoch(runner, runner.DataloaderLength(Mode.Test) - 1, Mode.Test);
         runner.Logger.Info(line);
         runner.Visualizer.WriteTestResults(tag);
     }
 
-    public override void AfterRun(Runner runner) => runner.Visualizer.Flush();
+    public override void AfterRun(TrainingRunner runner) => runner.Visualizer.Flush();
 }

@@ -35,28 +35,28 @@ public sealed class ProgressBarHook : Hook
 
     protected override Priority DefaultPriority => Priority.Lowest;
 
-    protected override void BeforeEpoch(Runner runner, string mode) => _watch = System.Diagnostics.Stopwatch.StartNew();
+    protected override void BeforeEpoch(TrainingRunner runner, Mode mode) => _watch = System.Diagnostics.Stopwatch.StartNew();
 
     /// <summary>Before an epoch's last iteration, the bar goes: the lines that end an epoch ("Exp name…",
     /// "Saving checkpoint…", the epoch's log line) may be shorter than the bar, and would not cover it.</summary>
-    protected override void BeforeIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode)
+    protected override void BeforeIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode)
     {
         if (Enabled && batchIdx + 1 >= runner.DataloaderLength(mode)) Erase();
     }
 
-    protected override void AfterIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode)
+    protected override void AfterIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode)
     {
         if (!Enabled) return;
         var total = Math.Max(runner.DataloaderLength(mode), 1);
         var done = Math.Min(batchIdx + 1, total);
         if (done == total) return; // erased before this last iteration (BeforeIter)
-        var width = mode == "train" ? TrainBarWidth : BarWidth;
+        var width = mode == Mode.Train ? TrainBarWidth : BarWidth;
         var filled = width * done / total;
         var seconds = _watch?.Elapsed.TotalSeconds ?? 0;
         var rate = seconds > 0 ? done / seconds : 0;
-        var bar = $"{mode} [{new string('#', filled)}{new string('-', width - filled)}] {done}/{total}";
+        var bar = $"{mode.Key()} [{new string('#', filled)}{new string('-', width - filled)}] {done}/{total}";
         string line;
-        if (mode == "train")
+        if (mode == Mode.Train)
         {
             var loss = runner.MessageHub.GetScalar("train/loss") is { } history ? string.Create(CultureInfo.InvariantCulture, $"  loss {history.Current():0.0000}") : "";
             var left = rate > 0 ? (runner.MaxIters - runner.Iter - 1) / rate : 0;
@@ -71,7 +71,7 @@ public sealed class ProgressBarHook : Hook
         _output.Flush();
     }
 
-    protected override void AfterEpoch(Runner runner, string mode)
+    protected override void AfterEpoch(TrainingRunner runner, Mode mode)
     {
         if (Enabled) Erase(); // an epoch that ended early (a stop request) leaves no bar behind
     }

@@ -10,17 +10,17 @@ using Runner.Sdk.Running;
 /// statistics saw only its share of the data, and validation and checkpoints should see the whole. One process: nothing to do.
 /// </summary>
 [Register]
-public sealed class SyncBuffersHook : Hook
+internal sealed class SyncBuffersHook : Hook
 {
-    public override void AfterTrainEpoch(Runner runner) => Sync(runner);
+    public override void AfterTrainEpoch(TrainingRunner runner) => Sync(runner);
 
-    public override void BeforeValEpoch(Runner runner)
+    public override void BeforeValEpoch(TrainingRunner runner)
     {
         // An epoch-based run synchronised after its epoch; an iteration-based one validates in the middle of its one epoch.
         if (runner.IsTraining && runner.TrainsByIteration) Sync(runner);
     }
 
-    private static void Sync(Runner runner)
+    private static void Sync(TrainingRunner runner)
     {
         if (runner.World.WorldSize == 1) return;
         DataParallel.AverageBuffers(runner.World, runner.Model);

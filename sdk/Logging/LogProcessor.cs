@@ -50,7 +50,7 @@ public class LogProcessor
     public int NumDigits { get; }
 
     /// <summary>The line after a train, val or test iteration.</summary>
-    public (Dictionary<string, double> Tag, string Line) GetLogAfterIter(Runner runner, int batchIdx, string mode)
+    public (Dictionary<string, double> Tag, string Line) GetLogAfterIter(TrainingRunner runner, int batchIdx, Mode mode)
     {
         var logTag = CollectScalars(runner, mode, WindowSize, batchIdx);
         var tag = new Dictionary<string, double>(logTag);
@@ -67,28 +67,28 @@ public class LogProcessor
         if (ByEpoch)
         {
             var current = (batchIdx + 1).ToString(CultureInfo.InvariantCulture).PadLeft(loaderLength.ToString(CultureInfo.InvariantCulture).Length);
-            if (mode is "train" or "val")
+            if (mode is Mode.Train or Mode.Val)
             {
-                var epoch = mode == "train" ? runner.Epoch + 1 : runner.TrainLoopBuilt ? runner.Epoch : 0;
+                var epoch = mode == Mode.Train ? runner.Epoch + 1 : runner.TrainLoopBuilt ? runner.Epoch : 0;
                 var epochText = $"[{epoch}]";
                 if (runner.TrainLoopBuilt) epochText = epochText.PadLeft(runner.MaxEpochs.ToString(CultureInfo.InvariantCulture).Length + 3);
                 tag["epoch"] = epoch;
-                line.Append($"Epoch({mode}){epochText}[{current}/{loaderLength}]  ");
+                line.Append($"Epoch({mode.Key()}){epochText}[{current}/{loaderLength}]  ");
             }
             else
             {
-                line.Append($"Epoch({mode}) [{current}/{loaderLength}]  ");
+                line.Append($"Epoch({mode.Key()}) [{current}/{loaderLength}]  ");
             }
         }
-        else if (mode == "train")
+        else if (mode == Mode.Train)
         {
             var current = (runner.Iter + 1).ToString(CultureInfo.InvariantCulture).PadLeft(runner.MaxIters.ToString(CultureInfo.InvariantCulture).Length);
-            line.Append($"Iter({mode}) [{current}/{runner.MaxIters}]  ");
+            line.Append($"Iter({mode.Key()}) [{current}/{runner.MaxIters}]  ");
         }
         else
         {
             var current = (batchIdx + 1).ToString(CultureInfo.InvariantCulture).PadLeft(loaderLength.ToString(CultureInfo.InvariantCulture).Length);
-            line.Append($"Iter({mode}) [{current}/{loaderLength}]  ");
+            line.Append($"Iter({mode.Key()}) [{current}/{loaderLength}]  ");
         }
         tag["iter"] = runner.TrainLoopBuilt ? runner.Iter + 1 : 0;
 
@@ -100,9 +100,9 @@ public class LogProcessor
             logTag.Remove("time");
             logTag.Remove("data_time");
         }
-        if (mode is "train" or "val")
+        if (mode is Mode.Train or Mode.Val)
         {
-            var items = logTag.Where(kv => mode != "val" || kv.Key.StartsWith("val/loss", StringComparison.Ordinal))
+            var items = logTag.Where(kv => mode != Mode.Val || kv.Key.StartsWith("val/loss", StringComparison.Ordinal))
                 .Select(kv => $"{kv.Key}: {Fixed(kv.Value)}");
             line.Append(string.Join("  ", items));
         }
@@ -110,19 +110,19 @@ public class LogProcessor
     }
 
     /// <summary>The line after a val or test epoch: the metrics, then the epoch's mean data_time and time.</summary>
-    public (Dictionary<string, double> Tag, string Line) GetLogAfterEpoch(Runner runner, int batchIdx, string mode)
+    public (Dictionary<string, double> Tag, string Line) GetLogAfterEpoch(TrainingRunner runner, int batchIdx, Mode mode)
     {
         var loaderLength = runner.DataloaderLength(mode);
         var line = new StringBuilder();
         if (ByEpoch)
         {
-            line.Append(mode == "val"
-                ? $"Epoch({mode}) [{(runner.TrainLoopBuilt ? runner.Epoch : 0)}][{loaderLength}/{loaderLength}]  "
-                : $"Epoch({mode}) [{loaderLength}/{loaderLength}]  ");
+            line.Append(mode == Mode.Val
+                ? $"Epoch({mode.Key()}) [{(runner.TrainLoopBuilt ? runner.Epoch : 0)}][{loaderLength}/{loaderLength}]  "
+                : $"Epoch({mode.Key()}) [{loaderLength}/{loaderLength}]  ");
         }
         else
         {
-            line.Append($"Iter({mode}) [{loaderLength}/{loaderLength}]  ");
+            line.Append($"Iter({mode.Key()}) [{loaderLength}/{loaderLength}]  ");
         }
 
         var collected = CollectScalars(runner, mode, WindowSize, batchIdx, epochWindow: batchIdx + 1);
@@ -141,9 +141,9 @@ public class LogProcessor
 
     /// <summary>Every scalar logged under <c>mode/</c>, prefix removed: window means for the mean pattern, latest values otherwise.
     /// With <paramref name="epochWindow"/>, time and data_time are averaged over the epoch instead.</summary>
-    private Dictionary<string, double> CollectScalars(Runner runner, string mode, int window, int batchIdx, int? epochWindow = null)
+    private Dictionary<string, double> CollectScalars(TrainingRunner runner, Mode mode, int window, int batchIdx, int? epochWindow = null)
     {
-        var prefix = mode + "/";
+        var prefix = mode.Key() + "/";
         var tag = new Dictionary<string, double>();
         foreach (var fullKey in runner.MessageHub.ScalarKeys)
         {

@@ -13,7 +13,16 @@ using static TorchSharp.torch;
 [global::Runner.Sdk.Registries.ComponentKind("model", 0)]
 public abstract class BaseModel : nn.Module
 {
-    protected BaseModel(string name) : base(name) { }
+    private readonly string? _name;
+
+    /// <summary>A model named after its class (<see cref="GetName"/>).</summary>
+    protected BaseModel() : this(null) { }
+
+    /// <summary>A model with the name <paramref name="name"/>; null names it after its class.</summary>
+    protected BaseModel(string? name) : base(name ?? "") => _name = name;
+
+    /// <summary>The name given to the constructor, or the class's name.</summary>
+    public override string GetName() => _name ?? GetType().Name;
 
     /// <summary>Prepares each batch (device, dtype, normalisation) before <see cref="Forward"/>.</summary>
     public BaseDataPreprocessor DataPreprocessor { get; set; } = new();

@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 /// archive's <c>lib</c>, or a libtorch NuGet package's <c>runtimes/linux-x64/native</c> — with what can be told about
 /// it before anything is loaded: whether it is complete, whether it has CUDA, and its version.
 /// </summary>
-public sealed partial record LibTorchFolder(string Path, bool HasCuda, string? Version, string VersionSource)
+internal sealed partial record LibTorchFolder(string Path, bool HasCuda, string? Version, string VersionSource)
 {
     /// <summary>The version TorchSharp 0.107's native bridge was built against.</summary>
     public const string ExpectedVersion = "2.10";

@@ -13,7 +13,7 @@ using TorchSharp;
 /// requests for <c>torch_cpu</c>/<c>torch_cuda</c> are answered with them (<see cref="Resolve"/>). One libtorch per
 /// process: two copies abort on their duplicate op registrations.
 /// </summary>
-public static class LibTorchLoader
+internal static class LibTorchLoader
 {
     private static readonly Lock Gate = new();
     private static readonly Dictionary<string, nint> Handles = new(StringComparer.Ordinal);

@@ -14,7 +14,7 @@ using System.Runtime.InteropServices;
 /// and must run before the first TorchSharp call: when the native load fails, TorchSharp silently copies ~480 MB of
 /// libtorch into a <c>cpu/</c> folder beside its DLL and tries again.
 /// </remarks>
-public static class TorchNativeLibrary
+internal static class TorchNativeLibrary
 {
     private const string BridgeFileName = "libLibTorchSharp.so";
     private const string WeakenedVersion = "GLIBCXX_3.4.32";

@@ -78,7 +78,7 @@ public class OptimWrapper
     /// <summary>
     /// With several ranks, averages the gradients over them before each step (set by the runner; null in one process).
     /// </summary>
-    public Distributed.DataParallel? DataParallel { get; set; }
+    internal Distributed.DataParallel? DataParallel { get; set; }
 
     private IReadOnlyList<Parameter>? _gradientParameters;
 

@@ -1,7 +1,7 @@
 namespace Runner.Sdk.Registries;
 
 /// <summary>Finds the names closest to a misspelt one ("did you mean …?"), by edit distance, ignoring case and underscores.</summary>
-public static class NameSuggester
+internal static class NameSuggester
 {
     public static IReadOnlyList<string> Closest(string wrong, IEnumerable<string> candidates, int max = 3)
     {

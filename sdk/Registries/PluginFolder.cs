@@ -7,7 +7,7 @@ using System.Runtime.CompilerServices;
 /// The folder a plugin assembly was loaded from, where its data files sit. Use this rather than
 /// <see cref="Assembly.Location"/>, which is empty when the host reads plugins into memory (<c>--watch</c>).
 /// </summary>
-public static class PluginFolder
+internal static class PluginFolder
 {
     private static readonly ConditionalWeakTable<Assembly, string> Folders = new();
 

@@ -60,7 +60,7 @@ internal static class ConfigValidator
         if (problems.Count > 0 && !registries.Scopes.Contains(defaultScope)) return problems;
 
         var check = new ComponentBuilder(registries, defaultScope, validateOnly: true);
-        check.ServiceTypes.AddRange([typeof(Runner), typeof(DataLoader), typeof(Evaluator), typeof(OptimWrapper), typeof(ComponentBuilder),
+        check.ServiceTypes.AddRange([typeof(TrainingRunner), typeof(DataLoader), typeof(Evaluator), typeof(OptimWrapper), typeof(ComponentBuilder),
             typeof(Visualization.VisContext)]);
         ConfigTable WithIterDefault(ConfigTable table) => TrainLoopPart.WithIterDefault(cfg, table);
 

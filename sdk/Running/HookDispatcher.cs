@@ -10,14 +10,14 @@ using global::Runner.Sdk.Hooks;
 /// </summary>
 public sealed class HookDispatcher
 {
-    private readonly Runner _runner;
+    private readonly TrainingRunner _runner;
     private readonly List<Hook> _hooks = [];
 
     // For each point, the hooks that override it, in order: a point calls only those (most hooks override a few of
     // the 22 points, and the per-iteration ones run thousands of times).
     private Hook[][] _byPoint = NoHooks();
 
-    internal HookDispatcher(Runner runner) => _runner = runner;
+    internal HookDispatcher(TrainingRunner runner) => _runner = runner;
 
     /// <summary>The hooks in the order they run.</summary>
     public IReadOnlyList<Hook> Hooks => _hooks;
@@ -125,7 +125,7 @@ public sealed class HookDispatcher
         if (_customStages.TryGetValue((type, name), out var cached)) return cached;
         var method = type.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
             .FirstOrDefault(m => m.Name == name && m.ReturnType == typeof(void) && m.GetParameters() is var p
-                && p.Length is 1 or 2 && p[0].ParameterType == typeof(Runner)
+                && p.Length is 1 or 2 && p[0].ParameterType == typeof(TrainingRunner)
                 && (p.Length == 1 || p[1].ParameterType == typeof(IReadOnlyDictionary<string, object?>)));
         return _customStages[(type, name)] = method;
     }

@@ -5,7 +5,7 @@ using global::Runner.Sdk.Configuration;
 /// <summary>
 /// MMEngine's <c>Runner(...)</c> arguments for building a runner from C#. Each may be a ready object (a
 /// <c>BaseModel</c>, a <c>DataLoader</c>, a <c>Hook</c>…) or a <see cref="ConfigTable"/>, exactly as in a config file;
-/// <see cref="Runner.Create"/> checks and builds them the same way <see cref="Runner.FromConfig"/> does.
+/// <see cref="TrainingRunner.Create"/> checks and builds them the same way <see cref="TrainingRunner.FromConfig"/> does.
 /// </summary>
 public sealed class RunnerArguments
 {

@@ -2,7 +2,7 @@ namespace Runner.Sdk.Running;
 
 using global::Runner.Sdk.Registries;
 
-/// <summary>What the caller of <see cref="Runner.FromConfig"/> decides besides the config itself.</summary>
+/// <summary>What the caller of <see cref="TrainingRunner.FromConfig"/> decides besides the config itself.</summary>
 public sealed class RunnerOptions
 {
     /// <summary>The registries to build from (the host's, with its plugins); default: the SDK's built-ins only.</summary>

@@ -22,7 +22,7 @@ public sealed class CountingHook : Hook
 
     private long _seen;
 
-    public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
+    public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
         _seen++;
         runner.Logger.Info($"CountingHook v{Build} iter {runner.Iter + 1} seen {_seen}");

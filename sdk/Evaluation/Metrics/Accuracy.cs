@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 /// pred_label is the highest score, as <c>ClassificationOutput</c> makes it, and pred_label saves a pass over the scores.)
 /// </summary>
 [Register]
-public sealed class Accuracy : BaseMetric<long[]>
+internal sealed class Accuracy : BaseMetric<long[]>
 {
     private readonly int[] _topk;
 

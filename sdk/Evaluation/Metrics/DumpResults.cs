@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 /// <c>runner-host test --out FILE</c> adds it to the test evaluator.
 /// </summary>
 [Register]
-public sealed class DumpResults : BaseMetric<string>
+internal sealed class DumpResults : BaseMetric<string>
 {
     /// <param name="outFilePath">The file to write (JSON lines), replaced atomically at the end of the loop.</param>
     public DumpResults(string outFilePath)

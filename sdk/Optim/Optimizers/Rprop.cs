@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.Rprop</c>; <c>etas</c> and <c>step_sizes</c> are pairs, as in PyTorch.</summary>
 [Register]
-public sealed class Rprop([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.01, double[]? etas = null, double[]? stepSizes = null, bool maximize = false) : IOptimizerFactory
+internal sealed class Rprop([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.01, double[]? etas = null, double[]? stepSizes = null, bool maximize = false) : IOptimizerFactory
 {
     private readonly double[] _etas = OptimizerArguments.Pair(etas ?? [0.5, 1.2], "etas");
 

@@ -4,7 +4,7 @@ using Runner.Sdk.Registries;
 
 /// <summary>Scales the value by <c>factor</c> until the end of the window (MMEngine's <c>ConstantParamScheduler</c>).</summary>
 [Register]
-public class ConstantParamScheduler(OptimWrapper optimWrapper, string paramName, double factor = 1.0 / 3, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal class ConstantParamScheduler(OptimWrapper optimWrapper, string paramName, double factor = 1.0 / 3, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ParamScheduler(optimWrapper, paramName, begin, end, byEpoch, convertToIterBased)
 {
     public double Factor { get; } = factor is > 0 and <= 1 ? factor : throw new ArgumentException($"factor must be in (0, 1], got {factor}.");
@@ -15,10 +15,10 @@ public class ConstantParamScheduler(OptimWrapper optimWrapper, string paramName,
 
 /// <summary>The learning rate times <c>factor</c> until the end of the window (MMEngine's <c>ConstantLR</c>).</summary>
 [Register]
-public sealed class ConstantLR(OptimWrapper optimWrapper, double factor = 1.0 / 3, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class ConstantLR(OptimWrapper optimWrapper, double factor = 1.0 / 3, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ConstantParamScheduler(optimWrapper, "lr", factor, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>The momentum times <c>factor</c> until the end of the window (MMEngine's <c>ConstantMomentum</c>).</summary>
 [Register]
-public sealed class ConstantMomentum(OptimWrapper optimWrapper, double factor = 1.0 / 3, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class ConstantMomentum(OptimWrapper optimWrapper, double factor = 1.0 / 3, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ConstantParamScheduler(optimWrapper, "momentum", factor, begin, end, byEpoch, convertToIterBased);

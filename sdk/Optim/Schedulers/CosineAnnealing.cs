@@ -4,7 +4,7 @@ using Runner.Sdk.Registries;
 
 /// <summary>Cosine annealing from the base value to <c>eta_min</c> over <c>T_max</c> steps (MMEngine's <c>CosineAnnealingParamScheduler</c>).</summary>
 [Register]
-public class CosineAnnealingParamScheduler : ParamScheduler
+internal class CosineAnnealingParamScheduler : ParamScheduler
 {
     private int? _tMax;
     private readonly double? _etaMin;
@@ -40,10 +40,10 @@ public class CosineAnnealingParamScheduler : ParamScheduler
 
 /// <summary>Cosine annealing of the learning rate (MMEngine's <c>CosineAnnealingLR</c>).</summary>
 [Register]
-public sealed class CosineAnnealingLR(OptimWrapper optimWrapper, int? tMax = null, double? etaMin = null, double? etaMinRatio = null, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class CosineAnnealingLR(OptimWrapper optimWrapper, int? tMax = null, double? etaMin = null, double? etaMinRatio = null, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : CosineAnnealingParamScheduler(optimWrapper, "lr", tMax, etaMin, etaMinRatio, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>Cosine annealing of the momentum (MMEngine's <c>CosineAnnealingMomentum</c>).</summary>
 [Register]
-public sealed class CosineAnnealingMomentum(OptimWrapper optimWrapper, int? tMax = null, double? etaMin = null, double? etaMinRatio = null, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class CosineAnnealingMomentum(OptimWrapper optimWrapper, int? tMax = null, double? etaMin = null, double? etaMinRatio = null, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : CosineAnnealingParamScheduler(optimWrapper, "momentum", tMax, etaMin, etaMinRatio, begin, end, byEpoch, convertToIterBased);

@@ -4,7 +4,7 @@ using Runner.Sdk.Registries;
 
 /// <summary>Cosine annealing with restarts: each period anneals from <c>base × restart_weight</c> to <c>eta_min</c> (MMEngine's <c>CosineRestartParamScheduler</c>).</summary>
 [Register]
-public class CosineRestartParamScheduler : ParamScheduler
+internal class CosineRestartParamScheduler : ParamScheduler
 {
     private readonly double? _etaMin;
     private readonly double? _etaMinRatio;
@@ -55,10 +55,10 @@ public class CosineRestartParamScheduler : ParamScheduler
 
 /// <summary>Cosine annealing of the learning rate with restarts (MMEngine's <c>CosineRestartLR</c>).</summary>
 [Register]
-public sealed class CosineRestartLR(OptimWrapper optimWrapper, int[] periods, double[]? restartWeights = null, double? etaMin = null, double? etaMinRatio = null, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class CosineRestartLR(OptimWrapper optimWrapper, int[] periods, double[]? restartWeights = null, double? etaMin = null, double? etaMinRatio = null, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : CosineRestartParamScheduler(optimWrapper, "lr", periods, restartWeights, etaMin, etaMinRatio, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>Cosine annealing of the momentum with restarts (MMEngine's <c>CosineRestartMomentum</c>).</summary>
 [Register]
-public sealed class CosineRestartMomentum(OptimWrapper optimWrapper, int[] periods, double[]? restartWeights = null, double? etaMin = null, double? etaMinRatio = null, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class CosineRestartMomentum(OptimWrapper optimWrapper, int[] periods, double[]? restartWeights = null, double? etaMin = null, double? etaMinRatio = null, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : CosineRestartParamScheduler(optimWrapper, "momentum", periods, restartWeights, etaMin, etaMinRatio, begin, end, byEpoch, convertToIterBased);

@@ -4,7 +4,7 @@ using Runner.Sdk.Registries;
 
 /// <summary>Multiplies the value by <c>gamma</c> every step (MMEngine's <c>ExponentialParamScheduler</c>).</summary>
 [Register]
-public class ExponentialParamScheduler(OptimWrapper optimWrapper, string paramName, double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal class ExponentialParamScheduler(OptimWrapper optimWrapper, string paramName, double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ParamScheduler(optimWrapper, paramName, begin, end, byEpoch, convertToIterBased)
 {
     public double Gamma { get; } = gamma;
@@ -14,10 +14,10 @@ public class ExponentialParamScheduler(OptimWrapper optimWrapper, string paramNa
 
 /// <summary>The learning rate times <c>gamma</c> every step (MMEngine's <c>ExponentialLR</c>).</summary>
 [Register]
-public sealed class ExponentialLR(OptimWrapper optimWrapper, double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class ExponentialLR(OptimWrapper optimWrapper, double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ExponentialParamScheduler(optimWrapper, "lr", gamma, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>The momentum times <c>gamma</c> every step (MMEngine's <c>ExponentialMomentum</c>).</summary>
 [Register]
-public sealed class ExponentialMomentum(OptimWrapper optimWrapper, double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class ExponentialMomentum(OptimWrapper optimWrapper, double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ExponentialParamScheduler(optimWrapper, "momentum", gamma, begin, end, byEpoch, convertToIterBased);

@@ -5,7 +5,7 @@ using Runner.Sdk.Registries;
 
 /// <summary>Multiplies the value by <c>gamma</c> at each milestone (MMEngine's <c>MultiStepParamScheduler</c>).</summary>
 [Register]
-public class MultiStepParamScheduler(OptimWrapper optimWrapper, string paramName, [Range(0, int.MaxValue)] int[] milestones, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal class MultiStepParamScheduler(OptimWrapper optimWrapper, string paramName, [Range(0, int.MaxValue)] int[] milestones, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ParamScheduler(optimWrapper, paramName, begin, end, byEpoch, convertToIterBased)
 {
     public int[] Milestones { get; private set; } = milestones;
@@ -23,10 +23,10 @@ public class MultiStepParamScheduler(OptimWrapper optimWrapper, string paramName
 
 /// <summary>The learning rate times <c>gamma</c> at each milestone (MMEngine's <c>MultiStepLR</c>).</summary>
 [Register]
-public sealed class MultiStepLR(OptimWrapper optimWrapper, [Range(0, int.MaxValue)] int[] milestones, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class MultiStepLR(OptimWrapper optimWrapper, [Range(0, int.MaxValue)] int[] milestones, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : MultiStepParamScheduler(optimWrapper, "lr", milestones, gamma, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>The momentum times <c>gamma</c> at each milestone (MMEngine's <c>MultiStepMomentum</c>).</summary>
 [Register]
-public sealed class MultiStepMomentum(OptimWrapper optimWrapper, [Range(0, int.MaxValue)] int[] milestones, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class MultiStepMomentum(OptimWrapper optimWrapper, [Range(0, int.MaxValue)] int[] milestones, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : MultiStepParamScheduler(optimWrapper, "momentum", milestones, gamma, begin, end, byEpoch, convertToIterBased);

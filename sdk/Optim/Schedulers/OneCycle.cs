@@ -9,7 +9,7 @@ using Runner.Sdk.Registries;
 /// learning rate only.
 /// </summary>
 [Register]
-public class OneCycleParamScheduler : ParamScheduler
+internal class OneCycleParamScheduler : ParamScheduler
 {
     private readonly double _etaMax;
 
@@ -88,6 +88,6 @@ public class OneCycleParamScheduler : ParamScheduler
 
 /// <summary>The 1cycle learning-rate policy (MMEngine's <c>OneCycleLR</c>).</summary>
 [Register]
-public sealed class OneCycleLR(OptimWrapper optimWrapper, double etaMax, int? totalSteps = null, double pctStart = 0.3, string annealStrategy = "cos",
+internal sealed class OneCycleLR(OptimWrapper optimWrapper, double etaMax, int? totalSteps = null, double pctStart = 0.3, string annealStrategy = "cos",
     double divFactor = 25, double finalDivFactor = 1e4, bool threePhase = false, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : OneCycleParamScheduler(optimWrapper, "lr", etaMax, totalSteps, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase, begin, end, byEpoch, convertToIterBased);

@@ -4,7 +4,7 @@ using Runner.Sdk.Registries;
 
 /// <summary>Polynomial decay to <c>eta_min</c> over the window (MMEngine's <c>PolyParamScheduler</c>).</summary>
 [Register]
-public class PolyParamScheduler(OptimWrapper optimWrapper, string paramName, double etaMin = 0, double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal class PolyParamScheduler(OptimWrapper optimWrapper, string paramName, double etaMin = 0, double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ParamScheduler(optimWrapper, paramName, begin, end, byEpoch, convertToIterBased)
 {
     public double EtaMin { get; } = etaMin;
@@ -17,10 +17,10 @@ public class PolyParamScheduler(OptimWrapper optimWrapper, string paramName, dou
 
 /// <summary>Polynomial decay of the learning rate (MMEngine's <c>PolyLR</c>).</summary>
 [Register]
-public sealed class PolyLR(OptimWrapper optimWrapper, double etaMin = 0, double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class PolyLR(OptimWrapper optimWrapper, double etaMin = 0, double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : PolyParamScheduler(optimWrapper, "lr", etaMin, power, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>Polynomial decay of the momentum (MMEngine's <c>PolyMomentum</c>).</summary>
 [Register]
-public sealed class PolyMomentum(OptimWrapper optimWrapper, double etaMin = 0, double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class PolyMomentum(OptimWrapper optimWrapper, double etaMin = 0, double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : PolyParamScheduler(optimWrapper, "momentum", etaMin, power, begin, end, byEpoch, convertToIterBased);

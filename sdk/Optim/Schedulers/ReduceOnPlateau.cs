@@ -9,7 +9,7 @@ using Runner.Sdk.Registries;
 /// not after each epoch; by epoch only.
 /// </summary>
 [Register]
-public class ReduceOnPlateauParamScheduler : ParamScheduler
+internal class ReduceOnPlateauParamScheduler : ParamScheduler
 {
     private double _best;
     private int _badEpochs;
@@ -124,12 +124,12 @@ public class ReduceOnPlateauParamScheduler : ParamScheduler
 
 /// <summary>Lowers the learning rate on a plateau of a validation metric (MMEngine's <c>ReduceOnPlateauLR</c>).</summary>
 [Register]
-public sealed class ReduceOnPlateauLR(OptimWrapper optimWrapper, string monitor = "loss", string rule = "less", double factor = 0.1, int patience = 10,
+internal sealed class ReduceOnPlateauLR(OptimWrapper optimWrapper, string monitor = "loss", string rule = "less", double factor = 0.1, int patience = 10,
     double threshold = 1e-4, string thresholdRule = "rel", int cooldown = 0, double minValue = 0, double eps = 1e-8, int begin = 0, int? end = null, bool byEpoch = true)
     : ReduceOnPlateauParamScheduler(optimWrapper, "lr", monitor, rule, factor, patience, threshold, thresholdRule, cooldown, minValue, eps, begin, end, byEpoch);
 
 /// <summary>Lowers the momentum on a plateau of a validation metric (MMEngine's <c>ReduceOnPlateauMomentum</c>).</summary>
 [Register]
-public sealed class ReduceOnPlateauMomentum(OptimWrapper optimWrapper, string monitor = "loss", string rule = "less", double factor = 0.1, int patience = 10,
+internal sealed class ReduceOnPlateauMomentum(OptimWrapper optimWrapper, string monitor = "loss", string rule = "less", double factor = 0.1, int patience = 10,
     double threshold = 1e-4, string thresholdRule = "rel", int cooldown = 0, double minValue = 0, double eps = 1e-8, int begin = 0, int? end = null, bool byEpoch = true)
     : ReduceOnPlateauParamScheduler(optimWrapper, "momentum", monitor, rule, factor, patience, threshold, thresholdRule, cooldown, minValue, eps, begin, end, byEpoch);

@@ -4,7 +4,7 @@ using Runner.Sdk.Registries;
 
 /// <summary>Multiplies the value by <c>gamma</c> every <c>step_size</c> steps (MMEngine's <c>StepParamScheduler</c>).</summary>
 [Register]
-public class StepParamScheduler(OptimWrapper optimWrapper, string paramName, int stepSize, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal class StepParamScheduler(OptimWrapper optimWrapper, string paramName, int stepSize, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ParamScheduler(optimWrapper, paramName, begin, end, byEpoch, convertToIterBased)
 {
     public int StepSize { get; private set; } = stepSize > 0 ? stepSize : throw new ArgumentException($"step_size must be positive, got {stepSize}.");
@@ -19,10 +19,10 @@ public class StepParamScheduler(OptimWrapper optimWrapper, string paramName, int
 
 /// <summary>The learning rate times <c>gamma</c> every <c>step_size</c> steps (MMEngine's <c>StepLR</c>).</summary>
 [Register]
-public sealed class StepLR(OptimWrapper optimWrapper, int stepSize, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class StepLR(OptimWrapper optimWrapper, int stepSize, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : StepParamScheduler(optimWrapper, "lr", stepSize, gamma, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>The momentum times <c>gamma</c> every <c>step_size</c> steps (MMEngine's <c>StepMomentum</c>).</summary>
 [Register]
-public sealed class StepMomentum(OptimWrapper optimWrapper, int stepSize, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class StepMomentum(OptimWrapper optimWrapper, int stepSize, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : StepParamScheduler(optimWrapper, "momentum", stepSize, gamma, begin, end, byEpoch, convertToIterBased);

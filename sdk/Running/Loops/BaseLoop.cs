@@ -6,13 +6,13 @@ using global::Runner.Sdk.Data;
 [global::Runner.Sdk.Registries.ComponentKind("loop", 8)]
 public abstract class BaseLoop
 {
-    protected BaseLoop(Runner runner, DataLoader dataloader)
+    protected BaseLoop(TrainingRunner runner, DataLoader dataloader)
     {
-        Runner = runner;
+        TrainingRunner = runner;
         Dataloader = dataloader;
     }
 
-    public Runner Runner { get; }
+    public TrainingRunner TrainingRunner { get; }
 
     /// <summary>The loop's dataloader (for an evaluation loop over several sets, the one being run).</summary>
     public DataLoader Dataloader { get; protected set; }

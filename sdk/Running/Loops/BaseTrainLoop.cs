@@ -6,7 +6,7 @@ using global::Runner.Sdk.Registries;
 /// <summary>What every training loop exposes to the runner and hooks: its counters and the stop flag.</summary>
 public abstract class BaseTrainLoop : BaseLoop
 {
-    protected BaseTrainLoop(Runner runner, DataLoader dataloader) : base(runner, dataloader) { }
+    protected BaseTrainLoop(TrainingRunner runner, DataLoader dataloader) : base(runner, dataloader) { }
 
     /// <summary>Epochs completed (0-based during an epoch's hooks, as MMEngine).</summary>
     public int Epoch { get; protected internal set; }
@@ -35,14 +35,14 @@ public abstract class BaseTrainLoop : BaseLoop
     /// <param name="batchIdx">What the iteration hooks are told: the batch of the epoch, or the iteration.</param>
     protected void RunIter(int batchIdx, DataBatch batch)
     {
-        Runner.CallHooks.BeforeTrainIter(batchIdx, batch);
+        TrainingRunner.CallHooks.BeforeTrainIter(batchIdx, batch);
         IReadOnlyDictionary<string, double> outputs;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using (NoCollectionRegion.Enter(othersAllocate: Dataloader.NumWorkers > 0))
-            outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
+            outputs = ComponentException.Guard(TrainingRunner.Model, "TrainStep", Epoch, Iter, () => TrainingRunner.Model.TrainStep(batch, TrainingRunner.OptimWrapper!));
         TrainStepTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        Runner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
+        TrainingRunner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
         Iter++;
-        Runner.StopIfRequested();
+        TrainingRunner.StopIfRequested();
     }
 }

@@ -16,7 +16,7 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
     /// <param name="valBegin">The first epoch after which to validate.</param>
     /// <param name="valInterval">Validate every this many epochs.</param>
     /// <param name="dynamicIntervals">[[epoch, interval], …]: from each epoch on, validate at that interval.</param>
-    public EpochBasedTrainLoop(Runner runner, DataLoader dataloader, int maxEpochs, int valBegin = 1, int valInterval = 1, int[][]? dynamicIntervals = null)
+    public EpochBasedTrainLoop(TrainingRunner runner, DataLoader dataloader, int maxEpochs, int valBegin = 1, int valInterval = 1, int[][]? dynamicIntervals = null)
         : base(runner, dataloader)
     {
         if (maxEpochs < 1) throw new ArgumentException($"max_epochs must be at least 1, got {maxEpochs}.");
@@ -32,20 +32,20 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
 
     public override void Run()
     {
-        Runner.CallHooks.BeforeTrain();
+        TrainingRunner.CallHooks.BeforeTrain();
         while (Epoch < MaxEpochs && !StopTraining)
         {
             RunEpoch();
             ValSchedule.Update(Epoch);
-            if (Runner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Epoch, MaxEpochs)) valLoop.Run();
+            if (TrainingRunner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Epoch, MaxEpochs)) valLoop.Run();
         }
-        Runner.CallHooks.AfterTrain();
+        TrainingRunner.CallHooks.AfterTrain();
     }
 
     private void RunEpoch()
     {
-        Runner.CallHooks.BeforeTrainEpoch();
-        Runner.Model.train();
+        TrainingRunner.CallHooks.BeforeTrainEpoch();
+        TrainingRunner.Model.train();
         var skip = SkipBatches;
         SkipBatches = 0;
         var batchIdx = skip;
@@ -60,7 +60,7 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
                 RunIter(batchIdx++, batch);
             }
         }
-        Runner.CallHooks.AfterTrainEpoch();
+        TrainingRunner.CallHooks.AfterTrainEpoch();
         Epoch++;
     }
 }

@@ -17,7 +17,7 @@ public abstract class EvaluationLoop : BaseLoop
     private readonly List<(string Name, DataLoader Loader, Evaluator Evaluator)> _sets = [];
 
     /// <param name="dtype">Evaluate in "bfloat16" or "float16" (see <see cref="Dtype"/>); null: the model's own.</param>
-    protected EvaluationLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null) : base(runner, dataloader)
+    protected EvaluationLoop(TrainingRunner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null) : base(runner, dataloader)
     {
         Dtype = dtype is null ? null : global::Runner.Sdk.Optim.AmpOptimWrapper.ParseDtype(dtype);
         Evaluator = evaluator;
@@ -54,26 +54,26 @@ public abstract class EvaluationLoop : BaseLoop
 
     public override void Run()
     {
-        if (Dtype is not { } dtype || Runner.Model.parameters().All(p => p.dtype == dtype))
+        if (Dtype is not { } dtype || TrainingRunner.Model.parameters().All(p => p.dtype == dtype))
         {
             RunAllSets();
             return;
         }
-        if (Runner.IsTraining)
+        if (TrainingRunner.IsTraining)
             throw new RunnerException($"{GetType().Name}: dtype cannot be used while training (converting the model would detach it from the optimizer); use it in test_cfg, or for runner-host val.");
-        var weights = Runner.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-        var inputs = Runner.Model.DataPreprocessor.FloatDtype;
+        var weights = TrainingRunner.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        var inputs = TrainingRunner.Model.DataPreprocessor.FloatDtype;
         try
         {
-            Runner.Model.to(dtype);
-            Runner.Model.DataPreprocessor.FloatDtype = dtype;
+            TrainingRunner.Model.to(dtype);
+            TrainingRunner.Model.DataPreprocessor.FloatDtype = dtype;
             RunAllSets();
         }
         finally
         {
-            Runner.Model.to(TorchSharp.torch.ScalarType.Float32);
-            Runner.Model.load_state_dict(weights);
-            Runner.Model.DataPreprocessor.FloatDtype = inputs;
+            TrainingRunner.Model.to(TorchSharp.torch.ScalarType.Float32);
+            TrainingRunner.Model.load_state_dict(weights);
+            TrainingRunner.Model.DataPreprocessor.FloatDtype = inputs;
             foreach (var tensor in weights.Values) tensor.Dispose();
         }
     }
@@ -81,7 +81,7 @@ public abstract class EvaluationLoop : BaseLoop
     private void RunAllSets()
     {
         BeforeLoop();
-        Runner.Model.eval();
+        TrainingRunner.Model.eval();
         var merged = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (name, loader, evaluator) in _sets)
         {
@@ -111,7 +111,7 @@ public abstract class EvaluationLoop : BaseLoop
                 BeforeIter(batchIdx, batch);
                 DataBatch outputs;
                 using (NoCollectionRegion.Enter(othersAllocate: loader.NumWorkers > 0))
-                    outputs = ComponentException.Guard(Runner.Model, $"{GetType().Name} step (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => Step(batch));
+                    outputs = ComponentException.Guard(TrainingRunner.Model, $"{GetType().Name} step (batch {batchIdx})", TrainingRunner.Epoch, TrainingRunner.Iter, () => Step(batch));
                 var rows = batch.Count;
                 var real = Math.Min(rows, realLeft);
                 realLeft -= real;
@@ -119,13 +119,13 @@ public abstract class EvaluationLoop : BaseLoop
                 if (real > 0)
                 {
                     foreach (var metric in evaluator.Metrics)
-                        ComponentException.Guard(metric, $"Process (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => { metric.Process(measured, predicted); return 0; });
+                        ComponentException.Guard(metric, $"Process (batch {batchIdx})", TrainingRunner.Epoch, TrainingRunner.Iter, () => { metric.Process(measured, predicted); return 0; });
                 }
                 AfterIter(batchIdx, batch, outputs);
                 batchIdx++;
             }
         }
-        return ComponentException.Guard(evaluator, "Evaluate", Runner.Epoch, Runner.Iter, () => evaluator.Evaluate(loader.Dataset.Count, Runner.World));
+        return ComponentException.Guard(evaluator, "Evaluate", TrainingRunner.Epoch, TrainingRunner.Iter, () => evaluator.Evaluate(loader.Dataset.Count, TrainingRunner.World));
     }
 
     /// <summary>The first <paramref name="keep"/> samples of a batch: every field with one row per sample is cut, the others are kept whole.</summary>

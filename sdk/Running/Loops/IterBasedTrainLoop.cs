@@ -20,7 +20,7 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
     /// <param name="valBegin">The first iteration after which to validate.</param>
     /// <param name="valInterval">Validate every this many iterations.</param>
     /// <param name="dynamicIntervals">[[iteration, interval], …]: from each iteration on, validate at that interval.</param>
-    public IterBasedTrainLoop(Runner runner, DataLoader dataloader, int maxIters, int valBegin = 1, int valInterval = 1000, int[][]? dynamicIntervals = null)
+    public IterBasedTrainLoop(TrainingRunner runner, DataLoader dataloader, int maxIters, int valBegin = 1, int valInterval = 1000, int[][]? dynamicIntervals = null)
         : base(runner, dataloader)
     {
         if (maxIters < 1) throw new ArgumentException($"max_iters must be at least 1, got {maxIters}.");
@@ -38,16 +38,16 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
 
     public override void Run()
     {
-        Runner.CallHooks.BeforeTrain();
-        Runner.CallHooks.BeforeTrainEpoch();
-        if (Iter > 0) Runner.Logger.Info($"Advance the data to iteration {Iter} (pass {Iter / Dataloader.Count}, batch {Iter % Dataloader.Count}) without loading the skipped batches.");
+        TrainingRunner.CallHooks.BeforeTrain();
+        TrainingRunner.CallHooks.BeforeTrainEpoch();
+        if (Iter > 0) TrainingRunner.Logger.Info($"Advance the data to iteration {Iter} (pass {Iter / Dataloader.Count}, batch {Iter % Dataloader.Count}) without loading the skipped batches.");
         while (Iter < MaxIters && !StopTraining)
         {
             var pass = Iter / Dataloader.Count;
             var skip = Iter % Dataloader.Count;
             if (pass > 0 && skip == 0 && !_warnedRestart)
             {
-                Runner.Logger.Warn("Reached the end of the dataloader: it restarts (reshuffled for the new pass) and training continues.");
+                TrainingRunner.Logger.Warn("Reached the end of the dataloader: it restarts (reshuffled for the new pass) and training continues.");
                 _warnedRestart = true;
             }
             Dataloader.Sampler.SetEpoch(pass);
@@ -58,13 +58,13 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
                 if (!batches.MoveNext()) break;
                 using var batch = batches.Current;
                 // Validation in between switches the model to eval mode.
-                Runner.Model.train();
+                TrainingRunner.Model.train();
                 RunIter(Iter, batch);
                 ValSchedule.Update(Iter);
-                if (Runner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Iter, MaxIters)) valLoop.Run();
+                if (TrainingRunner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Iter, MaxIters)) valLoop.Run();
             }
         }
-        Runner.CallHooks.AfterTrainEpoch();
-        Runner.CallHooks.AfterTrain();
+        TrainingRunner.CallHooks.AfterTrainEpoch();
+        TrainingRunner.CallHooks.AfterTrain();
     }
 }

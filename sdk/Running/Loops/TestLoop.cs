@@ -9,26 +9,26 @@ using global::Runner.Sdk.Registries;
 public class TestLoop : EvaluationLoop
 {
     /// <param name="dtype">Evaluate in "bfloat16" or "float16" (the model and inputs are converted for the loop, then restored exactly).</param>
-    public TestLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null)
+    public TestLoop(TrainingRunner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null)
         : base(runner, dataloader, evaluator, dtype)
     {
     }
 
     protected override void BeforeLoop()
     {
-        Runner.CallHooks.BeforeTest();
-        Runner.CallHooks.BeforeTestEpoch();
+        TrainingRunner.CallHooks.BeforeTest();
+        TrainingRunner.CallHooks.BeforeTestEpoch();
     }
 
-    protected override void BeforeIter(int batchIdx, DataBatch batch) => Runner.CallHooks.BeforeTestIter(batchIdx, batch);
+    protected override void BeforeIter(int batchIdx, DataBatch batch) => TrainingRunner.CallHooks.BeforeTestIter(batchIdx, batch);
 
-    protected override DataBatch Step(DataBatch batch) => Runner.Model.TestStep(batch);
+    protected override DataBatch Step(DataBatch batch) => TrainingRunner.Model.TestStep(batch);
 
-    protected override void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs) => Runner.CallHooks.AfterTestIter(batchIdx, batch, outputs);
+    protected override void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs) => TrainingRunner.CallHooks.AfterTestIter(batchIdx, batch, outputs);
 
     protected override void AfterLoop(IReadOnlyDictionary<string, double> metrics)
     {
-        Runner.CallHooks.AfterTestEpoch(metrics);
-        Runner.CallHooks.AfterTest();
+        TrainingRunner.CallHooks.AfterTestEpoch(metrics);
+        TrainingRunner.CallHooks.AfterTest();
     }
 }

@@ -9,26 +9,26 @@ using global::Runner.Sdk.Registries;
 public class ValLoop : EvaluationLoop
 {
     /// <param name="dtype">Evaluate in "bfloat16" or "float16" (the model and inputs are converted for the loop, then restored exactly).</param>
-    public ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null)
+    public ValLoop(TrainingRunner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null)
         : base(runner, dataloader, evaluator, dtype)
     {
     }
 
     protected override void BeforeLoop()
     {
-        Runner.CallHooks.BeforeVal();
-        Runner.CallHooks.BeforeValEpoch();
+        TrainingRunner.CallHooks.BeforeVal();
+        TrainingRunner.CallHooks.BeforeValEpoch();
     }
 
-    protected override void BeforeIter(int batchIdx, DataBatch batch) => Runner.CallHooks.BeforeValIter(batchIdx, batch);
+    protected override void BeforeIter(int batchIdx, DataBatch batch) => TrainingRunner.CallHooks.BeforeValIter(batchIdx, batch);
 
-    protected override DataBatch Step(DataBatch batch) => Runner.Model.ValStep(batch);
+    protected override DataBatch Step(DataBatch batch) => TrainingRunner.Model.ValStep(batch);
 
-    protected override void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs) => Runner.CallHooks.AfterValIter(batchIdx, batch, outputs);
+    protected override void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs) => TrainingRunner.CallHooks.AfterValIter(batchIdx, batch, outputs);
 
     protected override void AfterLoop(IReadOnlyDictionary<string, double> metrics)
     {
-        Runner.CallHooks.AfterValEpoch(metrics);
-        Runner.CallHooks.AfterVal();
+        TrainingRunner.CallHooks.AfterValEpoch(metrics);
+        TrainingRunner.CallHooks.AfterVal();
     }
 }

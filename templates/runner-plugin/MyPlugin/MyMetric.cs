@@ -1,9 +1,9 @@
-namespace MyPlugin;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Evaluation;
 using Runner.Sdk.Registries;
 using static TorchSharp.torch;
+
+namespace MyPlugin;
 
 /// <summary>The error rate in percent (100 − accuracy), reported as <c>error/rate</c>.</summary>
 [Register]

@@ -1,11 +1,10 @@
-namespace MyPlugin;
-
-// Inside the namespace, so that "Runner" names the SDK's Runner class rather than the root namespace.
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch.nn;
+
+namespace MyPlugin;
 
 /// <summary>A multilayer perceptron classifier: flatten, one hidden layer with ReLU, then class scores.</summary>
 [Register]
@@ -16,7 +15,7 @@ public sealed class MyModel : BaseModel
     /// <param name="inputs">Values per sample (8×8 digits: 64).</param>
     /// <param name="hidden">Width of the hidden layer.</param>
     /// <param name="numClasses">Output classes.</param>
-    public MyModel(int inputs = 64, int hidden = 64, int numClasses = 10) : base(nameof(MyModel))
+    public MyModel(int inputs = 64, int hidden = 64, int numClasses = 10)
     {
         layers = Sequential(Flatten(), Linear(inputs, hidden), ReLU(), Linear(hidden, numClasses));
         RegisterComponents();

@@ -17,7 +17,7 @@ using static TorchSharp.torch;
 [TestClass]
 public sealed class InterruptionTests
 {
-    private static Runner Failing(string workDir, bool poison)
+    private static TrainingRunner Failing(string workDir, bool poison)
     {
         var cfg = TinyJob.Config(workDir, """
             train_cfg = { max_epochs = 3 }

@@ -14,9 +14,9 @@ public sealed class IterTimerHookTests
     {
         public List<double> EtaAtEpochStart { get; } = [];
 
-        public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics) => Thread.Sleep(150);
+        public override void AfterValEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics) => Thread.Sleep(150);
 
-        public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
+        public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
         {
             if (batchIdx == 0) EtaAtEpochStart.Add(runner.MessageHub.GetInfo<double>("eta"));
         }

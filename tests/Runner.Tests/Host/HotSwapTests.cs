@@ -32,7 +32,7 @@ public sealed partial class HotSwapTests
     /// <summary>Calls an action after the given training iteration (1-based): here, replacing the plugin's DLL.</summary>
     private sealed class AfterIteration(int iteration, Action action) : Hook
     {
-        public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
+        public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
         {
             if (runner.Iter + 1 == iteration) action();
         }
@@ -64,7 +64,7 @@ public sealed partial class HotSwapTests
         var registries = new RegistryRoot();
         using var catalog = PluginCatalog.Load([(Path.Combine(AppContext.BaseDirectory, "plugins"), "built-in"), (pluginFolder, "test")], registries, inMemory: true);
         var cfg = ConfigLoader.Load(TestEnvironment.ToyConfig, [$"work_dir=\"{workDir}\"", "custom_hooks=[{ type = \"hotswap.CountingHook\" }]"]);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
         var swapper = new HookHotSwapper(catalog, registries, checkInterval: TimeSpan.Zero);
         runner.CallHooks.Register(swapper);
         runner.CallHooks.Register(new AfterIteration(SwapAfterIteration, () => Replace(pluginFolder, replacement, byRename)));
@@ -153,7 +153,7 @@ public sealed partial class HotSwapTests
         var workDir = TestEnvironment.NewTempDir("hotswap-toy-run");
         var registries = new RegistryRoot();
         using var catalog = PluginCatalog.Load([(Path.GetDirectoryName(pluginFolder)!, "test")], registries, inMemory: true);
-        using var runner = Runner.FromConfig(ConfigLoader.Load(TestEnvironment.ToyConfig, [$"work_dir=\"{workDir}\"", "train_cfg.max_epochs=1"]),
+        using var runner = TrainingRunner.FromConfig(ConfigLoader.Load(TestEnvironment.ToyConfig, [$"work_dir=\"{workDir}\"", "train_cfg.max_epochs=1"]),
             new RunnerOptions { Registries = registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
         var swapper = new HookHotSwapper(catalog, registries, checkInterval: TimeSpan.Zero);
         runner.CallHooks.Register(swapper);

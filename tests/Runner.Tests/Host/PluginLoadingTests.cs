@@ -92,7 +92,7 @@ public sealed class PluginLoadingTests
 
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, "Plugin OldToy");
-        StringAssert.Contains(result.Stderr, "was refused: it was built against Runner.Sdk 7.1.0, and this host provides 0.1.0 (another major version)");
+        StringAssert.Contains(result.Stderr, "was refused: it was built against Runner.Sdk 7.0.0, and this host provides 1.0.0 (another major version)");
     }
 
     [TestMethod]

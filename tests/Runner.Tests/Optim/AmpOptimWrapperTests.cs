@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 [TestClass]
 public sealed class AmpOptimWrapperTests
 {
-    private static Runner AmpRunner(string workDir, string lossScale = "")
+    private static TrainingRunner AmpRunner(string workDir, string lossScale = "")
     {
         var cfg = TinyJob.Config(workDir, $$"""
             randomness = { seed = 5 }

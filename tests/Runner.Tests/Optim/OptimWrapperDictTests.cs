@@ -85,7 +85,7 @@ public sealed class OptimWrapperDictTests
         // Arrange
         var workDir = TestEnvironment.NewTempDir("dict");
         var (cfg, registries) = Job(workDir);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
 
         // Act
         runner.Train();
@@ -108,12 +108,12 @@ public sealed class OptimWrapperDictTests
     {
         var first = TestEnvironment.NewTempDir("dict-a");
         var (cfg, registries) = Job(first);
-        using (var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null })) runner.Train();
+        using (var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null })) runner.Train();
         var second = TestEnvironment.NewTempDir("dict-b");
         var (resumed, registries2) = Job(second);
         resumed.Set("resume", Path.Combine(first, "epoch_1.ckpt"), SourceLocation.Code);
 
-        using var again = Runner.FromConfig(resumed, new RunnerOptions { Registries = registries2, Console = null });
+        using var again = TrainingRunner.FromConfig(resumed, new RunnerOptions { Registries = registries2, Console = null });
         again.Train();
 
         CheckpointAssert.SameWeights(Path.Combine(first, "epoch_2.ckpt"), Path.Combine(second, "epoch_2.ckpt"), "after resuming: ");

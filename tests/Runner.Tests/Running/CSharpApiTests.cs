@@ -27,13 +27,29 @@ public sealed class CSharpApiTests
     {
         private readonly Linear fc;
 
-        public TinyModel() : base(nameof(TinyModel))
+        public TinyModel() : base("TinyModel")
         {
             fc = nn.Linear(2, 2);
             RegisterComponents();
         }
 
         public override ModelOutput Forward(DataBatch batch, ForwardMode mode) => ClassificationOutput.From(fc.forward(batch.Inputs), batch, mode);
+    }
+
+    /// <summary>A model that gives its base no name.</summary>
+    public sealed class UnnamedModel : BaseModel
+    {
+        public override ModelOutput Forward(DataBatch batch, ForwardMode mode) => ClassificationOutput.From(batch.Inputs, batch, mode);
+    }
+
+    [TestMethod]
+    public void Model_IsNamedAfterItsClass_UnlessGivenAName()
+    {
+        using var unnamed = new UnnamedModel();
+        using var named = new TinyModel();
+
+        Assert.AreEqual("UnnamedModel", unnamed.GetName());
+        Assert.AreEqual("TinyModel", named.GetName());
     }
 
     /// <summary>Counts every hook call and records the counters it saw.</summary>
@@ -43,31 +59,31 @@ public sealed class CSharpApiTests
 
         public List<(string Point, int Epoch, int Iter, int BatchIdx)> Seen { get; } = [];
 
-        private void Count(string point, Runner runner, int batchIdx = -1)
+        private void Count(string point, TrainingRunner runner, int batchIdx = -1)
         {
             Calls[point] = Calls.GetValueOrDefault(point) + 1;
             Seen.Add((point, runner.Epoch, runner.Iter, batchIdx));
         }
 
-        public override void BeforeRun(Runner runner) => Count("before_run", runner);
+        public override void BeforeRun(TrainingRunner runner) => Count("before_run", runner);
 
-        public override void BeforeTrain(Runner runner) => Count("before_train", runner);
+        public override void BeforeTrain(TrainingRunner runner) => Count("before_train", runner);
 
-        public override void BeforeTrainEpoch(Runner runner) => Count("before_train_epoch", runner);
+        public override void BeforeTrainEpoch(TrainingRunner runner) => Count("before_train_epoch", runner);
 
-        public override void BeforeTrainIter(Runner runner, int batchIdx, DataBatch dataBatch) => Count("before_train_iter", runner, batchIdx);
+        public override void BeforeTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) => Count("before_train_iter", runner, batchIdx);
 
-        public override void AfterTrainEpoch(Runner runner) => Count("after_train_epoch", runner);
+        public override void AfterTrainEpoch(TrainingRunner runner) => Count("after_train_epoch", runner);
 
-        public override void BeforeValEpoch(Runner runner) => Count("before_val_epoch", runner);
+        public override void BeforeValEpoch(TrainingRunner runner) => Count("before_val_epoch", runner);
 
-        public override void BeforeValIter(Runner runner, int batchIdx, DataBatch dataBatch) => Count("before_val_iter", runner, batchIdx);
+        public override void BeforeValIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) => Count("before_val_iter", runner, batchIdx);
 
-        public override void AfterValEpoch(Runner runner, IReadOnlyDictionary<string, double>? metrics) => Count("after_val_epoch", runner);
+        public override void AfterValEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics) => Count("after_val_epoch", runner);
 
-        public override void BeforeSaveCheckpoint(Runner runner, Checkpoint checkpoint) => Count("before_save_checkpoint", runner);
+        public override void BeforeSaveCheckpoint(TrainingRunner runner, Checkpoint checkpoint) => Count("before_save_checkpoint", runner);
 
-        public override void AfterRun(Runner runner) => Count("after_run", runner);
+        public override void AfterRun(TrainingRunner runner) => Count("after_run", runner);
     }
 
     private static RegistryRoot Registries()
@@ -107,7 +123,7 @@ public sealed class CSharpApiTests
         var hooks = new ConfigArray();
         hooks.Add(hook);
         cfg.Set("custom_hooks", hooks, SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
         // Act
         runner.Train();
@@ -134,7 +150,7 @@ public sealed class CSharpApiTests
     {
         var cfg = Config(TestEnvironment.NewTempDir("order"));
         cfg.Set("model", new TinyModel(), SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
         var table = runner.CallHooks.DescribeOrder();
 
@@ -152,7 +168,7 @@ public sealed class CSharpApiTests
         var defaults = (ConfigTable)cfg["default_hooks"]!;
         defaults.Set("timer", false, SourceLocation.Code);
         defaults.Set("checkpoint", ConfigLoader.Parse("interval = 2\nmax_keep_ckpts = 1"), SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
         var checkpoint = runner.Hooks.OfType<CheckpointHook>().Single();
 
@@ -171,7 +187,7 @@ public sealed class CSharpApiTests
             cfg.Set("model", ConfigLoader.Parse("type = \"TinyModelForSeed\""), SourceLocation.Code);
             var registries = Registries();
             registries.Register(typeof(TinyModel), new RegisterAttribute("TinyModelForSeed"), "tests", "tests");
-            using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
+            using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null });
             runner.Train();
             return runner.Model.parameters().SelectMany(p => p.data<float>().ToArray()).Select(v => (double)v).ToArray();
         }
@@ -190,7 +206,7 @@ public sealed class CSharpApiTests
             s = [{ type = "LinearLR", start_factor = 0.25, by_epoch = false, begin = 0, end = 4 },
                  { type = "MultiStepLR", milestones = [1], gamma = 0.1 }]
             """)["s"], SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
         // Act
         runner.Train();
@@ -210,7 +226,7 @@ public sealed class CSharpApiTests
         var cfg = Config(workDir);
         cfg.Set("model", new TinyModel(), SourceLocation.Code);
         cfg.Set("auto_scale_lr", ConfigLoader.Parse("base_batch_size = 6\nenable = true"), SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
         runner.Train();
 
@@ -226,7 +242,7 @@ public sealed class CSharpApiTests
         cfg.Set("model", new TinyModel(), SourceLocation.Code);
         cfg.Set("auto_scale_lr", ConfigLoader.Parse("enable = true", "api.toml"), SourceLocation.Code);
 
-        var error = Assert.ThrowsExactly<ConfigException>(() => Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null }));
+        var error = Assert.ThrowsExactly<ConfigException>(() => TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null }));
 
         StringAssert.Contains(error.Message, "AutoScaleLrSettings needs 'base_batch_size', which is missing.");
     }
@@ -245,7 +261,7 @@ public sealed class CSharpApiTests
     {
         var cfg = Config(TestEnvironment.NewTempDir("throws"));
         cfg.Set("model", new ThrowingModel(), SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
         var error = Assert.ThrowsExactly<global::Runner.Sdk.ComponentException>(runner.Train);
 
@@ -261,10 +277,10 @@ public sealed class CSharpApiTests
         cfg.Set("randomness", ConfigLoader.Parse("seed = 1\ndeterministic = true"), SourceLocation.Code);
 
         bool on;
-        using (Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null }))
+        using (TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null }))
             on = global::Runner.Sdk.Native.LibTorchContext.DeterministicAlgorithms;
         cfg.Set("randomness", ConfigLoader.Parse("seed = 1"), SourceLocation.Code);
-        using (Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null })) { }
+        using (TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null })) { }
 
         Assert.IsTrue(on);
         Assert.IsFalse(global::Runner.Sdk.Native.LibTorchContext.DeterministicAlgorithms);
@@ -275,11 +291,11 @@ public sealed class CSharpApiTests
     {
         public List<string> Calls { get; } = [];
 
-        public void BeforeWarmupIter(Runner runner) => Calls.Add($"before_warmup_iter@{runner.Iter}");
+        public void BeforeWarmupIter(TrainingRunner runner) => Calls.Add($"before_warmup_iter@{runner.Iter}");
 
-        public void AfterWarmupIter(Runner runner, IReadOnlyDictionary<string, object?> arguments) => Calls.Add($"after_warmup_iter:{arguments["step"]}");
+        public void AfterWarmupIter(TrainingRunner runner, IReadOnlyDictionary<string, object?> arguments) => Calls.Add($"after_warmup_iter:{arguments["step"]}");
 
-        public void FailingStage(Runner runner) => throw new InvalidOperationException("nope");
+        public void FailingStage(TrainingRunner runner) => throw new InvalidOperationException("nope");
     }
 
     [TestMethod]
@@ -291,7 +307,7 @@ public sealed class CSharpApiTests
         var hooks = new ConfigArray();
         hooks.Add(hook);
         cfg.Set("custom_hooks", hooks, SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
         runner.CallHooks.Custom("before_warmup_iter");
         runner.CallHooks.Custom("after_warmup_iter", new Dictionary<string, object?> { ["step"] = 3 });
@@ -313,7 +329,7 @@ public sealed class CSharpApiTests
             custom_cfg = [{ data_src = "loss", log_name = "loss_global", window_size = "global" },
                           { data_src = "loss", log_name = "loss_max", method_name = "max", window_size = 2 }]
             """), SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
         runner.Train();
 
@@ -339,7 +355,7 @@ public sealed class CSharpApiTests
         cfg.Set("model", new TinyModel(), SourceLocation.Code);
         cfg.Set("env_cfg", ConfigLoader.Parse("resource_limit = 1024\nmp_cfg = { mp_start_method = \"fork\" }\ndist_cfg = { backend = \"nccl\" }"), SourceLocation.Code);
 
-        using (Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null })) { }
+        using (TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null })) { }
 
         var log = string.Join("\n", RunRecords.LogLines(workDir));
         StringAssert.Matches(log, new(@"Open-file limit \(RLIMIT_NOFILE\) is now \d+\."));
@@ -356,7 +372,7 @@ public sealed class CSharpApiTests
         var loader = new global::Runner.Sdk.Data.DataLoader(dataset, new DefaultSampler(dataset, shuffle: true, seed: 1), batchSize: 3);
         var optimWrapper = new global::Runner.Sdk.Optim.OptimWrapper(optim.SGD(model.parameters(), 0.1));
         var hook = new CountingHook();
-        using var runner = Runner.Create(new RunnerArguments
+        using var runner = TrainingRunner.Create(new RunnerArguments
         {
             Model = model,
             WorkDir = TestEnvironment.NewTempDir("create"),
@@ -386,7 +402,7 @@ public sealed class CSharpApiTests
         cfg.Remove("val_evaluator");
         cfg.Set("param_scheduler", ConfigLoader.Parse("type = \"StepLR\"\nstep_size = 1"), SourceLocation.Code);
 
-        var error = Assert.ThrowsExactly<ConfigException>(() => Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null }));
+        var error = Assert.ThrowsExactly<ConfigException>(() => TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null }));
 
         StringAssert.Contains(error.Message, "3 problems in the config:");
         StringAssert.Contains(error.Message, "train_dataloader, train_cfg and optim_wrapper go together: the config sets train_dataloader and train_cfg but not optim_wrapper.");
@@ -399,7 +415,7 @@ public sealed class CSharpApiTests
     {
         var cfg = Config(TestEnvironment.NewTempDir("progress"));
         cfg.Set("model", new TinyModel(), SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
         var terminal = new StringWriter();
         var redirected = new StringWriter();
         runner.CallHooks.Register(new ProgressBarHook(terminal, enabled: true));
@@ -418,7 +434,7 @@ public sealed class CSharpApiTests
         StringAssert.Contains(training, "\r\u001b[2Ktrain [##--------] 1/4  epoch 1/");
         StringAssert.Matches(training, new System.Text.RegularExpressions.Regex(@"train \[#+-+\] \d/4  epoch \d/\d+  loss \d+\.\d{4}  \d+\.\d it/s  eta \d+:\d\d:\d\d\r"));
         Assert.AreEqual("", redirected.ToString());
-        var problems = Runner.FindConfigProblems(ConfigLoader.Parse("""
+        var problems = TrainingRunner.FindConfigProblems(ConfigLoader.Parse("""
             default_scope = "tests"
             model = { type = "TinyModel" }
             custom_hooks = [{ type = "ProgressBarHook", always = true }]
@@ -434,7 +450,7 @@ public sealed class CSharpApiTests
         cfg.Set("test_dataloader", ConfigLoader.Parse("batch_size = 3\ndataset = { type = \"TwelveSamples\" }"), SourceLocation.Code);
         cfg.Set("test_cfg", ConfigLoader.Parse("dtype = \"bfloat16\""), SourceLocation.Code);
         cfg.Set("test_evaluator", ConfigLoader.Parse("type = \"Accuracy\""), SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
         runner.Train();
         var before = runner.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
 
@@ -450,7 +466,7 @@ public sealed class CSharpApiTests
         var training = Config(TestEnvironment.NewTempDir("bf16-val"));
         training.Set("model", new TinyModel(), SourceLocation.Code);
         training.Set("val_cfg", ConfigLoader.Parse("dtype = \"bfloat16\""), SourceLocation.Code);
-        using var refusing = Runner.FromConfig(training, new RunnerOptions { Registries = Registries(), Console = null });
+        using var refusing = TrainingRunner.FromConfig(training, new RunnerOptions { Registries = Registries(), Console = null });
         var error = Assert.ThrowsExactly<ConfigException>(refusing.Train);
         StringAssert.Contains(error.Message, "validation inside training cannot run in reduced precision");
     }
@@ -465,7 +481,7 @@ public sealed class CSharpApiTests
         var hooks = new ConfigArray();
         hooks.Add(hook);
         cfg.Set("custom_hooks", hooks, SourceLocation.Code);
-        using var runner = Runner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
         runner.Train();
 

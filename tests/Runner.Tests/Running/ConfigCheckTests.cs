@@ -18,7 +18,7 @@ public sealed class ConfigCheckTests
             train_cfg = { by_epoch = true, max_epochs = 2 }
             {{body}}
             """, withVal: false);
-        return Runner.FindConfigProblems(cfg, TinyJob.Registries(), "tests");
+        return TrainingRunner.FindConfigProblems(cfg, TinyJob.Registries(), "tests");
     }
 
     private static void AssertOneProblem(string body, string expected)

@@ -16,17 +16,17 @@ public sealed class HookDispatcherTests
     /// <summary>Overrides one point directly.</summary>
     private sealed class AfterTrainIterHook(Calls calls, string name) : Hook
     {
-        public override void AfterTrainIter(Runner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs) =>
+        public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs) =>
             calls.Seen.Add($"{name}.AfterTrainIter");
     }
 
     /// <summary>Overrides only the per-mode helper, so every iteration point of every mode reaches it.</summary>
     private sealed class BeforeIterHelperHook(Calls calls) : Hook
     {
-        protected override void BeforeIter(Runner runner, int batchIdx, DataBatch dataBatch, string mode) => calls.Seen.Add($"BeforeIter({mode})");
+        protected override void BeforeIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode) => calls.Seen.Add($"BeforeIter({mode.Key()})");
     }
 
-    private static Runner Tiny(string workDir) => TinyJob.Build(TinyJob.Config(workDir, """
+    private static TrainingRunner Tiny(string workDir) => TinyJob.Build(TinyJob.Config(workDir, """
         model = { type = "TinyModel" }
         train_cfg = { max_epochs = 1 }
         val_cfg = {}

@@ -123,7 +123,7 @@ public sealed class MmengineBehaviourTests
 
     public sealed class StrictHook : Hook
     {
-        public void BeforeWarmupIter(Runner runner) => throw new RunnerException("warm-up needs a val loop");
+        public void BeforeWarmupIter(TrainingRunner runner) => throw new RunnerException("warm-up needs a val loop");
     }
 
     [TestMethod]

@@ -19,11 +19,11 @@ public sealed class RunnerTests
         return (registries, catalog);
     }
 
-    private static global::Runner.Sdk.Running.Runner ToyRunner(RegistryRoot registries, string workDir, params string[] overrides)
+    private static global::Runner.Sdk.Running.TrainingRunner ToyRunner(RegistryRoot registries, string workDir, params string[] overrides)
     {
         var cfg = ConfigLoader.Load(TestEnvironment.ToyConfig, overrides);
         cfg.Set("work_dir", workDir, SourceLocation.Code);
-        return global::Runner.Sdk.Running.Runner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
+        return global::Runner.Sdk.Running.TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
     }
 
     [TestMethod]

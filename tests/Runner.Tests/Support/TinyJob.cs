@@ -33,6 +33,6 @@ public static class TinyJob
         {{(withVal ? "\n[val_dataloader]\nbatch_size = 3\ndataset = { type = \"TwelveSamples\" }" : "")}}
         """, "tiny.toml");
 
-    public static Runner Build(ConfigTable cfg, RegistryRoot? registries = null) =>
-        Runner.FromConfig(cfg, new RunnerOptions { Registries = registries ?? Registries(), Console = null });
+    public static TrainingRunner Build(ConfigTable cfg, RegistryRoot? registries = null) =>
+        TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries ?? Registries(), Console = null });
 }

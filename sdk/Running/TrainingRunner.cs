@@ -22,7 +22,7 @@ using TorchSharp;
 /// train parts are built by <see cref="Train"/>, the val parts by <see cref="Val"/> (or by training when it
 /// validates), the test parts by <see cref="Test"/>.
 /// </summary>
-public sealed partial class Runner : IDisposable
+public sealed partial class TrainingRunner : IDisposable
 {
     private readonly ConfigTable _cfg;
     private readonly ComponentBuilder _builder;
@@ -34,7 +34,7 @@ public sealed partial class Runner : IDisposable
 
     private bool _interopThreadsKept;
 
-    private Runner(ConfigTable cfg, RunnerOptions options)
+    private TrainingRunner(ConfigTable cfg, RunnerOptions options)
     {
         TorchNativeLibrary.EnsureLoadable();
         _cfg = cfg;
@@ -135,10 +135,10 @@ public sealed partial class Runner : IDisposable
         ConfigValidator.FindProblems(cfg, registries, defaultScope);
 
     /// <summary>Builds a runner from MMEngine's constructor arguments (objects or tables), checked like a config.</summary>
-    public static Runner Create(RunnerArguments arguments, RunnerOptions? options = null) => FromConfig(arguments.ToConfig(), options);
+    public static TrainingRunner Create(RunnerArguments arguments, RunnerOptions? options = null) => FromConfig(arguments.ToConfig(), options);
 
     /// <summary>Builds a runner from a loaded config (see <see cref="ConfigLoader"/>).</summary>
-    public static Runner FromConfig(ConfigTable cfg, RunnerOptions? options = null) => new(cfg, options ?? new RunnerOptions());
+    public static TrainingRunner FromConfig(ConfigTable cfg, RunnerOptions? options = null) => new(cfg, options ?? new RunnerOptions());
 
     public RegistryRoot Registries { get; }
 
@@ -225,12 +225,13 @@ public sealed partial class Runner : IDisposable
     /// <summary>Whether the train loop has been built.</summary>
     public bool TrainLoopBuilt => _trainLoop is not null;
 
-    /// <summary>The number of batches of a loop's dataloader (<c>train</c>, <c>val</c> or <c>test</c>).</summary>
-    public int DataloaderLength(string mode) => mode switch
+    /// <summary>The number of batches of a loop's dataloader; 0 while that loop is not built.</summary>
+    public int DataloaderLength(Mode mode) => mode switch
     {
-        "train" => _trainLoop?.Dataloader.Count ?? 0,
-        "val" => _valLoop?.Dataloader.Count ?? 0,
-        _ => _testLoop?.Dataloader.Count ?? 0,
+        Mode.Train => _trainLoop?.Dataloader.Count ?? 0,
+        Mode.Val => _valLoop?.Dataloader.Count ?? 0,
+        Mode.Test => _testLoop?.Dataloader.Count ?? 0,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "not a Mode value"),
     };
 
     /// <summary>

@@ -10,7 +10,7 @@ using global::Runner.Sdk.Registries;
 using global::Runner.Sdk.Running.Loops;
 
 /// <summary>The parts the runner builds lazily: loops with their dataloaders and evaluators, the optimizer wrapper, the schedulers, the hooks.</summary>
-public sealed partial class Runner
+public sealed partial class TrainingRunner
 {
     private BaseTrainLoop? _trainLoop;
     private ValLoop? _valLoop;

@@ -7,7 +7,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 /// <summary>Saving, loading and resuming checkpoints.</summary>
-public sealed partial class Runner
+public sealed partial class TrainingRunner
 {
     private const string OptimizerTensor = "optimizer";
     private const string RngTensor = "rng/torch";

@@ -6,7 +6,7 @@ using global::Runner.Sdk.Running.Loops;
 using TorchSharp;
 
 /// <summary>The three entry points: train, validate, test.</summary>
-public sealed partial class Runner
+public sealed partial class TrainingRunner
 {
     /// <summary>
     /// Trains (MMEngine's <c>train()</c>): builds the train loop, the optimizer wrapper, the schedulers and, when
