@@ -5,7 +5,7 @@ public sealed class ComponentException : RunnerException
 {
     private ComponentException(string message, Exception inner) : base(message, inner) { }
 
-    public static ComponentException Failed(object component, string action, int epoch, int iter, Exception inner)
+    internal static ComponentException Failed(object component, string action, int epoch, int iter, Exception inner)
     {
         var provider = component.GetType().Assembly.GetName();
         return new ComponentException(

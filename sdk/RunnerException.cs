@@ -7,7 +7,9 @@ namespace Runner.Sdk;
 /// </summary>
 public class RunnerException : Exception
 {
+    /// <summary>An error to show the user as <paramref name="message"/>, without a stack trace.</summary>
     public RunnerException(string message) : base(message) { }
 
+    /// <summary>An error to show the user as <paramref name="message"/>, caused by <paramref name="inner"/>.</summary>
     public RunnerException(string message, Exception? inner) : base(message, inner) { }
 }

@@ -23,6 +23,7 @@ public sealed class Checkpoint : IDisposable
     /// <summary>Set on a loaded checkpoint whose integrity could be checked only in part (an older format): the loader logs it.</summary>
     public string? IntegrityWarning { get; internal set; }
 
+    /// <summary>Disposes the tensors of the state dict and of every section.</summary>
     public void Dispose()
     {
         foreach (var tensor in StateDict.Values.Concat(Tensors.Values)) tensor.Dispose();

@@ -5,19 +5,19 @@ public sealed class CheckpointException : RunnerException
 {
     private CheckpointException(string message, Exception? inner = null) : base(message, inner) { }
 
-    public static CheckpointException NotFound(string path) => new($"Checkpoint '{path}' does not exist.");
+    internal static CheckpointException NotFound(string path) => new($"Checkpoint '{path}' does not exist.");
 
-    public static CheckpointException NotFound(string path, string why) => new($"No checkpoint found at '{path}': {why}");
+    internal static CheckpointException NotFound(string path, string why) => new($"No checkpoint found at '{path}': {why}");
 
-    public static CheckpointException Corrupt(string path, string problem) =>
+    internal static CheckpointException Corrupt(string path, string problem) =>
         new($"Checkpoint '{path}' is corrupt or truncated: {problem}");
 
-    public static CheckpointException Unreadable(string path, Exception cause) =>
+    internal static CheckpointException Unreadable(string path, Exception cause) =>
         new($"Checkpoint '{path}' cannot be read: {cause.Message}", cause);
 
-    public static CheckpointException WriteFailed(string path, Exception cause) =>
+    internal static CheckpointException WriteFailed(string path, Exception cause) =>
         new($"Could not write checkpoint '{path}': {cause.Message} (earlier checkpoints and last_checkpoint are unchanged).", cause);
 
-    public static CheckpointException Mismatch(string path, string problem) =>
+    internal static CheckpointException Mismatch(string path, string problem) =>
         new($"Checkpoint '{path}' does not fit: {problem}");
 }

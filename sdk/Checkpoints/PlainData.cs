@@ -108,6 +108,7 @@ public static class PlainData
     private static bool IsStringKeyed(System.Collections.IDictionary map) =>
         map.GetType() is { IsGenericType: true } type && type.GetGenericArguments()[0] == typeof(string);
 
+    /// <summary>Reads plain data written by <c>ToJson</c>: objects become dictionaries, arrays lists, numbers <c>long</c> or <c>double</c>.</summary>
     public static Dictionary<string, object> FromJson(string json)
     {
         if (string.IsNullOrEmpty(json)) return new Dictionary<string, object>();

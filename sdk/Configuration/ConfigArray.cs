@@ -8,6 +8,7 @@ public sealed class ConfigArray : IReadOnlyList<object?>
     private readonly List<object?> _items = [];
     private readonly List<SourceLocation?> _locations = [];
 
+    /// <summary>An empty array whose own place in the config is <paramref name="location"/> (null when made in code).</summary>
     public ConfigArray(SourceLocation? location = null) => Location = location;
 
     /// <summary>Where the array starts.</summary>
@@ -16,10 +17,13 @@ public sealed class ConfigArray : IReadOnlyList<object?>
     /// <summary>The dotted key path of the array (e.g. <c>custom_hooks</c>).</summary>
     public string Path { get; internal set; } = "";
 
+    /// <summary>The number of items.</summary>
     public int Count => _items.Count;
 
+    /// <summary>The item at <paramref name="index"/>: a plain value, a <see cref="ConfigTable"/> or a nested <see cref="ConfigArray"/>.</summary>
     public object? this[int index] => _items[index];
 
+    /// <summary>Appends <paramref name="value"/>, remembering where it was written (or, when null, the array's own place).</summary>
     public void Add(object? value, SourceLocation? location = null)
     {
         Interlocked.Increment(ref ConfigTable.Changes);
@@ -27,8 +31,10 @@ public sealed class ConfigArray : IReadOnlyList<object?>
         _locations.Add(location ?? Location);
     }
 
+    /// <summary>Where item <paramref name="index"/> was written, for error messages.</summary>
     public SourceLocation? LocationOf(int index) => _locations[index] ?? Location;
 
+    /// <summary>A deep copy: nested tables and arrays are copied too, locations kept.</summary>
     public ConfigArray Clone()
     {
         var copy = new ConfigArray(Location) { Path = Path };
@@ -36,6 +42,7 @@ public sealed class ConfigArray : IReadOnlyList<object?>
         return copy;
     }
 
+    /// <summary>The items in order.</summary>
     public IEnumerator<object?> GetEnumerator() => _items.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

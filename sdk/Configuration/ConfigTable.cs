@@ -13,6 +13,7 @@ public sealed class ConfigTable : IEnumerable<KeyValuePair<string, object?>>
     private readonly Dictionary<string, (object? Value, SourceLocation? Location)> _entries = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
 
+    /// <summary>An empty table whose own place in the config is <paramref name="location"/> (null when made in code).</summary>
     public ConfigTable(SourceLocation? location = null) => Location = location;
 
     /// <summary>Where the table starts (its header, or its first key).</summary>
@@ -21,18 +22,23 @@ public sealed class ConfigTable : IEnumerable<KeyValuePair<string, object?>>
     /// <summary>The dotted key path of this table from the config root (empty for the root).</summary>
     public string Path { get; internal set; } = "";
 
+    /// <summary>The number of keys.</summary>
     public int Count => _order.Count;
 
+    /// <summary>The keys in the order they were written.</summary>
     public IEnumerable<string> Keys => _order;
 
+    /// <summary>The value of <paramref name="key"/> (a plain value, a <see cref="ConfigTable"/> or a <see cref="ConfigArray"/>), or null when absent.</summary>
     public object? this[string key]
     {
         get => _entries.TryGetValue(key, out var entry) ? entry.Value : null;
         set => Set(key, value, null);
     }
 
+    /// <summary>Whether <paramref name="key"/> is set (to anything, even an empty table).</summary>
     public bool ContainsKey(string key) => _entries.ContainsKey(key);
 
+    /// <summary>Gets the value of <paramref name="key"/> when it is set.</summary>
     public bool TryGetValue(string key, out object? value)
     {
         var found = _entries.TryGetValue(key, out var entry);
@@ -51,6 +57,7 @@ public sealed class ConfigTable : IEnumerable<KeyValuePair<string, object?>>
         _entries[key] = (value, location ?? (_entries.TryGetValue(key, out var old) ? old.Location : null));
     }
 
+    /// <summary>Removes <paramref name="key"/> and its location; false when it was not set.</summary>
     public bool Remove(string key)
     {
         if (!_entries.Remove(key)) return false;
@@ -72,6 +79,7 @@ public sealed class ConfigTable : IEnumerable<KeyValuePair<string, object?>>
     /// <summary>The table as TOML text (a whole config written out: <c>runner-host config print</c>).</summary>
     public string ToToml() => ConfigWriter.ToToml(this);
 
+    /// <summary>A deep copy: nested tables and arrays are copied too, locations kept.</summary>
     public ConfigTable Clone()
     {
         var copy = new ConfigTable(Location) { Path = Path };
@@ -107,6 +115,7 @@ public sealed class ConfigTable : IEnumerable<KeyValuePair<string, object?>>
         }
     }
 
+    /// <summary>The keys and values in the order they were written.</summary>
     public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() =>
         _order.Select(key => new KeyValuePair<string, object?>(key, _entries[key].Value)).GetEnumerator();
 

@@ -10,5 +10,6 @@ public sealed record SourceLocation(string File, int Line = 0, int Column = 0)
     /// <summary>The origin of values given through the C# API.</summary>
     public static readonly SourceLocation Code = new("<code>");
 
+    /// <inheritdoc/>
     public override string ToString() => Line > 0 ? $"{File}({Line},{Column})" : File;
 }

@@ -10,20 +10,27 @@ using static TorchSharp.torch;
 /// </summary>
 public sealed class DataBatch : IDisposable, IEnumerable<KeyValuePair<string, Tensor>>
 {
+    /// <summary>The field holding the model's inputs.</summary>
     public const string InputsKey = "inputs";
+    /// <summary>The field holding the ground-truth labels.</summary>
     public const string LabelsKey = "labels";
+    /// <summary>The field a classifier's predictions put its class scores in.</summary>
     public const string ScoresKey = "scores";
+    /// <summary>The field a classifier's predictions put its predicted classes in.</summary>
     public const string PredLabelKey = "pred_label";
 
     private readonly Dictionary<string, Tensor> _fields = new(StringComparer.Ordinal);
 
+    /// <summary>An empty batch.</summary>
     public DataBatch() { }
 
+    /// <summary>A batch of the given fields; it takes ownership of the tensors.</summary>
     public DataBatch(IEnumerable<KeyValuePair<string, Tensor>> fields)
     {
         foreach (var (key, value) in fields) _fields[key] = value;
     }
 
+    /// <summary>The field <paramref name="key"/>; a missing field is an error naming the fields there are. Setting a field replaces (and disposes) the one there was.</summary>
     public Tensor this[string key]
     {
         get => _fields.TryGetValue(key, out var value) ? value
@@ -31,10 +38,13 @@ public sealed class DataBatch : IDisposable, IEnumerable<KeyValuePair<string, Te
         set => _fields[key] = value;
     }
 
+    /// <summary>The field names.</summary>
     public IEnumerable<string> Keys => _fields.Keys;
 
+    /// <summary>Gets the field <paramref name="key"/> when the batch has it.</summary>
     public bool TryGet(string key, out Tensor value) => _fields.TryGetValue(key, out value!);
 
+    /// <summary>Whether the batch has the field <paramref name="key"/>.</summary>
     public bool ContainsKey(string key) => _fields.ContainsKey(key);
 
     /// <summary>The <c>inputs</c> field.</summary>
@@ -57,12 +67,14 @@ public sealed class DataBatch : IDisposable, IEnumerable<KeyValuePair<string, Te
         return batch;
     }
 
+    /// <summary>Disposes every field's tensor.</summary>
     public void Dispose()
     {
         foreach (var tensor in _fields.Values) tensor.Dispose();
         _fields.Clear();
     }
 
+    /// <summary>The fields and their tensors.</summary>
     public IEnumerator<KeyValuePair<string, Tensor>> GetEnumerator() => _fields.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

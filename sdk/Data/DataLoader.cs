@@ -37,16 +37,22 @@ public sealed class DataLoader : IEnumerable<DataBatch>
         PrefetchFactor = prefetchFactor;
     }
 
+    /// <summary>The dataset batches are read from.</summary>
     public IDataset Dataset { get; }
 
+    /// <summary>The sampler choosing the order of samples (and, with several ranks, this rank's share).</summary>
     public ISampler Sampler { get; }
 
+    /// <summary>Samples per batch.</summary>
     public int BatchSize { get; }
 
+    /// <summary>Threads that read and collate batches ahead of the loop (0: on the loop's thread).</summary>
     public int NumWorkers { get; }
 
+    /// <summary>Whether a last, smaller batch is left out.</summary>
     public bool DropLast { get; }
 
+    /// <summary>Batches each worker prepares ahead.</summary>
     public int PrefetchFactor { get; }
 
     /// <summary>Whether <c>pin_memory</c> was asked for.</summary>
@@ -86,6 +92,7 @@ public sealed class DataLoader : IEnumerable<DataBatch>
         return batches;
     }
 
+    /// <summary>The batches of one pass, from the first; the caller disposes each.</summary>
     public IEnumerator<DataBatch> GetEnumerator() => Iterate(0).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -8,5 +8,8 @@ namespace Runner.Sdk.Data;
 [global::Runner.Sdk.Registries.ComponentKind("transform", 4)]
 public interface ITransform
 {
+    /// <summary>Turns one sample into the next step's sample (decode, resize, augment…).</summary>
+    /// <param name="sample">The sample; the transform may dispose it or return it changed.</param>
+    /// <returns>The transformed sample, owned by the caller.</returns>
     DataBatch Transform(DataBatch sample);
 }

@@ -24,12 +24,16 @@ public class TensorDataset : IDataset
         Metainfo = metainfo ?? new Dictionary<string, object>();
     }
 
+    /// <summary>The number of samples.</summary>
     public long Count { get; }
 
+    /// <summary>The dataset's meta information (e.g. <c>classes</c>), as given.</summary>
     public IReadOnlyDictionary<string, object> Metainfo { get; }
 
+    /// <summary>Sample <paramref name="index"/>: a copy of row <paramref name="index"/> of every field.</summary>
     public DataBatch Get(long index) => new(_fields.Select(kv => KeyValuePair.Create(kv.Key, kv.Value[index].clone())));
 
+    /// <summary>The samples at <paramref name="indices"/>, collated (rows gathered in one copy per field).</summary>
     public DataBatch GetItems(IReadOnlyList<long> indices)
     {
         using var index = torch.tensor(indices as long[] ?? [.. indices]);

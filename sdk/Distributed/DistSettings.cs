@@ -17,7 +17,9 @@ public sealed record DistSettings
         Timeout = TimeSpan.FromSeconds(timeout);
     }
 
+    /// <summary>The collective backend: <c>mpi</c> (the one this build has).</summary>
     public string Backend { get; }
 
+    /// <summary>How long a rank waits in a collective before it names the ranks that did not answer and fails.</summary>
     public TimeSpan Timeout { get; }
 }

@@ -6,7 +6,9 @@ namespace Runner.Sdk.Distributed;
 /// </summary>
 public sealed class DistributedException : RunnerException
 {
+    /// <summary>A failure of the run's processes to work together (a rank gone, a timeout, collectives out of order).</summary>
     public DistributedException(string message) : base(message) { }
 
+    /// <summary>A failure of the run's processes to work together, caused by <paramref name="inner"/>.</summary>
     public DistributedException(string message, Exception? inner) : base(message, inner) { }
 }

@@ -50,8 +50,10 @@ public interface ICommunicator : IDisposable
 /// <summary>How <see cref="ICommunicator.AllReduce"/> combines the ranks' values.</summary>
 public enum ReduceOp
 {
+    /// <summary>Add the ranks' values.</summary>
     Sum,
     /// <summary>The sum divided by the world size.</summary>
     Mean,
+    /// <summary>Take the largest of the ranks' values.</summary>
     Max,
 }

@@ -27,7 +27,9 @@ public sealed record ModelWrapperSettings
         BucketCapMb = bucketCapMb;
     }
 
+    /// <summary>Whether parameters without a gradient are allowed (as PyTorch's <c>find_unused_parameters</c>): their gradients count as zero.</summary>
     public bool FindUnusedParameters { get; }
 
+    /// <summary>The size of the flat buffers gradients are averaged in, in MB (one all-reduce per bucket).</summary>
     public double BucketCapMb { get; }
 }

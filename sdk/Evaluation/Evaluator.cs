@@ -11,6 +11,7 @@ public class Evaluator
     /// <param name="metrics">The metrics, run in order.</param>
     public Evaluator(IReadOnlyList<BaseMetric> metrics) => Metrics = metrics;
 
+    /// <summary>The metrics, in the order their values are reported.</summary>
     public IReadOnlyList<BaseMetric> Metrics { get; }
 
     /// <summary>Set by the loop from the dataset's metainfo.</summary>
@@ -22,6 +23,7 @@ public class Evaluator
         }
     }
 
+    /// <summary>Hands one batch and the model's predictions for it to every metric.</summary>
     public void Process(DataBatch dataBatch, DataBatch predictions)
     {
         foreach (var metric in Metrics) metric.Process(dataBatch, predictions);

@@ -25,63 +25,106 @@ public abstract class Hook
     /// <summary>The priority of this hook class when the config sets none.</summary>
     protected virtual Priority DefaultPriority => Priority.Normal;
 
+    /// <summary>Called once when a run (train, val or test) starts, before anything else.</summary>
     public virtual void BeforeRun(TrainingRunner runner) { }
 
+    /// <summary>Called after a checkpoint was loaded (resume or <c>load_from</c>); may read what <see cref="BeforeSaveCheckpoint"/> added.</summary>
     public virtual void AfterLoadCheckpoint(TrainingRunner runner, Checkpoint checkpoint) { }
 
+    /// <summary>Called before the train loop's first epoch or iteration.</summary>
     public virtual void BeforeTrain(TrainingRunner runner) { }
 
+    /// <summary>Called before each train epoch (also once for an iteration-based loop); forwards to <see cref="BeforeEpoch"/>.</summary>
     public virtual void BeforeTrainEpoch(TrainingRunner runner) => BeforeEpoch(runner, Mode.Train);
 
+    /// <summary>Called before each train iteration; forwards to <see cref="BeforeIter"/>.</summary>
+    /// <param name="runner">The runner.</param>
+    /// <param name="batchIdx">The batch's index in the epoch.</param>
+    /// <param name="dataBatch">The batch, as the dataloader made it.</param>
     public virtual void BeforeTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, Mode.Train);
 
+    /// <summary>Called after each train iteration; forwards to <see cref="AfterIter"/>.</summary>
+    /// <param name="runner">The runner.</param>
+    /// <param name="batchIdx">The batch's index in the epoch.</param>
+    /// <param name="dataBatch">The batch.</param>
     /// <param name="outputs">The values <c>TrainStep</c> logged (losses).</param>
+    /// <example><code>
+    /// public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary&lt;string, double&gt; outputs)
+    /// {
+    ///     if (EveryNTrainIters(runner, 100)) runner.Logger.Info($"loss {outputs["loss"]:0.000}");
+    /// }
+    /// </code></example>
     public virtual void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs) =>
         AfterIter(runner, batchIdx, dataBatch, Mode.Train);
 
+    /// <summary>Called after each train epoch; forwards to <see cref="AfterEpoch"/>.</summary>
     public virtual void AfterTrainEpoch(TrainingRunner runner) => AfterEpoch(runner, Mode.Train);
 
+    /// <summary>Called before the val loop runs.</summary>
     public virtual void BeforeVal(TrainingRunner runner) { }
 
+    /// <summary>Called before the val loop's pass over its data; forwards to <see cref="BeforeEpoch"/>.</summary>
     public virtual void BeforeValEpoch(TrainingRunner runner) => BeforeEpoch(runner, Mode.Val);
 
+    /// <summary>Called before each val iteration; forwards to <see cref="BeforeIter"/>.</summary>
     public virtual void BeforeValIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, Mode.Val);
 
+    /// <summary>Called after each val iteration; forwards to <see cref="AfterIter"/>.</summary>
+    /// <param name="runner">The runner.</param>
+    /// <param name="batchIdx">The batch's index.</param>
+    /// <param name="dataBatch">The batch.</param>
     /// <param name="outputs">The predictions of <c>ValStep</c>.</param>
     public virtual void AfterValIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) =>
         AfterIter(runner, batchIdx, dataBatch, Mode.Val);
 
+    /// <summary>Called after the val loop's pass, with the metrics computed (null when the loop has no evaluator); forwards to <see cref="AfterEpoch"/>.</summary>
     public virtual void AfterValEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics) => AfterEpoch(runner, Mode.Val);
 
+    /// <summary>Called after the val loop ran.</summary>
     public virtual void AfterVal(TrainingRunner runner) { }
 
     /// <summary>Runs before a checkpoint is written; may add to it.</summary>
     public virtual void BeforeSaveCheckpoint(TrainingRunner runner, Checkpoint checkpoint) { }
 
+    /// <summary>Called after the train loop ended (its last epoch, or a stop).</summary>
     public virtual void AfterTrain(TrainingRunner runner) { }
 
+    /// <summary>Called before the test loop runs.</summary>
     public virtual void BeforeTest(TrainingRunner runner) { }
 
+    /// <summary>Called before the test loop's pass over its data; forwards to <see cref="BeforeEpoch"/>.</summary>
     public virtual void BeforeTestEpoch(TrainingRunner runner) => BeforeEpoch(runner, Mode.Test);
 
+    /// <summary>Called before each test iteration; forwards to <see cref="BeforeIter"/>.</summary>
     public virtual void BeforeTestIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch) => BeforeIter(runner, batchIdx, dataBatch, Mode.Test);
 
+    /// <summary>Called after each test iteration; forwards to <see cref="AfterIter"/>.</summary>
+    /// <param name="runner">The runner.</param>
+    /// <param name="batchIdx">The batch's index.</param>
+    /// <param name="dataBatch">The batch.</param>
+    /// <param name="outputs">The predictions of <c>TestStep</c>.</param>
     public virtual void AfterTestIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, DataBatch outputs) =>
         AfterIter(runner, batchIdx, dataBatch, Mode.Test);
 
+    /// <summary>Called after the test loop's pass, with the metrics computed; forwards to <see cref="AfterEpoch"/>.</summary>
     public virtual void AfterTestEpoch(TrainingRunner runner, IReadOnlyDictionary<string, double>? metrics) => AfterEpoch(runner, Mode.Test);
 
+    /// <summary>Called after the test loop ran.</summary>
     public virtual void AfterTest(TrainingRunner runner) { }
 
+    /// <summary>Called once when the run ends, after everything else (also after a failure or a stop).</summary>
     public virtual void AfterRun(TrainingRunner runner) { }
 
     /// <summary>Called at the start of every train, val and test epoch.</summary>
     protected virtual void BeforeEpoch(TrainingRunner runner, Mode mode) { }
 
+    /// <summary>Called at the end of every train, val and test epoch.</summary>
     protected virtual void AfterEpoch(TrainingRunner runner, Mode mode) { }
 
+    /// <summary>Called before every train, val and test iteration.</summary>
     protected virtual void BeforeIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode) { }
 
+    /// <summary>Called after every train, val and test iteration.</summary>
     protected virtual void AfterIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode) { }
 
     /// <summary>Whether the epoch just finished is a multiple of <paramref name="n"/> (counting from <paramref name="start"/>).</summary>
@@ -91,18 +134,23 @@ public abstract class Hook
         return n > 0 && done >= 0 && done % n == 0;
     }
 
+    /// <summary>Whether the train iteration just finished is a multiple of <paramref name="n"/> (counting from <paramref name="start"/>).</summary>
     protected static bool EveryNTrainIters(TrainingRunner runner, int n, int start = 0)
     {
         var done = runner.Iter + 1 - start;
         return n > 0 && done >= 0 && done % n == 0;
     }
 
+    /// <summary>Whether the batch just finished is a multiple of <paramref name="n"/> within its epoch.</summary>
     protected static bool EveryNInnerIters(int batchIdx, int n) => n > 0 && (batchIdx + 1) % n == 0;
 
+    /// <summary>Whether <paramref name="batchIdx"/> is the epoch's last batch.</summary>
     protected static bool EndOfEpoch(DataLoader dataloader, int batchIdx) => batchIdx + 1 == dataloader.Count;
 
+    /// <summary>Whether the current train epoch is the last one.</summary>
     protected static bool IsLastTrainEpoch(TrainingRunner runner) => runner.Epoch + 1 == runner.MaxEpochs;
 
+    /// <summary>Whether the current train iteration is the last one.</summary>
     protected static bool IsLastTrainIter(TrainingRunner runner) => runner.Iter + 1 == runner.MaxIters;
 
     /// <summary>

@@ -5,10 +5,10 @@ public sealed class HookException : RunnerException
 {
     private HookException(string message, Exception inner) : base(message, inner) { }
 
-    public static HookException Failed(Hook hook, HookPoint point, int epoch, int iter, Exception inner) =>
+    internal static HookException Failed(Hook hook, HookPoint point, int epoch, int iter, Exception inner) =>
         Failed(hook, point.ToString(), epoch, iter, inner);
 
-    public static HookException Failed(Hook hook, string point, int epoch, int iter, Exception inner)
+    internal static HookException Failed(Hook hook, string point, int epoch, int iter, Exception inner)
     {
         var provider = hook.GetType().Assembly.GetName();
         return new HookException(

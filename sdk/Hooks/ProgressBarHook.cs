@@ -31,10 +31,13 @@ public sealed class ProgressBarHook : Hook
         Enabled = enabled;
     }
 
+    /// <summary>Whether the bar is drawn (standard error is a terminal, or <c>always</c> was set).</summary>
     public bool Enabled { get; }
 
+    /// <inheritdoc/>
     protected override Priority DefaultPriority => Priority.Lowest;
 
+    /// <inheritdoc/>
     protected override void BeforeEpoch(TrainingRunner runner, Mode mode) => _watch = System.Diagnostics.Stopwatch.StartNew();
 
     /// <summary>Before an epoch's last iteration, the bar goes: the lines that end an epoch ("Exp name…",
@@ -44,6 +47,7 @@ public sealed class ProgressBarHook : Hook
         if (Enabled && batchIdx + 1 >= runner.DataloaderLength(mode)) Erase();
     }
 
+    /// <inheritdoc/>
     protected override void AfterIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, Mode mode)
     {
         if (!Enabled) return;
@@ -71,6 +75,7 @@ public sealed class ProgressBarHook : Hook
         _output.Flush();
     }
 
+    /// <inheritdoc/>
     protected override void AfterEpoch(TrainingRunner runner, Mode mode)
     {
         if (Enabled) Erase(); // an epoch that ended early (a stop request) leaves no bar behind

@@ -32,10 +32,13 @@ public sealed record CustomLogSetting
         MethodName = methodName;
     }
 
+    /// <summary>The scalar to read (a key logged under the mode, e.g. <c>loss</c>).</summary>
     public string DataSrc { get; }
 
+    /// <summary>The name the statistic is logged under (default: <see cref="DataSrc"/>).</summary>
     public string LogName { get; }
 
+    /// <summary>The statistic: <c>mean</c>, <c>min</c>, <c>max</c> or <c>current</c>.</summary>
     public string MethodName { get; }
 
     /// <summary>The window in iterations; null for the log processor's own, or for <see cref="WindowKind"/>.</summary>

@@ -17,6 +17,7 @@ public sealed class HistoryBuffer
     private int _length;
     private const int InitialCapacity = 64;
 
+    /// <summary>An empty history that keeps at most <paramref name="maxLength"/> entries.</summary>
     public HistoryBuffer(int maxLength = 10_000)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
@@ -24,6 +25,7 @@ public sealed class HistoryBuffer
         _entries = new (double, long)[Math.Min(maxLength, InitialCapacity)];
     }
 
+    /// <summary>The most entries kept (older ones fall out; the global totals keep them).</summary>
     public int MaxLength { get; }
 
     /// <summary>How many entries are held (at most <see cref="MaxLength"/>).</summary>
@@ -32,8 +34,10 @@ public sealed class HistoryBuffer
     /// <summary>The sum of every value ever added, times its count.</summary>
     public double GlobalSum { get; private set; }
 
+    /// <summary>The sum of every count ever added.</summary>
     public long GlobalCount { get; private set; }
 
+    /// <summary>Adds <paramref name="value"/>, weighted by <paramref name="count"/> (e.g. the batch size for a mean over samples).</summary>
     public void Update(double value, long count = 1)
     {
         if (_length == _entries.Length && _entries.Length < MaxLength)
@@ -66,8 +70,10 @@ public sealed class HistoryBuffer
         return count == 0 ? double.NaN : sum / count;
     }
 
+    /// <summary>The largest of the last <paramref name="window"/> values.</summary>
     public double Max(int window) => Last(window).Max(x => x.Value);
 
+    /// <summary>The smallest of the last <paramref name="window"/> values.</summary>
     public double Min(int window) => Last(window).Min(x => x.Value);
 
     private IEnumerable<(double Value, long Count)> Last(int window)
@@ -99,6 +105,7 @@ public sealed class HistoryBuffer
         };
     }
 
+    /// <summary>A history restored from what its <c>StateDict</c> returned (a checkpoint's message hub).</summary>
     public static HistoryBuffer FromStateDict(IReadOnlyDictionary<string, object> state)
     {
         var buffer = new HistoryBuffer((int)Convert.ToInt64(state["max_length"]));

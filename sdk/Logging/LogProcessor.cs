@@ -41,12 +41,16 @@ public class LogProcessor
             throw new ArgumentException($"custom_cfg defines '{duplicate.Key}' twice; give each entry its own log_name.");
     }
 
+    /// <summary>Extra statistics to log (MMEngine's <c>custom_cfg</c>).</summary>
     public IReadOnlyList<CustomLogSetting> CustomCfg { get; }
 
+    /// <summary>Iterations the logged means are taken over.</summary>
     public int WindowSize { get; }
 
+    /// <summary>Whether log lines count epochs (<c>Epoch(train) [e][i/n]</c>) or iterations.</summary>
     public bool ByEpoch { get; }
 
+    /// <summary>Digits after the decimal point in log lines.</summary>
     public int NumDigits { get; }
 
     /// <summary>The line after a train, val or test iteration.</summary>

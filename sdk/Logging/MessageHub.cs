@@ -14,8 +14,10 @@ public sealed class MessageHub
     /// <summary>Scalar names in the order they were first logged.</summary>
     public IReadOnlyList<string> ScalarKeys => _scalarOrder;
 
+    /// <summary>Runtime information by key (<c>epoch</c>, <c>iter</c>, <c>eta</c>, <c>loop_stage</c>…).</summary>
     public IReadOnlyDictionary<string, object?> RuntimeInfo => _info;
 
+    /// <summary>Adds a value to the history of <paramref name="key"/> (e.g. <c>train/loss</c>), created on first use.</summary>
     public void UpdateScalar(string key, double value, long count = 1)
     {
         if (!_scalars.TryGetValue(key, out var buffer))
@@ -26,12 +28,16 @@ public sealed class MessageHub
         buffer.Update(value, count);
     }
 
+    /// <summary>The history of <paramref name="key"/>, or null when nothing was logged under it.</summary>
     public HistoryBuffer? GetScalar(string key) => _scalars.GetValueOrDefault(key);
 
+    /// <summary>Sets runtime information <paramref name="key"/> (kept in checkpoints when it is plain data).</summary>
     public void UpdateInfo(string key, object? value) => _info[key] = value;
 
+    /// <summary>Removes runtime information <paramref name="key"/>; false when it was not set.</summary>
     public bool RemoveInfo(string key) => _info.Remove(key);
 
+    /// <summary>Runtime information <paramref name="key"/> as a <typeparamref name="T"/>, or <paramref name="fallback"/> when absent or of another type.</summary>
     public T? GetInfo<T>(string key, T? fallback = default) =>
         _info.TryGetValue(key, out var value) && value is T typed ? typed : fallback;
 
@@ -42,6 +48,7 @@ public sealed class MessageHub
         ["runtime_info"] = _info.Where(kv => IsPlainData(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value!),
     };
 
+    /// <summary>Replaces the histories and runtime information with a checkpoint's (from <c>StateDict</c>).</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, object> state)
     {
         _scalars.Clear();

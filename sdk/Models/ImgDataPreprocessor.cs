@@ -22,6 +22,7 @@ public sealed class ImgDataPreprocessor : BaseDataPreprocessor
         _std = std;
     }
 
+    /// <inheritdoc/>
     public override DataBatch Process(DataBatch batch, bool training) => batch.Select((key, tensor) =>
     {
         var moved = Cast(tensor);

@@ -73,6 +73,7 @@ public sealed class AmpOptimWrapper : OptimWrapper
     /// <summary>Steps skipped because a gradient was not finite.</summary>
     public int SkippedSteps { get; private set; }
 
+    /// <summary>The dtype a config names: <c>float16</c>/<c>fp16</c>/<c>half</c> or <c>bfloat16</c>/<c>bf16</c>.</summary>
     public static ScalarType ParseDtype(string dtype) => dtype switch
     {
         "bfloat16" or "bf16" => ScalarType.BFloat16,
@@ -98,11 +99,13 @@ public sealed class AmpOptimWrapper : OptimWrapper
     public void Bind(BaseModel model, IReadOnlyDictionary<string, Parameter> masters) =>
         _pairs = model.named_parameters().Select(p => (p.name, p.parameter, masters[p.name])).ToList();
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<Parameter> GradientParameters() =>
         _pairs.Count > 0 ? _gradientParameters ??= _pairs.Select(p => p.Item2).ToList() : base.GradientParameters();
 
     private IReadOnlyList<Parameter>? _gradientParameters;
 
+    /// <inheritdoc/>
     public override void Backward(Tensor loss)
     {
         if (LossScale == 1)
@@ -114,6 +117,7 @@ public sealed class AmpOptimWrapper : OptimWrapper
         base.Backward(scaled);
     }
 
+    /// <inheritdoc/>
     public override void Step()
     {
         using var scope = NewDisposeScope();
@@ -153,6 +157,7 @@ public sealed class AmpOptimWrapper : OptimWrapper
         }
     }
 
+    /// <inheritdoc/>
     public override void ZeroGrad()
     {
         base.ZeroGrad();
@@ -167,6 +172,7 @@ public sealed class AmpOptimWrapper : OptimWrapper
         checkpoint.State[key + "/amp"] = new Dictionary<string, object> { ["loss_scale"] = LossScale, ["good_steps"] = (long)_goodSteps };
     }
 
+    /// <inheritdoc/>
     public override void LoadState(Checkpoint checkpoint, string key)
     {
         base.LoadState(checkpoint, key);

@@ -41,12 +41,16 @@ public sealed record ClipGradSettings
         }
     }
 
+    /// <summary>Whether gradients are clipped by their total norm (<c>type = "norm"</c>) rather than by value.</summary>
     public bool ByNorm { get; }
 
+    /// <summary>The largest total norm allowed (by norm).</summary>
     public double MaxNorm { get; }
 
+    /// <summary>The norm's order (2 by default; <c>inf</c> for the largest element).</summary>
     public double NormType { get; }
 
+    /// <summary>The largest absolute gradient element allowed (by value).</summary>
     public double ClipValue { get; }
 
     /// <summary>Clips the gradients in place; returns the total norm before clipping (by-norm only).</summary>

@@ -74,6 +74,7 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
         return builder.Build<OptimWrapper>(table, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = optimizer });
     }
 
+    /// <summary>Builds the optimizer over <paramref name="model"/>'s parameters, grouped by <c>paramwise_cfg</c>, and the wrapper around it.</summary>
     public OptimWrapper Build(BaseModel model)
     {
         var factory = _builder.Build<IOptimizerFactory>((ConfigTable)_cfg["optimizer"]!)!;

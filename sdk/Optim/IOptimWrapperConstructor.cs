@@ -10,5 +10,6 @@ using Runner.Sdk.Models;
 [global::Runner.Sdk.Registries.ComponentKind("optim wrapper constructor", 11)]
 public interface IOptimWrapperConstructor
 {
+    /// <summary>Builds the optimizer wrapper for <paramref name="model"/> (the runner calls it once, on <c>Train()</c>).</summary>
     OptimWrapper Build(BaseModel model);
 }

@@ -14,5 +14,7 @@ public interface IOptimizerFactory
     /// <summary>The base learning rate (MMEngine's <c>base_lr</c>).</summary>
     double Lr { get; }
 
+    /// <summary>Creates the optimizer over <paramref name="parameters"/> with this factory's options.</summary>
+    /// <param name="parameters">The parameters to optimize (with <c>paramwise_cfg</c>, one group's).</param>
     optim.Optimizer Create(IEnumerable<Parameter> parameters);
 }

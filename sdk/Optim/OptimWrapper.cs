@@ -40,6 +40,7 @@ public class OptimWrapper
         AccumulativeCounts = 1;
     }
 
+    /// <summary>The wrapped TorchSharp optimizer.</summary>
     public virtual optim.Optimizer Optimizer { get; }
 
     /// <summary>The wrappers holding an optimizer, by name: this one (named "") or, for a dict, each of its wrappers.</summary>
@@ -48,6 +49,7 @@ public class OptimWrapper
     /// <summary>The learning rates to log, by name: <c>lr</c> (the first group's), or <c>{name}.lr</c> for each wrapper of a dict.</summary>
     public virtual IReadOnlyDictionary<string, double> LrForLogging() => new Dictionary<string, double>(1) { ["lr"] = Groups.Get(0, "lr") };
 
+    /// <summary>Iterations whose gradients are accumulated before each step (MMEngine's <c>accumulative_counts</c>).</summary>
     public int AccumulativeCounts { get; }
 
     /// <summary>Skip batches with a non-finite loss instead of failing.</summary>
@@ -59,6 +61,7 @@ public class OptimWrapper
     /// <summary>Records a skipped batch (called by <c>BaseModel.TrainStep</c>).</summary>
     public void CountNonfiniteSkip() => NonfiniteSkipped++;
 
+    /// <summary>Gradient clipping before each step, or null.</summary>
     public ClipGradSettings? ClipGrad { get; }
 
     /// <summary>The gradient norm of the last clipped step (logged as <c>train/grad_norm</c>), or null.</summary>
@@ -102,18 +105,21 @@ public class OptimWrapper
         }
     }
 
+    /// <summary>Back-propagates <paramref name="loss"/> (scaled, in a subclass that scales) and counts the iteration.</summary>
     public virtual void Backward(Tensor loss)
     {
         loss.backward();
         _innerCount++;
     }
 
+    /// <summary>Clips the gradients (when configured) and steps the optimizer.</summary>
     public virtual void Step()
     {
         if (ClipGrad is { } clip) LastGradNorm = clip.Apply(Optimizer.parameters());
         Optimizer.step();
     }
 
+    /// <summary>Clears the gradients.</summary>
     public virtual void ZeroGrad() => Optimizer.zero_grad();
 
     /// <summary>The learning rate of each parameter group (MMEngine's <c>get_lr()['lr']</c>).</summary>
@@ -129,6 +135,7 @@ public class OptimWrapper
     /// <summary>An option of one parameter group (<c>lr</c>, <c>momentum</c>, <c>weight_decay</c>…).</summary>
     public double GetParam(int group, string name) => Groups.Get(group, name);
 
+    /// <summary>Sets an option of one parameter group (what schedulers do).</summary>
     public void SetParam(int group, string name, double value) => Groups.Set(group, name, value);
 
     /// <summary>
@@ -187,6 +194,7 @@ public class OptimWrapper
         return stream.ToArray();
     }
 
+    /// <summary>Restores the optimizer's state from <c>SaveOptimizerState</c>'s bytes.</summary>
     public virtual void LoadOptimizerState(byte[] state)
     {
         using var reader = new BinaryReader(new MemoryStream(state));

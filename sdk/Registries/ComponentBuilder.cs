@@ -21,6 +21,10 @@ public sealed class ComponentBuilder
     /// <summary>A placeholder for values the runner supplies only at build time (a dataset, the runner…).</summary>
     public static readonly object Supplied = new();
 
+    /// <summary>A builder resolving <c>type</c> names in <paramref name="registries"/>, plain names in <paramref name="defaultScope"/> first.</summary>
+    /// <param name="registries">Where components are registered.</param>
+    /// <param name="defaultScope">The scope plain names are looked up in (then its parents).</param>
+    /// <param name="validateOnly">Check mode: resolve, bind and convert everything, construct plain options only (what <c>config validate</c> does).</param>
     public ComponentBuilder(RegistryRoot registries, string defaultScope, bool validateOnly = false)
     {
         Registries = registries;
@@ -28,8 +32,10 @@ public sealed class ComponentBuilder
         ValidateOnly = validateOnly;
     }
 
+    /// <summary>Where components are looked up.</summary>
     public RegistryRoot Registries { get; }
 
+    /// <summary>The scope plain names are looked up in first.</summary>
     public string DefaultScope { get; }
 
     /// <summary>Check everything, construct nothing (<see cref="Build"/> returns null).</summary>
@@ -45,6 +51,13 @@ public sealed class ComponentBuilder
     public T? Build<T>(ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null) where T : class =>
         (T?)Build(typeof(T), table, defaults, scope);
 
+    /// <summary>Builds the component <paramref name="table"/> describes: resolves its <c>type</c> among the components of <paramref name="kind"/>, binds the other keys to the constructor's parameters by snake_case name, converts and checks them, and constructs it. Errors name the table's file, line and key.</summary>
+    /// <param name="kind">The component kind's base type (e.g. <c>typeof(Hook)</c>).</param>
+    /// <param name="table">The component's table.</param>
+    /// <param name="defaults">Values for keys the table leaves out (e.g. a scheduler's <c>optim_wrapper</c>).</param>
+    /// <param name="scope">The scope to resolve in, when not the default one.</param>
+    /// <returns>The component; null in check mode.</returns>
+    /// <example><code>var backbone = (BaseModel)builder.Build(typeof(BaseModel), (ConfigTable)cfg["backbone"]!)!;</code></example>
     public object? Build(Type kind, ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null)
     {
         scope = ScopeOf(table, scope);

@@ -10,7 +10,9 @@ namespace Runner.Sdk.Registries;
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Interface, Inherited = false)]
 public sealed class ComponentKindAttribute(string name, int order) : Attribute
 {
+    /// <summary>The kind's name in messages and listings (<c>model</c>, <c>hook</c>…).</summary>
     public string Name { get; } = name;
 
+    /// <summary>Where the kind comes in listings.</summary>
     public int Order { get; } = order;
 }

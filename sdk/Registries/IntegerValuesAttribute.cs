@@ -7,7 +7,9 @@ namespace Runner.Sdk.Registries;
 [AttributeUsage(AttributeTargets.Enum, Inherited = false)]
 public sealed class IntegerValuesAttribute(long minimum, long maximum) : Attribute
 {
+    /// <summary>The smallest number accepted.</summary>
     public long Minimum { get; } = minimum;
 
+    /// <summary>The largest number accepted.</summary>
     public long Maximum { get; } = maximum;
 }

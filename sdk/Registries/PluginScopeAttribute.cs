@@ -8,5 +8,6 @@ namespace Runner.Sdk.Registries;
 [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = false)]
 public sealed class PluginScopeAttribute(string scope) : Attribute
 {
+    /// <summary>The scope the assembly's components register in.</summary>
     public string Scope { get; } = scope;
 }

@@ -8,6 +8,7 @@ namespace Runner.Sdk.Registries;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class RegisterAttribute : Attribute
 {
+    /// <summary>Registers the class under <paramref name="name"/>, or under its own name when null.</summary>
     public RegisterAttribute(string? name = null) => Name = name;
 
     /// <summary>The registered name; null means the class name.</summary>

@@ -24,12 +24,16 @@ public sealed class Registry
     /// <summary>What every component of this kind derives from.</summary>
     public Type BaseType { get; }
 
+    /// <summary>The scope this registry holds components for.</summary>
     public string Scope { get; }
 
+    /// <summary>The registry plain names fall back to (the root scope's), or null for the root.</summary>
     public Registry? Parent { get; }
 
+    /// <summary>The root of this registry's tree.</summary>
     public Registry Root => Parent?.Root ?? this;
 
+    /// <summary>The registries of child scopes.</summary>
     public IReadOnlyCollection<Registry> Children => _children.Values;
 
     /// <summary>This node's own entries (not its parents' or children's).</summary>
@@ -85,5 +89,6 @@ public sealed class Registry
     public IEnumerable<RegistryEntry> AllEntries() =>
         _entries.Values.Concat(_children.Values.SelectMany(child => child.AllEntries()));
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Scope}::{Name}";
 }

@@ -7,6 +7,7 @@ public sealed class RegistryException : RunnerException
 {
     private RegistryException(string message) : base(message) { }
 
+    /// <summary>The error for a <c>type</c> found in no searched scope, with the scopes searched and the closest names.</summary>
     public static RegistryException Unknown(string typeName, Registry registry, IReadOnlyList<string> scopesSearched,
         SourceLocation? location, string? keyPath)
     {
@@ -21,6 +22,7 @@ public sealed class RegistryException : RunnerException
         return new RegistryException(message);
     }
 
+    /// <summary>The error for a scope no plugin registered, with the scopes there are.</summary>
     public static RegistryException UnknownScope(string scope, IEnumerable<string> knownScopes, SourceLocation? location, string? keyPath)
     {
         var where = location is null ? "" : location + ": ";
@@ -32,6 +34,7 @@ public sealed class RegistryException : RunnerException
             $"A scope is registered by a plugin: is the plugin that provides '{scope}' loaded? Pass --plugins DIR (its build folder), or name it in the config with plugins = [\"DIR\"].");
     }
 
+    /// <summary>The error for a second component of one name in one scope, naming both providers.</summary>
     public static RegistryException Duplicate(Registry registry, RegistryEntry added, RegistryEntry existing) =>
         new($"'{added.Name}' is registered twice in the {registry.Scope}::{registry.Name} registry: by {existing.Provider} " +
             $"({existing.Type.FullName}) and by {added.Provider} ({added.Type.FullName})." +

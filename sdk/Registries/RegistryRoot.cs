@@ -16,6 +16,7 @@ public sealed class RegistryRoot
     private readonly List<Registry> _registries;
     private readonly HashSet<string> _scopes = new(StringComparer.Ordinal) { RootScope };
 
+    /// <summary>The registries of every component kind, with the SDK's built-in components registered unless <paramref name="registerBuiltins"/> is false.</summary>
     public RegistryRoot(bool registerBuiltins = true)
     {
         // One tree per kind the SDK declares ([ComponentKind] on each base type), in listing order.

@@ -6,5 +6,6 @@ using global::Runner.Sdk.Registries;
 [ConfigOptions]
 public sealed record AutoScaleLrSettings(int BaseBatchSize, bool Enable = false)
 {
+    /// <summary>The total batch size the learning rate was tuned for.</summary>
     public int BaseBatchSize { get; } = BaseBatchSize > 0 ? BaseBatchSize : throw new ArgumentException($"base_batch_size must be positive, got {BaseBatchSize}.");
 }

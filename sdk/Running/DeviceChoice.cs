@@ -11,6 +11,7 @@ using TorchSharp;
 /// </summary>
 public static class DeviceChoice
 {
+    /// <summary>The forms <c>device</c> takes, for messages.</summary>
     public static readonly IReadOnlyList<string> Forms = ["cpu", "cuda", "cuda:N", "auto"];
 
     /// <summary>Whether <paramref name="text"/> asks for a GPU outright (so a CUDA libtorch must be found).</summary>

@@ -41,51 +41,73 @@ public sealed class HookDispatcher
         foreach (var key in _customStages.Keys.Where(k => k.Item1 == old.GetType()).ToList()) _customStages.Remove(key);
     }
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeRun"/>, in priority order.</summary>
     public void BeforeRun() => Each(HookPoint.BeforeRun, h => h.BeforeRun(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterLoadCheckpoint"/>.</summary>
     public void AfterLoadCheckpoint(Checkpoint checkpoint) => Each(HookPoint.AfterLoadCheckpoint, h => h.AfterLoadCheckpoint(_runner, checkpoint));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeTrain"/>.</summary>
     public void BeforeTrain() => Each(HookPoint.BeforeTrain, h => h.BeforeTrain(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeTrainEpoch"/>.</summary>
     public void BeforeTrainEpoch() => Each(HookPoint.BeforeTrainEpoch, h => h.BeforeTrainEpoch(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeTrainIter"/>.</summary>
     public void BeforeTrainIter(int batchIdx, DataBatch batch) => Each(HookPoint.BeforeTrainIter, h => h.BeforeTrainIter(_runner, batchIdx, batch));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterTrainIter"/>.</summary>
     public void AfterTrainIter(int batchIdx, DataBatch batch, IReadOnlyDictionary<string, double> outputs) =>
         Each(HookPoint.AfterTrainIter, h => h.AfterTrainIter(_runner, batchIdx, batch, outputs));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterTrainEpoch"/>.</summary>
     public void AfterTrainEpoch() => Each(HookPoint.AfterTrainEpoch, h => h.AfterTrainEpoch(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeVal"/>.</summary>
     public void BeforeVal() => Each(HookPoint.BeforeVal, h => h.BeforeVal(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeValEpoch"/>.</summary>
     public void BeforeValEpoch() => Each(HookPoint.BeforeValEpoch, h => h.BeforeValEpoch(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeValIter"/>.</summary>
     public void BeforeValIter(int batchIdx, DataBatch batch) => Each(HookPoint.BeforeValIter, h => h.BeforeValIter(_runner, batchIdx, batch));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterValIter"/>.</summary>
     public void AfterValIter(int batchIdx, DataBatch batch, DataBatch outputs) =>
         Each(HookPoint.AfterValIter, h => h.AfterValIter(_runner, batchIdx, batch, outputs));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterValEpoch"/>.</summary>
     public void AfterValEpoch(IReadOnlyDictionary<string, double> metrics) => Each(HookPoint.AfterValEpoch, h => h.AfterValEpoch(_runner, metrics));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterVal"/>.</summary>
     public void AfterVal() => Each(HookPoint.AfterVal, h => h.AfterVal(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeSaveCheckpoint"/>.</summary>
     public void BeforeSaveCheckpoint(Checkpoint checkpoint) => Each(HookPoint.BeforeSaveCheckpoint, h => h.BeforeSaveCheckpoint(_runner, checkpoint));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterTrain"/>.</summary>
     public void AfterTrain() => Each(HookPoint.AfterTrain, h => h.AfterTrain(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeTest"/>.</summary>
     public void BeforeTest() => Each(HookPoint.BeforeTest, h => h.BeforeTest(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeTestEpoch"/>.</summary>
     public void BeforeTestEpoch() => Each(HookPoint.BeforeTestEpoch, h => h.BeforeTestEpoch(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.BeforeTestIter"/>.</summary>
     public void BeforeTestIter(int batchIdx, DataBatch batch) => Each(HookPoint.BeforeTestIter, h => h.BeforeTestIter(_runner, batchIdx, batch));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterTestIter"/>.</summary>
     public void AfterTestIter(int batchIdx, DataBatch batch, DataBatch outputs) =>
         Each(HookPoint.AfterTestIter, h => h.AfterTestIter(_runner, batchIdx, batch, outputs));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterTestEpoch"/>.</summary>
     public void AfterTestEpoch(IReadOnlyDictionary<string, double> metrics) => Each(HookPoint.AfterTestEpoch, h => h.AfterTestEpoch(_runner, metrics));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterTest"/>.</summary>
     public void AfterTest() => Each(HookPoint.AfterTest, h => h.AfterTest(_runner));
 
+    /// <summary>Calls every hook's <see cref="Hook.AfterRun"/>.</summary>
     public void AfterRun() => Each(HookPoint.AfterRun, h => h.AfterRun(_runner));
 
     /// <summary>

@@ -10,6 +10,11 @@ using global::Runner.Sdk.Registries;
 [ConfigOptions]
 public sealed record LoadFromSettings
 {
+    /// <summary>The <c>load_from</c> table.</summary>
+    /// <param name="path">The checkpoint, safetensors or <c>.pt</c> file (or a work dir / <c>last_checkpoint</c> file).</param>
+    /// <param name="strict">Whether every name must match (else missing and unexpected names are logged).</param>
+    /// <param name="reviseKeys"><c>[regex, replacement]</c> pairs applied to the file's names before matching.</param>
+    /// <param name="mapLocation">The device tensors are moved to first: <c>cpu</c> or a CUDA device.</param>
     public LoadFromSettings(string path, bool strict = false, string[][]? reviseKeys = null, string mapLocation = "cpu")
     {
         Path = path;
@@ -41,11 +46,15 @@ public sealed record LoadFromSettings
         MapLocation = mapLocation;
     }
 
+    /// <summary>The file to load.</summary>
     public string Path { get; }
 
+    /// <summary>Whether every name must match.</summary>
     public bool Strict { get; }
 
+    /// <summary>The renames applied to the file's names, in order.</summary>
     public IReadOnlyList<(string Pattern, string Replacement)> ReviseKeys { get; }
 
+    /// <summary>The device the file's tensors are moved to first.</summary>
     public string MapLocation { get; }
 }

@@ -140,8 +140,10 @@ public sealed partial class TrainingRunner : IDisposable
     /// <summary>Builds a runner from a loaded config (see <see cref="ConfigLoader"/>).</summary>
     public static TrainingRunner FromConfig(ConfigTable cfg, RunnerOptions? options = null) => new(cfg, options ?? new RunnerOptions());
 
+    /// <summary>The registries components are built from.</summary>
     public RegistryRoot Registries { get; }
 
+    /// <summary>The scope plain <c>type</c> names are looked up in first.</summary>
     public string DefaultScope { get; }
 
     /// <summary>The resolved config (after _base_ and overrides).</summary>
@@ -166,32 +168,43 @@ public sealed partial class TrainingRunner : IDisposable
     private string SharedText(string value, string purpose) =>
         World.WorldSize == 1 ? value : System.Text.Encoding.UTF8.GetString(World.Broadcast(System.Text.Encoding.UTF8.GetBytes(value), 0, purpose));
 
+    /// <summary>The seeding settings (<c>randomness</c>).</summary>
     public RandomnessSettings Randomness { get; }
 
+    /// <summary>The environment settings (<c>env_cfg</c>).</summary>
     public EnvSettings Env { get; }
 
     /// <summary>The seed in use (from <c>randomness.seed</c>, or drawn).</summary>
     public long Seed { get; private set; }
 
+    /// <summary>The model, built at construction.</summary>
     public BaseModel Model { get; }
 
+    /// <summary>When the run started (<c>yyyyMMdd_HHmmss</c>), the name of its log folder.</summary>
     public string Timestamp { get; }
 
+    /// <summary>The run's name.</summary>
     public string ExperimentName { get; }
 
+    /// <summary>The folder for logs, records and checkpoints.</summary>
     public string WorkDir { get; }
 
     /// <summary><c>work_dir/&lt;timestamp&gt;</c>: the log file and the visualizer's records.</summary>
     public string LogDir { get; }
 
+    /// <summary>The run's logger (console and <c>LogDir</c>'s log file, rank 0 only).</summary>
     public Logger Logger { get; }
 
+    /// <summary>Scalars and runtime information shared by the loops and hooks.</summary>
     public MessageHub MessageHub { get; }
 
+    /// <summary>Makes log lines and logged values from <see cref="MessageHub"/>.</summary>
     public LogProcessor LogProcessor { get; }
 
+    /// <summary>Writes scalars and the config to the vis backends.</summary>
     public Visualizer Visualizer { get; }
 
+    /// <summary>Calls the hooks at each point (what loops use).</summary>
     public HookDispatcher CallHooks { get; }
 
     /// <summary>The hooks, in the order they run.</summary>
@@ -218,8 +231,10 @@ public sealed partial class TrainingRunner : IDisposable
     /// <summary>Iterations completed; 0 when no train loop was built.</summary>
     public int Iter => _trainLoop?.Iter ?? 0;
 
+    /// <summary>The train loop's epochs, or 0 before it is built.</summary>
     public int MaxEpochs => _trainLoop?.MaxEpochs ?? 0;
 
+    /// <summary>The train loop's iterations, or 0 before it is built.</summary>
     public int MaxIters => _trainLoop?.MaxIters ?? 0;
 
     /// <summary>Whether the train loop has been built.</summary>

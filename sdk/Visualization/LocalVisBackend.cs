@@ -8,7 +8,7 @@ using Runner.Sdk.Registries;
 /// and the config as <c>vis_data/config.toml</c>. The folder is created on first use.
 /// </summary>
 [Register]
-public sealed class LocalVisBackend(VisContext context, string scalarSaveFile = "scalars.json", string configSaveFile = "config.toml") : IVisBackend
+internal sealed class LocalVisBackend(VisContext context, string scalarSaveFile = "scalars.json", string configSaveFile = "config.toml") : IVisBackend
 {
     private StreamWriter? _scalars;
 

@@ -9,7 +9,7 @@ using Runner.Sdk.Registries;
 /// after each validation and at the end of the run.
 /// </summary>
 [Register]
-public sealed class PlotVisBackend(VisContext context, int width = 800, int height = 500, bool logScaleLoss = true) : IVisBackend
+internal sealed class PlotVisBackend(VisContext context, int width = 800, int height = 500, bool logScaleLoss = true) : IVisBackend
 {
     private static readonly string[] Bookkeeping = ["epoch", "iter", "step", "time", "data_time", "memory"];
 

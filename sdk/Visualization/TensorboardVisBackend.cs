@@ -12,7 +12,7 @@ using Runner.Sdk.Registries;
 /// .NET ticks there, which TensorBoard misreads).
 /// </summary>
 [Register]
-public sealed class TensorboardVisBackend(VisContext context) : IVisBackend
+internal sealed class TensorboardVisBackend(VisContext context) : IVisBackend
 {
     private FileStream? _file;
 

@@ -17,11 +17,13 @@ public sealed class Visualizer
         VisBackends = visBackends;
     }
 
+    /// <summary>The backends records go to.</summary>
     public IReadOnlyList<IVisBackend> VisBackends { get; }
 
     /// <summary>False on ranks other than 0, which record nothing (rank 0 writes the run's records).</summary>
     public bool WritesFiles { get; init; } = true;
 
+    /// <summary>Records <paramref name="scalars"/> at <paramref name="step"/> in every backend.</summary>
     public void AddScalars(IReadOnlyDictionary<string, double> scalars, int step)
     {
         foreach (var backend in VisBackends) backend.AddScalars(scalars, step);
@@ -33,6 +35,7 @@ public sealed class Visualizer
         foreach (var backend in VisBackends) backend.AddValScalars(scalars, step, iteration);
     }
 
+    /// <summary>Records the run's config (TOML) in every backend.</summary>
     public void AddConfig(string toml)
     {
         foreach (var backend in VisBackends) backend.AddConfig(toml);
@@ -46,11 +49,13 @@ public sealed class Visualizer
         File.WriteAllText(Path.Combine(_logDir, _timestamp + ".json"), Checkpoints.PlainData.ToJson(metrics));
     }
 
+    /// <summary>Writes what the backends hold to disk.</summary>
     public void Flush()
     {
         foreach (var backend in VisBackends) backend.Flush();
     }
 
+    /// <summary>Flushes and closes every backend.</summary>
     public void Close()
     {
         foreach (var backend in VisBackends) backend.Close();

@@ -45,19 +45,25 @@ public abstract class ParamScheduler
         BaseValues = [];
     }
 
+    /// <summary>The optimizer wrapper whose option is scheduled.</summary>
     public OptimWrapper OptimWrapper { get; }
 
+    /// <summary>The scheduled option (<c>lr</c>, <c>momentum</c>…).</summary>
     public string ParamName { get; }
 
+    /// <summary>The first epoch or iteration the schedule acts on.</summary>
     public int Begin { get; private set; }
 
+    /// <summary>The epoch or iteration the schedule stops at (exclusive).</summary>
     public int End { get; private set; }
 
     /// <summary>Whether <see cref="End"/> was left to the run's length.</summary>
     public bool EndIsDefault { get; }
 
+    /// <summary>Whether <see cref="Begin"/> and <see cref="End"/> count epochs (else iterations).</summary>
     public bool ByEpoch { get; private set; }
 
+    /// <summary>Whether an epoch-based schedule is stepped every iteration, its bounds scaled by the epoch length (MMEngine's <c>convert_to_iter_based</c>).</summary>
     public bool ConvertToIterBased { get; }
 
     /// <summary>Steps taken so far, counting the initial one (-1 before <see cref="Prepare"/>).</summary>
@@ -145,8 +151,10 @@ public abstract class ParamScheduler
     /// <summary>Adds a subclass's own counters to its state (ReduceOnPlateau's best value…).</summary>
     protected virtual void SaveExtraState(Dictionary<string, object> state) { }
 
+    /// <summary>Restores what <see cref="SaveExtraState"/> added.</summary>
     protected virtual void LoadExtraState(IReadOnlyDictionary<string, object> state) { }
 
+    /// <summary>Restores the schedule's position from a checkpoint (refusing another scheduler type's state).</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, object> state)
     {
         if (state.TryGetValue("type", out var type) && (string)type != GetType().Name)

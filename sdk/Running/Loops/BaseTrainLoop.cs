@@ -6,6 +6,7 @@ using global::Runner.Sdk.Registries;
 /// <summary>What every training loop exposes to the runner and hooks: its counters and the stop flag.</summary>
 public abstract class BaseTrainLoop : BaseLoop
 {
+    /// <summary>A train loop of <paramref name="runner"/> over <paramref name="dataloader"/>.</summary>
     protected BaseTrainLoop(TrainingRunner runner, DataLoader dataloader) : base(runner, dataloader) { }
 
     /// <summary>Epochs completed (0-based during an epoch's hooks, as MMEngine).</summary>
@@ -14,8 +15,10 @@ public abstract class BaseTrainLoop : BaseLoop
     /// <summary>Iterations completed, over the whole run.</summary>
     public int Iter { get; protected internal set; }
 
+    /// <summary>The epochs the loop trains for (for an iteration-based loop, the passes its iterations make).</summary>
     public abstract int MaxEpochs { get; }
 
+    /// <summary>The iterations the loop trains for.</summary>
     public abstract int MaxIters { get; }
 
     /// <summary>Set by a hook (e.g. early stopping) to end training.</summary>
@@ -35,14 +38,14 @@ public abstract class BaseTrainLoop : BaseLoop
     /// <param name="batchIdx">What the iteration hooks are told: the batch of the epoch, or the iteration.</param>
     protected void RunIter(int batchIdx, DataBatch batch)
     {
-        TrainingRunner.CallHooks.BeforeTrainIter(batchIdx, batch);
+        Runner.CallHooks.BeforeTrainIter(batchIdx, batch);
         IReadOnlyDictionary<string, double> outputs;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using (NoCollectionRegion.Enter(othersAllocate: Dataloader.NumWorkers > 0))
-            outputs = ComponentException.Guard(TrainingRunner.Model, "TrainStep", Epoch, Iter, () => TrainingRunner.Model.TrainStep(batch, TrainingRunner.OptimWrapper!));
+            outputs = ComponentException.Guard(Runner.Model, "TrainStep", Epoch, Iter, () => Runner.Model.TrainStep(batch, Runner.OptimWrapper!));
         TrainStepTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        TrainingRunner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
+        Runner.CallHooks.AfterTrainIter(batchIdx, batch, outputs);
         Iter++;
-        TrainingRunner.StopIfRequested();
+        Runner.StopIfRequested();
     }
 }

@@ -24,28 +24,32 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
         ValSchedule = new ValIntervalSchedule(valBegin, valInterval, dynamicIntervals);
     }
 
+    /// <inheritdoc/>
     public override int MaxEpochs { get; }
 
+    /// <inheritdoc/>
     public override int MaxIters => MaxEpochs * Dataloader.Count;
 
+    /// <summary>When the loop validates.</summary>
     public ValIntervalSchedule ValSchedule { get; }
 
+    /// <inheritdoc/>
     public override void Run()
     {
-        TrainingRunner.CallHooks.BeforeTrain();
+        Runner.CallHooks.BeforeTrain();
         while (Epoch < MaxEpochs && !StopTraining)
         {
             RunEpoch();
             ValSchedule.Update(Epoch);
-            if (TrainingRunner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Epoch, MaxEpochs)) valLoop.Run();
+            if (Runner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Epoch, MaxEpochs)) valLoop.Run();
         }
-        TrainingRunner.CallHooks.AfterTrain();
+        Runner.CallHooks.AfterTrain();
     }
 
     private void RunEpoch()
     {
-        TrainingRunner.CallHooks.BeforeTrainEpoch();
-        TrainingRunner.Model.train();
+        Runner.CallHooks.BeforeTrainEpoch();
+        Runner.Model.train();
         var skip = SkipBatches;
         SkipBatches = 0;
         var batchIdx = skip;
@@ -60,7 +64,7 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
                 RunIter(batchIdx++, batch);
             }
         }
-        TrainingRunner.CallHooks.AfterTrainEpoch();
+        Runner.CallHooks.AfterTrainEpoch();
         Epoch++;
     }
 }

@@ -52,28 +52,29 @@ public abstract class EvaluationLoop : BaseLoop
     /// </summary>
     public TorchSharp.torch.ScalarType? Dtype { get; init; }
 
+    /// <inheritdoc/>
     public override void Run()
     {
-        if (Dtype is not { } dtype || TrainingRunner.Model.parameters().All(p => p.dtype == dtype))
+        if (Dtype is not { } dtype || Runner.Model.parameters().All(p => p.dtype == dtype))
         {
             RunAllSets();
             return;
         }
-        if (TrainingRunner.IsTraining)
+        if (Runner.IsTraining)
             throw new RunnerException($"{GetType().Name}: dtype cannot be used while training (converting the model would detach it from the optimizer); use it in test_cfg, or for runner-host val.");
-        var weights = TrainingRunner.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-        var inputs = TrainingRunner.Model.DataPreprocessor.FloatDtype;
+        var weights = Runner.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        var inputs = Runner.Model.DataPreprocessor.FloatDtype;
         try
         {
-            TrainingRunner.Model.to(dtype);
-            TrainingRunner.Model.DataPreprocessor.FloatDtype = dtype;
+            Runner.Model.to(dtype);
+            Runner.Model.DataPreprocessor.FloatDtype = dtype;
             RunAllSets();
         }
         finally
         {
-            TrainingRunner.Model.to(TorchSharp.torch.ScalarType.Float32);
-            TrainingRunner.Model.load_state_dict(weights);
-            TrainingRunner.Model.DataPreprocessor.FloatDtype = inputs;
+            Runner.Model.to(TorchSharp.torch.ScalarType.Float32);
+            Runner.Model.load_state_dict(weights);
+            Runner.Model.DataPreprocessor.FloatDtype = inputs;
             foreach (var tensor in weights.Values) tensor.Dispose();
         }
     }
@@ -81,7 +82,7 @@ public abstract class EvaluationLoop : BaseLoop
     private void RunAllSets()
     {
         BeforeLoop();
-        TrainingRunner.Model.eval();
+        Runner.Model.eval();
         var merged = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (name, loader, evaluator) in _sets)
         {
@@ -111,7 +112,7 @@ public abstract class EvaluationLoop : BaseLoop
                 BeforeIter(batchIdx, batch);
                 DataBatch outputs;
                 using (NoCollectionRegion.Enter(othersAllocate: loader.NumWorkers > 0))
-                    outputs = ComponentException.Guard(TrainingRunner.Model, $"{GetType().Name} step (batch {batchIdx})", TrainingRunner.Epoch, TrainingRunner.Iter, () => Step(batch));
+                    outputs = ComponentException.Guard(Runner.Model, $"{GetType().Name} step (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => Step(batch));
                 var rows = batch.Count;
                 var real = Math.Min(rows, realLeft);
                 realLeft -= real;
@@ -119,13 +120,13 @@ public abstract class EvaluationLoop : BaseLoop
                 if (real > 0)
                 {
                     foreach (var metric in evaluator.Metrics)
-                        ComponentException.Guard(metric, $"Process (batch {batchIdx})", TrainingRunner.Epoch, TrainingRunner.Iter, () => { metric.Process(measured, predicted); return 0; });
+                        ComponentException.Guard(metric, $"Process (batch {batchIdx})", Runner.Epoch, Runner.Iter, () => { metric.Process(measured, predicted); return 0; });
                 }
                 AfterIter(batchIdx, batch, outputs);
                 batchIdx++;
             }
         }
-        return ComponentException.Guard(evaluator, "Evaluate", TrainingRunner.Epoch, TrainingRunner.Iter, () => evaluator.Evaluate(loader.Dataset.Count, TrainingRunner.World));
+        return ComponentException.Guard(evaluator, "Evaluate", Runner.Epoch, Runner.Iter, () => evaluator.Evaluate(loader.Dataset.Count, Runner.World));
     }
 
     /// <summary>The first <paramref name="keep"/> samples of a batch: every field with one row per sample is cut, the others are kept whole.</summary>
@@ -135,11 +136,13 @@ public abstract class EvaluationLoop : BaseLoop
     /// <summary>The before-loop and before-epoch hooks.</summary>
     protected abstract void BeforeLoop();
 
+    /// <summary>Calls the mode's before-iteration hooks.</summary>
     protected abstract void BeforeIter(int batchIdx, DataBatch batch);
 
     /// <summary>The model's val or test step.</summary>
     protected abstract DataBatch Step(DataBatch batch);
 
+    /// <summary>Calls the mode's after-iteration hooks.</summary>
     protected abstract void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs);
 
     /// <summary>The after-epoch and after-loop hooks.</summary>

@@ -32,22 +32,25 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
     /// <summary>1, for compatibility (MMEngine's value).</summary>
     public override int MaxEpochs => 1;
 
+    /// <inheritdoc/>
     public override int MaxIters { get; }
 
+    /// <summary>When the loop validates.</summary>
     public ValIntervalSchedule ValSchedule { get; }
 
+    /// <inheritdoc/>
     public override void Run()
     {
-        TrainingRunner.CallHooks.BeforeTrain();
-        TrainingRunner.CallHooks.BeforeTrainEpoch();
-        if (Iter > 0) TrainingRunner.Logger.Info($"Advance the data to iteration {Iter} (pass {Iter / Dataloader.Count}, batch {Iter % Dataloader.Count}) without loading the skipped batches.");
+        Runner.CallHooks.BeforeTrain();
+        Runner.CallHooks.BeforeTrainEpoch();
+        if (Iter > 0) Runner.Logger.Info($"Advance the data to iteration {Iter} (pass {Iter / Dataloader.Count}, batch {Iter % Dataloader.Count}) without loading the skipped batches.");
         while (Iter < MaxIters && !StopTraining)
         {
             var pass = Iter / Dataloader.Count;
             var skip = Iter % Dataloader.Count;
             if (pass > 0 && skip == 0 && !_warnedRestart)
             {
-                TrainingRunner.Logger.Warn("Reached the end of the dataloader: it restarts (reshuffled for the new pass) and training continues.");
+                Runner.Logger.Warn("Reached the end of the dataloader: it restarts (reshuffled for the new pass) and training continues.");
                 _warnedRestart = true;
             }
             Dataloader.Sampler.SetEpoch(pass);
@@ -58,13 +61,13 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
                 if (!batches.MoveNext()) break;
                 using var batch = batches.Current;
                 // Validation in between switches the model to eval mode.
-                TrainingRunner.Model.train();
+                Runner.Model.train();
                 RunIter(Iter, batch);
                 ValSchedule.Update(Iter);
-                if (TrainingRunner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Iter, MaxIters)) valLoop.Run();
+                if (Runner.ValLoop is { } valLoop && ValSchedule.ShouldValidate(Iter, MaxIters)) valLoop.Run();
             }
         }
-        TrainingRunner.CallHooks.AfterTrainEpoch();
-        TrainingRunner.CallHooks.AfterTrain();
+        Runner.CallHooks.AfterTrainEpoch();
+        Runner.CallHooks.AfterTrain();
     }
 }

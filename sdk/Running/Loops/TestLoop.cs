@@ -14,21 +14,26 @@ public class TestLoop : EvaluationLoop
     {
     }
 
+    /// <inheritdoc/>
     protected override void BeforeLoop()
     {
-        TrainingRunner.CallHooks.BeforeTest();
-        TrainingRunner.CallHooks.BeforeTestEpoch();
+        Runner.CallHooks.BeforeTest();
+        Runner.CallHooks.BeforeTestEpoch();
     }
 
-    protected override void BeforeIter(int batchIdx, DataBatch batch) => TrainingRunner.CallHooks.BeforeTestIter(batchIdx, batch);
+    /// <inheritdoc/>
+    protected override void BeforeIter(int batchIdx, DataBatch batch) => Runner.CallHooks.BeforeTestIter(batchIdx, batch);
 
-    protected override DataBatch Step(DataBatch batch) => TrainingRunner.Model.TestStep(batch);
+    /// <inheritdoc/>
+    protected override DataBatch Step(DataBatch batch) => Runner.Model.TestStep(batch);
 
-    protected override void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs) => TrainingRunner.CallHooks.AfterTestIter(batchIdx, batch, outputs);
+    /// <inheritdoc/>
+    protected override void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs) => Runner.CallHooks.AfterTestIter(batchIdx, batch, outputs);
 
+    /// <inheritdoc/>
     protected override void AfterLoop(IReadOnlyDictionary<string, double> metrics)
     {
-        TrainingRunner.CallHooks.AfterTestEpoch(metrics);
-        TrainingRunner.CallHooks.AfterTest();
+        Runner.CallHooks.AfterTestEpoch(metrics);
+        Runner.CallHooks.AfterTest();
     }
 }

@@ -10,6 +10,8 @@ public sealed class ValIntervalSchedule
     private readonly int[] _milestones;
     private readonly int[] _intervals;
 
+    /// <summary>A schedule from the loop's <c>val_begin</c>, <c>val_interval</c> and <c>dynamic_intervals</c>.</summary>
+    /// <exception cref="ArgumentException">An interval below 1, or milestones that do not increase.</exception>
     public ValIntervalSchedule(int valBegin, int valInterval, int[][]? dynamicIntervals)
     {
         if (valInterval < 1) throw new ArgumentException($"val_interval must be at least 1, got {valInterval}.");
@@ -24,6 +26,7 @@ public sealed class ValIntervalSchedule
         Interval = valInterval;
     }
 
+    /// <summary>The first epoch or iteration validated after.</summary>
     public int ValBegin { get; }
 
     /// <summary>The interval in force now.</summary>

@@ -14,21 +14,26 @@ public class ValLoop : EvaluationLoop
     {
     }
 
+    /// <inheritdoc/>
     protected override void BeforeLoop()
     {
-        TrainingRunner.CallHooks.BeforeVal();
-        TrainingRunner.CallHooks.BeforeValEpoch();
+        Runner.CallHooks.BeforeVal();
+        Runner.CallHooks.BeforeValEpoch();
     }
 
-    protected override void BeforeIter(int batchIdx, DataBatch batch) => TrainingRunner.CallHooks.BeforeValIter(batchIdx, batch);
+    /// <inheritdoc/>
+    protected override void BeforeIter(int batchIdx, DataBatch batch) => Runner.CallHooks.BeforeValIter(batchIdx, batch);
 
-    protected override DataBatch Step(DataBatch batch) => TrainingRunner.Model.ValStep(batch);
+    /// <inheritdoc/>
+    protected override DataBatch Step(DataBatch batch) => Runner.Model.ValStep(batch);
 
-    protected override void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs) => TrainingRunner.CallHooks.AfterValIter(batchIdx, batch, outputs);
+    /// <inheritdoc/>
+    protected override void AfterIter(int batchIdx, DataBatch batch, DataBatch outputs) => Runner.CallHooks.AfterValIter(batchIdx, batch, outputs);
 
+    /// <inheritdoc/>
     protected override void AfterLoop(IReadOnlyDictionary<string, double> metrics)
     {
-        TrainingRunner.CallHooks.AfterValEpoch(metrics);
-        TrainingRunner.CallHooks.AfterVal();
+        Runner.CallHooks.AfterValEpoch(metrics);
+        Runner.CallHooks.AfterVal();
     }
 }

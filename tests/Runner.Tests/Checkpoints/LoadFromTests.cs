@@ -30,7 +30,7 @@ public sealed class LoadFromTests
         return path;
     }
 
-    private static (global::Runner.Sdk.Running.TrainingRunner TrainingRunner, string Dir) Job(object loadFrom)
+    private static (global::Runner.Sdk.Running.TrainingRunner Runner, string Dir) Job(object loadFrom)
     {
         var dir = TestEnvironment.NewTempDir("load-from");
         var cfg = TinyJob.Config(dir, """

@@ -16,7 +16,7 @@ using static TorchSharp.torch;
 [TestClass]
 public sealed class BuiltinHookTests
 {
-    private static (TrainingRunner TrainingRunner, string WorkDir) Build(string extra, object? model = null)
+    private static (TrainingRunner Runner, string WorkDir) Build(string extra, object? model = null)
     {
         var workDir = TestEnvironment.NewTempDir("builtin-hooks");
         var cfg = TinyJob.Config(workDir, $$"""

@@ -13,7 +13,7 @@ using Runner.Tests.Support;
 [TestClass]
 public sealed class CheckpointHookTests
 {
-    private static (TrainingRunner TrainingRunner, string WorkDir) Run(string checkpoint)
+    private static (TrainingRunner Runner, string WorkDir) Run(string checkpoint)
     {
         var workDir = TestEnvironment.NewTempDir("ckpt-hook");
         var cfg = TinyJob.Config(workDir, $$"""
