@@ -48,6 +48,7 @@ public sealed class ComponentBuilder
     public List<Type> ServiceTypes { get; } = [];
 
     /// <summary>Builds a <typeparamref name="T"/> from <paramref name="table"/> through the registry of its kind.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026", Justification = "Build<T> and Build(Type, ...) differ in generic arity and first parameter: no call can mean both.")]
     public T? Build<T>(ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null) where T : class =>
         (T?)Build(typeof(T), table, defaults, scope);
 
@@ -58,6 +59,7 @@ public sealed class ComponentBuilder
     /// <param name="scope">The scope to resolve in, when not the default one.</param>
     /// <returns>The component; null in check mode.</returns>
     /// <example><code>var backbone = (BaseModel)builder.Build(typeof(BaseModel), (ConfigTable)cfg["backbone"]!)!;</code></example>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026", Justification = "Build<T> and Build(Type, ...) differ in generic arity and first parameter: no call can mean both.")]
     public object? Build(Type kind, ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null)
     {
         scope = ScopeOf(table, scope);
