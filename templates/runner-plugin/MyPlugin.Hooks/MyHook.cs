@@ -16,7 +16,7 @@ public sealed class MyHook : Hook
 
     public override void AfterTrainIter(TrainingRunner runner, int batchIdx, DataBatch dataBatch, IReadOnlyDictionary<string, double> outputs)
     {
-        if (outputs is not null && outputs.TryGetValue("loss", out var loss)) _lowest = Math.Min(_lowest, loss);
+        if (outputs.TryGetValue("loss", out var loss)) _lowest = Math.Min(_lowest, loss);
     }
 
     public override void AfterTrainEpoch(TrainingRunner runner) => runner.Logger.Info($"MyHook: lowest loss so far {_lowest:0.0000}");

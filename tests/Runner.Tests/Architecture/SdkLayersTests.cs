@@ -53,8 +53,8 @@ public sealed partial class SdkLayersTests
     private static Dictionary<string, SortedSet<string>> FolderUses()
     {
         var sdk = Path.Combine(TestEnvironment.RepoRoot, "sdk");
-        var folders = Directory.GetDirectories(sdk).Select(Path.GetFileName).OfType<string>()
-            .Where(name => name is not ("bin" or "obj")).ToHashSet(StringComparer.Ordinal);
+        var folders = Directory.GetDirectories(sdk).Where(d => Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories).Any())
+            .Select(Path.GetFileName).OfType<string>().Where(name => name is not ("bin" or "obj")).ToHashSet(StringComparer.Ordinal);
         var uses = folders.ToDictionary(f => f, _ => new SortedSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
         foreach (var folder in folders)
         {
