@@ -101,15 +101,16 @@ public sealed class DataLoader : IEnumerable<DataBatch>
     public IEnumerable<DataBatch> Iterate(int skip)
     {
         var plan = PlanBatches(skip);
-        return NumWorkers == 0 ? plan.Select(Load) : Prefetch(plan);
+        var epoch = Sampler.Epoch; // the dataset's pipeline draws this epoch's augmentations
+        return NumWorkers == 0 ? plan.Select(indices => Load(indices, epoch)) : Prefetch(plan, epoch);
     }
 
     /// <summary>One batch, with a dataset's failure reported as the dataset's, naming its plugin and the indices.</summary>
-    private DataBatch Load(long[] indices)
+    private DataBatch Load(long[] indices, int epoch)
     {
         try
         {
-            var batch = Dataset.GetItems(indices);
+            var batch = Dataset.GetItems(indices, epoch);
             if (!PinsMemory) return batch;
             using (batch) return batch.Select((_, tensor) => tensor.pin_memory());
         }
@@ -122,7 +123,7 @@ public sealed class DataLoader : IEnumerable<DataBatch>
         }
     }
 
-    private IEnumerable<DataBatch> Prefetch(IReadOnlyList<long[]> plan)
+    private IEnumerable<DataBatch> Prefetch(IReadOnlyList<long[]> plan, int epoch)
     {
         using var cancel = new CancellationTokenSource();
         var queues = Enumerable.Range(0, NumWorkers)
@@ -137,7 +138,7 @@ public sealed class DataLoader : IEnumerable<DataBatch>
                     DataBatch batch;
                     try
                     {
-                        batch = Load(plan[b]);
+                        batch = Load(plan[b], epoch);
                     }
                     catch (RunnerException e)
                     {

@@ -29,4 +29,11 @@ public interface IDataset
             foreach (var sample in samples) sample.Dispose();
         }
     }
+
+    /// <summary>
+    /// Several samples drawn for <paramref name="epoch"/>, collated: what the dataloader calls. The default ignores
+    /// the epoch (<see cref="GetItems(IReadOnlyList{long})"/>); a dataset with a random pipeline
+    /// (<see cref="SamplePipeline"/>) overrides it, so each epoch draws its own augmentations.
+    /// </summary>
+    DataBatch GetItems(IReadOnlyList<long> indices, int epoch) => GetItems(indices);
 }

@@ -18,4 +18,8 @@ public interface ISampler
 
     /// <summary>Sets the epoch, which seeds the shuffle (called by <c>DistSamplerSeedHook</c> before each train epoch).</summary>
     void SetEpoch(int epoch);
+
+    /// <summary>The epoch last set (0 by default): the dataloader hands it to the dataset, whose pipeline draws each
+    /// epoch's augmentations from it.</summary>
+    int Epoch => 0;
 }

@@ -12,4 +12,14 @@ public interface ITransform
     /// <param name="sample">The sample; the transform may dispose it or return it changed.</param>
     /// <returns>The transformed sample, owned by the caller.</returns>
     DataBatch Transform(DataBatch sample);
+
+    /// <summary>
+    /// Turns one sample into the next step's sample, knowing which sample it is (<see cref="SampleContext"/>): random
+    /// steps draw from <see cref="SampleContext.Random"/>, steps that read files find them in <see cref="SampleContext.Info"/>.
+    /// <see cref="SamplePipeline"/> calls this one; the default calls <see cref="Transform(DataBatch)"/>.
+    /// </summary>
+    /// <param name="sample">The sample; the transform may dispose it or return it changed.</param>
+    /// <param name="context">The sample's index, epoch, facts and random source.</param>
+    /// <returns>The transformed sample, owned by the caller.</returns>
+    DataBatch Transform(DataBatch sample, SampleContext context) => Transform(sample);
 }

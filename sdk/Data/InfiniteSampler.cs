@@ -42,5 +42,8 @@ internal sealed class InfiniteSampler : ISampler
     /// <summary>Sets the pass over the data (the iteration-based loop calls it; an epoch-based one calls it per epoch).</summary>
     public void SetEpoch(int epoch) => _pass = epoch;
 
+    /// <summary>The pass over the data last set.</summary>
+    public int Epoch => _pass;
+
     public IReadOnlyList<long> GetIndices() => RankShard.Take(DefaultSampler.EpochOrder(_dataset.Count, Shuffle, Seed + _pass), _rank, _worldSize, roundUp: true);
 }

@@ -33,7 +33,7 @@ public class BaseDataPreprocessor
         return true;
     }
 
-    /// <paramref name="tensor"/> on the preprocessor's device (floating-point inputs in its dtype, when one is set).
+    /// <summary><paramref name="tensor"/> on the preprocessor's device (floating-point inputs in its dtype, when one is set).</summary>
     protected Tensor Cast(Tensor tensor)
     {
         // A batch the loader pinned goes to the GPU without blocking (the copy overlaps the work already queued there).

@@ -5,7 +5,8 @@ using Runner.Sdk.Registries;
 using TorchSharp;
 using static TorchSharp.torch;
 
-/// <summary>MMEngine's <c>ImgDataPreprocessor</c>: normalises <c>inputs</c> [N, C, …] per channel, <c>(x - mean) / std</c>.</summary>
+/// <summary>MMEngine's <c>ImgDataPreprocessor</c>: normalises <c>inputs</c> [N, C, …] per channel, <c>(x - mean) / std</c>
+/// (integer inputs, such as a vision pipeline's uint8 images, in float32 or the preprocessor's dtype).</summary>
 [Register]
 public sealed class ImgDataPreprocessor : BaseDataPreprocessor
 {
@@ -27,6 +28,13 @@ public sealed class ImgDataPreprocessor : BaseDataPreprocessor
     {
         var moved = Cast(tensor);
         if (key != DataBatch.InputsKey) return moved;
+        if (!moved.is_floating_point())
+        {
+            // Images read as bytes (a vision pipeline's uint8 [C, H, W]) are normalised in float32, as MMEngine's .float().
+            var asFloat = moved.to_type(FloatDtype ?? ScalarType.Float32);
+            if (!ReferenceEquals(moved, tensor)) moved.Dispose();
+            moved = asFloat;
+        }
         var shape = new long[moved.dim()];
         Array.Fill(shape, 1L);
         shape[1] = _mean.Length;

@@ -9,88 +9,88 @@ using global::Runner.Sdk.Configuration;
 /// </summary>
 public sealed class RunnerArguments
 {
-    /// <c>model</c>: The model: a <c>BaseModel</c> or its table.
+    /// <summary><c>model</c>: The model: a <c>BaseModel</c> or its table.</summary>
     public object? Model { get; init; }
 
-    /// <c>work_dir</c>: The folder for logs, records and checkpoints.
+    /// <summary><c>work_dir</c>: The folder for logs, records and checkpoints.</summary>
     public string? WorkDir { get; init; }
 
-    /// <c>train_dataloader</c>: The train data: a <c>DataLoader</c> or its table.
+    /// <summary><c>train_dataloader</c>: The train data: a <c>DataLoader</c> or its table.</summary>
     public object? TrainDataloader { get; init; }
 
-    /// <c>val_dataloader</c>: The val data: a <c>DataLoader</c> or its table.
+    /// <summary><c>val_dataloader</c>: The val data: a <c>DataLoader</c> or its table.</summary>
     public object? ValDataloader { get; init; }
 
-    /// <c>test_dataloader</c>: The test data: a <c>DataLoader</c> or its table.
+    /// <summary><c>test_dataloader</c>: The test data: a <c>DataLoader</c> or its table.</summary>
     public object? TestDataloader { get; init; }
 
-    /// <c>train_cfg</c>: The train loop's table (<c>max_epochs</c>, <c>val_interval</c>…).
+    /// <summary><c>train_cfg</c>: The train loop's table (<c>max_epochs</c>, <c>val_interval</c>…).</summary>
     public ConfigTable? TrainCfg { get; init; }
 
-    /// <c>val_cfg</c>: The val loop's table.
+    /// <summary><c>val_cfg</c>: The val loop's table.</summary>
     public ConfigTable? ValCfg { get; init; }
 
-    /// <c>test_cfg</c>: The test loop's table.
+    /// <summary><c>test_cfg</c>: The test loop's table.</summary>
     public ConfigTable? TestCfg { get; init; }
 
-    /// <c>auto_scale_lr</c>: Learning-rate scaling by total batch size.
+    /// <summary><c>auto_scale_lr</c>: Learning-rate scaling by total batch size.</summary>
     public ConfigTable? AutoScaleLr { get; init; }
 
-    /// <c>optim_wrapper</c>: The optimizer wrapper: an <c>OptimWrapper</c> or its table.
+    /// <summary><c>optim_wrapper</c>: The optimizer wrapper: an <c>OptimWrapper</c> or its table.</summary>
     public object? OptimWrapper { get; init; }
 
     /// <summary>A scheduler or table, or a list of them (a <see cref="ConfigArray"/>).</summary>
     public object? ParamScheduler { get; init; }
 
-    /// <c>val_evaluator</c>: The val metrics: an <c>Evaluator</c>, a metric, a table or a list of tables.
+    /// <summary><c>val_evaluator</c>: The val metrics: an <c>Evaluator</c>, a metric, a table or a list of tables.</summary>
     public object? ValEvaluator { get; init; }
 
-    /// <c>test_evaluator</c>: The test metrics, as <see cref="ValEvaluator"/>.
+    /// <summary><c>test_evaluator</c>: The test metrics, as <see cref="ValEvaluator"/>.</summary>
     public object? TestEvaluator { get; init; }
 
-    /// <c>default_hooks</c>: Replacements for the default hooks, by name.
+    /// <summary><c>default_hooks</c>: Replacements for the default hooks, by name.</summary>
     public ConfigTable? DefaultHooks { get; init; }
 
     /// <summary>Hooks or hook tables.</summary>
     public IReadOnlyList<object>? CustomHooks { get; init; }
 
-    /// <c>data_preprocessor</c>: The model's data preprocessor (a preprocessor or its table).
+    /// <summary><c>data_preprocessor</c>: The model's data preprocessor (a preprocessor or its table).</summary>
     public object? DataPreprocessor { get; init; }
 
-    /// <c>load_from</c>: Weights to start from.
+    /// <summary><c>load_from</c>: Weights to start from.</summary>
     public string? LoadFrom { get; init; }
 
     /// <summary>False, true (from <c>work_dir/last_checkpoint</c>) or a checkpoint path.</summary>
     public object? Resume { get; init; }
 
-    /// <c>launcher</c>: How the processes were started: <c>none</c>, <c>mpi</c> or <c>slurm</c>.
+    /// <summary><c>launcher</c>: How the processes were started: <c>none</c>, <c>mpi</c> or <c>slurm</c>.</summary>
     public string? Launcher { get; init; }
 
-    /// <c>env_cfg</c>: The environment: threads, <c>dist_cfg</c>, <c>cudnn_benchmark</c>, <c>libtorch</c>…
+    /// <summary><c>env_cfg</c>: The environment: threads, <c>dist_cfg</c>, <c>cudnn_benchmark</c>, <c>libtorch</c>…</summary>
     public ConfigTable? EnvCfg { get; init; }
 
-    /// <c>log_processor</c>: The log processor (a <c>LogProcessor</c> or its table).
+    /// <summary><c>log_processor</c>: The log processor (a <c>LogProcessor</c> or its table).</summary>
     public object? LogProcessor { get; init; }
 
-    /// <c>log_level</c>: The lowest level logged: <c>DEBUG</c>, <c>INFO</c>, <c>WARNING</c>, <c>ERROR</c>.
+    /// <summary><c>log_level</c>: The lowest level logged: <c>DEBUG</c>, <c>INFO</c>, <c>WARNING</c>, <c>ERROR</c>.</summary>
     public string? LogLevel { get; init; }
 
-    /// <c>visualizer</c>: The visualizer's table (its <c>vis_backends</c>).
+    /// <summary><c>visualizer</c>: The visualizer's table (its <c>vis_backends</c>).</summary>
     public ConfigTable? Visualizer { get; init; }
 
-    /// <c>default_scope</c>: The scope plain <c>type</c> names are looked up in first.
+    /// <summary><c>default_scope</c>: The scope plain <c>type</c> names are looked up in first.</summary>
     public string? DefaultScope { get; init; }
 
-    /// <c>randomness</c>: Seeding: <c>seed</c>, <c>deterministic</c>, <c>diff_rank_seed</c>.
+    /// <summary><c>randomness</c>: Seeding: <c>seed</c>, <c>deterministic</c>, <c>diff_rank_seed</c>.</summary>
     public ConfigTable? Randomness { get; init; }
 
-    /// <c>experiment_name</c>: The run's name (default: the config file's name and the timestamp).
+    /// <summary><c>experiment_name</c>: The run's name (default: the config file's name and the timestamp).</summary>
     public string? ExperimentName { get; init; }
 
     /// <summary>A config whose keys the other arguments override (MMEngine's <c>cfg</c>).</summary>
     public ConfigTable? Cfg { get; init; }
 
-    /// <c>compile</c>: MMEngine's <c>compile</c>: refused with an explanation when true (TorchSharp has no <c>torch.compile</c>).
+    /// <summary><c>compile</c>: MMEngine's <c>compile</c>: refused with an explanation when true (TorchSharp has no <c>torch.compile</c>).</summary>
     public bool? Compile { get; init; }
 
     /// <summary>The arguments as one config table (snake_case keys), over <see cref="Cfg"/>.</summary>

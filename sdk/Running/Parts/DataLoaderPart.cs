@@ -26,7 +26,8 @@ internal static class DataLoaderPart
     {
         var datasetTable = ConfigShape.Table(loader, "dataset") ?? throw ConfigException.At(loader.Location, loader.Path,
             "the dataloader has no dataset table.", "add dataset = { type = \"...\" }.");
-        var dataset = builder.Build<IDataset>(datasetTable);
+        // A dataset with a random pipeline takes the run's seed (a `seed` parameter; the table may set its own).
+        var dataset = builder.Build<IDataset>(datasetTable, new Dictionary<string, object?> { ["seed"] = seed });
         var sampler = ConfigShape.Table(loader, "sampler") is { } samplerTable
             ? builder.Build<ISampler>(samplerTable, new Dictionary<string, object?> { ["dataset"] = ConfigShape.Given(builder, dataset), ["seed"] = seed, ["world"] = world })
             : dataset is null ? null : new DefaultSampler(dataset, shuffle: false, seed: seed, world: world);

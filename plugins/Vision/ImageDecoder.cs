@@ -1,0 +1,65 @@
+using SkiaSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Runner.Plugins.Vision;
+
+/// <summary>
+/// Reads image files (JPEG, PNG, BMP, WebP, GIF's first frame) into uint8 tensors [H, W, 3] in RGB order, with
+/// SkiaSharp: the library the host already carries for its plots, maintained by Microsoft, thread-safe for decoding
+/// (so the loader's worker threads decode in parallel), and with no dependency on system image libraries.
+/// </summary>
+internal static class ImageDecoder
+{
+    /// <summary>The extensions <c>ImageFolder</c> collects (lower case).</summary>
+    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        { ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif" };
+
+    /// <summary>The image at <paramref name="path"/>; an unreadable, truncated or unknown file is an error naming it.</summary>
+    public static Tensor Read(string path)
+    {
+        byte[] encoded;
+        try
+        {
+            encoded = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"cannot read image '{path}': {e.Message}", e);
+        }
+        return Decode(encoded, path);
+    }
+
+    /// <summary>Decodes <paramref name="encoded"/> (named <paramref name="source"/> in errors).</summary>
+    public static Tensor Decode(byte[] encoded, string source)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
+            ?? throw new InvalidDataException($"'{source}' is not an image SkiaSharp can read (JPEG, PNG, BMP, WebP, GIF), or its header is damaged.");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var pixels = new byte[info.BytesSize];
+        var result = codec.GetPixels(info, pixels);
+        if (result is not (SKCodecResult.Success))
+        {
+            // A truncated file decodes partly (IncompleteInput): an image with a grey band is not a sample to train on.
+            throw new InvalidDataException($"'{source}' could not be decoded completely ({result}): the file is truncated or damaged.");
+        }
+        using var rgba = tensor(pixels, dtype: ScalarType.Byte).view(info.Height, info.Width, 4);
+        return rgba.narrow(2, 0, 3).contiguous();
+    }
+
+    /// <summary>Writes <paramref name="image"/> (uint8 [H, W, 3] or [H, W]) as a PNG file.</summary>
+    public static void WritePng(Tensor image, string path)
+    {
+        using var rgb = image.dim() == 2 ? image.unsqueeze(2).expand(-1, -1, 3) : image.alias();
+        var (height, width) = ((int)rgb.shape[0], (int)rgb.shape[1]);
+        using var alpha = full(height, width, 1, 255, dtype: ScalarType.Byte);
+        using var rgba = cat([rgb.to_type(ScalarType.Byte), alpha], 2).contiguous();
+        var bytes = rgba.data<byte>().ToArray();
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        System.Runtime.InteropServices.Marshal.Copy(bytes, 0, bitmap.GetPixels(), bytes.Length);
+        using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        using var file = File.Create(path);
+        encoded.SaveTo(file);
+    }
+}

@@ -1,0 +1,28 @@
+using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
+
+namespace Runner.Plugins.Vision.Transforms;
+
+/// <summary>
+/// Decodes the sample's file (<c>img_path</c>) into <c>img</c>, uint8 [H, W, 3] RGB (mmcv's <c>LoadImageFromFile</c>),
+/// and records <c>ori_shape</c>. Runs on the loader's worker threads; an unreadable or truncated file is an error
+/// naming it.
+/// </summary>
+[Register]
+public sealed class LoadImageFromFile : ITransform
+{
+    /// <inheritdoc/>
+    public DataBatch Transform(DataBatch sample) =>
+        throw new InvalidOperationException("LoadImageFromFile reads the sample's img_path: run it in a dataset's pipeline.");
+
+    /// <inheritdoc/>
+    public DataBatch Transform(DataBatch sample, SampleContext context)
+    {
+        if (!context.Info.TryGetValue("img_path", out var path) || path is not string file)
+            throw new InvalidOperationException("the sample has no img_path: LoadImageFromFile reads files a dataset such as ImageFolder names.");
+        var image = ImageDecoder.Read(file);
+        context.Info["ori_shape"] = new[] { image.shape[0], image.shape[1] };
+        sample["img"] = image;
+        return sample;
+    }
+}

@@ -1,0 +1,148 @@
+namespace Runner.Tests.Vision;
+
+using Runner.Tests.Support;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Data;
+
+[TestClass]
+public sealed class VisionDatasetTests
+{
+    [TestMethod]
+    public void Cifar10_ReadsEveryBatchFile_PlanesAsChannels_AndTheClassNames()
+    {
+        var root = VisionFixture.WriteCifar10(perFile: 2);
+
+        var train = VisionFixture.Build<IDataset>($"type = \"CIFAR10\"\ndata_root = {VisionFixture.Quoted(root)}");
+        var test = VisionFixture.Build<IDataset>($"type = \"CIFAR10\"\ndata_root = {VisionFixture.Quoted(root)}\nsplit = \"test\"");
+        var (shape, pixels, labels) = VisionFixture.Read(train, [3]); // file 1 (f = 1), record 1
+
+        Assert.AreEqual(10L, train.Count);
+        Assert.AreEqual(2L, test.Count);
+        CollectionAssert.AreEqual(new long[] { 1, 3, 32, 32 }, shape);
+        Assert.AreEqual((byte)17, pixels[0], "R plane");
+        Assert.AreEqual((byte)18, pixels[1024], "G plane");
+        Assert.AreEqual((byte)19, pixels[2048], "B plane");
+        CollectionAssert.AreEqual(new long[] { 2 }, labels);
+        CollectionAssert.AreEqual(new object[] { "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck" },
+            ((IEnumerable<object>)train.Metainfo["classes"]).ToArray());
+    }
+
+    [TestMethod]
+    public void Cifar10_TruncatedBatch_IsAnErrorNamingTheFile()
+    {
+        var root = VisionFixture.WriteCifar10();
+        var file = Path.Combine(root, "data_batch_3.bin");
+        File.WriteAllBytes(file, File.ReadAllBytes(file)[..5000]);
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => VisionFixture.Build<IDataset>($"type = \"CIFAR10\"\ndata_root = {VisionFixture.Quoted(root)}"));
+
+        StringAssert.Contains(error.Message, $"'{file}' is 5,000 bytes, not a whole number of CIFAR-10 records of 3,073 bytes: it is truncated");
+    }
+
+    [TestMethod]
+    public void Cifar10_MissingFolderContents_NameTheFileAndTheFormat()
+    {
+        var root = TestEnvironment.NewTempDir("empty");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => VisionFixture.Build<IDataset>($"type = \"CIFAR10\"\ndata_root = {VisionFixture.Quoted(root)}"));
+
+        StringAssert.Contains(error.Message, Path.Combine(root, "data_batch_1.bin"));
+        StringAssert.Contains(error.Message, "cifar-10-batches-bin");
+    }
+
+    [TestMethod]
+    public void Cifar100_FineOrCoarseLabels()
+    {
+        var root = TestEnvironment.NewTempDir("cifar100");
+        var record = new byte[2 + 3072];
+        record[0] = 7;  // coarse
+        record[1] = 42; // fine
+        File.WriteAllBytes(Path.Combine(root, "train.bin"), [.. record, .. record]);
+
+        var fine = VisionFixture.Build<IDataset>($"type = \"CIFAR100\"\ndata_root = {VisionFixture.Quoted(root)}");
+        var coarse = VisionFixture.Build<IDataset>($"type = \"CIFAR100\"\ndata_root = {VisionFixture.Quoted(root)}\ncoarse = true");
+
+        Assert.AreEqual(2L, fine.Count);
+        CollectionAssert.AreEqual(new long[] { 42, 42 }, VisionFixture.Read(fine, [0, 1]).Labels);
+        CollectionAssert.AreEqual(new long[] { 7 }, VisionFixture.Read(coarse, [1]).Labels);
+        Assert.HasCount(100, (IEnumerable<object>)fine.Metainfo["classes"]);
+        Assert.HasCount(20, (IEnumerable<object>)coarse.Metainfo["classes"]);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void Mnist_ReadsIdxFiles_PlainOrGzipped(bool gzip)
+    {
+        var root = VisionFixture.WriteMnist(count: 5, gzip);
+
+        var dataset = VisionFixture.Build<IDataset>($"type = \"MNIST\"\ndata_root = {VisionFixture.Quoted(root)}\nsplit = \"test\"");
+        var (shape, pixels, labels) = VisionFixture.Read(dataset, [3, 4]);
+
+        Assert.AreEqual(5L, dataset.Count);
+        CollectionAssert.AreEqual(new long[] { 2, 1, 28, 28 }, shape);
+        Assert.AreEqual((byte)30, pixels[0]);
+        Assert.AreEqual((byte)40, pixels[28 * 28]);
+        CollectionAssert.AreEqual(new long[] { 3, 4 }, labels);
+    }
+
+    [TestMethod]
+    public void Mnist_TruncatedImages_AreAnErrorNamingTheFile()
+    {
+        var root = VisionFixture.WriteMnist(count: 5, gzip: false);
+        var file = Path.Combine(root, "train-images-idx3-ubyte");
+        File.WriteAllBytes(file, File.ReadAllBytes(file)[..1000]);
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => VisionFixture.Build<IDataset>($"type = \"FashionMNIST\"\ndata_root = {VisionFixture.Quoted(root)}"));
+
+        StringAssert.Contains(error.Message, $"'{file}' should hold 3,920 bytes of data after its header (5 × 28 × 28), but holds 984: it is truncated");
+    }
+
+    [TestMethod]
+    public void ImageFolder_ClassesFromFolders_ImagesDecodedToRgb()
+    {
+        var root = VisionFixture.WriteImageFolder(perClass: 3);
+
+        var dataset = VisionFixture.Build<IDataset>($"type = \"ImageFolder\"\ndata_root = {VisionFixture.Quoted(root)}");
+        var (shape, pixels, labels) = VisionFixture.Read(dataset, [4]); // dogs/1.png
+
+        Assert.AreEqual(6L, dataset.Count);
+        CollectionAssert.AreEqual(new object[] { "cats", "dogs" }, ((IEnumerable<object>)dataset.Metainfo["classes"]).ToArray());
+        CollectionAssert.AreEqual(new long[] { 1, 3, 8, 12 }, shape);
+        Assert.AreEqual((byte)50, pixels[0], "red");
+        Assert.AreEqual((byte)200, pixels[8 * 12], "green");
+        Assert.AreEqual((byte)30, pixels[2 * 8 * 12], "blue");
+        CollectionAssert.AreEqual(new long[] { 1 }, labels);
+    }
+
+    [TestMethod]
+    public void ImageFolder_AnnFile_ListsPathsAndLabels()
+    {
+        var root = VisionFixture.WriteImageFolder(perClass: 2);
+        File.WriteAllLines(Path.Combine(root, "list.txt"), ["dogs/0.png 1", "", "cats/1.png 0"]);
+
+        var dataset = VisionFixture.Build<IDataset>($"type = \"ImageFolder\"\ndata_root = {VisionFixture.Quoted(root)}\nann_file = \"list.txt\"\nclasses = [\"cat\", \"dog\"]");
+
+        Assert.AreEqual(2L, dataset.Count);
+        CollectionAssert.AreEqual(new long[] { 1, 0 }, VisionFixture.Read(dataset, [0, 1]).Labels);
+        CollectionAssert.AreEqual(new object[] { "cat", "dog" }, ((IEnumerable<object>)dataset.Metainfo["classes"]).ToArray());
+    }
+
+    [TestMethod]
+    [DataRow("corrupt")]
+    [DataRow("truncated")]
+    public void ImageFolder_UnreadableImage_IsAnErrorNamingTheFile(string damage)
+    {
+        var root = VisionFixture.WriteImageFolder(perClass: 1);
+        var file = Path.Combine(root, "dogs", "0.png");
+        VisionFixture.WriteNoisyPng(file, 64, 64);
+        var bytes = File.ReadAllBytes(file);
+        File.WriteAllBytes(file, damage == "corrupt" ? Enumerable.Range(0, 300).Select(i => (byte)(i * 7)).ToArray() : bytes[..(bytes.Length / 2)]);
+        var dataset = VisionFixture.Build<IDataset>($"type = \"ImageFolder\"\ndata_root = {VisionFixture.Quoted(root)}");
+
+        var error = Assert.ThrowsExactly<Runner.Sdk.RunnerException>(() => dataset.GetItems([1], 0));
+
+        StringAssert.Contains(error.Message, $"'{file}'");
+        StringAssert.Contains(error.Message, damage == "corrupt" ? "is not an image SkiaSharp can read" : "could not be decoded completely");
+    }
+}
