@@ -62,7 +62,8 @@ public sealed partial class TrainingRunner
         return loader;
     }
 
-    private Evaluator BuildEvaluator(string key) => EvaluatorPart.Decode(_builder, _cfg, key)!;
+    /// <summary>The evaluator of <paramref name="key"/>; its metrics may take the <see cref="Visualization.VisContext"/> to write figures (a confusion matrix) beside the vis records.</summary>
+    private Evaluator BuildEvaluator(string key) => EvaluatorPart.Decode(BuilderWith(VisContext), _cfg, key)!;
 
     private OptimWrapper BuildOptimWrapper() => OptimWrapperPart.Decode(BuilderWith(_builder), _cfg, Model)!;
 

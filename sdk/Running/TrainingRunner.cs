@@ -280,11 +280,15 @@ public sealed partial class TrainingRunner : IDisposable
         return model;
     }
 
+    /// <summary>Where the run's figures and records go (<c>log_dir/vis_data</c>), given to vis backends and metrics.</summary>
+    private VisContext VisContext => _visContext ??= new VisContext(Path.Combine(LogDir, "vis_data")) { MetricStep = TrainsByIteration ? "iteration" : "epoch" };
+
+    private VisContext? _visContext;
+
     /// <summary>The visualizer with the backends of <c>visualizer.vis_backends</c> (default: one LocalVisBackend), writing to log_dir/vis_data.</summary>
     private Visualizer BuildVisualizer()
     {
-        var context = new VisContext(Path.Combine(LogDir, "vis_data")) { MetricStep = TrainsByIteration ? "iteration" : "epoch" };
-        var backends = VisualizerPart.Decode(BuilderWith(context), _cfg, context);
+        var backends = VisualizerPart.Decode(BuilderWith(VisContext), _cfg, VisContext);
         var visualizer = new Visualizer(LogDir, Timestamp, backends);
         visualizer.AddConfig(ConfigWriter.ToToml(_cfg));
         return visualizer;

@@ -19,8 +19,12 @@ internal static class VisionFixture
     });
 
     /// <summary>Builds the component a TOML table describes, in the vision scope.</summary>
-    public static T Build<T>(string toml) where T : class =>
-        new ComponentBuilder(Loaded.Value.Registries, "vision").Build<T>(ConfigLoader.Parse(toml))!;
+    public static T Build<T>(string toml, params object[] services) where T : class
+    {
+        var builder = new ComponentBuilder(Loaded.Value.Registries, "vision");
+        builder.Services.AddRange(services);
+        return builder.Build<T>(ConfigLoader.Parse(toml))!;
+    }
 
     /// <summary>A TOML string literal of <paramref name="path"/>.</summary>
     public static string Quoted(string path) => "'" + path + "'";

@@ -1,0 +1,53 @@
+namespace Runner.Tests.Vision;
+
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Runner.Tests.Support;
+
+/// <summary>configs/vision-digits.toml as docs/vision.md runs it: the digits written as PNG folders, ResNet-18 from scratch.</summary>
+[TestClass]
+public sealed partial class VisionExampleTests
+{
+    [TestMethod]
+    public void DigitsToFolder_ThenTheImageFolderExample_ReachesItsStatedAccuracy()
+    {
+        // Arrange: the data as the docs make it.
+        var data = Path.Combine(TestEnvironment.NewTempDir("vision-example"), "digits-png");
+        var written = HostTester.Run("data", "digits-to-folder", data);
+        var workDir = TestEnvironment.NewTempDir("vision-work");
+
+        // Act: the example config, with only its folders moved.
+        var run = HostTester.Run("--config", Path.Combine(TestEnvironment.RepoRoot, "configs", "vision-digits.toml"), "--cfg-options",
+            $"work_dir='{workDir}'", $"train_dataloader.dataset.data_root='{data}/train'", $"val_dataloader.dataset.data_root='{data}/val'",
+            $"test_dataloader.dataset.data_root='{data}/test'");
+
+        // Assert
+        Assert.AreEqual(0, written.ExitCode, written.Stderr);
+        Assert.AreEqual(1257, Directory.GetFiles(Path.Combine(data, "train"), "*.png", SearchOption.AllDirectories).Length);
+        Assert.AreEqual(10, Directory.GetDirectories(Path.Combine(data, "test")).Length);
+        Assert.AreEqual(0, run.ExitCode, run.Stderr);
+        var test = TestLine().Match(run.Stdout);
+        Assert.IsTrue(test.Success, run.Stdout);
+        Assert.IsGreaterThanOrEqualTo(98.0, double.Parse(test.Groups[1].Value, CultureInfo.InvariantCulture), test.Value);
+        var visData = Directory.GetDirectories(workDir).Single(d => File.Exists(Path.Combine(d, "vis_data", "confusion_matrix_1.png")));
+        var matrix = File.ReadAllLines(Path.Combine(visData, "vis_data", "confusion_matrix_1.csv"));
+        Assert.HasCount(11, matrix, "a header and one row per digit");
+        Assert.AreEqual(270, matrix.Skip(1).Sum(row => row.Split(',').Skip(1).Sum(int.Parse)), "every test sample is counted once");
+    }
+
+    [TestMethod]
+    public void Cifar10Example_IsAValidConfig_ForFilesInTheDistributedFormat()
+    {
+        var root = VisionFixture.WriteCifar10(perFile: 2);
+        var folders = new[] { "train", "val", "test" }.Select(part => $"{part}_dataloader.dataset.data_root='{root}'").ToArray();
+
+        var result = HostTester.Run(["config", "validate", "--config", Path.Combine(TestEnvironment.RepoRoot, "configs", "vision-cifar10.toml"), "--cfg-options", .. folders]);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "OK (every component was built)");
+        Assert.AreEqual("", result.Stderr, "no warning about the plugin's files");
+    }
+
+    [GeneratedRegex(@"Epoch\(test\) \[3/3\]\s+accuracy/top1: ([0-9.]+)")]
+    private static partial Regex TestLine();
+}

@@ -1,0 +1,59 @@
+namespace Runner.Tests.Vision;
+
+using Runner.Sdk.Data;
+using Runner.Sdk.Evaluation;
+using Runner.Tests.Support;
+using static TorchSharp.torch;
+
+[TestClass]
+public sealed class VisionMetricTests
+{
+    /// <summary>Truth 0,0,1,1,2 and predictions 0,1,1,1,0: class 0 precision 50 recall 50, class 1 precision 66.7 recall 100, class 2 0 and 0.</summary>
+    private static void Feed(BaseMetric metric)
+    {
+        using var batch = new DataBatch { [DataBatch.LabelsKey] = tensor(new long[] { 0, 0, 1, 1, 2 }) };
+        using var predictions = new DataBatch { [DataBatch.PredLabelKey] = tensor(new long[] { 0, 1, 1, 1, 0 }) };
+        metric.Process(batch, predictions);
+    }
+
+    [TestMethod]
+    public void SingleLabelMetric_Macro_AveragesTheClasses()
+    {
+        var metric = VisionFixture.Build<BaseMetric>("type = \"SingleLabelMetric\"\nnum_classes = 3");
+        Feed(metric);
+
+        var values = metric.Evaluate(5);
+
+        Assert.AreEqual((50 + 200.0 / 3 + 0) / 3, values["single-label/precision"], 1e-9);
+        Assert.AreEqual((50 + 100 + 0) / 3.0, values["single-label/recall"], 1e-9);
+        Assert.AreEqual((50 + 80 + 0) / 3.0, values["single-label/f1-score"], 1e-9);
+    }
+
+    [TestMethod]
+    public void SingleLabelMetric_PerClass_IsNamedByTheDatasetsClasses()
+    {
+        var metric = VisionFixture.Build<BaseMetric>("type = \"SingleLabelMetric\"\naverage = \"none\"\nitems = [\"recall\"]");
+        metric.DatasetMeta = new Dictionary<string, object> { ["classes"] = new List<object> { "cat", "dog", "eel" } };
+        Feed(metric);
+
+        var values = metric.Evaluate(5);
+
+        CollectionAssert.AreEquivalent(new[] { "single-label/recall_cat", "single-label/recall_dog", "single-label/recall_eel" }, values.Keys.ToArray());
+        Assert.AreEqual(100.0, values["single-label/recall_dog"], 1e-9);
+    }
+
+    [TestMethod]
+    public void ConfusionMatrix_WritesTheCountsAndAHeatMap_InVisData()
+    {
+        var visData = TestEnvironment.NewTempDir("vis");
+        var metric = VisionFixture.Build<BaseMetric>("type = \"ConfusionMatrix\"", new Runner.Sdk.Visualization.VisContext(visData));
+        Feed(metric);
+
+        var values = metric.Evaluate(5);
+
+        Assert.AreEqual(60.0, values["confusion_matrix/diagonal"], 1e-9);
+        CollectionAssert.AreEqual(new[] { "true \\ predicted,0,1,2", "0,1,1,0", "1,0,2,0", "2,1,0,0" }, File.ReadAllLines(Path.Combine(visData, "confusion_matrix_1.csv")));
+        using var png = SkiaSharp.SKBitmap.Decode(Path.Combine(visData, "confusion_matrix_1.png"));
+        Assert.AreEqual(3 * 24, png.Width);
+    }
+}
