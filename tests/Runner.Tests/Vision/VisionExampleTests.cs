@@ -48,6 +48,29 @@ public sealed partial class VisionExampleTests
         Assert.AreEqual("", result.Stderr, "no warning about the plugin's files");
     }
 
+    [TestMethod]
+    public void TorchvisionStateDict_LoadsAsItIs_AndWithoutItsHead_ForOtherClasses()
+    {
+        // A torch.save pickle of a 1000-class ResNet-18 state dict (torchvision's names, checked in VisionTransformTests).
+        var folder = TestEnvironment.NewTempDir("torchvision-weights");
+        var weights = Path.Combine(folder, "resnet18.pth");
+        using (var imagenet = VisionFixture.Build<Runner.Sdk.Models.BaseModel>("type = \"ImageClassifier\"\nbackbone = \"resnet18\"\nnum_classes = 1000"))
+            Runner.Sdk.Checkpoints.PyTorchInterop.SavePickle(imagenet.state_dict(), weights);
+        var data = Path.Combine(folder, "digits-png");
+        Assert.AreEqual(0, HostTester.Run("data", "digits-to-folder", data).ExitCode);
+        string[] common = ["val", "--config", Path.Combine(TestEnvironment.RepoRoot, "configs", "vision-digits.toml"), "--cfg-options",
+            $"work_dir='{Path.Combine(folder, "work")}'", $"val_dataloader.dataset.data_root='{data}/val'"];
+
+        var asIs = HostTester.Run([.. common, "model.num_classes=1000", $"load_from='{weights}'"]);
+        var headless = HostTester.Run([.. common, $"load_from={{ path = '{weights}', revise_keys = [['^fc\\.', 'pretrained_fc.']] }}"]);
+
+        Assert.AreEqual(0, asIs.ExitCode, asIs.Stderr);
+        Assert.IsFalse(asIs.Stdout.Contains("do not match exactly", StringComparison.Ordinal), asIs.Stdout);
+        Assert.AreEqual(0, headless.ExitCode, headless.Stderr);
+        StringAssert.Matches(headless.Stdout, new System.Text.RegularExpressions.Regex(@"unexpected key in source state_dict: pretrained_fc\.(weight, pretrained_fc\.bias|bias, pretrained_fc\.weight)\n"));
+        StringAssert.Contains(headless.Stdout, "missing keys in source state_dict: fc.weight, fc.bias");
+    }
+
     [GeneratedRegex(@"Epoch\(test\) \[3/3\]\s+accuracy/top1: ([0-9.]+)")]
     private static partial Regex TestLine();
 }
