@@ -99,6 +99,28 @@ public sealed class VisionTransformTests
     }
 
     [TestMethod]
+    [DataRow("type = \"RandomResizedCrop\"\nscale = [7, 5]")]
+    [DataRow("type = \"RandomCrop\"\ncrop_size = [6]\npadding = 2")]
+    [DataRow("type = \"RandomFlip\"\ndirection = \"vertical\"")]
+    [DataRow("type = \"ColorJitter\"\nbrightness = 0.5\ncontrast = 0.5\nsaturation = 0.5")]
+    public void RandomTransform_IsDeterministicUnderTheSeed_AndVariesWithIt(string toml)
+    {
+        byte[] Draw(long seed, long index)
+        {
+            using var result = Apply(toml, Sample(12, 10), index, epoch: 1, seed);
+            return result["img"].contiguous().data<byte>().ToArray();
+        }
+
+        var outputs = Enumerable.Range(0, 8).Select(i => Draw(seed: 21, index: i)).ToList();
+        var repeated = Enumerable.Range(0, 8).Select(i => Draw(seed: 21, index: i)).ToList();
+        var reseeded = Enumerable.Range(0, 8).Select(i => Draw(seed: 22, index: i)).ToList();
+
+        for (var i = 0; i < outputs.Count; i++) CollectionAssert.AreEqual(outputs[i], repeated[i], $"sample {i}");
+        Assert.IsTrue(Enumerable.Range(0, 8).Any(i => !outputs[i].SequenceEqual(reseeded[i])), "another seed draws otherwise");
+        Assert.IsTrue(outputs.Skip(1).Any(o => !o.SequenceEqual(outputs[0])), "samples draw independently");
+    }
+
+    [TestMethod]
     public void PackInputs_MakesChannelsFirstInputs_AndLabels()
     {
         using var packed = Apply("type = \"PackInputs\"", Sample(4, 6));
