@@ -11,27 +11,16 @@ namespace Runner.Plugins.Vision.Datasets;
 /// </summary>
 /// <example><code>dataset = { type = "CIFAR10", data_root = "data/cifar-10-batches-bin", split = "train" }</code></example>
 [Register]
-public sealed class CIFAR10 : VisionDataset
+public sealed class CIFAR10 : RecordsDataset
 {
-    private readonly CifarRecords _records;
-
     /// <param name="dataRoot">The unpacked <c>cifar-10-batches-bin</c> folder.</param>
     /// <param name="split"><c>train</c> (50,000 images) or <c>test</c> (10,000).</param>
     /// <param name="pipeline">The transforms.</param>
     /// <param name="seed">The seed of the per-sample random sources (the runner passes the run's).</param>
     public CIFAR10(string dataRoot, string split = "train", ITransform[]? pipeline = null, long seed = 0)
-        : this(CifarRecords.Read(dataRoot, Files(dataRoot, split), labelBytes: 1, "CIFAR-10"), ClassNames(dataRoot, "batches.meta.txt", 10), pipeline, seed)
+        : base(CifarRecords.Read(dataRoot, Files(dataRoot, split), labelBytes: 1, "CIFAR-10"), ClassNames(dataRoot, "batches.meta.txt", 10), pipeline, seed)
     {
     }
-
-    private CIFAR10(CifarRecords records, IReadOnlyList<string> classes, ITransform[]? pipeline, long seed)
-        : base(pipeline, seed, classes) => _records = records;
-
-    /// <inheritdoc/>
-    public override long Count => _records.Count;
-
-    /// <inheritdoc/>
-    protected override (DataBatch, Dictionary<string, object>) Raw(long index) => _records.Sample(index);
 
     private static string[] Files(string dataRoot, string split) => split switch
     {
@@ -55,29 +44,18 @@ public sealed class CIFAR10 : VisionDataset
 /// 100 fine classes, or the 20 coarse ones with <c>coarse = true</c>.
 /// </summary>
 [Register]
-public sealed class CIFAR100 : VisionDataset
+public sealed class CIFAR100 : RecordsDataset
 {
-    private readonly CifarRecords _records;
-
     /// <param name="dataRoot">The unpacked <c>cifar-100-binary</c> folder.</param>
     /// <param name="split"><c>train</c> (50,000 images) or <c>test</c> (10,000).</param>
     /// <param name="coarse">Label with the 20 superclasses instead of the 100 classes.</param>
     /// <param name="pipeline">The transforms.</param>
     /// <param name="seed">The seed of the per-sample random sources (the runner passes the run's).</param>
     public CIFAR100(string dataRoot, string split = "train", bool coarse = false, ITransform[]? pipeline = null, long seed = 0)
-        : this(CifarRecords.Read(dataRoot, [File(dataRoot, split)], labelBytes: 2, "CIFAR-100", labelByte: coarse ? 0 : 1),
+        : base(CifarRecords.Read(dataRoot, [File(dataRoot, split)], labelBytes: 2, "CIFAR-100", labelByte: coarse ? 0 : 1),
             CIFAR10.ClassNames(dataRoot, coarse ? "coarse_label_names.txt" : "fine_label_names.txt", coarse ? 20 : 100), pipeline, seed)
     {
     }
-
-    private CIFAR100(CifarRecords records, IReadOnlyList<string> classes, ITransform[]? pipeline, long seed)
-        : base(pipeline, seed, classes) => _records = records;
-
-    /// <inheritdoc/>
-    public override long Count => _records.Count;
-
-    /// <inheritdoc/>
-    protected override (DataBatch, Dictionary<string, object>) Raw(long index) => _records.Sample(index);
 
     private static string File(string dataRoot, string split) => split is "train" or "test"
         ? RequireFile(dataRoot, split + ".bin", "CIFAR-100")
@@ -85,7 +63,7 @@ public sealed class CIFAR100 : VisionDataset
 }
 
 /// <summary>CIFAR records held in memory: images uint8 [N, 3, 32, 32] and labels.</summary>
-internal sealed class CifarRecords
+internal sealed class CifarRecords : IImageRecords
 {
     private const int ImageBytes = 3 * 32 * 32;
     private readonly Tensor _images;

@@ -12,56 +12,36 @@ namespace Runner.Plugins.Vision.Datasets;
 /// </summary>
 /// <example><code>dataset = { type = "MNIST", data_root = "data/mnist", split = "test" }</code></example>
 [Register]
-public sealed class MNIST : VisionDataset
+public sealed class MNIST : RecordsDataset
 {
-    private readonly IdxRecords _records;
-
     /// <param name="dataRoot">The folder of the four IDX files.</param>
     /// <param name="split"><c>train</c> (60,000 images) or <c>test</c> (10,000).</param>
     /// <param name="pipeline">The transforms.</param>
     /// <param name="seed">The seed of the per-sample random sources (the runner passes the run's).</param>
     public MNIST(string dataRoot, string split = "train", ITransform[]? pipeline = null, long seed = 0)
-        : this(IdxRecords.Read(dataRoot, split, "MNIST"), Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), pipeline, seed)
+        : base(IdxRecords.Read(dataRoot, split, "MNIST"), Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), pipeline, seed)
     {
     }
-
-    private MNIST(IdxRecords records, IReadOnlyList<string> classes, ITransform[]? pipeline, long seed)
-        : base(pipeline, seed, classes) => _records = records;
-
-    /// <inheritdoc/>
-    public override long Count => _records.Count;
-
-    /// <inheritdoc/>
-    protected override (DataBatch, Dictionary<string, object>) Raw(long index) => _records.Sample(index);
 }
 
 /// <summary>Fashion-MNIST: MNIST's file format and sizes, ten kinds of clothing.</summary>
 [Register]
-public sealed class FashionMNIST : VisionDataset
+public sealed class FashionMNIST : RecordsDataset
 {
     private static readonly string[] Names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
-    private readonly IdxRecords _records;
 
     /// <param name="dataRoot">The folder of the four IDX files.</param>
     /// <param name="split"><c>train</c> (60,000 images) or <c>test</c> (10,000).</param>
     /// <param name="pipeline">The transforms.</param>
     /// <param name="seed">The seed of the per-sample random sources (the runner passes the run's).</param>
     public FashionMNIST(string dataRoot, string split = "train", ITransform[]? pipeline = null, long seed = 0)
-        : this(IdxRecords.Read(dataRoot, split, "Fashion-MNIST"), pipeline, seed)
+        : base(IdxRecords.Read(dataRoot, split, "Fashion-MNIST"), Names, pipeline, seed)
     {
     }
-
-    private FashionMNIST(IdxRecords records, ITransform[]? pipeline, long seed) : base(pipeline, seed, Names) => _records = records;
-
-    /// <inheritdoc/>
-    public override long Count => _records.Count;
-
-    /// <inheritdoc/>
-    protected override (DataBatch, Dictionary<string, object>) Raw(long index) => _records.Sample(index);
 }
 
 /// <summary>IDX image and label files held in memory: images uint8 [N, H, W], labels.</summary>
-internal sealed class IdxRecords
+internal sealed class IdxRecords : IImageRecords
 {
     private readonly Tensor _images;
     private readonly byte[] _labels;

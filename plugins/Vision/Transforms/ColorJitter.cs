@@ -10,7 +10,7 @@ namespace Runner.Plugins.Vision.Transforms;
 /// contrast blends with the image's mean grey, saturation with each pixel's grey.
 /// </summary>
 [Register]
-public sealed class ColorJitter : ITransform
+public sealed class ColorJitter : RandomTransform
 {
     private readonly double _brightness;
     private readonly double _contrast;
@@ -29,11 +29,7 @@ public sealed class ColorJitter : ITransform
     }
 
     /// <inheritdoc/>
-    public DataBatch Transform(DataBatch sample) =>
-        throw new InvalidOperationException("ColorJitter draws from the sample's random source: run it in a dataset's pipeline.");
-
-    /// <inheritdoc/>
-    public DataBatch Transform(DataBatch sample, SampleContext context)
+    public override DataBatch Transform(DataBatch sample, SampleContext context)
     {
         var image = ImageOps.Image(sample, nameof(ColorJitter));
         var random = context.Random;

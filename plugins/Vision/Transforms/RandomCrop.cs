@@ -9,7 +9,7 @@ namespace Runner.Plugins.Vision.Transforms;
 /// side (mmpretrain's <c>RandomCrop</c>; CIFAR's usual augmentation is <c>crop_size = 32, padding = 4</c>).
 /// </summary>
 [Register]
-public sealed class RandomCrop : ITransform
+public sealed class RandomCrop : RandomTransform
 {
     private readonly (int Width, int Height) _size;
     private readonly int _padding;
@@ -27,11 +27,7 @@ public sealed class RandomCrop : ITransform
     }
 
     /// <inheritdoc/>
-    public DataBatch Transform(DataBatch sample) =>
-        throw new InvalidOperationException("RandomCrop draws from the sample's random source: run it in a dataset's pipeline.");
-
-    /// <inheritdoc/>
-    public DataBatch Transform(DataBatch sample, SampleContext context)
+    public override DataBatch Transform(DataBatch sample, SampleContext context)
     {
         var image = ImageOps.Image(sample, nameof(RandomCrop));
         using var padded = _padding == 0 ? image.alias()

@@ -5,7 +5,7 @@ namespace Runner.Plugins.Vision.Transforms;
 
 /// <summary>Flips the image with probability <c>prob</c>, left–right (<c>horizontal</c>) or upside down (<c>vertical</c>) (mmcv's <c>RandomFlip</c>).</summary>
 [Register]
-public sealed class RandomFlip : ITransform
+public sealed class RandomFlip : RandomTransform
 {
     private readonly double _prob;
     private readonly long _dimension;
@@ -24,11 +24,7 @@ public sealed class RandomFlip : ITransform
     }
 
     /// <inheritdoc/>
-    public DataBatch Transform(DataBatch sample) =>
-        throw new InvalidOperationException("RandomFlip draws from the sample's random source: run it in a dataset's pipeline.");
-
-    /// <inheritdoc/>
-    public DataBatch Transform(DataBatch sample, SampleContext context)
+    public override DataBatch Transform(DataBatch sample, SampleContext context)
     {
         var image = ImageOps.Image(sample, nameof(RandomFlip));
         if (context.Random.NextDouble() < _prob) sample["img"] = image.flip(_dimension);

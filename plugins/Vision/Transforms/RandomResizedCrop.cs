@@ -9,7 +9,7 @@ namespace Runner.Plugins.Vision.Transforms;
 /// <c>RandomResizedCrop</c>). After <c>max_attempts</c> draws that do not fit, the central crop is taken.
 /// </summary>
 [Register]
-public sealed class RandomResizedCrop : ITransform
+public sealed class RandomResizedCrop : RandomTransform
 {
     private readonly (int Width, int Height) _scale;
     private readonly double[] _cropRatioRange;
@@ -37,11 +37,7 @@ public sealed class RandomResizedCrop : ITransform
     }
 
     /// <inheritdoc/>
-    public DataBatch Transform(DataBatch sample) =>
-        throw new InvalidOperationException("RandomResizedCrop draws from the sample's random source: run it in a dataset's pipeline.");
-
-    /// <inheritdoc/>
-    public DataBatch Transform(DataBatch sample, SampleContext context)
+    public override DataBatch Transform(DataBatch sample, SampleContext context)
     {
         var image = ImageOps.Image(sample, nameof(RandomResizedCrop));
         var (height, width) = ((int)image.shape[0], (int)image.shape[1]);

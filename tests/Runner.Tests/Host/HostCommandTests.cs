@@ -80,7 +80,7 @@ public sealed class HostCommandTests
         var result = HostTester.Run("config", "validate", "--config", TestEnvironment.ToyConfig, "--cfg-options", "default_scope=toyy");
 
         Assert.AreEqual(1, result.ExitCode);
-        StringAssert.Contains(result.Stderr, "default_scope: scope 'toyy' is not known (known scopes: digits, runner, toy).");
+        StringAssert.Contains(result.Stderr, "default_scope: scope 'toyy' is not known (known scopes: digits, runner, toy, vision).");
     }
 
     [TestMethod]

@@ -39,7 +39,7 @@ public sealed class RunnerTests
         Assert.IsTrue(typeof(BaseModel).IsAssignableFrom(toyModel), "ToyModel must derive from the host's BaseModel");
         Assert.AreSame(typeof(TorchSharp.torch).Assembly, pluginContext.LoadFromAssemblyName(new AssemblyName("TorchSharp")));
         Assert.AreSame(typeof(BaseModel).Assembly, pluginContext.LoadFromAssemblyName(new AssemblyName("Runner.Sdk")));
-        Assert.AreEqual(2, catalog.Plugins.Count);
+        Assert.AreEqual(3, catalog.Plugins.Count, "toy, digits and vision");
     }
 
     [TestMethod]
