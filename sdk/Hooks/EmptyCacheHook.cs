@@ -4,8 +4,9 @@ using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 
 /// <summary>
-/// MMEngine's <c>EmptyCacheHook</c> returns cached CUDA memory to the device. This build trains on the CPU, where
-/// libtorch keeps no such cache, so it does nothing — and says so once, rather than pretending.
+/// MMEngine's <c>EmptyCacheHook</c> returns cached CUDA memory to the device. On the CPU libtorch keeps no such cache;
+/// on CUDA, TorchSharp 0.107 has no binding to the caching allocator. Either way it does nothing — and says so once,
+/// rather than pretending.
 /// </summary>
 [Register]
 internal sealed class EmptyCacheHook(bool beforeEpoch = false, bool afterEpoch = true, bool afterIter = false) : Hook
@@ -16,9 +17,8 @@ internal sealed class EmptyCacheHook(bool beforeEpoch = false, bool afterEpoch =
 
     public bool AfterIterEnabled { get; } = afterIter;
 
-    public override void BeforeRun(TrainingRunner runner)
-    {
-        if (!TorchSharp.torch.cuda.is_available())
-            runner.Logger.Warn("EmptyCacheHook has no effect: there is no CUDA device, and the CPU allocator keeps no cache to empty.");
-    }
+    public override void BeforeRun(TrainingRunner runner) =>
+        runner.Logger.Warn(runner.Device.type == TorchSharp.DeviceType.CUDA
+            ? "EmptyCacheHook has no effect: TorchSharp 0.107 has no binding to CUDA's caching allocator (torch.cuda.empty_cache), so the cache stays as libtorch keeps it (docs/gpu.md)."
+            : "EmptyCacheHook has no effect: the run is on the CPU, whose allocator keeps no cache to empty.");
 }

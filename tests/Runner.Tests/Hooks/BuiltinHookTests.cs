@@ -83,7 +83,7 @@ public sealed class BuiltinHookTests
         runner.Train();
 
         var log = string.Join("\n", RunRecords.LogLines(workDir));
-        StringAssert.Contains(log, "EmptyCacheHook has no effect: there is no CUDA device");
+        StringAssert.Contains(log, "EmptyCacheHook has no effect: the run is on the CPU");
         Assert.IsFalse(log.Contains("SyncBuffersHook", StringComparison.Ordinal) && log.Contains("WARNING - SyncBuffersHook", StringComparison.Ordinal),
             "in one process the buffers are already in sync, as in MMEngine: nothing to say");
     }
