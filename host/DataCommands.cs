@@ -5,6 +5,7 @@ using Runner.Host.Plugins;
 using Runner.Sdk;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
+using Runner.Sdk.Hosting;
 using Runner.Sdk.Registries;
 using SkiaSharp;
 using TorchSharp;
@@ -17,20 +18,26 @@ using static TorchSharp.torch;
 /// </summary>
 internal static class DataCommands
 {
-    public static Command Create(Func<Func<int>, int> guard, TextWriter stdout)
+    public static Command Create(HostOptions options, Func<Func<int>, int> guard, TextWriter stdout)
     {
         var output = new Argument<string>("OUT") { Description = "The folder to write train/, val/ and test/ into (created; must be empty or absent)." };
         var size = new Option<int>("--size") { Description = "The side of each PNG in pixels (the 8×8 digits are upscaled smoothly).", DefaultValueFactory = _ => 32 };
         var digits = new Command("digits-to-folder", "Write the bundled digits (1797 images, 8×8) as upscaled PNGs in class folders: OUT/{train,val,test}/<digit>/<n>.png.") { output, size };
-        digits.SetAction(parsed => guard(() => WriteDigits(parsed.GetValue(output)!, parsed.GetValue(size), stdout)));
+        digits.SetAction(parsed => guard(() =>
+        {
+            // The libtorch a run would use (--libtorch, else RUNNER_LIBTORCH, else the build's own or python3's).
+            var libtorch = parsed.GetValue(options.LibTorch);
+            RunnerProcess.UseLibTorch(libtorch ?? Environment.GetEnvironmentVariable("RUNNER_LIBTORCH"), libtorch is null ? "RUNNER_LIBTORCH" : "--libtorch", needCuda: false);
+            return WriteDigits(parsed.GetValue(output)!, parsed.GetValue(size), stdout);
+        }));
         return new Command("data", "Produce example data.") { digits };
     }
 
     private static int WriteDigits(string folder, int size, TextWriter stdout)
     {
-        if (size is < 8 or > 1024) throw ConfigException.At(SourceLocation.CommandLine, "--size", $"must be from 8 to 1024 pixels, got {size}.");
+        if (size is < 8 or > 1024) throw ConfigException.At(null, "--size", $"must be from 8 to 1024 pixels, got {size}.");
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
-            throw ConfigException.At(SourceLocation.CommandLine, "OUT", $"'{Path.GetFullPath(folder)}' is not empty.", "name a new folder: nothing there is overwritten.");
+            throw ConfigException.At(null, "OUT", $"'{Path.GetFullPath(folder)}' is not empty.", "name a new folder: nothing there is overwritten.");
         var registries = new RegistryRoot();
         using var catalog = PluginCatalog.Load([(Path.Combine(AppContext.BaseDirectory, "plugins"), "the built-in plugins")], registries);
         var builder = new ComponentBuilder(registries, "digits");

@@ -96,7 +96,7 @@ public static class HostApp
             return 0;
         }));
         root.Subcommands.Add(list);
-        root.Subcommands.Add(DataCommands.Create(action => Guard(stderr, action), stdout));
+        root.Subcommands.Add(DataCommands.Create(options, action => Guard(stderr, action), stdout));
 
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }

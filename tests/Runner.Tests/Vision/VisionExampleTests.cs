@@ -36,6 +36,23 @@ public sealed partial class VisionExampleTests
     }
 
     [TestMethod]
+    public void DigitsToFolder_RefusesAFolderWithFiles_AndASizeOutOfRange()
+    {
+        var folder = TestEnvironment.NewTempDir("not-empty");
+        File.WriteAllText(Path.Combine(folder, "keep.txt"), "mine");
+
+        var occupied = HostTester.Run("data", "digits-to-folder", folder);
+        var tiny = HostTester.Run("data", "digits-to-folder", Path.Combine(folder, "new"), "--size", "3");
+
+        Assert.AreEqual(1, occupied.ExitCode);
+        StringAssert.Contains(occupied.Stderr, $"OUT: '{folder}' is not empty.");
+        Assert.AreEqual("mine", File.ReadAllText(Path.Combine(folder, "keep.txt")));
+        Assert.AreEqual(1, tiny.ExitCode);
+        StringAssert.Contains(tiny.Stderr, "--size: must be from 8 to 1024 pixels, got 3.");
+        Assert.IsFalse(Directory.Exists(Path.Combine(folder, "new")));
+    }
+
+    [TestMethod]
     public void Cifar10Example_IsAValidConfig_ForFilesInTheDistributedFormat()
     {
         var root = VisionFixture.WriteCifar10(perFile: 2);
