@@ -116,6 +116,57 @@ public sealed class VisionDatasetTests
     }
 
     [TestMethod]
+    public void ImageFolder_ReadsJpegWebpAndBmp_ToRgb()
+    {
+        var root = TestEnvironment.NewTempDir("formats");
+        var folder = Directory.CreateDirectory(Path.Combine(root, "only")).FullName;
+        foreach (var (format, name) in new[] { (SkiaSharp.SKEncodedImageFormat.Jpeg, "a.jpg"), (SkiaSharp.SKEncodedImageFormat.Webp, "b.webp") })
+        {
+            using var bitmap = new SkiaSharp.SKBitmap(6, 4);
+            bitmap.Erase(new SkiaSharp.SKColor(200, 100, 50));
+            using var data = bitmap.Encode(format, 100);
+            File.WriteAllBytes(Path.Combine(folder, name), data.ToArray());
+        }
+        File.WriteAllBytes(Path.Combine(folder, "c.bmp"), Bmp(6, 4, red: 200, green: 100, blue: 50));
+
+        var dataset = VisionFixture.Build<IDataset>($"type = \"ImageFolder\"\ndata_root = {VisionFixture.Quoted(root)}");
+        var (shape, pixels, _) = VisionFixture.Read(dataset, [0, 1, 2]);
+
+        Assert.AreEqual(3L, dataset.Count);
+        CollectionAssert.AreEqual(new long[] { 3, 3, 4, 6 }, shape);
+        for (var image = 0; image < 3; image++)
+        {
+            var start = image * 3 * 24;
+            Assert.IsTrue(Math.Abs(pixels[start] - 200) <= 3 && Math.Abs(pixels[start + 24] - 100) <= 3 && Math.Abs(pixels[start + 48] - 50) <= 3,
+                $"image {image}: {pixels[start]}, {pixels[start + 24]}, {pixels[start + 48]}");
+        }
+    }
+
+    /// <summary>An uncompressed 24-bit BMP of one colour (rows bottom-up, padded to 4 bytes, BGR).</summary>
+    private static byte[] Bmp(int width, int height, byte red, byte green, byte blue)
+    {
+        var row = (width * 3 + 3) / 4 * 4;
+        var bytes = new byte[54 + row * height];
+        void Int(int offset, int value) => BitConverter.GetBytes(value).CopyTo(bytes, offset);
+        bytes[0] = (byte)'B';
+        bytes[1] = (byte)'M';
+        Int(2, bytes.Length);
+        Int(10, 54);
+        Int(14, 40);
+        Int(18, width);
+        Int(22, height);
+        bytes[26] = 1;
+        bytes[28] = 24;
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+            {
+                var at = 54 + y * row + x * 3;
+                (bytes[at], bytes[at + 1], bytes[at + 2]) = (blue, green, red);
+            }
+        return bytes;
+    }
+
+    [TestMethod]
     public void ImageFolder_AnnFile_ListsPathsAndLabels()
     {
         var root = VisionFixture.WriteImageFolder(perClass: 2);
