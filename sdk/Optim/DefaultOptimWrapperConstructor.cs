@@ -28,6 +28,7 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
         _cfg = optimWrapperCfg;
         _builder = builder;
         _baseWd = CheckTables(optimWrapperCfg, paramwiseCfg);
+        CheckFlatBuffers(builder, optimWrapperCfg, paramwiseCfg);
         if (paramwiseCfg is not null) _paramwise = (ParamwiseSettings)builder.BuildType(typeof(ParamwiseSettings), paramwiseCfg)!;
     }
 
@@ -39,11 +40,27 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
     public static void Check(ComponentBuilder check, ConfigTable optimWrapperCfg, ConfigTable? paramwiseCfg)
     {
         CheckTables(optimWrapperCfg, paramwiseCfg);
+        CheckFlatBuffers(check, optimWrapperCfg, paramwiseCfg);
         check.Build<IOptimizerFactory>((ConfigTable)optimWrapperCfg["optimizer"]!);
         if (paramwiseCfg is not null) check.BuildType(typeof(ParamwiseSettings), paramwiseCfg);
         BuildWrapper(check, optimWrapperCfg, ComponentBuilder.Supplied);
         // AmpOptimWrapper takes loss_scale as "dynamic", a number or a table; the table is plain options.
         if (optimWrapperCfg["loss_scale"] is ConfigTable lossScale) check.BuildType(typeof(DynamicLossScale), lossScale);
+    }
+
+    /// <summary><c>flat_buffers</c> lays out one buffer for one group of parameters of one dtype: not with
+    /// <c>paramwise_cfg</c> (several groups) nor a reduced-precision wrapper (float32 masters beside the model's).</summary>
+    private static void CheckFlatBuffers(ComponentBuilder builder, ConfigTable optimWrapperCfg, ConfigTable? paramwiseCfg)
+    {
+        if (optimWrapperCfg["flat_buffers"] is not true) return;
+        var where = optimWrapperCfg.LocationOf("flat_buffers");
+        var key = optimWrapperCfg.PathOf("flat_buffers");
+        if (paramwiseCfg is not null)
+            throw ConfigException.At(where, key, "flat_buffers lays the parameters out as one group, and paramwise_cfg asks for several.", "drop one of the two.");
+        var name = optimWrapperCfg["type"] as string ?? nameof(OptimWrapper);
+        var entry = builder.Registries.Resolve(builder.Registries.ForType<OptimWrapper>(), name, builder.DefaultScope, optimWrapperCfg.LocationOf("type"), optimWrapperCfg.PathOf("type"));
+        if (typeof(AmpOptimWrapper).IsAssignableFrom(entry.Type))
+            throw ConfigException.At(where, key, "flat_buffers is for the plain OptimWrapper: AmpOptimWrapper steps float32 copies of the weights, which are not laid out flat.", "drop flat_buffers, or train in full precision.");
     }
 
     /// <summary>The shape rules of the tables; returns the optimizer's weight decay (MMEngine's <c>base_wd</c>).</summary>
@@ -81,11 +98,14 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
         // Reduced precision: the model is converted first, and the optimizer gets float32 masters of its weights.
         var masters = IsAmp() ? AmpOptimWrapper.ConvertModel(model, AmpOptimWrapper.ParseDtype(_cfg["dtype"] as string ?? "bfloat16")) : null;
         Parameter ForOptimizer(string name, Parameter parameter) => masters is null ? parameter : masters[name];
-        var optimizer = _paramwise is null
+        var flat = _cfg["flat_buffers"] is true ? FlatParameters.Pack(model.parameters().Where(p => p.requires_grad).ToList()) : null;
+        var optimizer = flat is not null ? factory.Create([flat.Values])
+            : _paramwise is null
             ? factory.Create(model.named_parameters().Select(p => ForOptimizer(p.name, p.parameter)).ToList())
             : CreateParamwise(factory, model, ForOptimizer);
         var wrapper = BuildWrapper(_builder, _cfg, optimizer)!;
         if (wrapper is AmpOptimWrapper amp) amp.Bind(model, masters!);
+        if (flat is not null) wrapper.FlatGradients = flat.Gradients;
         return wrapper;
     }
 

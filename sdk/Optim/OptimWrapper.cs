@@ -33,6 +33,16 @@ public class OptimWrapper
         ClipGrad = clipGrad;
     }
 
+    /// <summary>
+    /// <c>flat_buffers</c>: the trainable parameters and their gradients live in one buffer each, so a step is a handful
+    /// of kernels (for many small parameters on a GPU). The runner's optimizer constructor lays them out; a checkpoint's
+    /// optimizer state then resumes only with the same setting.
+    /// </summary>
+    public bool FlatBuffers { get; init; }
+
+    /// <summary>The flat gradient buffer when <see cref="FlatBuffers"/> is on (set by the optimizer constructor).</summary>
+    internal Tensor? FlatGradients { get; set; }
+
     /// <summary>For an <see cref="OptimWrapperDict"/>, which holds no optimizer of its own.</summary>
     protected OptimWrapper()
     {
@@ -120,7 +130,12 @@ public class OptimWrapper
     }
 
     /// <summary>Clears the gradients.</summary>
-    public virtual void ZeroGrad() => Optimizer.zero_grad();
+    public virtual void ZeroGrad()
+    {
+        // With flat buffers the model's gradients are views of one tensor: zeroed in place, never dropped.
+        if (FlatGradients is { } flat) flat.zero_();
+        else Optimizer.zero_grad();
+    }
 
     /// <summary>The learning rate of each parameter group (MMEngine's <c>get_lr()['lr']</c>).</summary>
     public IReadOnlyList<double> GetLr() => Enumerable.Range(0, Groups.Count).Select(i => Groups.Get(i, "lr")).ToList();
@@ -176,14 +191,25 @@ public class OptimWrapper
     }
 
     /// <summary>Adds this wrapper's state to a checkpoint, under <paramref name="key"/> (the optimizer's state as bytes).</summary>
-    public virtual void SaveState(Checkpoints.Checkpoint checkpoint, string key) =>
+    public virtual void SaveState(Checkpoints.Checkpoint checkpoint, string key)
+    {
         checkpoint.Tensors[key] = tensor(SaveOptimizerState());
+        if (FlatBuffers) checkpoint.Tensors[key + FlatMarker] = tensor(1L);
+    }
 
     /// <summary>Restores what <see cref="SaveState"/> stored, when the checkpoint has it.</summary>
+    /// <exception cref="RunnerException">The state was saved with the other <c>flat_buffers</c> setting (its layout differs).</exception>
     public virtual void LoadState(Checkpoints.Checkpoint checkpoint, string key)
     {
-        if (checkpoint.Tensors.TryGetValue(key, out var state)) LoadOptimizerState(state.data<byte>().ToArray());
+        if (!checkpoint.Tensors.TryGetValue(key, out var state)) return;
+        var savedFlat = checkpoint.Tensors.ContainsKey(key + FlatMarker);
+        if (savedFlat != FlatBuffers)
+            throw new RunnerException($"the checkpoint's optimizer state was saved with optim_wrapper.flat_buffers = {(savedFlat ? "true" : "false")}, and this run sets it " +
+                $"{(FlatBuffers ? "true" : "false")}: the two lay the state out differently. Resume with the same setting, or start from the weights alone with load_from.");
+        LoadOptimizerState(state.data<byte>().ToArray());
     }
+
+    private const string FlatMarker = "/flat_buffers";
 
     /// <summary>The optimizer's state (TorchSharp's own format: options and per-parameter buffers).</summary>
     public virtual byte[] SaveOptimizerState()
