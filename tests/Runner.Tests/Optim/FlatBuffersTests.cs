@@ -85,4 +85,13 @@ public sealed class FlatBuffersTests
 
         StringAssert.Contains(error.Message, "optim_wrapper.flat_buffers: flat_buffers lays the parameters out as one group, and paramwise_cfg asks for several.");
     }
+
+    [TestMethod]
+    public void WithAmpOptimWrapper_IsAConfigErrorAtTheKey()
+    {
+        var error = Assert.ThrowsExactly<ConfigException>(() => Toy(TestEnvironment.NewTempDir("flat-amp"), "optim_wrapper.flat_buffers=true",
+            "optim_wrapper.type=\"AmpOptimWrapper\""));
+
+        StringAssert.Contains(error.Message, "optim_wrapper.flat_buffers: flat_buffers is for the plain OptimWrapper");
+    }
 }
