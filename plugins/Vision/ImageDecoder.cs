@@ -15,8 +15,21 @@ internal static class ImageDecoder
     public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         { ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif" };
 
-    /// <summary>The image at <paramref name="path"/>; an unreadable, truncated or unknown file is an error naming it.</summary>
-    public static Tensor Read(string path)
+    /// <summary>
+    /// The most pixels an image may claim by default: Pillow's limit (<c>Image.MAX_IMAGE_PIXELS</c> × 2, where it
+    /// raises <c>DecompressionBombError</c>), 716 MB decoded. A header is untrusted input: a 74-byte PNG can claim
+    /// 100,000 × 100,000 pixels.
+    /// </summary>
+    public const long DefaultMaxPixels = 178_956_970;
+
+    /// <summary>The largest limit that can be asked for: the decoded RGBA pixels must fit one .NET array.</summary>
+    public const long LargestMaxPixels = 536_870_911; // (Array.MaxLength + 1) / 4, rounded down
+
+    /// <summary>
+    /// The image at <paramref name="path"/>; an unreadable, truncated or unknown file, or one claiming more than
+    /// <paramref name="maxPixels"/> pixels, is an error naming it.
+    /// </summary>
+    public static Tensor Read(string path, long maxPixels = DefaultMaxPixels)
     {
         byte[] encoded;
         try
@@ -27,15 +40,23 @@ internal static class ImageDecoder
         {
             throw new InvalidDataException($"cannot read image '{path}': {e.Message}", e);
         }
-        return Decode(encoded, path);
+        return Decode(encoded, path, maxPixels);
     }
 
     /// <summary>Decodes <paramref name="encoded"/> (named <paramref name="source"/> in errors).</summary>
-    public static Tensor Decode(byte[] encoded, string source)
+    public static Tensor Decode(byte[] encoded, string source, long maxPixels = DefaultMaxPixels)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data)
             ?? throw new InvalidDataException($"'{source}' is not an image SkiaSharp can read (JPEG, PNG, BMP, WebP, GIF), or its header is damaged.");
+        // Checked before anything is allocated: SkiaSharp's byte count is an int, and wraps for large images.
+        var pixelCount = (long)codec.Info.Width * codec.Info.Height;
+        if (pixelCount > maxPixels)
+        {
+            throw new InvalidDataException($"'{source}' claims {codec.Info.Width:N0} × {codec.Info.Height:N0} pixels, more than the " +
+                $"limit of {maxPixels:N0} (LoadImageFromFile's max_pixels): a damaged header or a decompression bomb; " +
+                "raise max_pixels only for images you trust.");
+        }
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var pixels = new byte[info.BytesSize];
         var result = codec.GetPixels(info, pixels);

@@ -18,6 +18,9 @@ namespace Runner.Plugins.Vision.Datasets;
 [Register]
 public sealed class ImageFolder : VisionDataset
 {
+    /// <summary>The most classes an ann_file's labels may imply when <c>classes</c> does not name them (each gets a name).</summary>
+    private const long MaxUnnamedClasses = 1_000_000;
+
     private readonly (string Path, long Label)[] _samples;
 
     /// <param name="dataRoot">The folder of class folders (or of the files <paramref name="annFile"/> lists).</param>
@@ -92,6 +95,8 @@ public sealed class ImageFolder : VisionDataset
         }
         if (samples.Count == 0) throw new ArgumentException($"'{listPath}' lists no samples.", nameof(annFile));
         var top = samples.Max(s => s.Item2);
+        if (classes is null && top >= MaxUnnamedClasses)
+            throw new ArgumentException($"'{listPath}' has label {top:N0}: without classes, labels name up to {MaxUnnamedClasses:N0} classes; list the classes' names in classes = [...].", nameof(classes));
         var names = classes?.ToList() ?? Enumerable.Range(0, (int)top + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         if (top >= names.Count) throw new ArgumentException($"'{listPath}' has label {top}, but classes names {names.Count} classes.", nameof(classes));
         return (names, samples.ToArray());

@@ -5,12 +5,26 @@ namespace Runner.Plugins.Vision.Transforms;
 
 /// <summary>
 /// Decodes the sample's file (<c>img_path</c>) into <c>img</c>, uint8 [H, W, 3] RGB (mmcv's <c>LoadImageFromFile</c>),
-/// and records <c>ori_shape</c>. Runs on the loader's worker threads; an unreadable or truncated file is an error
-/// naming it.
+/// and records <c>ori_shape</c>. Runs on the loader's worker threads; an unreadable or truncated file, or one whose
+/// header claims more than <c>max_pixels</c> pixels, is an error naming it.
 /// </summary>
+/// <example><code>pipeline = [{ type = "LoadImageFromFile", max_pixels = 300_000_000 }, { type = "PackInputs" }]</code></example>
 [Register]
 public sealed class LoadImageFromFile : ITransform
 {
+    private readonly long _maxPixels;
+
+    /// <param name="maxPixels">
+    /// The most pixels an image may have (width × height): Pillow's decompression-bomb limit, 178,956,970, by default;
+    /// at most 536,870,911 (the decoded pixels must fit one array).
+    /// </param>
+    public LoadImageFromFile(long maxPixels = ImageDecoder.DefaultMaxPixels)
+    {
+        if (maxPixels is < 1 or > ImageDecoder.LargestMaxPixels)
+            throw new ArgumentException($"must be between 1 and {ImageDecoder.LargestMaxPixels:N0} (width × height of the largest image to accept), got {maxPixels:N0}.", nameof(maxPixels));
+        _maxPixels = maxPixels;
+    }
+
     /// <inheritdoc/>
     public DataBatch Transform(DataBatch sample) =>
         throw new InvalidOperationException("LoadImageFromFile reads the sample's img_path: run it in a dataset's pipeline.");
@@ -20,7 +34,7 @@ public sealed class LoadImageFromFile : ITransform
     {
         if (!context.Info.TryGetValue("img_path", out var path) || path is not string file)
             throw new InvalidOperationException("the sample has no img_path: LoadImageFromFile reads files a dataset such as ImageFolder names.");
-        var image = ImageDecoder.Read(file);
+        var image = ImageDecoder.Read(file, _maxPixels);
         context.Info["ori_shape"] = new[] { image.shape[0], image.shape[1] };
         sample["img"] = image;
         return sample;

@@ -180,6 +180,21 @@ public sealed class VisionDatasetTests
     }
 
     [TestMethod]
+    [DataRow("dogs/0.png", "expected 'relative/path.png label' with a label of 0 or more, got 'dogs/0.png'")]
+    [DataRow("dogs/0.png -1", "expected 'relative/path.png label' with a label of 0 or more, got 'dogs/0.png -1'")]
+    [DataRow("dogs/0.png 99999999999", "has label 99,999,999,999: without classes, labels name up to 1,000,000 classes; list the classes' names in classes = [...]")]
+    public void ImageFolder_AnnFile_BadLines_AreConfigErrorsNamingTheLine(string line, string expected)
+    {
+        var root = VisionFixture.WriteImageFolder(perClass: 1);
+        File.WriteAllLines(Path.Combine(root, "list.txt"), ["cats/0.png 0", line]);
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => VisionFixture.Build<IDataset>($"type = \"ImageFolder\"\ndata_root = {VisionFixture.Quoted(root)}\nann_file = \"list.txt\""));
+
+        StringAssert.Contains(error.Message, expected);
+        if (!line.EndsWith("99999999999", StringComparison.Ordinal)) StringAssert.Contains(error.Message, "list.txt(2)");
+    }
+
+    [TestMethod]
     [DataRow("corrupt")]
     [DataRow("truncated")]
     public void ImageFolder_UnreadableImage_IsAnErrorNamingTheFile(string damage)
@@ -195,5 +210,36 @@ public sealed class VisionDatasetTests
 
         StringAssert.Contains(error.Message, $"'{file}'");
         StringAssert.Contains(error.Message, damage == "corrupt" ? "is not an image SkiaSharp can read" : "could not be decoded completely");
+    }
+
+    [TestMethod]
+    public void ImageFolder_ImageClaimingTooManyPixels_IsRefusedBeforeDecoding()
+    {
+        // A 70-byte PNG whose header claims 100,000 × 100,000 pixels: decoded, it would be 40 GB (SkiaSharp's byte count,
+        // an int, wraps, and its decoder then writes past the buffer: a native crash before the limit existed).
+        var root = VisionFixture.WriteImageFolder(perClass: 1);
+        var file = Path.Combine(root, "dogs", "0.png");
+        File.WriteAllBytes(file, VisionFixture.PngHeaderOnly(100_000, 100_000));
+        var dataset = VisionFixture.Build<IDataset>($"type = \"ImageFolder\"\ndata_root = {VisionFixture.Quoted(root)}");
+
+        var error = Assert.ThrowsExactly<Runner.Sdk.RunnerException>(() => dataset.GetItems([1], 0));
+
+        StringAssert.Contains(error.Message, $"'{file}' claims 100,000 × 100,000 pixels, more than the limit of 178,956,970 (LoadImageFromFile's max_pixels)");
+        Assert.AreEqual(1L, VisionFixture.Read(dataset, [0]).Labels.Length, "the other images still load");
+    }
+
+    [TestMethod]
+    public void LoadImageFromFile_MaxPixels_IsTheLimit_AndOutOfRangeIsAConfigError()
+    {
+        var root = VisionFixture.WriteImageFolder(perClass: 1); // 12 × 8 = 96 pixels each
+        string Config(long maxPixels) =>
+            $"type = \"ImageFolder\"\ndata_root = {VisionFixture.Quoted(root)}\npipeline = [{{ type = \"LoadImageFromFile\", max_pixels = {maxPixels} }}, {{ type = \"PackInputs\" }}]";
+
+        CollectionAssert.AreEqual(new long[] { 1, 3, 8, 12 }, VisionFixture.Read(VisionFixture.Build<IDataset>(Config(96)), [0]).Shape);
+        var refused = Assert.ThrowsExactly<Runner.Sdk.RunnerException>(() => VisionFixture.Build<IDataset>(Config(95)).GetItems([0], 0));
+        StringAssert.Contains(refused.Message, "claims 12 × 8 pixels, more than the limit of 95");
+        var tooLarge = Assert.ThrowsExactly<ConfigException>(() => VisionFixture.Build<IDataset>(Config(600_000_000)));
+        StringAssert.Contains(tooLarge.Message, "max_pixels");
+        StringAssert.Contains(tooLarge.Message, "must be between 1 and 536,870,911");
     }
 }

@@ -101,6 +101,21 @@ internal static class VisionFixture
         File.WriteAllBytes(path, data.ToArray());
     }
 
+    /// <summary>A PNG whose header claims <paramref name="width"/> × <paramref name="height"/> pixels, with almost no data.</summary>
+    public static byte[] PngHeaderOnly(int width, int height)
+    {
+        static byte[] Chunk(string type, byte[] data)
+        {
+            var typeAndData = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+            return BigEndian(data.Length).Concat(typeAndData).Concat(BigEndian((int)System.IO.Hashing.Crc32.HashToUInt32(typeAndData))).ToArray();
+        }
+        var header = BigEndian(width).Concat(BigEndian(height)).Concat(new byte[] { 8, 2, 0, 0, 0 }).ToArray(); // 8-bit RGB
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true)) zlib.Write(new byte[1000]);
+        return new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10 }
+            .Concat(Chunk("IHDR", header)).Concat(Chunk("IDAT", compressed.ToArray())).Concat(Chunk("IEND", [])).ToArray();
+    }
+
     /// <summary>The first sample's tensors of <paramref name="dataset"/>'s indices, read as the loader reads them.</summary>
     public static (long[] Shape, byte[] Pixels, long[] Labels) Read(IDataset dataset, long[] indices, int epoch = 0)
     {
