@@ -18,7 +18,7 @@ public sealed class CIFAR10 : RecordsDataset
     /// <param name="pipeline">The transforms.</param>
     /// <param name="seed">The seed of the per-sample random sources (the runner passes the run's).</param>
     public CIFAR10(string dataRoot, string split = "train", ITransform[]? pipeline = null, long seed = 0)
-        : base(CifarRecords.Read(dataRoot, Files(dataRoot, split), labelBytes: 1, "CIFAR-10"), ClassNames(dataRoot, "batches.meta.txt", 10), pipeline, seed)
+        : base(CifarRecords.Read(dataRoot, Files(dataRoot, split), labelBytes: 1, "CIFAR-10", classCount: 10), ClassNames(dataRoot, "batches.meta.txt", 10), pipeline, seed)
     {
     }
 
@@ -52,7 +52,7 @@ public sealed class CIFAR100 : RecordsDataset
     /// <param name="pipeline">The transforms.</param>
     /// <param name="seed">The seed of the per-sample random sources (the runner passes the run's).</param>
     public CIFAR100(string dataRoot, string split = "train", bool coarse = false, ITransform[]? pipeline = null, long seed = 0)
-        : base(CifarRecords.Read(dataRoot, [File(dataRoot, split)], labelBytes: 2, "CIFAR-100", labelByte: coarse ? 0 : 1),
+        : base(CifarRecords.Read(dataRoot, [File(dataRoot, split)], labelBytes: 2, "CIFAR-100", classCount: coarse ? 20 : 100, labelByte: coarse ? 0 : 1),
             CIFAR10.ClassNames(dataRoot, coarse ? "coarse_label_names.txt" : "fine_label_names.txt", coarse ? 20 : 100), pipeline, seed)
     {
     }
@@ -77,8 +77,11 @@ internal sealed class CifarRecords : IImageRecords
 
     public long Count => _labels.Length;
 
-    /// <summary>Reads every record of <paramref name="files"/>; a file whose length is not a whole number of records is an error naming it.</summary>
-    public static CifarRecords Read(string dataRoot, string[] files, int labelBytes, string format, int labelByte = 0)
+    /// <summary>
+    /// Reads every record of <paramref name="files"/>; a file whose length is not a whole number of records, or with a
+    /// label of <paramref name="classCount"/> or more, is an error naming it.
+    /// </summary>
+    public static CifarRecords Read(string dataRoot, string[] files, int labelBytes, string format, int classCount, int labelByte = 0)
     {
         var record = labelBytes + ImageBytes;
         var lengths = files.Select(f => new FileInfo(f).Length).ToArray();
@@ -88,6 +91,8 @@ internal sealed class CifarRecords : IImageRecords
                 throw new ArgumentException($"'{files[i]}' is {lengths[i]:N0} bytes, not a whole number of {format} records of {record:N0} bytes: it is truncated or not a {format} file.", nameof(dataRoot));
         }
         var count = lengths.Sum() / record;
+        if (count * ImageBytes > Array.MaxLength)
+            throw new ArgumentException($"'{dataRoot}' holds {count:N0} {format} records, more than one in-memory array of images holds ({Array.MaxLength / ImageBytes:N0}): these are not {format} files.", nameof(dataRoot));
         var pixels = new byte[count * ImageBytes];
         var labels = new long[count];
         long n = 0;
@@ -97,6 +102,8 @@ internal sealed class CifarRecords : IImageRecords
             for (var offset = 0; offset < bytes.Length; offset += record, n++)
             {
                 labels[n] = bytes[offset + labelByte];
+                if (labels[n] >= classCount)
+                    throw new ArgumentException($"'{file}' record {offset / record:N0} has label {labels[n]}, but {format} has {classCount} classes (0–{classCount - 1}): the file is damaged or not a {format} file.", nameof(dataRoot));
                 Buffer.BlockCopy(bytes, offset + labelBytes, pixels, (int)(n * ImageBytes), ImageBytes);
             }
         }

@@ -68,6 +68,9 @@ internal sealed class IdxRecords : IImageRecords
         var labels = ReadIdx(labelFile, expectedDims: 1);
         if (images.Dims[0] != labels.Dims[0])
             throw new ArgumentException($"'{imageFile}' holds {images.Dims[0]:N0} images but '{labelFile}' {labels.Dims[0]:N0} labels.", nameof(dataRoot));
+        var badLabel = Array.FindIndex(labels.Data, label => label >= 10);
+        if (badLabel >= 0)
+            throw new ArgumentException($"'{labelFile}' gives sample {badLabel:N0} label {labels.Data[badLabel]}, but {format} has 10 classes (0–9): the file is damaged.", nameof(dataRoot));
         var (count, rows, cols) = (images.Dims[0], images.Dims[1], images.Dims[2]);
         return new IdxRecords(tensor(images.Data, dtype: ScalarType.Byte).view(count, rows, cols), labels.Data);
     }
@@ -88,34 +91,42 @@ internal sealed class IdxRecords : IImageRecords
             "(http://yann.lecun.com/exdb/mnist/, https://github.com/zalandoresearch/fashion-mnist).", nameof(dataRoot));
     }
 
-    /// <summary>An IDX file of unsigned bytes: magic 0x0000 0x08 &lt;dims&gt;, big-endian sizes, then the data.</summary>
+    /// <summary>
+    /// An IDX file of unsigned bytes: magic 0x0000 0x08 &lt;dims&gt;, big-endian sizes, then the data. The sizes are
+    /// checked before the data is read, and only as many bytes as they promise are read (a gzip file that inflates
+    /// to more is an error, not a memory exhaustion).
+    /// </summary>
     private static (int[] Dims, byte[] Data) ReadIdx(string path, int expectedDims)
     {
-        byte[] bytes;
         try
         {
-            bytes = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? Gunzip(path) : File.ReadAllBytes(path);
+            using var file = File.OpenRead(path);
+            using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            var header = new byte[4 + 4 * expectedDims];
+            var headerRead = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+            if (headerRead < header.Length || header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] != expectedDims)
+                throw new ArgumentException($"'{path}' is not an IDX file of bytes with {expectedDims} dimension(s) (its header is wrong).", "dataRoot");
+            var dims = Enumerable.Range(0, expectedDims).Select(i => BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 + 4 * i))).ToArray();
+            if (dims.Any(d => d <= 0))
+                throw new ArgumentException($"'{path}' has sizes {string.Join(" × ", dims)} in its header: it is damaged.", "dataRoot");
+            var size = dims.Aggregate(1L, (a, d) => a * d);
+            if (size > Array.MaxLength)
+                throw new ArgumentException($"'{path}' claims {size:N0} bytes of data ({string.Join(" × ", dims)}), more than one in-memory array holds: it is damaged or not an MNIST file.", "dataRoot");
+            var data = new byte[size];
+            var dataRead = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+            var extra = dataRead == data.Length && stream.ReadByte() >= 0;
+            if (dataRead < data.Length || extra)
+                throw new ArgumentException($"'{path}' should hold {size:N0} bytes of data after its header ({string.Join(" × ", dims)}), but holds " +
+                    (extra ? "more" : $"{dataRead:N0}") + ": it is truncated or damaged.", "dataRoot");
+            return (dims, data);
         }
         catch (InvalidDataException e)
         {
             throw new ArgumentException($"'{path}' is not a valid gzip file: {e.Message}", "dataRoot", e);
         }
-        if (bytes.Length < 4 + 4 * expectedDims || bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08 || bytes[3] != expectedDims)
-            throw new ArgumentException($"'{path}' is not an IDX file of bytes with {expectedDims} dimension(s) (its header is wrong).", "dataRoot");
-        var dims = Enumerable.Range(0, expectedDims).Select(i => BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i))).ToArray();
-        var header = 4 + 4 * expectedDims;
-        var size = dims.Aggregate(1L, (a, d) => a * d);
-        if (dims.Any(d => d <= 0) || bytes.Length - header != size)
-            throw new ArgumentException($"'{path}' should hold {size:N0} bytes of data after its header ({string.Join(" × ", dims)}), but holds {bytes.Length - header:N0}: it is truncated or damaged.", "dataRoot");
-        return (dims, bytes[header..]);
-    }
-
-    private static byte[] Gunzip(string path)
-    {
-        using var file = File.OpenRead(path);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var memory = new MemoryStream();
-        gzip.CopyTo(memory);
-        return memory.ToArray();
+        catch (IOException e)
+        {
+            throw new ArgumentException($"cannot read '{path}': {e.Message}", "dataRoot", e);
+        }
     }
 }

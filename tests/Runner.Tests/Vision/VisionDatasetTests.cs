@@ -40,6 +40,20 @@ public sealed class VisionDatasetTests
     }
 
     [TestMethod]
+    public void Cifar10_LabelOutOfRange_IsAnErrorNamingTheFileAndRecord()
+    {
+        var root = VisionFixture.WriteCifar10();
+        var file = Path.Combine(root, "data_batch_2.bin");
+        var bytes = File.ReadAllBytes(file);
+        bytes[3073] = 200; // record 1's label
+        File.WriteAllBytes(file, bytes);
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => VisionFixture.Build<IDataset>($"type = \"CIFAR10\"\ndata_root = {VisionFixture.Quoted(root)}"));
+
+        StringAssert.Contains(error.Message, $"'{file}' record 1 has label 200, but CIFAR-10 has 10 classes (0–9)");
+    }
+
+    [TestMethod]
     public void Cifar10_MissingFolderContents_NameTheFileAndTheFormat()
     {
         var root = TestEnvironment.NewTempDir("empty");
@@ -96,6 +110,38 @@ public sealed class VisionDatasetTests
         var error = Assert.ThrowsExactly<ConfigException>(() => VisionFixture.Build<IDataset>($"type = \"FashionMNIST\"\ndata_root = {VisionFixture.Quoted(root)}"));
 
         StringAssert.Contains(error.Message, $"'{file}' should hold 3,920 bytes of data after its header (5 × 28 × 28), but holds 984: it is truncated");
+    }
+
+    [TestMethod]
+    [DataRow("inflates past its sizes", "should hold 3,920 bytes of data after its header (5 × 28 × 28), but holds more: it is truncated or damaged")]
+    [DataRow("claims too much", "claims 1,682,898,124,320 bytes of data (2,146,553,730 × 28 × 28), more than one in-memory array holds")]
+    [DataRow("label out of range", "gives sample 3 label 12, but MNIST has 10 classes (0–9)")]
+    public void Mnist_DamagedFiles_AreErrorsNamingTheFile_WithoutReadingPastTheirSizes(string damage, string expected)
+    {
+        var root = VisionFixture.WriteMnist(count: 5, gzip: true);
+        var images = Path.Combine(root, "train-images-idx3-ubyte.gz");
+        var labels = Path.Combine(root, "train-labels-idx1-ubyte.gz");
+        var imageBytes = VisionFixture.Gunzip(images);
+        var labelBytes = VisionFixture.Gunzip(labels);
+        switch (damage)
+        {
+            case "inflates past its sizes": // a small file that inflates to 64 MB: read no further than its 3,920 bytes
+                VisionFixture.WriteGzip(images, [.. imageBytes, .. new byte[64 << 20]]);
+                break;
+            case "claims too much":
+                imageBytes[4] = 0x7F; imageBytes[5] = 0xF1; imageBytes[6] = 0x23; imageBytes[7] = 0x82; // 2,146,553,730 images
+                VisionFixture.WriteGzip(images, imageBytes);
+                break;
+            default:
+                labelBytes[8 + 3] = 12;
+                VisionFixture.WriteGzip(labels, labelBytes);
+                break;
+        }
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => VisionFixture.Build<IDataset>($"type = \"MNIST\"\ndata_root = {VisionFixture.Quoted(root)}"));
+
+        StringAssert.Contains(error.Message, damage == "label out of range" ? $"'{labels}'" : $"'{images}'");
+        StringAssert.Contains(error.Message, expected);
     }
 
     [TestMethod]

@@ -125,6 +125,23 @@ internal static class VisionFixture
 
     private static IEnumerable<byte> BigEndian(int value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
 
+    /// <summary>The inflated contents of a gzip file.</summary>
+    public static byte[] Gunzip(string path)
+    {
+        using var zip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var memory = new MemoryStream();
+        zip.CopyTo(memory);
+        return memory.ToArray();
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> gzipped to <paramref name="path"/>.</summary>
+    public static void WriteGzip(string path, byte[] bytes)
+    {
+        using var file = File.Create(path);
+        using var zip = new GZipStream(file, CompressionLevel.Fastest);
+        zip.Write(bytes);
+    }
+
     private static void Write(string path, byte[] bytes, bool gzip)
     {
         if (!gzip)
