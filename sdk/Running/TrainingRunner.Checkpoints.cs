@@ -193,8 +193,6 @@ public sealed partial class TrainingRunner
         if (World.Rank > 0 && rngKey == RngTensor && Randomness.DiffRankSeed)
             Logger.Warn($"{path} holds no random-generator state for rank {World.Rank}: it continues with rank 0's, so random ops on this rank (dropout…) differ from an uninterrupted run.");
         if (checkpoint.Tensors.TryGetValue(rngKey, out var rng)) CheckpointSection(path, "rng", () => torch.set_rng_state(rng));
-        if (Device.type == DeviceType.CUDA)
-            Logger.Warn("The CUDA generator's state is not in checkpoints (TorchSharp 0.107 cannot read it): random ops on the GPU (dropout…) after this resume differ from an uninterrupted run; CPU-side randomness (shuffling, augmentation) is restored.");
         _hasLoaded = true;
         _resumed = true;
         Logger.Info($"resumed epoch: {epoch}, iter: {iter}");

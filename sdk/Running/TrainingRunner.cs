@@ -63,12 +63,16 @@ public sealed partial class TrainingRunner : IDisposable
         // rank 0 and shared, so every rank's samplers agree; diff_rank_seed gives each rank seed + rank for torch.
         Randomness = Bind<RandomnessSettings>("randomness") ?? new RandomnessSettings();
         Seed = Randomness.Seed ?? SharedValue(Random.Shared.NextInt64(0, int.MaxValue), "the random seed");
-        torch.manual_seed(Randomness.DiffRankSeed ? Seed + World.Rank : Seed);
+        torch.manual_seed(TorchSeed);
         LibTorchContext.DeterministicAlgorithms = Randomness.Deterministic;
         // cuDNN's own switches (MMEngine sets them the same way): deterministic wins over benchmark.
         LibTorchContext.DeterministicCuDnn = Randomness.Deterministic;
         LibTorchContext.BenchmarkCuDnn = Env.CudnnBenchmark && !Randomness.Deterministic;
-        if (Device.type == DeviceType.CUDA) torch.cuda.manual_seed_all(Randomness.DiffRankSeed ? Seed + World.Rank : Seed);
+        if (Device.type == DeviceType.CUDA)
+        {
+            torch.cuda.manual_seed_all(TorchSeed);
+            DeviceSeeder = seed => torch.cuda.manual_seed_all(seed);
+        }
         if (Env.NumThreads is { } threads) torch.set_num_threads(threads);
         if (Env.NumInteropThreads is { } interop && interop != torch.get_num_interop_threads())
         {
@@ -176,6 +180,19 @@ public sealed partial class TrainingRunner : IDisposable
 
     /// <summary>The seed in use (from <c>randomness.seed</c>, or drawn).</summary>
     public long Seed { get; private set; }
+
+    /// <summary>The seed of this process's torch generators: <see cref="Seed"/>, plus the rank with <c>diff_rank_seed</c>.</summary>
+    internal long TorchSeed => Randomness.DiffRankSeed ? Seed + World.Rank : Seed;
+
+    /// <summary>
+    /// Seeds the device's generators (on CUDA, every GPU's); null on the CPU, whose generator's state is saved in
+    /// checkpoints instead. Tests put a recorder here.
+    /// </summary>
+    internal Action<long>? DeviceSeeder { get; set; }
+
+    /// <summary>Before training iteration <paramref name="iter"/>: the device's generators get that iteration's seed
+    /// (<see cref="IterationSeed"/>), so GPU random ops resume exactly without their state in the checkpoint.</summary>
+    internal void SeedDeviceForIteration(int iter) => DeviceSeeder?.Invoke(IterationSeed.Of(TorchSeed, iter));
 
     /// <summary>The model, built at construction.</summary>
     public BaseModel Model { get; }

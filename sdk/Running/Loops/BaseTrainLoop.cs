@@ -32,12 +32,14 @@ public abstract class BaseTrainLoop : BaseLoop
     public int SkipBatches { get; protected internal set; }
 
     /// <summary>
-    /// One training iteration: the iteration hooks around the model's train step (with collections held off while
-    /// loader workers allocate, see <see cref="NoCollectionRegion"/>), then the count and a requested stop.
+    /// One training iteration: the device's generators seeded for it, the iteration hooks around the model's train
+    /// step (with collections held off while loader workers allocate, see <see cref="NoCollectionRegion"/>), then the
+    /// count and a requested stop.
     /// </summary>
     /// <param name="batchIdx">What the iteration hooks are told: the batch of the epoch, or the iteration.</param>
     protected void RunIter(int batchIdx, DataBatch batch)
     {
+        Runner.SeedDeviceForIteration(Iter);
         Runner.CallHooks.BeforeTrainIter(batchIdx, batch);
         IReadOnlyDictionary<string, double> outputs;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
