@@ -33,12 +33,17 @@ public class Evaluator
     public Dictionary<string, double> Evaluate(long size) => Evaluate(size, Distributed.SingleProcessCommunicator.Instance);
 
     /// <summary>Every metric's values over all ranks' results (see <see cref="BaseMetric.Evaluate(long, Distributed.ICommunicator)"/>).</summary>
-    public Dictionary<string, double> Evaluate(long size, Distributed.ICommunicator world)
+    public Dictionary<string, double> Evaluate(long size, Distributed.ICommunicator world) => Evaluate(size, world, (_, evaluate) => evaluate());
+
+    /// <summary>As <see cref="Evaluate(long, Distributed.ICommunicator)"/>, each metric's evaluation run through
+    /// <paramref name="run"/> (the loop's guard, so a failure names the metric rather than the evaluator).</summary>
+    internal Dictionary<string, double> Evaluate(long size, Distributed.ICommunicator world,
+        Func<BaseMetric, Func<IReadOnlyDictionary<string, double>>, IReadOnlyDictionary<string, double>> run)
     {
         var merged = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var metric in Metrics)
         {
-            foreach (var (name, value) in metric.Evaluate(size, world))
+            foreach (var (name, value) in run(metric, () => metric.Evaluate(size, world)))
             {
                 if (!merged.TryAdd(name, value))
                     throw new RunnerException($"Two metrics both produced '{name}'; give one of them another prefix.");

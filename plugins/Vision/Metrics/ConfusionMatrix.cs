@@ -16,13 +16,18 @@ namespace Runner.Plugins.Vision.Metrics;
 [Register]
 public sealed class ConfusionMatrix : LabelPairMetric
 {
+    /// <summary>The most classes it counts (its matrix is dense: 4,096² counts are 134 MB).</summary>
+    public const int MaxClasses = 4096;
+
+    /// <summary>The heat map's cells are 24 pixels wide, smaller for many classes so the image stays near this width.</summary>
     private const int CellPixels = 24;
+    private const int HeatMapPixels = 2400;
     private readonly VisContext _context;
     private int _evaluations;
 
     /// <param name="context">Where the figures go (the runner passes the run's <c>vis_data</c>).</param>
-    /// <param name="numClasses">The number of classes; default: the dataset's classes, else the largest label seen + 1.</param>
-    public ConfusionMatrix(VisContext context, [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue)] int? numClasses = null)
+    /// <param name="numClasses">The number of classes (at most 4,096); default: the dataset's classes, else the largest label seen + 1.</param>
+    public ConfusionMatrix(VisContext context, [System.ComponentModel.DataAnnotations.Range(1, MaxClasses)] int? numClasses = null)
         : base(numClasses) => _context = context;
 
     /// <inheritdoc/>
@@ -31,7 +36,7 @@ public sealed class ConfusionMatrix : LabelPairMetric
     /// <inheritdoc/>
     protected override IReadOnlyDictionary<string, double> Compute(IReadOnlyList<long[]> results)
     {
-        var matrix = Confusion(results);
+        var matrix = Confusion(results, MaxClasses);
         var classes = matrix.GetLength(0);
         _evaluations++;
         Directory.CreateDirectory(_context.SaveDir);
@@ -45,7 +50,8 @@ public sealed class ConfusionMatrix : LabelPairMetric
     private void WriteCsv(long[,] matrix, string path)
     {
         var classes = matrix.GetLength(0);
-        string Name(int c) => NameOf(c).Replace(',', ' ');
+        var names = NamesOf(classes);
+        string Name(int c) => names[c].Replace(',', ' ');
         var lines = new List<string> { "true \\ predicted," + string.Join(",", Enumerable.Range(0, classes).Select(Name)) };
         for (var t = 0; t < classes; t++)
             lines.Add(Name(t) + "," + string.Join(",", Enumerable.Range(0, classes).Select(p => matrix[t, p].ToString(CultureInfo.InvariantCulture))));
@@ -55,7 +61,8 @@ public sealed class ConfusionMatrix : LabelPairMetric
     private static void WritePng(long[,] matrix, string path)
     {
         var classes = matrix.GetLength(0);
-        using var bitmap = new SKBitmap(classes * CellPixels, classes * CellPixels);
+        var cell = Math.Clamp(HeatMapPixels / classes, 1, CellPixels);
+        using var bitmap = new SKBitmap(classes * cell, classes * cell);
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
         using var paint = new SKPaint { IsAntialias = false };
@@ -67,7 +74,7 @@ public sealed class ConfusionMatrix : LabelPairMetric
                 var share = total == 0 ? 0 : matrix[t, p] / total;
                 var shade = (byte)Math.Round(255 * (1 - share));
                 paint.Color = new SKColor(shade, shade, 255); // white → blue
-                canvas.DrawRect(p * CellPixels, t * CellPixels, CellPixels - 1, CellPixels - 1, paint);
+                canvas.DrawRect(p * cell, t * cell, Math.Max(1, cell - 1), Math.Max(1, cell - 1), paint);
             }
         }
         using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100);

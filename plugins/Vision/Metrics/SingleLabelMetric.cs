@@ -41,23 +41,21 @@ public sealed class SingleLabelMetric : LabelPairMetric
     /// <inheritdoc/>
     protected override IReadOnlyDictionary<string, double> Compute(IReadOnlyList<long[]> results)
     {
-        var matrix = Confusion(results);
-        var classes = matrix.GetLength(0);
+        var (right, predicted, actual) = CountsPerClass(results);
+        var classes = right.Length;
         var values = new Dictionary<string, double>();
         var perClass = Enumerable.Range(0, classes).Select(c =>
         {
-            var truePositives = (double)matrix[c, c];
-            var predictedAs = Enumerable.Range(0, classes).Sum(t => (double)matrix[t, c]);
-            var actually = Enumerable.Range(0, classes).Sum(p => (double)matrix[c, p]);
-            var precision = predictedAs == 0 ? 0 : 100 * truePositives / predictedAs;
-            var recall = actually == 0 ? 0 : 100 * truePositives / actually;
+            var precision = predicted[c] == 0 ? 0 : 100.0 * right[c] / predicted[c];
+            var recall = actual[c] == 0 ? 0 : 100.0 * right[c] / actual[c];
             var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
             return new Dictionary<string, double> { ["precision"] = precision, ["recall"] = recall, ["f1-score"] = f1 };
         }).ToList();
+        var names = _perClass ? NamesOf(classes) : [];
         foreach (var item in _items)
         {
             if (!_perClass) values[item] = perClass.Average(c => c[item]);
-            else for (var c = 0; c < classes; c++) values[$"{item}_{NameOf(c)}"] = perClass[c][item];
+            else for (var c = 0; c < classes; c++) values[$"{item}_{names[c]}"] = perClass[c][item];
         }
         return values;
     }

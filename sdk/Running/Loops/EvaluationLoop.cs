@@ -126,7 +126,8 @@ public abstract class EvaluationLoop : BaseLoop
                 batchIdx++;
             }
         }
-        return ComponentException.Guard(evaluator, "Evaluate", Runner.Epoch, Runner.Iter, () => evaluator.Evaluate(loader.Dataset.Count, Runner.World));
+        return evaluator.Evaluate(loader.Dataset.Count, Runner.World,
+            (metric, evaluate) => ComponentException.Guard(metric, "Evaluate", Runner.Epoch, Runner.Iter, evaluate));
     }
 
     /// <summary>The first <paramref name="keep"/> samples of a batch: every field with one row per sample is cut, the others are kept whole.</summary>

@@ -269,6 +269,30 @@ public sealed class CSharpApiTests
         StringAssert.Contains(error.Message, "failed in TrainStep at epoch 0, iter 0: InvalidOperationException: boom");
     }
 
+    /// <summary>A metric whose figures cannot be written (a full disk).</summary>
+    public sealed class FullDiskMetric : BaseMetric<long>
+    {
+        protected override string DefaultPrefix => "full";
+
+        public override void Process(DataBatch dataBatch, DataBatch predictions) => Add(dataBatch.Count);
+
+        protected override IReadOnlyDictionary<string, double> Compute(IReadOnlyList<long> results) => throw new IOException("No space left on device");
+    }
+
+    [TestMethod]
+    public void FailingMetric_IsNamed_NotTheEvaluator()
+    {
+        var cfg = Config(TestEnvironment.NewTempDir("metric-throws"));
+        cfg.Set("model", new TinyModel(), SourceLocation.Code);
+        cfg.Set("val_evaluator", new Evaluator([new global::Runner.Sdk.Evaluation.Metrics.Accuracy(), new FullDiskMetric()]), SourceLocation.Code);
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
+
+        var error = Assert.ThrowsExactly<global::Runner.Sdk.ComponentException>(runner.Train);
+
+        StringAssert.StartsWith(error.Message, "FullDiskMetric (from Runner.Tests ");
+        StringAssert.Contains(error.Message, "failed in Evaluate at epoch 1, iter 4: IOException: No space left on device");
+    }
+
     [TestMethod]
     public void Deterministic_SwitchesLibtorchToDeterministicAlgorithms()
     {

@@ -56,4 +56,50 @@ public sealed class VisionMetricTests
         using var png = SkiaSharp.SKBitmap.Decode(Path.Combine(visData, "confusion_matrix_1.png"));
         Assert.AreEqual(3 * 24, png.Width);
     }
+
+    [TestMethod]
+    public void SingleLabelMetric_ManyClasses_CountsPerClass_WithoutADenseMatrix()
+    {
+        // 200,000 classes: a dense matrix would be 320 GB; the per-class counts are 4.8 MB.
+        var metric = VisionFixture.Build<BaseMetric>("type = \"SingleLabelMetric\"\nnum_classes = 200_000");
+        using var batch = new DataBatch { [DataBatch.LabelsKey] = tensor(new long[] { 5, 5, 199_999 }) };
+        using var predictions = new DataBatch { [DataBatch.PredLabelKey] = tensor(new long[] { 5, 199_999, 199_999 }) };
+        metric.Process(batch, predictions);
+
+        var values = metric.Evaluate(3);
+
+        // class 5: precision 100, recall 50; class 199,999: precision 50, recall 100; every other class 0.
+        Assert.AreEqual(150.0 / 200_000, values["single-label/precision"], 1e-12);
+        Assert.AreEqual(150.0 / 200_000, values["single-label/recall"], 1e-12);
+    }
+
+    [TestMethod]
+    public void ConfusionMatrix_MoreClassesThanItTakes_IsAClearError()
+    {
+        var visData = TestEnvironment.NewTempDir("vis-many");
+        var configured = Assert.ThrowsExactly<Runner.Sdk.Configuration.ConfigException>(() =>
+            VisionFixture.Build<BaseMetric>("type = \"ConfusionMatrix\"\nnum_classes = 5000", new Runner.Sdk.Visualization.VisContext(visData)));
+        StringAssert.Contains(configured.Message, "num_classes");
+
+        var inferred = VisionFixture.Build<BaseMetric>("type = \"ConfusionMatrix\"", new Runner.Sdk.Visualization.VisContext(visData));
+        using var batch = new DataBatch { [DataBatch.LabelsKey] = tensor(new long[] { 0, 4999 }) };
+        using var predictions = new DataBatch { [DataBatch.PredLabelKey] = tensor(new long[] { 0, 1 }) };
+        inferred.Process(batch, predictions);
+        var error = Assert.Throws<InvalidOperationException>(() => inferred.Evaluate(2));
+        StringAssert.Contains(error.Message, "ConfusionMatrix counts a dense classes × classes matrix, and 5,000 classes are more than it takes (4,096)");
+        Assert.IsEmpty(Directory.GetFiles(visData));
+    }
+
+    [TestMethod]
+    public void LabelOutsideTheClasses_IsAnErrorSayingToSetNumClasses()
+    {
+        var metric = VisionFixture.Build<BaseMetric>("type = \"SingleLabelMetric\"");
+        using var batch = new DataBatch { [DataBatch.LabelsKey] = tensor(new long[] { 0, 3_000_000_000 }) };
+        using var predictions = new DataBatch { [DataBatch.PredLabelKey] = tensor(new long[] { 0, 1 }) };
+        metric.Process(batch, predictions);
+
+        var error = Assert.Throws<InvalidOperationException>(() => metric.Evaluate(2));
+
+        StringAssert.Contains(error.Message, "label 3,000,000,000 would make 3,000,000,001 classes (the dataset names 0): set num_classes if that is right.");
+    }
 }
