@@ -156,8 +156,8 @@ internal static class LibTorchLoader
     }
 
     private static RunnerException NoCudaLibTorch(string why) =>
-        new($"device \"cuda\" needs a CUDA build of libtorch, and this build carries the CPU one; {why}. " +
+        new($"device \"cuda\" needs a CUDA build of libtorch{(Directory.Exists(DefaultFolder) ? ", and this build carries the CPU one" : "")}; {why}. " +
             "Point Runner at one with --libtorch DIR (or RUNNER_LIBTORCH=DIR, or env_cfg.libtorch): a PyTorch install's torch/lib " +
-            "(python3 -c \"import torch, os; print(os.path.dirname(torch.__file__))\"), an unpacked libtorch archive's lib from pytorch.org, " +
+            "(python3 -c \"import torch, os; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))\"), an unpacked libtorch archive's lib from pytorch.org, " +
             "or a libtorch-cuda NuGet package's runtimes/linux-x64/native folder. docs/gpu.md has the details.");
 }
