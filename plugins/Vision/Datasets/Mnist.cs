@@ -107,16 +107,17 @@ internal sealed class IdxRecords : IImageRecords
             if (headerRead < header.Length || header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] != expectedDims)
                 throw new ArgumentException($"'{path}' is not an IDX file of bytes with {expectedDims} dimension(s) (its header is wrong).", "dataRoot");
             var dims = Enumerable.Range(0, expectedDims).Select(i => BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 + 4 * i))).ToArray();
+            var shape = string.Join(" × ", dims.Select(d => d.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
             if (dims.Any(d => d <= 0))
-                throw new ArgumentException($"'{path}' has sizes {string.Join(" × ", dims)} in its header: it is damaged.", "dataRoot");
+                throw new ArgumentException($"'{path}' has sizes {shape} in its header: it is damaged.", "dataRoot");
             var size = dims.Aggregate(1L, (a, d) => a * d);
             if (size > Array.MaxLength)
-                throw new ArgumentException($"'{path}' claims {size:N0} bytes of data ({string.Join(" × ", dims)}), more than one in-memory array holds: it is damaged or not an MNIST file.", "dataRoot");
+                throw new ArgumentException($"'{path}' claims {size:N0} bytes of data ({shape}), more than one in-memory array holds: it is damaged or not an MNIST file.", "dataRoot");
             var data = new byte[size];
             var dataRead = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
             var extra = dataRead == data.Length && stream.ReadByte() >= 0;
             if (dataRead < data.Length || extra)
-                throw new ArgumentException($"'{path}' should hold {size:N0} bytes of data after its header ({string.Join(" × ", dims)}), but holds " +
+                throw new ArgumentException($"'{path}' should hold {size:N0} bytes of data after its header ({shape}), but holds " +
                     (extra ? "more" : $"{dataRead:N0}") + ": it is truncated or damaged.", "dataRoot");
             return (dims, data);
         }

@@ -114,7 +114,7 @@ public sealed class VisionDatasetTests
 
     [TestMethod]
     [DataRow("inflates past its sizes", "should hold 3,920 bytes of data after its header (5 × 28 × 28), but holds more: it is truncated or damaged")]
-    [DataRow("claims too much", "claims 1,682,898,124,320 bytes of data (2,146,553,730 × 28 × 28), more than one in-memory array holds")]
+    [DataRow("claims too much", "claims 1,682,863,603,232 bytes of data (2,146,509,698 × 28 × 28), more than one in-memory array holds")]
     [DataRow("label out of range", "gives sample 3 label 12, but MNIST has 10 classes (0–9)")]
     public void Mnist_DamagedFiles_AreErrorsNamingTheFile_WithoutReadingPastTheirSizes(string damage, string expected)
     {
@@ -129,7 +129,7 @@ public sealed class VisionDatasetTests
                 VisionFixture.WriteGzip(images, [.. imageBytes, .. new byte[64 << 20]]);
                 break;
             case "claims too much":
-                imageBytes[4] = 0x7F; imageBytes[5] = 0xF1; imageBytes[6] = 0x23; imageBytes[7] = 0x82; // 2,146,553,730 images
+                imageBytes[4] = 0x7F; imageBytes[5] = 0xF1; imageBytes[6] = 0x23; imageBytes[7] = 0x82; // 2,146,509,698 images
                 VisionFixture.WriteGzip(images, imageBytes);
                 break;
             default:
