@@ -49,5 +49,5 @@ internal static class ImageOps
     public static Tensor Image(Runner.Sdk.Data.DataBatch sample, string step) =>
         sample.TryGet("img", out var image)
             ? image
-            : throw new InvalidOperationException($"{step} needs the sample's image ('img'): put it after LoadImageFromFile (ImageFolder adds that step itself).");
+            : throw new InvalidOperationException($"{step} needs the sample's image ('img'): put it after LoadImageFromFile (ImageFolder adds that step itself) and before PackInputs (which turns 'img' into 'inputs').");
 }
