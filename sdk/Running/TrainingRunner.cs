@@ -313,7 +313,7 @@ public sealed partial class TrainingRunner : IDisposable
 
     private void LogEnvironment()
     {
-        Logger.Info(string.Join(Environment.NewLine,
+        Logger.Info(string.Join(Environment.NewLine, (string[])[
             "",
             "------------------------------------------------------------",
             "System environment:",
@@ -336,9 +336,21 @@ public sealed partial class TrainingRunner : IDisposable
             $"    Backend: {World.Backend}",
             $"    device: {Device}",
             $"    GPU number: {(Device.type == DeviceType.CUDA ? 1 : 0)}",
+            .. DescribeGpu(),
             "------------------------------------------------------------",
-            ""));
+            ""]));
         Logger.Info("Config:" + Environment.NewLine + ConfigWriter.ToToml(_cfg));
+    }
+
+    /// <summary>The environment log's lines on the GPU trained on (none on the CPU).</summary>
+    private IEnumerable<string> DescribeGpu()
+    {
+        if (Device.type != DeviceType.CUDA) return [];
+        var ordinal = Device.index < 0 ? 0 : Device.index;
+        var (info, problem) = CudaDeviceInfo.Read(ordinal);
+        return info is null
+            ? [$"    GPU {ordinal}: unknown ({problem})"]
+            : info.Describe().Select((line, i) => i == 0 ? $"    GPU {ordinal}: {line}" : $"    {line}");
     }
 
     private void WarnAboutUnsupportedOptions()
