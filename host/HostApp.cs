@@ -328,8 +328,9 @@ public static class HostApp
     private static int Guard(TextWriter stderr, Func<int> action)
     {
         var rank = RunnerProcess.Rank;
-        var code = GuardedRun(rank > 0 ? new RankPrefixedWriter(stderr, rank) : stderr, action);
-        stderr.Flush();
+        var writer = rank > 0 ? new RankPrefixedWriter(stderr, rank) : stderr;
+        var code = GuardedRun(writer, action);
+        writer.Flush();
         return RunnerProcess.End(code);
     }
 
