@@ -57,7 +57,7 @@ public static class HostApp
         config.Subcommands.Add(validate);
         root.Subcommands.Add(config);
 
-        var format = new Option<string?>("--format") { Description = "safetensors, or pt (a torch.save state dict that torch.load(weights_only=True) reads); default: from --out's extension (.pt, .pth, .bin: pt; otherwise safetensors)." };
+        var format = new Option<string?>("--format") { Description = "safetensors, or pt (a torch.save state dict that torch.load(weights_only=True) reads); default: from --out's extension (.pt, .pth, .bin: pt; .safetensors: safetensors; another extension needs --format)." };
         format.AcceptOnlyFromAmong("safetensors", "pt");
         var output = new Option<string>("--out") { Description = "The file to write.", Required = true, HelpName = "FILE" };
         var export = new Command("export", "Write a checkpoint's model weights for PyTorch: --checkpoint CKPT --format safetensors|pt --out FILE.") { format, output };
@@ -72,7 +72,12 @@ public static class HostApp
                 ".safetensors" => "safetensors",
                 _ => null,
             };
-            var chosen = parsed.GetValue(format) ?? byExtension ?? "safetensors";
+            if (byExtension is null && parsed.GetValue(format) is null)
+            {
+                throw ConfigException.At(null, "--out", $"'{target}' does not say which format to write: export writes safetensors (.safetensors) or a torch.save state dict (.pt, .pth, .bin), not {(Path.GetExtension(target) is { Length: > 0 } extension ? $"'{extension}' files" : "files without an extension")}.",
+                    "end --out's name in .safetensors or .pt, or give --format to write one of them under this name.");
+            }
+            var chosen = parsed.GetValue(format) ?? byExtension!;
             if (byExtension is not null && chosen != byExtension)
             {
                 throw ConfigException.At(null, "--format", $"'{target}' names a {byExtension} file, but --format is {chosen}: the file would not load as what its name says.",

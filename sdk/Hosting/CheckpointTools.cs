@@ -35,12 +35,23 @@ public static class CheckpointTools
     /// as <c>safetensors</c>, or as <c>pt</c> (a <c>torch.save</c> state dict that <c>torch.load(weights_only=True)</c> reads).
     /// </summary>
     /// <returns>How many tensors were written.</returns>
-    /// <exception cref="CheckpointException">The checkpoint cannot be read or the file cannot be written.</exception>
+    /// <exception cref="CheckpointException">The checkpoint cannot be read.</exception>
+    /// <exception cref="RunnerException">The file cannot be written (its folder missing, a full disk…).</exception>
     public static int ExportWeights(string given, string target, ExportFormat format)
     {
         using var checkpoint = CheckpointFile.Load(WorkDirCheckpoints.Resolve(given)[0]);
-        if (format == ExportFormat.PyTorch) PyTorchInterop.SavePickle(checkpoint.StateDict, target);
-        else PyTorchInterop.SaveSafetensors(checkpoint.StateDict, target);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
+        if (!Directory.Exists(folder)) throw new RunnerException($"Cannot write '{target}': the folder '{folder}' does not exist.");
+        try
+        {
+            if (format == ExportFormat.PyTorch) PyTorchInterop.SavePickle(checkpoint.StateDict, target);
+            else PyTorchInterop.SaveSafetensors(checkpoint.StateDict, target);
+        }
+        catch (CheckpointException e) when (e.InnerException is { } cause)
+        {
+            // The writer's message speaks of a run's checkpoints; an export has none to keep.
+            throw new RunnerException($"Could not write '{target}': {cause.Message}", cause);
+        }
         return checkpoint.StateDict.Count;
     }
 }

@@ -89,6 +89,24 @@ public sealed class DailyUseTests
     }
 
     [TestMethod]
+    public void Export_ToANameOfNeitherFormat_NeedsFormat_AndAMissingFolderIsNamed()
+    {
+        var dir = TestEnvironment.NewTempDir("export-names");
+        var onnx = Path.Combine(dir, "weights.onnx");
+
+        var unnamed = HostTester.Run("export", "--checkpoint", Trained(), "--out", onnx);
+        var forced = HostTester.Run("export", "--checkpoint", Trained(), "--out", onnx, "--format", "safetensors");
+        var missingFolder = HostTester.Run("export", "--checkpoint", Trained(), "--out", Path.Combine(dir, "no", "such", "w.pt"));
+
+        Assert.AreEqual(1, unnamed.ExitCode);
+        StringAssert.Contains(unnamed.Stderr, "does not say which format to write: export writes safetensors (.safetensors) or a torch.save state dict (.pt, .pth, .bin), not '.onnx' files.");
+        Assert.AreEqual(0, forced.ExitCode, forced.Stderr);
+        Assert.AreEqual((byte)'{', File.ReadAllBytes(onnx)[8], "safetensors, as --format says");
+        Assert.AreEqual(1, missingFolder.ExitCode);
+        StringAssert.Contains(missingFolder.Stderr, $"Cannot write '{Path.Combine(dir, "no", "such", "w.pt")}': the folder '{Path.Combine(dir, "no", "such")}' does not exist.");
+    }
+
+    [TestMethod]
     public void List_WithAnUnknownKind_NamesTheKinds()
     {
         var result = HostTester.Run("list", "--kind", "metrics");
