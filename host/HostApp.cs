@@ -109,24 +109,24 @@ public static class HostApp
     private static int RunJob(string? mode, ParseResult parsed, HostOptions options, TextWriter stdout, TextWriter stderr)
     {
         var cfg = LoadConfig(parsed, options);
-        if (parsed.GetValue(options.WorkDir) is { } dir) cfg.Set("work_dir", dir, SourceLocation.CommandLine);
+        if (parsed.GetValue(options.WorkDir) is { } dir) cfg.Set("work_dir", dir, Option("--work-dir"));
         if (parsed.GetResult(options.Resume) is not null)
-            cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? RequireCheckpoint(ckpt, weightsOnly: false) : true, SourceLocation.CommandLine);
-        if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights, weightsOnly: true), SourceLocation.CommandLine);
-        if (parsed.GetValue(options.Launcher) is { } launcher) cfg.Set("launcher", launcher, SourceLocation.CommandLine);
-        if (parsed.GetValue(options.Device) is { } device) cfg.Set("device", device, SourceLocation.CommandLine);
-        if (parsed.GetValue(options.LibTorch) is { } libtorch) SetPath(cfg, ["env_cfg", "libtorch"], Path.GetFullPath(libtorch));
+            cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? RequireCheckpoint(ckpt, weightsOnly: false) : true, Option("--resume"));
+        if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights, weightsOnly: true), Option("--checkpoint"));
+        if (parsed.GetValue(options.Launcher) is { } launcher) cfg.Set("launcher", launcher, Option("--launcher"));
+        if (parsed.GetValue(options.Device) is { } device) cfg.Set("device", device, Option("--device"));
+        if (parsed.GetValue(options.LibTorch) is { } libtorch) SetPath(cfg, ["env_cfg", "libtorch"], Path.GetFullPath(libtorch), Option("--libtorch"));
 
         var configPath = parsed.GetValue(options.Config)!;
-        if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper");
+        if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper", Option("--amp"));
         if (mode is "val" or "test" && parsed.GetValue(options.Out) is { } outFile) DumpPredictions(cfg, mode + "_evaluator", outFile);
         if (mode is "predict")
         {
             var target = parsed.GetValue(options.Out) ?? throw ConfigException.At(null, "--out", "predict writes the predictions to a file.", "pass --out FILE.");
             // The test loop with one metric: the dump (the test set's labels are not needed, and no metric is computed).
-            var only = new ConfigArray(SourceLocation.CommandLine);
-            cfg.Set("test_evaluator", only, SourceLocation.CommandLine);
-            if (!cfg.ContainsKey("test_cfg")) cfg.Set("test_cfg", new ConfigTable(SourceLocation.CommandLine), SourceLocation.CommandLine);
+            var only = new ConfigArray(Option("--out"));
+            cfg.Set("test_evaluator", only, Option("--out"));
+            if (!cfg.ContainsKey("test_cfg")) cfg.Set("test_cfg", new ConfigTable(Option("--out")), Option("--out"));
             DumpPredictions(cfg, "test_evaluator", target);
         }
         if (parsed.GetValue(options.AutoScaleLr))
@@ -136,7 +136,7 @@ public static class HostApp
                 throw ConfigException.At(cfg.LocationOf("auto_scale_lr"), "auto_scale_lr",
                     "--auto-scale-lr needs the batch size the learning rate was tuned for.", "add auto_scale_lr = { base_batch_size = 256 } to the config.");
             }
-            SetPath(cfg, ["auto_scale_lr", "enable"], true);
+            SetPath(cfg, ["auto_scale_lr", "enable"], true, Option("--auto-scale-lr"));
         }
         if (parsed.GetResult(options.FastDevRun) is not null) FastDevRun(cfg, parsed.GetValue(options.FastDevRun) ?? 1, workDirGiven: parsed.GetValue(options.WorkDir) is not null, stdout);
         if (mode is "val" or "test" or "predict" && cfg["load_from"] is null && cfg["resume"] is null or false)
@@ -150,7 +150,7 @@ public static class HostApp
                 throw ConfigException.At(null, null, $"{mode} needs trained weights, and none were named: work_dir '{workDir}' holds no checkpoint.",
                     "pass --checkpoint CKPT (a checkpoint, a last_checkpoint file or a work dir), or set load_from in the config.");
             }
-            cfg.Set("load_from", workDir, SourceLocation.CommandLine);
+            cfg.Set("load_from", workDir, new SourceLocation("(the work dir's newest checkpoint)"));
         }
         var registries = new RegistryRoot();
         var watch = parsed.GetValue(options.Watch);
@@ -161,7 +161,7 @@ public static class HostApp
         var hostHooks = new List<Hook>();
         var rank = RunnerProcess.Rank;
         if (watch && cfg["launcher"] is not (null or "none"))
-            throw ConfigException.At(SourceLocation.CommandLine, "--watch", "hot-swapping hooks works in a single process: the ranks would swap at different iterations.",
+            throw ConfigException.At(null, "--watch", "hot-swapping hooks works in a single process: the ranks would swap at different iterations.",
                 "drop --watch, or develop the hook with launcher = \"none\".");
         if (watch && mode is "val" or "test" or "predict") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
         else if (watch) hostHooks.Add(new HookHotSwapper(catalog, registries));
@@ -194,20 +194,25 @@ public static class HostApp
         return 0;
     }
 
+    /// <summary>Where a value set by a command-line option comes from, as errors name it (<c>--device: device: …</c>).</summary>
+    private static SourceLocation Option(string name) => new(name);
+
+    private static readonly SourceLocation FastDevRunOrigin = Option("--fast-dev-run");
+
     /// <summary>Sets a value at a key path, creating the tables on the way (as --cfg-options does).</summary>
-    private static void SetPath(ConfigTable cfg, string[] path, object value)
+    private static void SetPath(ConfigTable cfg, string[] path, object value, SourceLocation origin)
     {
         var table = cfg;
         foreach (var key in path[..^1])
         {
             if (table[key] is not ConfigTable next)
             {
-                next = new ConfigTable(SourceLocation.CommandLine);
-                table.Set(key, next, SourceLocation.CommandLine);
+                next = new ConfigTable(origin);
+                table.Set(key, next, origin);
             }
             table = next;
         }
-        table.Set(path[^1], value, SourceLocation.CommandLine);
+        table.Set(path[^1], value, origin);
         cfg.AssignPaths();
     }
 
@@ -217,22 +222,22 @@ public static class HostApp
     /// </summary>
     private static void FastDevRun(ConfigTable cfg, int batches, bool workDirGiven, TextWriter stdout)
     {
-        if (batches < 1) throw ConfigException.At(SourceLocation.CommandLine, "--fast-dev-run", $"N must be at least 1, got {batches}.");
+        if (batches < 1) throw ConfigException.At(null, "--fast-dev-run", $"N must be at least 1, got {batches}.");
         if (cfg["resume"] is not (null or false))
-            throw ConfigException.At(SourceLocation.CommandLine, "--fast-dev-run", "a fast dev run starts afresh; it cannot resume.", "drop --resume.");
+            throw ConfigException.At(null, "--fast-dev-run", "a fast dev run starts afresh; it cannot resume.", "drop --resume.");
         foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
-            foreach (var table in TrainingRunner.DataLoaderTablesOf(cfg, key)) table.Set("num_batch_per_epoch", (long)batches, SourceLocation.CommandLine);
+            foreach (var table in TrainingRunner.DataLoaderTablesOf(cfg, key)) table.Set("num_batch_per_epoch", (long)batches, FastDevRunOrigin);
         if (cfg["train_cfg"] is ConfigTable train)
         {
             var byIteration = TrainingRunner.CountsIterations(cfg);
-            if (byIteration) train.Set("max_iters", (long)batches, SourceLocation.CommandLine);
-            else train.Set("max_epochs", 1L, SourceLocation.CommandLine);
-            train.Set("val_interval", byIteration ? (long)batches : 1L, SourceLocation.CommandLine);
+            if (byIteration) train.Set("max_iters", (long)batches, FastDevRunOrigin);
+            else train.Set("max_epochs", 1L, FastDevRunOrigin);
+            train.Set("val_interval", byIteration ? (long)batches : 1L, FastDevRunOrigin);
         }
         if (!workDirGiven)
         {
             var scratch = Path.Combine(Path.GetTempPath(), $"runner-fast-dev-run-{DateTime.Now:yyyyMMdd_HHmmss}-{Environment.ProcessId}");
-            cfg.Set("work_dir", scratch, SourceLocation.CommandLine);
+            cfg.Set("work_dir", scratch, FastDevRunOrigin);
             stdout.WriteLine($"Fast dev run: {batches} batch(es) per loop, work_dir {scratch}");
         }
         cfg.AssignPaths();
@@ -241,21 +246,21 @@ public static class HostApp
     /// <summary>--out FILE: a <c>DumpResults</c> metric beside the evaluator's own (MMEngine's test.py --out).</summary>
     private static void DumpPredictions(ConfigTable cfg, string key, string outFile)
     {
-        var dump = new ConfigTable(SourceLocation.CommandLine);
-        dump.Set("type", "DumpResults", SourceLocation.CommandLine);
-        dump.Set("out_file_path", Path.GetFullPath(outFile), SourceLocation.CommandLine);
+        var dump = new ConfigTable(Option("--out"));
+        dump.Set("type", "DumpResults", Option("--out"));
+        dump.Set("out_file_path", Path.GetFullPath(outFile), Option("--out"));
         switch (cfg[key])
         {
             case ConfigTable { } evaluator when evaluator["metrics"] is ConfigArray metrics:
-                metrics.Add(dump, SourceLocation.CommandLine);
+                metrics.Add(dump, Option("--out"));
                 break;
             case ConfigArray metrics:
-                metrics.Add(dump, SourceLocation.CommandLine);
+                metrics.Add(dump, Option("--out"));
                 break;
             case ConfigTable single:
                 var both = new ConfigArray(cfg.LocationOf(key));
                 both.Add(single, cfg.LocationOf(key));
-                both.Add(dump, SourceLocation.CommandLine);
+                both.Add(dump, Option("--out"));
                 cfg.Set(key, both, cfg.LocationOf(key));
                 break;
             default:
@@ -285,7 +290,7 @@ public static class HostApp
         {
             // Build for real, in a scratch work_dir, so the components' own checks (and their data files) run too.
             var scratch = Path.Combine(Path.GetTempPath(), $"runner-validate-{Guid.NewGuid():N}");
-            cfg.Set("work_dir", scratch, SourceLocation.CommandLine);
+            cfg.Set("work_dir", scratch, new SourceLocation("(config validate's scratch folder)"));
             try
             {
                 using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = configPath });

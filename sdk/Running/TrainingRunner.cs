@@ -52,7 +52,7 @@ public sealed partial class TrainingRunner : IDisposable
         var libtorch = Env.Libtorch ?? Environment.GetEnvironmentVariable("RUNNER_LIBTORCH");
         var libtorchSetAt = (cfg["env_cfg"] as ConfigTable)?.LocationOf("libtorch");
         LibTorchLoader.Ensure(libtorch,
-            Env.Libtorch is null ? "RUNNER_LIBTORCH" : libtorchSetAt == SourceLocation.CommandLine ? "--libtorch" : $"{libtorchSetAt}: env_cfg.libtorch",
+            Env.Libtorch is null ? "RUNNER_LIBTORCH" : libtorchSetAt is { Line: 0, File: ['-', '-', ..] } option ? option.File : $"{libtorchSetAt}: env_cfg.libtorch",
             DeviceChoice.NeedsCuda(deviceText));
         Device = DeviceChoice.Resolve(deviceText, cfg.LocationOf("device"));
         Launcher = cfg["launcher"] as string ?? "none";

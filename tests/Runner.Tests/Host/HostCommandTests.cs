@@ -75,6 +75,18 @@ public sealed class HostCommandTests
     }
 
     [TestMethod]
+    [DataRow("--device", "tpu", "--device: device: 'tpu' is not a device.")]
+    [DataRow("--work-dir", "/proc/self", "--work-dir: work_dir: '/proc/self' is a system or shared folder")]
+    [DataRow("--fast-dev-run", "0", "--fast-dev-run: N must be at least 1, got 0.")]
+    public void CommandLineOptions_AreNamedInTheirErrors_NotCfgOptions(string option, string value, string expected)
+    {
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, option, value);
+
+        Assert.AreEqual(1, result.ExitCode);
+        StringAssert.Contains(result.Stderr, "error: " + expected);
+    }
+
+    [TestMethod]
     public void UnknownDefaultScope_ListsKnownScopes()
     {
         var result = HostTester.Run("config", "validate", "--config", TestEnvironment.ToyConfig, "--cfg-options", "default_scope=toyy");
