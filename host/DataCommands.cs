@@ -42,6 +42,23 @@ internal static class DataCommands
         using var catalog = PluginCatalog.Load([(Path.Combine(AppContext.BaseDirectory, "plugins"), "the built-in plugins")], registries);
         var builder = new ComponentBuilder(registries, "digits");
         var written = 0;
+        try
+        {
+            written = WriteSplits(builder, folder, size);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RunnerException($"Cannot write the digits into '{Path.GetFullPath(folder)}': {e.Message}" +
+                (Directory.Exists(folder) ? " What was written so far is there; remove the folder before trying again." : ""), e);
+        }
+        stdout.WriteLine($"Wrote {written} digits as {size}×{size} PNGs into {Path.GetFullPath(folder)} (train/, val/, test/; one folder per digit).");
+        return 0;
+    }
+
+    /// <summary>Writes the three splits; returns how many images were written.</summary>
+    private static int WriteSplits(ComponentBuilder builder, string folder, int size)
+    {
+        var written = 0;
         foreach (var split in new[] { "train", "val", "test" })
         {
             var dataset = builder.Build<IDataset>(ConfigLoader.Parse($"type = \"DigitsDataset\"\nsplit = \"{split}\""))
@@ -60,8 +77,7 @@ internal static class DataCommands
                 written++;
             }
         }
-        stdout.WriteLine($"Wrote {written} digits as {size}×{size} PNGs into {Path.GetFullPath(folder)} (train/, val/, test/; one folder per digit).");
-        return 0;
+        return written;
     }
 
     /// <summary>An 8×8 grey image, scaled up with cubic resampling, as an RGB PNG (white digit on black).</summary>

@@ -36,13 +36,14 @@ public sealed partial class VisionExampleTests
     }
 
     [TestMethod]
-    public void DigitsToFolder_RefusesAFolderWithFiles_AndASizeOutOfRange()
+    public void DigitsToFolder_RefusesAFolderWithFiles_ASizeOutOfRange_AndAnUnwritablePlace()
     {
         var folder = TestEnvironment.NewTempDir("not-empty");
         File.WriteAllText(Path.Combine(folder, "keep.txt"), "mine");
 
         var occupied = HostTester.Run("data", "digits-to-folder", folder);
         var tiny = HostTester.Run("data", "digits-to-folder", Path.Combine(folder, "new"), "--size", "3");
+        var underAFile = HostTester.Run("data", "digits-to-folder", Path.Combine(folder, "keep.txt", "digits"));
 
         Assert.AreEqual(1, occupied.ExitCode);
         StringAssert.Contains(occupied.Stderr, $"OUT: '{folder}' is not empty.");
@@ -50,6 +51,9 @@ public sealed partial class VisionExampleTests
         Assert.AreEqual(1, tiny.ExitCode);
         StringAssert.Contains(tiny.Stderr, "--size: must be from 8 to 1024 pixels, got 3.");
         Assert.IsFalse(Directory.Exists(Path.Combine(folder, "new")));
+        Assert.AreEqual(1, underAFile.ExitCode);
+        StringAssert.Contains(underAFile.Stderr, $"error: Cannot write the digits into '{Path.Combine(folder, "keep.txt", "digits")}': ");
+        Assert.AreEqual("mine", File.ReadAllText(Path.Combine(folder, "keep.txt")));
     }
 
     [TestMethod]
