@@ -92,7 +92,13 @@ public sealed class PluginCatalog : IDisposable
                 catalog._warnings.Add($"{stray} is not loaded: it has no {Path.GetFileNameWithoutExtension(stray)}.deps.json beside it, and no plugin there " +
                     "names it as a dependency (a plugin is built with EnableDynamicLoading and copied with its .deps.json).");
             }
-            foreach (var assemblyPath in FindPluginAssemblies(full))
+            var found = FindPluginAssemblies(full).ToList();
+            if (found.Count == 0)
+            {
+                catalog._warnings.Add($"{full} ({origin}) holds no plugin: a plugin is an assembly with its .deps.json beside it " +
+                    "(the output of dotnet publish for a project with EnableDynamicLoading), in the folder or in a folder of its own there.");
+            }
+            foreach (var assemblyPath in found)
             {
                 if (!seen.Add(assemblyPath)) continue;
                 try

@@ -220,6 +220,20 @@ public sealed class BadInputTests
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
         StringAssert.Contains(result.Stderr, $"warning: {Path.Combine(plugins, "MyHooks.dll")} is not loaded: it has no MyHooks.deps.json beside it");
+        StringAssert.Contains(result.Stderr, $"warning: {plugins} (--plugins) holds no plugin: a plugin is an assembly with its .deps.json beside it");
+    }
+
+    [TestMethod]
+    public void AnEmptyPluginFolder_IsNamedInAWarning()
+    {
+        var plugins = TestEnvironment.NewTempDir("no-plugins");
+        Directory.CreateDirectory(Path.Combine(plugins, "docs"));
+
+        var result = HostTester.Run("list", "--plugins", plugins);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stderr, $"warning: {plugins} (--plugins) holds no plugin");
+        StringAssert.Contains(result.Stdout, "Runner.Plugins.Digits", "the built-in plugins are loaded as always");
     }
 
     /// <summary>
