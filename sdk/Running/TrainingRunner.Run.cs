@@ -332,6 +332,8 @@ public sealed partial class TrainingRunner
             ? (Distributed.ModelWrapperSettings)_builder.BuildType(typeof(Distributed.ModelWrapperSettings), table)!
             : new Distributed.ModelWrapperSettings();
         foreach (var (_, wrapper) in OptimWrapper!.NamedWrappers()) wrapper.DataParallel = new Distributed.DataParallel(World, Model, settings);
+        if (settings.FindUnusedParameters && OptimWrapper.NamedWrappers().Any(w => w.Wrapper.FlatBuffers))
+            Logger.Warn("model_wrapper_cfg.find_unused_parameters has no effect with optim_wrapper.flat_buffers: every parameter's gradient is a view of the flat one, so an unused parameter has a zero gradient, which the ranks average like any other.");
         Logger.Info($"Data parallel over {World.WorldSize} ranks ({World.Backend}): weights broadcast from rank 0; gradients averaged in buckets of at most {settings.BucketCapMb} MB.");
     }
 

@@ -24,16 +24,20 @@ public sealed class DataParallelTests
     });
 
     [TestMethod]
-    public void TwoRanksOfBatch16_EndLikeOneProcessOfBatch32()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void TwoRanksOfBatch16_EndLikeOneProcessOfBatch32(bool flatBuffers)
     {
-        // Arrange
+        // Arrange (with flat_buffers the ranks average the one flat gradient)
         MpiRun.RequireOpenMpi();
         var single = TestEnvironment.NewTempDir("ddp-toy-1");
         var ranks = TestEnvironment.NewTempDir("ddp-toy-2");
+        string[] flat = flatBuffers ? ["optim_wrapper.flat_buffers=true"] : [];
 
         // Act
-        var one = HostTester.RunProcess(["train", .. ToyJob, "--work-dir", single]);
-        var two = MpiRun.Run(2, ["train", .. ToyJob, "train_dataloader.batch_size=16", "--launcher", "mpi", "--work-dir", ranks]);
+        var one = HostTester.RunProcess(["train", .. ToyJob, .. flat, "--work-dir", single]);
+        string[] findUnused = flatBuffers ? ["model_wrapper_cfg.find_unused_parameters=true"] : [];
+        var two = MpiRun.Run(2, ["train", .. ToyJob, "train_dataloader.batch_size=16", .. flat, .. findUnused, "--launcher", "mpi", "--work-dir", ranks]);
 
         // Assert: the weights per element, each iteration's loss (the mean over the ranks), each validation's accuracy.
         Assert.AreEqual(0, one.ExitCode, one.Stderr);
@@ -52,6 +56,7 @@ public sealed class DataParallelTests
         CollectionAssert.AreEqual(RunRecords.Scalars(single, "accuracy/top1"), RunRecords.Scalars(ranks, "accuracy/top1"));
         CollectionAssert.AreEqual(new[] { 29.98046875, 34.5703125, 35.05859375 }, RunRecords.Scalars(ranks, "accuracy/top1"), "MMEngine's figures");
         StringAssert.Contains(RunRecords.LogLines(ranks).First(l => l.Contains("World size", StringComparison.Ordinal)), "World size: 2");
+        Assert.AreEqual(flatBuffers, RunRecords.LogLines(ranks).Any(l => l.Contains("find_unused_parameters has no effect with optim_wrapper.flat_buffers", StringComparison.Ordinal)));
     }
 
     [TestMethod]
