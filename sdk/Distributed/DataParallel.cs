@@ -20,7 +20,17 @@ internal sealed class DataParallel
     private IReadOnlyList<Parameter>? _bucketed;
 
     /// <summary>A flat buffer and where each parameter's gradient sits in it; <c>Index</c> counts parameters over all buckets.</summary>
-    private sealed record Bucket(Tensor Flat, List<(Parameter Parameter, long Offset, long Length, int Index)> Slots);
+    private sealed class Bucket(ScalarType dtype, long length, List<(Parameter Parameter, long Offset, long Length, int Index)> slots)
+    {
+        private Tensor? _flat;
+
+        public ScalarType DType => dtype;
+
+        public List<(Parameter Parameter, long Offset, long Length, int Index)> Slots => slots;
+
+        /// <summary>The bucket's buffer, made when first needed (a parameter averaged in place needs none).</summary>
+        public Tensor Flat => _flat ??= zeros(length, dtype).DetachFromDisposeScope();
+    }
 
     public DataParallel(ICommunicator world, nn.Module model, ModelWrapperSettings settings)
     {
@@ -85,6 +95,14 @@ internal sealed class DataParallel
         var usedFlags = used?.data<long>().ToArray();
         foreach (var bucket in _buckets)
         {
+            // A parameter alone in its bucket (larger than the cap, or flat_buffers' one flat parameter) whose gradient
+            // is already one contiguous buffer of the bucket's type is averaged where it is, without the two copies.
+            if (bucket.Slots is [var (alone, _, _, _)] && alone.grad is { } own && own.is_contiguous() && own.dtype == bucket.DType)
+            {
+                _world.AllReduce(own, ReduceOp.Mean, "the gradient all-reduce");
+                GradientReductions++;
+                continue;
+            }
             foreach (var (parameter, offset, length, _) in bucket.Slots)
             {
                 var slice = bucket.Flat.narrow(0, offset, length);
@@ -152,7 +170,7 @@ internal sealed class DataParallel
             void Close()
             {
                 if (slots.Count == 0) return;
-                buckets.Add(new Bucket(zeros(filled, dtype).DetachFromDisposeScope(), [.. slots]));
+                buckets.Add(new Bucket(dtype, filled, [.. slots]));
                 slots.Clear();
                 filled = 0;
             }

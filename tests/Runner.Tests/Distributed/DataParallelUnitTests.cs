@@ -40,6 +40,8 @@ public sealed class DataParallelUnitTests
         Assert.AreEqual(2, gradientCalls, "two buckets, one call each (not one per parameter: 6)");
         foreach (var (expected, actual) in before.Zip(model.parameters().Select(p => p.grad!)))
             Assert.IsTrue(expected.allclose(actual), "a mean over ranks holding the same gradients leaves them unchanged");
+        using var alone = model.named_parameters().First(p => p.name == "first.weight").parameter.grad!;
+        CollectionAssert.Contains(world.AllReducedData, FakeWorld.DataOf(alone), "the parameter alone in its bucket is averaged in place, not copied");
     }
 
     [TestMethod]

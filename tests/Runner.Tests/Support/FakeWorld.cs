@@ -24,9 +24,13 @@ public sealed class FakeWorld(int rank, int worldSize) : ICommunicator
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Where each float32 tensor given to <see cref="AllReduce"/> holds its data (to tell in-place calls).</summary>
+    public List<nint> AllReducedData { get; } = [];
+
     public void AllReduce(Tensor tensor, ReduceOp op, string purpose)
     {
         Calls.Add($"AllReduce {op} {tensor.numel()}: {purpose}");
+        if (tensor.dtype == ScalarType.Float32) AllReducedData.Add(DataOf(tensor));
         if (op == ReduceOp.Sum) tensor.mul_(worldSize);
     }
 
@@ -49,4 +53,7 @@ public sealed class FakeWorld(int rank, int worldSize) : ICommunicator
     public void Abort(int exitCode) => throw new InvalidOperationException("a fake world cannot abort");
 
     public void Dispose() { }
+
+    /// <summary>The address of a float32 tensor's first element.</summary>
+    public static nint DataOf(Tensor tensor) => tensor.storage<float>().data_ptr() + (nint)(tensor.storage_offset() * 4);
 }

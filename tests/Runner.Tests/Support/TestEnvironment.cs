@@ -3,7 +3,7 @@ namespace Runner.Tests.Support;
 using Runner.Sdk.Native;
 
 /// <summary>
-/// Once per test run: make TorchSharp's native library loadable before any test touches a tensor; at the end, remove
+/// Once per test run: make TorchSharp's native library loadable, and load it, before any test touches a tensor; at the end, remove
 /// the run's temporary folders (hundreds of megabytes of work dirs), and those a killed run left a day ago or more.
 /// </summary>
 [TestClass]
@@ -18,6 +18,9 @@ public static class TestEnvironment
     public static void Initialize(TestContext context)
     {
         TorchNativeLibrary.EnsureLoadable();
+        // Load libtorch now, the way a run does, so a test class run on its own may make a module before any torch.*
+        // call (its first P/Invoke would otherwise look for LibTorchSharp before libtorch is loaded, and fail).
+        TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU);
         if (!Directory.Exists(TempRoot)) return;
         foreach (var old in Directory.EnumerateDirectories(TempRoot).Where(d => Directory.GetLastWriteTimeUtc(d) < DateTime.UtcNow.AddDays(-1)))
             TryDelete(old);
