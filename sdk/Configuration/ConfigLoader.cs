@@ -127,12 +127,13 @@ public static class ConfigLoader
                     "for example --cfg-options train_cfg.max_epochs=5");
             }
             var path = assignment[..equals].Trim().Split('.');
+            TomlConfigReader.CheckDepth(path, SourceLocation.CommandLine);
             var text = assignment[(equals + 1)..].Trim();
             // A bare word (letters, digits, _ - . /) is taken as a string, so name=resnet works without quotes.
             if (!TomlConfigReader.TryReadValue(text, "--cfg-options", out var value))
             {
                 if (System.Text.RegularExpressions.Regex.IsMatch(text, @"^[A-Za-z_][\w\-./]*$")) value = text;
-                else throw ConfigException.At(SourceLocation.CommandLine, string.Join('.', path), $"'{text}' is not a TOML value.",
+                else throw ConfigException.At(SourceLocation.CommandLine, string.Join('.', path), $"'{(text.Length > 80 ? text[..60] + "…" : text)}' is not a TOML value.",
                     "quote strings (name=\"x\"), write lists as [1, 2].");
             }
             var table = root;

@@ -10,9 +10,24 @@ using Tomlyn.Syntax;
 /// </summary>
 internal static class TomlConfigReader
 {
+    /// <summary>
+    /// The deepest a config nests (tables, dotted keys, arrays, inline tables each): Tomlyn's own limit for values.
+    /// Deeper input is refused before it is walked, since reading, merging and writing configs recurse.
+    /// </summary>
+    public const int MaxDepth = 64;
+
     public static ConfigTable Read(string text, string fileName)
     {
-        var document = SyntaxParser.Parse(text, fileName, validate: true);
+        DocumentSyntax document;
+        try
+        {
+            document = SyntaxParser.Parse(text, fileName, validate: true);
+        }
+        catch (Tomlyn.TomlException e) when (e.Message.Contains("maximum depth", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ConfigException.At(new SourceLocation(fileName), null, $"the file nests arrays or inline tables more than {MaxDepth} deep.",
+                "a config this deep is not one Runner can use: check the file is the config meant.");
+        }
         if (document.HasErrors)
         {
             throw ConfigException.Syntax(document.Diagnostics
@@ -26,6 +41,7 @@ internal static class TomlConfigReader
         {
             var parts = KeyParts(table.Name!);
             var location = Locate(table, fileName);
+            CheckDepth(parts, location);
             ConfigTable target;
             if (table is TableArraySyntax)
             {
@@ -52,7 +68,15 @@ internal static class TomlConfigReader
     public static bool TryReadValue(string text, string origin, out object? value)
     {
         value = null;
-        var document = SyntaxParser.Parse("v = " + text, origin, validate: true);
+        DocumentSyntax document;
+        try
+        {
+            document = SyntaxParser.Parse("v = " + text, origin, validate: true);
+        }
+        catch (Tomlyn.TomlException)
+        {
+            return false; // nested past Tomlyn's limit: not a value Runner takes
+        }
         if (document.HasErrors) return false;
         var keyValue = document.KeyValues.GetChild(0);
         if (keyValue is null || document.KeyValues.ChildrenCount != 1 || document.Tables.ChildrenCount != 0) return false;
@@ -64,8 +88,16 @@ internal static class TomlConfigReader
     {
         var parts = KeyParts(keyValue.Key!);
         var location = Locate(keyValue, fileName);
+        CheckDepth(parts, location);
         var owner = OpenTablePath(table, parts[..^1], location);
         owner.Set(parts[^1], ReadValue(keyValue.Value!, fileName), location);
+    }
+
+    /// <summary>A key of more than <see cref="MaxDepth"/> parts is refused at its line.</summary>
+    internal static void CheckDepth(IReadOnlyList<string> parts, SourceLocation location)
+    {
+        if (parts.Count > MaxDepth)
+            throw ConfigException.At(location, string.Join('.', parts.Take(3)) + ".…", $"the key has {parts.Count:N0} parts; configs nest at most {MaxDepth} deep.");
     }
 
     private static ConfigTable OpenTablePath(ConfigTable table, IEnumerable<string> parts, SourceLocation location)

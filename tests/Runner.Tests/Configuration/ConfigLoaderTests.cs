@@ -180,4 +180,42 @@ public sealed class ConfigLoaderTests
 
         StringAssert.Contains(error.Message, "'a' is not a table, so it has no key 'b'.");
     }
+
+    /// <summary>Configs are read, merged and written by recursion: nesting past 64 is refused, never a stack overflow
+    /// (a 100,000-part dotted key crashed the host before).</summary>
+    [TestMethod]
+    [DataRow("arrays", "the file nests arrays or inline tables more than 64 deep.")]
+    [DataRow("inline tables", "the file nests arrays or inline tables more than 64 deep.")]
+    [DataRow("dotted key", "(1,1): k.k.k.…: the key has 100,000 parts; configs nest at most 64 deep.")]
+    [DataRow("table header", "(1,1): k.k.k.…: the key has 100,000 parts; configs nest at most 64 deep.")]
+    public void DeepNesting_IsAConfigError_NotAStackOverflow(string kind, string expected)
+    {
+        var key = string.Join('.', Enumerable.Repeat("k", 100_000));
+        var text = kind switch
+        {
+            "arrays" => "a = " + new string('[', 100_000) + new string(']', 100_000),
+            "inline tables" => "a = " + string.Concat(Enumerable.Repeat("{ b = ", 10_000)) + "1" + string.Concat(Enumerable.Repeat(" }", 10_000)),
+            "dotted key" => key + " = 1",
+            _ => $"[{key}]\nx = 1",
+        };
+        var path = Path.Combine(TestEnvironment.NewTempDir("deep"), "deep.toml");
+        File.WriteAllText(path, text);
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.Load(path));
+
+        StringAssert.Contains(error.Message, expected);
+    }
+
+    [TestMethod]
+    public void CfgOptions_DeepKeyOrValue_IsAnError()
+    {
+        var cfg = ConfigLoader.Parse("a = 1");
+
+        var key = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.ApplyOverrides(cfg, [string.Join('.', Enumerable.Repeat("k", 1000)) + "=1"]));
+        var value = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.ApplyOverrides(cfg, ["a=" + new string('[', 1000) + new string(']', 1000)]));
+
+        StringAssert.Contains(key.Message, "the key has 1,000 parts; configs nest at most 64 deep.");
+        StringAssert.Contains(value.Message, "is not a TOML value.");
+        Assert.IsLessThan(300, value.Message.Length, "the value is shortened in the message");
+    }
 }
