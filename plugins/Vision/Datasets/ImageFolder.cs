@@ -68,9 +68,7 @@ public sealed class ImageFolder : VisionDataset
         var samples = new List<(string, long)>();
         for (var label = 0; label < names.Count; label++)
         {
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(dataRoot, names[label]), "*", SearchOption.AllDirectories)
-                         .Where(f => ImageDecoder.Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal))
-                samples.Add((file, label));
+            foreach (var file in ImageFiles.Under(Path.Combine(dataRoot, names[label]))) samples.Add((file, label));
         }
         if (samples.Count == 0)
             throw new ArgumentException($"'{dataRoot}' holds no images in class folders (data_root/<class>/<image>.png; JPEG, PNG, BMP, WebP, GIF).", nameof(dataRoot));

@@ -162,6 +162,24 @@ public sealed class VisionDatasetTests
     }
 
     [TestMethod]
+    public void ImageFolder_FollowsFolderLinks_ButEntersEachRealFolderOnce()
+    {
+        // cats/0.png, dogs/0.png; cats/self → cats (a loop), cats/more and cats/again → one folder of 2 PNGs elsewhere.
+        var root = VisionFixture.WriteImageFolder(perClass: 1);
+        var elsewhere = TestEnvironment.NewTempDir("linked");
+        VisionFixture.WritePng(Path.Combine(elsewhere, "a.png"), 4, 4, SkiaSharp.SKColors.Red);
+        VisionFixture.WritePng(Path.Combine(elsewhere, "b.png"), 4, 4, SkiaSharp.SKColors.Red);
+        Directory.CreateSymbolicLink(Path.Combine(root, "cats", "self"), Path.Combine(root, "cats"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "cats", "more"), elsewhere);
+        Directory.CreateSymbolicLink(Path.Combine(root, "cats", "again"), elsewhere);
+
+        var dataset = VisionFixture.Build<IDataset>($"type = \"ImageFolder\"\ndata_root = {VisionFixture.Quoted(root)}");
+
+        Assert.AreEqual(4L, dataset.Count, "cats: its own PNG and the linked folder's two, once; dogs: one");
+        CollectionAssert.AreEqual(new long[] { 0, 0, 0, 1 }, Enumerable.Range(0, 4).Select(i => VisionFixture.Read(dataset, [i]).Labels[0]).ToArray());
+    }
+
+    [TestMethod]
     public void ImageFolder_ReadsJpegWebpAndBmp_ToRgb()
     {
         var root = TestEnvironment.NewTempDir("formats");
