@@ -107,18 +107,52 @@ public sealed partial class TrainingRunner
         CallHooks.AfterLoadCheckpoint(checkpoint);
         foreach (var (pattern, replacement) in reviseKeys ?? [("^module\\.", "")])
         {
-            var regex = new System.Text.RegularExpressions.Regex(pattern);
-            foreach (var name in checkpoint.StateDict.Keys.ToList())
+            // The names come from the file: a pattern that backtracks badly on a crafted name must not hang the run.
+            var regex = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+            var renamed = new Dictionary<string, TorchSharp.torch.Tensor>(StringComparer.Ordinal);
+            try
             {
-                var revised = regex.Replace(name, replacement);
-                if (revised == name) continue;
-                checkpoint.StateDict.Remove(name, out var tensor);
-                checkpoint.StateDict[revised] = tensor!;
+                Revise(regex, pattern, replacement, checkpoint, renamed, path);
+                if (renamed.Keys.FirstOrDefault(checkpoint.StateDict.ContainsKey) is { } taken)
+                    throw CheckpointException.Mismatch(path, $"revise_keys pattern '{pattern}' renames a name to '{taken}', which the file already has.");
             }
+            catch
+            {
+                foreach (var tensor in renamed.Values) tensor.Dispose();
+                throw;
+            }
+            foreach (var (revised, tensor) in renamed) checkpoint.StateDict[revised] = tensor;
         }
         LoadWeights(checkpoint, path, strict);
         _hasLoaded = true;
         Logger.Info($"Load checkpoint from {path}");
+    }
+
+
+    /// <summary>Takes every name <paramref name="regex"/> changes out of the checkpoint into <paramref name="renamed"/>,
+    /// under its new name; a pattern that takes too long, or two names renamed alike, is an error naming the file.</summary>
+    private static void Revise(System.Text.RegularExpressions.Regex regex, string pattern, string replacement, Checkpoints.Checkpoint checkpoint,
+        Dictionary<string, TorchSharp.torch.Tensor> renamed, string path)
+    {
+        foreach (var name in checkpoint.StateDict.Keys.ToList())
+        {
+            string revised;
+            try
+            {
+                revised = regex.Replace(name, replacement);
+            }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                throw CheckpointException.Mismatch(path, $"revise_keys pattern '{pattern}' took over a second on the name '{(name.Length > 80 ? name[..80] + "…" : name)}': write one that does not backtrack.");
+            }
+            if (revised == name) continue;
+            checkpoint.StateDict.Remove(name, out var tensor);
+            if (!renamed.TryAdd(revised, tensor!))
+            {
+                tensor!.Dispose();
+                throw CheckpointException.Mismatch(path, $"revise_keys pattern '{pattern}' renames two names to '{revised}'; the second would replace the first.");
+            }
+        }
     }
 
     /// <summary>

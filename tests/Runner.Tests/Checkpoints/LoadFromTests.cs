@@ -80,6 +80,45 @@ public sealed class LoadFromTests
     }
 
     [TestMethod]
+    [DataRow("two alike", "renames two names to 'fc.weight'; the second would replace the first.")]
+    [DataRow("onto a name", "renames a name to 'fc.bias', which the file already has.")]
+    [DataRow("backtracking", "took over a second on the name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…': write one that does not backtrack.")]
+    public void ReviseKeys_ThatWouldLoseOrHang_AreErrorsNamingTheFile(string problem, string expected)
+    {
+        // The names are the file's (untrusted); the patterns are the config's.
+        var dir = TestEnvironment.NewTempDir("revise-bad");
+        var tensors = new Dictionary<string, (long[] Shape, float[] Values)>
+        {
+            ["fc.weight"] = ([2, 2], [1, 1, 1, 1]),
+            ["fc.bias"] = ([2], [0, 0]),
+        };
+        string[] pair;
+        switch (problem)
+        {
+            case "two alike":
+                tensors = new() { ["a.fc.weight"] = ([2, 2], [1, 1, 1, 1]), ["b.fc.weight"] = ([2, 2], [2, 2, 2, 2]), ["fc.bias"] = ([2], [0, 0]) };
+                pair = ["^[ab]\\.", ""];
+                break;
+            case "onto a name":
+                tensors["old.bias"] = ([2], [9, 9]);
+                pair = ["^old\\.", "fc."];
+                break;
+            default:
+                tensors[new string('a', 5000) + "!"] = ([1], [0]);
+                pair = ["^(a+)+$", "x"];
+                break;
+        }
+        var path = WritePlainSafetensors(dir, tensors);
+        var (runner, _) = Job(ConfigLoader.Parse($"path = \"{path}\"\nrevise_keys = [['{pair[0]}', '{pair[1]}']]"));
+        using var _ = runner;
+
+        var error = Assert.ThrowsExactly<CheckpointException>(runner.Val);
+
+        StringAssert.Contains(error.Message, $"Checkpoint '{path}' does not fit: revise_keys pattern");
+        StringAssert.Contains(error.Message, expected);
+    }
+
+    [TestMethod]
     public void Strict_MissingKeys_AreAnError_NotStrict_AWarning()
     {
         var dir = TestEnvironment.NewTempDir("strict");
