@@ -51,7 +51,8 @@ public sealed class ConfusionMatrix : LabelPairMetric
     {
         var classes = matrix.GetLength(0);
         var names = NamesOf(classes);
-        string Name(int c) => names[c].Replace(',', ' ');
+        // Class names are folder names or the dataset's: quoted as CSV asks when they hold a comma, quote or line break.
+        string Name(int c) => names[c].AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + names[c].Replace("\"", "\"\"") + "\"" : names[c];
         var lines = new List<string> { "true \\ predicted," + string.Join(",", Enumerable.Range(0, classes).Select(Name)) };
         for (var t = 0; t < classes; t++)
             lines.Add(Name(t) + "," + string.Join(",", Enumerable.Range(0, classes).Select(p => matrix[t, p].ToString(CultureInfo.InvariantCulture))));

@@ -58,6 +58,21 @@ public sealed class VisionMetricTests
     }
 
     [TestMethod]
+    public void ConfusionMatrix_QuotesClassNamesThatCsvWouldSplit()
+    {
+        var visData = TestEnvironment.NewTempDir("vis-names");
+        var metric = VisionFixture.Build<BaseMetric>("type = \"ConfusionMatrix\"", new Runner.Sdk.Visualization.VisContext(visData));
+        metric.DatasetMeta = new Dictionary<string, object> { ["classes"] = new List<object> { "cat, big", "dog \"rex\"", "eel\nfish" } };
+        Feed(metric);
+
+        metric.Evaluate(5);
+
+        var text = File.ReadAllText(Path.Combine(visData, "confusion_matrix_1.csv"));
+        StringAssert.StartsWith(text, "true \\ predicted,\"cat, big\",\"dog \"\"rex\"\"\",\"eel\nfish\"");
+        StringAssert.Contains(text, "\n\"cat, big\",1,1,0");
+    }
+
+    [TestMethod]
     public void SingleLabelMetric_ManyClasses_CountsPerClass_WithoutADenseMatrix()
     {
         // 200,000 classes: a dense matrix would be 320 GB; the per-class counts are 4.8 MB.
