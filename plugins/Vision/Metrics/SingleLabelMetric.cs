@@ -51,7 +51,9 @@ public sealed class SingleLabelMetric : LabelPairMetric
             var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
             return new Dictionary<string, double> { ["precision"] = precision, ["recall"] = recall, ["f1-score"] = f1 };
         }).ToList();
-        var names = _perClass ? NamesOf(classes) : [];
+        // Class names become value names, which log lines and records carry: control characters (a line break in a
+        // folder name) would break them.
+        var names = _perClass ? NamesOf(classes).Select(n => string.Concat(n.Select(ch => char.IsControl(ch) ? '_' : ch))).ToList() : [];
         foreach (var item in _items)
         {
             if (!_perClass) values[item] = perClass.Average(c => c[item]);

@@ -33,12 +33,12 @@ public sealed class VisionMetricTests
     public void SingleLabelMetric_PerClass_IsNamedByTheDatasetsClasses()
     {
         var metric = VisionFixture.Build<BaseMetric>("type = \"SingleLabelMetric\"\naverage = \"none\"\nitems = [\"recall\"]");
-        metric.DatasetMeta = new Dictionary<string, object> { ["classes"] = new List<object> { "cat", "dog", "eel" } };
+        metric.DatasetMeta = new Dictionary<string, object> { ["classes"] = new List<object> { "cat", "dog", "eel\nfish" } };
         Feed(metric);
 
         var values = metric.Evaluate(5);
 
-        CollectionAssert.AreEquivalent(new[] { "single-label/recall_cat", "single-label/recall_dog", "single-label/recall_eel" }, values.Keys.ToArray());
+        CollectionAssert.AreEquivalent(new[] { "single-label/recall_cat", "single-label/recall_dog", "single-label/recall_eel_fish" }, values.Keys.ToArray());
         Assert.AreEqual(100.0, values["single-label/recall_dog"], 1e-9);
     }
 
