@@ -18,12 +18,8 @@ public sealed class LoadImageFromFile : ITransform
     /// The most pixels an image may have (width × height): Pillow's decompression-bomb limit, 178,956,970, by default;
     /// at most 536,870,911 (the decoded pixels must fit one array).
     /// </param>
-    public LoadImageFromFile(long maxPixels = ImageDecoder.DefaultMaxPixels)
-    {
-        if (maxPixels is < 1 or > ImageDecoder.LargestMaxPixels)
-            throw new ArgumentException($"must be between 1 and {ImageDecoder.LargestMaxPixels:N0} (width × height of the largest image to accept), got {maxPixels:N0}.", nameof(maxPixels));
+    public LoadImageFromFile([System.ComponentModel.DataAnnotations.Range(1, (int)ImageDecoder.LargestMaxPixels)] long maxPixels = ImageDecoder.DefaultMaxPixels) =>
         _maxPixels = maxPixels;
-    }
 
     /// <inheritdoc/>
     public DataBatch Transform(DataBatch sample) =>

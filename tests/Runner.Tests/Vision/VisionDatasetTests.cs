@@ -304,6 +304,6 @@ public sealed class VisionDatasetTests
         StringAssert.Contains(refused.Message, "claims 12 × 8 pixels, more than the limit of 95");
         var tooLarge = Assert.ThrowsExactly<ConfigException>(() => VisionFixture.Build<IDataset>(Config(600_000_000)));
         StringAssert.Contains(tooLarge.Message, "max_pixels");
-        StringAssert.Contains(tooLarge.Message, "must be between 1 and 536,870,911");
+        StringAssert.Contains(tooLarge.Message, "must be between 1 and 536870911, got the integer 600000000.");
     }
 }
