@@ -49,7 +49,8 @@ internal sealed record CudaDeviceInfo(string Name, long TotalMemoryBytes, int Dr
                 if (functions.RuntimeGetVersion(&value) == 0) runtime = value;
             }
             long? cudnn = functions.CudnnGetVersion == null ? null : (long)functions.CudnnGetVersion();
-            var text = Marshal.PtrToStringUTF8((nint)name, IndexOfNul(name, 256)) ?? "";
+            var written = new ReadOnlySpan<byte>(name, 256);
+            var text = System.Text.Encoding.UTF8.GetString(written.IndexOf((byte)0) is var end and >= 0 ? written[..end] : written);
             return (new CudaDeviceInfo(text.Length == 0 ? "unnamed GPU" : text, (long)bytes, driver, runtime, cudnn), null);
         }
         catch (ExternalException e)
@@ -66,11 +67,4 @@ internal sealed record CudaDeviceInfo(string Name, long TotalMemoryBytes, int Dr
     internal static string CudnnVersionText(long version) => version >= 90000
         ? string.Create(CultureInfo.InvariantCulture, $"{version / 10000}.{version % 10000 / 100}.{version % 100}")
         : string.Create(CultureInfo.InvariantCulture, $"{version / 1000}.{version % 1000 / 100}.{version % 100}");
-
-    private static unsafe int IndexOfNul(byte* text, int length)
-    {
-        for (var i = 0; i < length; i++)
-            if (text[i] == 0) return i;
-        return length;
-    }
 }

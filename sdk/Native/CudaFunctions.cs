@@ -50,10 +50,7 @@ internal unsafe struct CudaFunctions
     /// so the versions are those of the copies libtorch uses).</summary>
     private static nint ExportOfLoaded(string prefix, string symbol)
     {
-        if (!File.Exists("/proc/self/maps")) return 0;
-        var path = File.ReadLines("/proc/self/maps")
-            .Select(line => line.IndexOf('/') is var slash and >= 0 ? line[slash..] : null)
-            .FirstOrDefault(file => file is not null && Path.GetFileName(file).StartsWith(prefix, StringComparison.Ordinal) && file.Contains(".so", StringComparison.Ordinal));
+        var path = LibTorchLoader.FirstMapped(name => name.StartsWith(prefix, StringComparison.Ordinal) && name.Contains(".so", StringComparison.Ordinal));
         return path is not null && NativeLibrary.TryLoad(path, out var library) && NativeLibrary.TryGetExport(library, symbol, out var function) ? function : 0;
     }
 }

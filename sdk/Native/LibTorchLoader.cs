@@ -144,13 +144,16 @@ internal static class LibTorchLoader
     }
 
     /// <summary>The file a library of that name was loaded from in this process, if any (Linux: /proc/self/maps).</summary>
-    public static string? AlreadyMapped(string fileName)
+    public static string? AlreadyMapped(string fileName) => FirstMapped(name => name == fileName);
+
+    /// <summary>The first file mapped into this process whose file name <paramref name="isWanted"/> accepts, if any.</summary>
+    public static string? FirstMapped(Func<string, bool> isWanted)
     {
         if (!File.Exists("/proc/self/maps")) return null;
         foreach (var line in File.ReadLines("/proc/self/maps"))
         {
             var slash = line.IndexOf('/');
-            if (slash >= 0 && line.EndsWith("/" + fileName, StringComparison.Ordinal)) return line[slash..];
+            if (slash >= 0 && isWanted(Path.GetFileName(line.AsSpan(slash)).ToString())) return line[slash..];
         }
         return null;
     }
