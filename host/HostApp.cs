@@ -124,9 +124,9 @@ public static class HostApp
         {
             var target = parsed.GetValue(options.Out) ?? throw ConfigException.At(null, "--out", "predict writes the predictions to a file.", "pass --out FILE.");
             // The test loop with one metric: the dump (the test set's labels are not needed, and no metric is computed).
-            var only = new ConfigArray(Option("--out"));
-            cfg.Set("test_evaluator", only, Option("--out"));
-            if (!cfg.ContainsKey("test_cfg")) cfg.Set("test_cfg", new ConfigTable(Option("--out")), Option("--out"));
+            var only = new ConfigArray(OutOrigin);
+            cfg.Set("test_evaluator", only, OutOrigin);
+            if (!cfg.ContainsKey("test_cfg")) cfg.Set("test_cfg", new ConfigTable(OutOrigin), OutOrigin);
             DumpPredictions(cfg, "test_evaluator", target);
         }
         if (parsed.GetValue(options.AutoScaleLr))
@@ -199,6 +199,8 @@ public static class HostApp
 
     private static readonly SourceLocation FastDevRunOrigin = Option("--fast-dev-run");
 
+    private static readonly SourceLocation OutOrigin = Option("--out");
+
     /// <summary>Sets a value at a key path, creating the tables on the way (as --cfg-options does).</summary>
     private static void SetPath(ConfigTable cfg, string[] path, object value, SourceLocation origin)
     {
@@ -246,21 +248,21 @@ public static class HostApp
     /// <summary>--out FILE: a <c>DumpResults</c> metric beside the evaluator's own (MMEngine's test.py --out).</summary>
     private static void DumpPredictions(ConfigTable cfg, string key, string outFile)
     {
-        var dump = new ConfigTable(Option("--out"));
-        dump.Set("type", "DumpResults", Option("--out"));
-        dump.Set("out_file_path", Path.GetFullPath(outFile), Option("--out"));
+        var dump = new ConfigTable(OutOrigin);
+        dump.Set("type", "DumpResults", OutOrigin);
+        dump.Set("out_file_path", Path.GetFullPath(outFile), OutOrigin);
         switch (cfg[key])
         {
             case ConfigTable { } evaluator when evaluator["metrics"] is ConfigArray metrics:
-                metrics.Add(dump, Option("--out"));
+                metrics.Add(dump, OutOrigin);
                 break;
             case ConfigArray metrics:
-                metrics.Add(dump, Option("--out"));
+                metrics.Add(dump, OutOrigin);
                 break;
             case ConfigTable single:
                 var both = new ConfigArray(cfg.LocationOf(key));
                 both.Add(single, cfg.LocationOf(key));
-                both.Add(dump, Option("--out"));
+                both.Add(dump, OutOrigin);
                 cfg.Set(key, both, cfg.LocationOf(key));
                 break;
             default:
