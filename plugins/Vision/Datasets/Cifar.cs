@@ -26,7 +26,7 @@ public sealed class CIFAR10 : RecordsDataset
     {
         "train" => Enumerable.Range(1, 5).Select(i => RequireFile(dataRoot, $"data_batch_{i}.bin", "CIFAR-10")).ToArray(),
         "test" => [RequireFile(dataRoot, "test_batch.bin", "CIFAR-10")],
-        _ => throw new ArgumentException($"must be \"train\" or \"test\", got \"{split}\".", nameof(split)),
+        _ => throw UnknownSplit(split),
     };
 
     /// <summary>The names in <paramref name="file"/> (one per line) when it is there, else 0…<paramref name="count"/>-1.</summary>
@@ -59,7 +59,7 @@ public sealed class CIFAR100 : RecordsDataset
 
     private static string File(string dataRoot, string split) => split is "train" or "test"
         ? RequireFile(dataRoot, split + ".bin", "CIFAR-100")
-        : throw new ArgumentException($"must be \"train\" or \"test\", got \"{split}\".", nameof(split));
+        : throw UnknownSplit(split);
 }
 
 /// <summary>CIFAR records held in memory: images uint8 [N, 3, 32, 32] and labels.</summary>

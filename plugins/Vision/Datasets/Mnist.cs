@@ -60,7 +60,7 @@ internal sealed class IdxRecords : IImageRecords
         {
             "train" => "train",
             "test" => "t10k",
-            _ => throw new ArgumentException($"must be \"train\" or \"test\", got \"{split}\".", nameof(split)),
+            _ => throw RecordsDataset.UnknownSplit(split),
         };
         var imageFile = Find(dataRoot, $"{prefix}-images-idx3-ubyte", format);
         var labelFile = Find(dataRoot, $"{prefix}-labels-idx1-ubyte", format);

@@ -10,6 +10,10 @@ public abstract class RecordsDataset : VisionDataset
     private protected RecordsDataset(IImageRecords records, IReadOnlyList<string> classes, ITransform[]? pipeline, long seed)
         : base(pipeline, seed, classes) => _records = records;
 
+    /// <summary>The error for a <c>split</c> other than the two the binary formats have.</summary>
+    internal static ArgumentException UnknownSplit(string split) =>
+        new($"must be \"train\" or \"test\", got \"{split}\".", nameof(split));
+
     /// <inheritdoc/>
     public override long Count => _records.Count;
 
