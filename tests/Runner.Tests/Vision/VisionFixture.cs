@@ -144,13 +144,7 @@ internal static class VisionFixture
 
     private static void Write(string path, byte[] bytes, bool gzip)
     {
-        if (!gzip)
-        {
-            File.WriteAllBytes(path, bytes);
-            return;
-        }
-        using var file = File.Create(path + ".gz");
-        using var zip = new GZipStream(file, CompressionLevel.Fastest);
-        zip.Write(bytes);
+        if (gzip) WriteGzip(path + ".gz", bytes);
+        else File.WriteAllBytes(path, bytes);
     }
 }
