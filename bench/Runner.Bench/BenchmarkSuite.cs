@@ -297,18 +297,22 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
         return stdout;
     }
 
+    /// <summary>Trains <paramref name="config"/>'s job in <paramref name="workDir"/>; the run's data_time and time histories.</summary>
+    internal static (Runner.Sdk.Logging.HistoryBuffer Data, Runner.Sdk.Logging.HistoryBuffer Time) TrainTimes(RegistryRoot registries, string config, string[] overrides, string workDir)
+    {
+        var cfg = ConfigLoader.Load(config, overrides);
+        cfg.Set("work_dir", workDir, SourceLocation.Code);
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = config });
+        runner.Train();
+        return (runner.MessageHub.GetScalar("train/data_time")!, runner.MessageHub.GetScalar("train/time")!);
+    }
+
     /// <summary>Case 3: the digits job with one loader worker; data_time over the iteration time.</summary>
     private Figure DataLoading()
     {
         var (registries, catalog) = Plugins();
         using var _ = catalog;
-        var config = Path.Combine(repo, "runner.toml");
-        var cfg = ConfigLoader.Load(config, ["train_cfg.max_epochs=5"]);
-        cfg.Set("work_dir", Path.Combine(_scratch, "digits"), SourceLocation.Code);
-        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = config });
-        runner.Train();
-        var data = runner.MessageHub.GetScalar("train/data_time")!;
-        var time = runner.MessageHub.GetScalar("train/time")!;
+        var (data, time) = TrainTimes(registries, Path.Combine(repo, "runner.toml"), ["train_cfg.max_epochs=5"], Path.Combine(_scratch, "digits"));
         var share = data.GlobalSum / time.GlobalSum;
         return new Figure("3 data loading", "data_time / time, digits CNN, 1 worker", share * 100, "%", "< 5 %", share < 0.05,
             $"{time.GlobalCount} iterations, mean time {time.GlobalSum / time.GlobalCount * 1000:0.00} ms, mean data_time {data.GlobalSum / data.GlobalCount * 1000:0.000} ms");

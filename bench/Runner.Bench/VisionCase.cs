@@ -5,7 +5,6 @@ using Runner.Host.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
-using Runner.Sdk.Running;
 
 /// <summary>
 /// Case 8 (issue 18): the image pipeline of configs/vision-digits.toml — PNG decoding (SkiaSharp), padded random crop,
@@ -52,12 +51,7 @@ internal sealed class VisionCase(string repo, string scratch, int repetitions)
         yield return new Figure("8 vision", "image pipeline through the loader, 2 workers (images/s, best)", loaded.Max(), "img/s", "—", null,
             $"the same, shuffled, num_workers = 2, prefetch 2; best of {loaded.Count}");
 
-        var run = ConfigLoader.Load(Config, [.. folders, "train_cfg.max_epochs=3", "train_cfg.val_interval=100"]);
-        run.Set("work_dir", Path.Combine(scratch, "vision-train"), SourceLocation.Code);
-        using var runner = TrainingRunner.FromConfig(run, new RunnerOptions { Registries = registries, Console = null, ConfigPath = Config });
-        runner.Train();
-        var dataTime = runner.MessageHub.GetScalar("train/data_time")!;
-        var time = runner.MessageHub.GetScalar("train/time")!;
+        var (dataTime, time) = BenchmarkSuite.TrainTimes(registries, Config, [.. folders, "train_cfg.max_epochs=3", "train_cfg.val_interval=100"], Path.Combine(scratch, "vision-train"));
         var share = dataTime.GlobalSum / time.GlobalSum;
         yield return new Figure("8 vision", "data_time / time, ResNet-18 32×32, 2 workers", share * 100, "%", "< 10 %", share < 0.10,
             $"{time.GlobalCount} iterations of 64 images: {64 * time.GlobalCount / time.GlobalSum:0} img/s in training, mean time {time.GlobalSum / time.GlobalCount * 1000:0} ms, " +
