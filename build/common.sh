@@ -74,3 +74,17 @@ require_open_mpi() {
     echo "warning: mpirun was not found and cannot be installed here (needs root and apt-get: apt-get install openmpi-bin libopenmpi-dev); the distributed tests will be inconclusive." >&2
   fi
 }
+
+# remove_torchsharp_fallback DIR...: deletes the ~480 MB copy of libtorch (cpu/, cuda-12.8/) that TorchSharp makes beside
+# its DLL when its native load fails — Runner no longer lets that happen, but an earlier build may have left one.
+remove_torchsharp_fallback() {
+  local dir copy
+  for dir in "$@"; do
+    for copy in "$dir/cpu" "$dir/cuda-12.8"; do
+      if [ -f "$copy/libLibTorchSharp.so" ]; then
+        echo "Removing TorchSharp's fallback copy of libtorch that an earlier failed load left: $copy"
+        rm -rf "$copy"
+      fi
+    done
+  done
+}

@@ -1,6 +1,7 @@
 namespace Runner.Sdk.Hosting;
 
 using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Native;
 
 /// <summary>
 /// What a host does with checkpoints outside a run: find the one a path names, check it before a job starts, and
@@ -39,6 +40,7 @@ public static class CheckpointTools
     /// <exception cref="RunnerException">The file cannot be written (its folder missing, a full disk…).</exception>
     public static int ExportWeights(string given, string target, ExportFormat format)
     {
+        LibTorchLoader.EnsureDefault(); // tensors are made outside a run: the libtorch a run would take, before any other is found
         using var checkpoint = CheckpointFile.Load(WorkDirCheckpoints.Resolve(given)[0]);
         var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
         if (!Directory.Exists(folder)) throw new RunnerException($"Cannot write '{target}': the folder '{folder}' does not exist.");

@@ -27,7 +27,10 @@ public static class RunnerProcess
 {
     /// <summary>
     /// Makes TorchSharp's native library loadable on this machine (the GLIBCXX patch, the bundled libtorch, the
-    /// OpenMP wait policy). Call it once, first, before any TorchSharp type is used; later calls do nothing.
+    /// OpenMP wait policy). Call it once, first, before any TorchSharp type is used; later calls do nothing. A
+    /// <see cref="TrainingRunner"/> then loads the libtorch its config chooses before its first tensor; a program that
+    /// makes tensors itself first calls <see cref="UseLibTorch"/>, so that no other libtorch on the machine
+    /// (<c>LD_LIBRARY_PATH</c>, a system package) is found in its place.
     /// </summary>
     public static void PrepareNativeLibraries() => TorchNativeLibrary.EnsureLoadable();
 

@@ -8,11 +8,17 @@ using TorchSharp;
 /// Chooses the libtorch this process runs on: the folder given (<c>--libtorch</c>, <c>RUNNER_LIBTORCH</c>,
 /// <c>env_cfg.libtorch</c>), or — for <c>device = "cuda"</c> with none given — the libtorch of the Python PyTorch install
 /// <c>python3</c> finds, or else the build's own CPU libtorch (<c>libtorch/</c> beside the application, kept out of the
-/// runtime's probing paths on purpose). Its libraries are loaded by full path in dependency order; TorchSharp's bridge
-/// (the app's own, GLIBCXX-patched <c>libLibTorchSharp.so</c>) then binds to them by soname, and TorchSharp's own
-/// requests for <c>torch_cpu</c>/<c>torch_cuda</c> are answered with them (<see cref="Resolve"/>). One libtorch per
-/// process: two copies abort on their duplicate op registrations.
+/// runtime's probing paths on purpose). Its libraries, then TorchSharp's bridge (the app's own, GLIBCXX-patched
+/// <c>libLibTorchSharp.so</c>), are loaded by full path in dependency order, before TorchSharp looks for anything.
 /// </summary>
+/// <remarks>
+/// Loading by full path first is what makes the choice stick. TorchSharp asks the runtime for <c>torch_cpu</c> and
+/// <c>LibTorchSharp</c> by name, and the runtime's search (<c>LD_LIBRARY_PATH</c>, <c>ld.so.cache</c>, the system
+/// folders) would find any other libtorch on the machine first — Debian's <c>libtorch-dev</c>, a conda env, an unpacked
+/// archive — and TorchSharp, failing on it, would copy ~480 MB of libtorch beside its DLL. A library already loaded is
+/// matched by its soname before any search, so once ours are in, every request by name gets them. One libtorch per
+/// process: two copies abort on their duplicate op registrations.
+/// </remarks>
 internal static class LibTorchLoader
 {
     private static readonly Lock Gate = new();
@@ -23,19 +29,23 @@ internal static class LibTorchLoader
 
     /// <summary>
     /// Answers the runtime's search for a libtorch library that TorchSharp asks for by name (<c>torch_cpu</c>,
-    /// <c>torch_cuda</c>) and that is not in the probing paths: the library of the chosen libtorch, which is the build's
-    /// own unless one was chosen before the first tensor. Registered by <see cref="TorchNativeLibrary.EnsureLoadable"/>.
+    /// <c>torch_cuda</c>) when no search found it: the library of the chosen libtorch, which is the build's own unless
+    /// one was chosen before the first tensor. Registered by <see cref="TorchNativeLibrary.EnsureLoadable"/>; a process
+    /// that made its choice (<see cref="Ensure"/>) never gets here, since its libraries are already loaded.
     /// </summary>
     internal static nint Resolve(System.Reflection.Assembly assembly, string name)
     {
         var file = LibraryFileName(name);
         if (!LibTorchFolder.LoadOrder.Contains(file)) return IntPtr.Zero;
-        if (Loaded is null && Directory.Exists(DefaultFolder)) Ensure(DefaultFolder, "the build's libtorch", needCuda: false);
+        if (Loaded is null && Directory.Exists(DefaultFolder)) Ensure(null, "the build's libtorch", needCuda: false);
         lock (Gate) return Handles.TryGetValue(file, out var handle) ? handle : IntPtr.Zero;
     }
 
-    /// <summary>The folder loaded in this process, or null for the build's own libtorch.</summary>
+    /// <summary>The libtorch loaded in this process (the build's own included), or null before the choice.</summary>
     public static LibTorchFolder? Loaded { get; private set; }
+
+    /// <summary>Whether <see cref="Loaded"/> is the build's own libtorch.</summary>
+    public static bool LoadedIsBuildOwn => Loaded is { } loaded && loaded.Path == Path.GetFullPath(DefaultFolder);
 
     /// <summary>What <see cref="Ensure"/> found to say (version mismatches, the folder chosen), for the run's log.</summary>
     public static IReadOnlyList<string> Notes => _notes;
@@ -43,9 +53,21 @@ internal static class LibTorchLoader
     private static readonly List<string> _notes = [];
 
     /// <summary>
-    /// Makes the libtorch of <paramref name="folder"/> (or, when null and <paramref name="needCuda"/>, of Python's
-    /// PyTorch) the one this process uses, once; the build's own when neither applies. Throws
-    /// <see cref="RunnerException"/> with the way out when that cannot be done.
+    /// <see cref="Ensure"/> with what a process uses when no config speaks: <c>RUNNER_LIBTORCH</c>, else the build's own.
+    /// For the SDK's entry points that touch tensors outside a run (checkpoint tools, the tests' set-up).
+    /// </summary>
+    public static void EnsureDefault()
+    {
+        if (Loaded is not null) return;
+        var fromEnvironment = Environment.GetEnvironmentVariable("RUNNER_LIBTORCH");
+        Ensure(string.IsNullOrEmpty(fromEnvironment) ? null : fromEnvironment, "RUNNER_LIBTORCH", needCuda: false);
+    }
+
+    /// <summary>
+    /// Makes the libtorch of <paramref name="folder"/> (or, when null, the build's own — or with
+    /// <paramref name="needCuda"/>, or in a build without one, Python's PyTorch's) the one this process uses, once,
+    /// loading it and TorchSharp's bridge by full path. Throws <see cref="RunnerException"/> with the way out when that
+    /// cannot be done.
     /// </summary>
     public static void Ensure(string? folder, string origin, bool needCuda)
     {
@@ -54,14 +76,19 @@ internal static class LibTorchLoader
             // Nothing named and a libtorch that will do already loaded (a second runner in this process): nothing to
             // search for again (asking python3 imports torch, which takes seconds).
             if (folder is null && Loaded is { } loaded && (!needCuda || loaded.HasCuda)) return;
-            // The build's own libtorch is used unless another is named — or the build has none (TorchBackend=external,
-            // as build/gpu-check packs it), which then takes Python's PyTorch for any device.
+            // A build that references a libtorch package (TorchBackend=cuda) has it in the runtime's probing paths,
+            // which come before any system folder: TorchSharp finds it by itself.
             var packaged = BuildReferencesLibTorchPackage();
-            if (folder is null && !needCuda && (Directory.Exists(DefaultFolder) || packaged)) return;
+            if (folder is null && !needCuda && packaged) return;
             LibTorchFolder chosen;
             if (folder is not null)
             {
                 chosen = LibTorchFolder.Inspect(folder, origin);
+            }
+            else if (!needCuda && Directory.Exists(DefaultFolder))
+            {
+                chosen = LibTorchFolder.Inspect(DefaultFolder, "the build's libtorch");
+                origin = "the build's libtorch";
             }
             else
             {
@@ -84,8 +111,8 @@ internal static class LibTorchLoader
             }
             if (needCuda && !chosen.HasCuda)
                 throw NoCudaLibTorch($"{chosen.Path} ({origin}) is a CPU-only libtorch: it has no libtorch_cuda.so");
-            if (AlreadyMapped("libtorch_cpu.so") is { } mapped && Path.GetDirectoryName(mapped) != chosen.Path)
-                throw new RunnerException($"libtorch was already loaded from {Path.GetDirectoryName(mapped)} before {origin} could take effect; it must be chosen before the first tensor is made.");
+            if (ForeignLibTorchMapped(chosen.Path) is { } foreign)
+                throw ForeignLibTorch(foreign, chosen, origin, "into this process before Runner could load its own");
             if (!chosen.VersionMatches)
             {
                 _notes.Add(chosen.Version is null
@@ -95,20 +122,65 @@ internal static class LibTorchLoader
             foreach (var library in LibTorchFolder.LoadOrder)
             {
                 var path = Path.Combine(chosen.Path, library);
-                if (!File.Exists(path)) continue;
-                try
-                {
-                    Handles[library] = NativeLibrary.Load(path);
-                }
-                catch (DllNotFoundException e)
-                {
-                    // The runtime's message runs over several lines of generic advice; the first sentence says it all.
-                    var reason = e.Message.Split(" In order to help", 2)[0].ReplaceLineEndings(" ").Trim();
-                    throw new RunnerException($"{path} ({origin}) could not be loaded: {reason} (a damaged or foreign file, or a library it needs is missing: LD_DEBUG=libs shows which).", e);
-                }
+                if (File.Exists(path)) Handles[library] = LoadByPath(path, origin);
             }
             Loaded = chosen;
+            LoadBridge(chosen, origin);
         }
+    }
+
+    /// <summary>
+    /// Loads TorchSharp's bridge by full path (the patched copy the runtime would find first), so that TorchSharp's
+    /// request for it by name gets this one, bound to the libtorch just loaded. Its failure here is one clear error;
+    /// in TorchSharp it would set off the 480 MB fallback copy.
+    /// </summary>
+    private static void LoadBridge(LibTorchFolder chosen, string origin)
+    {
+        if (TorchNativeLibrary.CandidatePaths().FirstOrDefault() is not { } bridge) return; // TorchSharp reports its own absence
+        LoadByPath(bridge, "TorchSharp's native bridge");
+        if (ForeignLibTorchMapped(chosen.Path) is { } foreign)
+            throw ForeignLibTorch(foreign, chosen, origin, "by TorchSharp's bridge, through the system's library search");
+    }
+
+    private static nint LoadByPath(string path, string what)
+    {
+        try
+        {
+            return NativeLibrary.Load(path);
+        }
+        catch (DllNotFoundException e)
+        {
+            // The runtime's message runs over several lines of generic advice; the first sentence says it all.
+            var reason = e.Message.Split(" In order to help", 2)[0].ReplaceLineEndings(" ").Trim();
+            throw new RunnerException($"{path} ({what}) could not be loaded: {reason} (a damaged or foreign file, or a library it needs is missing: LD_DEBUG=libs shows which).", e);
+        }
+    }
+
+    /// <summary>
+    /// A libtorch or c10 library mapped into this process from outside <paramref name="folder"/> (both sides with links
+    /// resolved), if any: one loaded before the choice (<c>LD_PRELOAD</c>, a program that made a tensor first), or pulled
+    /// in by a library's own search.
+    /// </summary>
+    internal static string? ForeignLibTorchMapped(string folder)
+    {
+        var own = RealPath(folder);
+        return FirstMapped(name => name.StartsWith("libtorch", StringComparison.Ordinal) || name.StartsWith("libc10", StringComparison.Ordinal),
+            path => Path.GetDirectoryName(path) != own);
+    }
+
+    private static string RealPath(string folder) =>
+        new DirectoryInfo(folder).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(folder);
+
+    private static RunnerException ForeignLibTorch(string foreign, LibTorchFolder chosen, string origin, string how) =>
+        new($"Another libtorch got in the way: {foreign} was loaded {how}, but this process runs on {chosen.Path} ({origin}). " +
+            $"Two libtorch copies in one process fail. {ForeignHint(foreign)}");
+
+    private static string ForeignHint(string foreign)
+    {
+        var preload = Environment.GetEnvironmentVariable("LD_PRELOAD") ?? "";
+        if (preload.Split([' ', ':'], StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFileName).Any(name => name!.StartsWith("libtorch", StringComparison.Ordinal) || name.StartsWith("libc10", StringComparison.Ordinal)))
+            return $"Remove it from LD_PRELOAD ({preload}).";
+        return $"Run without the setting that brings it in (LD_PRELOAD, or LD_LIBRARY_PATH naming {Path.GetDirectoryName(foreign)}), or name that libtorch with --libtorch if it is the one you want.";
     }
 
     /// <summary>Whether libtorch comes with the runtime's own probing paths (a build with TorchBackend=cuda): then it cannot be replaced.</summary>
@@ -146,14 +218,19 @@ internal static class LibTorchLoader
     /// <summary>The file a library of that name was loaded from in this process, if any (Linux: /proc/self/maps).</summary>
     public static string? AlreadyMapped(string fileName) => FirstMapped(name => name == fileName);
 
-    /// <summary>The first file mapped into this process whose file name <paramref name="isWanted"/> accepts, if any.</summary>
-    public static string? FirstMapped(Func<string, bool> isWanted)
+    /// <summary>
+    /// The first file mapped into this process whose file name <paramref name="isWanted"/> accepts (and whose whole
+    /// path <paramref name="isPathWanted"/> accepts, when given), if any.
+    /// </summary>
+    public static string? FirstMapped(Func<string, bool> isWanted, Func<string, bool>? isPathWanted = null)
     {
         if (!File.Exists("/proc/self/maps")) return null;
         foreach (var line in File.ReadLines("/proc/self/maps"))
         {
             var slash = line.IndexOf('/');
-            if (slash >= 0 && isWanted(Path.GetFileName(line.AsSpan(slash)).ToString())) return line[slash..];
+            if (slash < 0 || !isWanted(Path.GetFileName(line.AsSpan(slash)).ToString())) continue;
+            var path = line[slash..];
+            if (isPathWanted is null || isPathWanted(path)) return path;
         }
         return null;
     }

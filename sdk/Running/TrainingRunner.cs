@@ -324,7 +324,7 @@ public sealed partial class TrainingRunner : IDisposable
             $"    torch threads: {torch.get_num_threads()}",
             $"    OpenMP wait: {OpenMpWaitPolicy.Describe()}",
             $"    CUDA available: {torch.cuda.is_available()}{(torch.cuda.is_available() ? $" ({torch.cuda.device_count()} GPU(s))" : "")}",
-            $"    libtorch: {(LibTorchLoader.Loaded is { } lib ? $"{lib.Path} ({lib.Version ?? "version unknown"}{(lib.HasCuda ? ", CUDA" : ", CPU only")})" : "the build's own (2.10.0, CPU only)")}",
+            $"    libtorch: {(LibTorchLoader.Loaded is { } lib ? $"{lib.Path} ({lib.Version ?? "version unknown"}{(lib.HasCuda ? ", CUDA" : ", CPU only")}{(LibTorchLoader.LoadedIsBuildOwn ? ", the build's own" : "")})" : "the build's package (TorchBackend=cuda)")}",
             $"    Runner: {RunnerInfo.Version}",
             "",
             "Runtime environment:",

@@ -41,6 +41,6 @@ public sealed class NativeLibraryTests
 
         var fallback = roots.SelectMany(r => Directory.EnumerateDirectories(r, "cpu", SearchOption.AllDirectories)).ToList();
 
-        Assert.IsEmpty(fallback, "fallback folders: " + string.Join(", ", fallback));
+        Assert.IsEmpty(fallback, "TorchSharp fell back to copying libtorch into: " + string.Join(", ", fallback) + " (a build removes a copy an earlier failure left: ./build/test, or rm -rf the folder).");
     }
 }

@@ -18,8 +18,9 @@ public static class TestEnvironment
     public static void Initialize(TestContext context)
     {
         TorchNativeLibrary.EnsureLoadable();
-        // Load libtorch now, the way a run does, so a test class run on its own may make a module before any torch.*
-        // call (its first P/Invoke would otherwise look for LibTorchSharp before libtorch is loaded, and fail).
+        // Load libtorch now, by full path, the way a run does: whatever another libtorch on the machine, this one is
+        // what TorchSharp binds to, and a test class run on its own may make a module before any torch.* call.
+        LibTorchLoader.EnsureDefault();
         TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU);
         if (!Directory.Exists(TempRoot)) return;
         foreach (var old in Directory.EnumerateDirectories(TempRoot).Where(d => Directory.GetLastWriteTimeUtc(d) < DateTime.UtcNow.AddDays(-1)))
