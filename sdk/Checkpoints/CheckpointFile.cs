@@ -201,6 +201,26 @@ internal static class CheckpointFile
     }
 
     /// <summary>
+    /// The seed of the run that wrote a checkpoint (its <c>meta.seed</c>), read from the header alone; null when the
+    /// file holds none or is not a sound checkpoint (resuming from it then reports what is wrong).
+    /// </summary>
+    public static long? SeedOf(string path)
+    {
+        try
+        {
+            var meta = WithFile(path, 1, stream => ReadHeader(stream, path, weightsOnly: false).Header.Meta);
+            using var document = JsonDocument.Parse(meta);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("seed", out var seed) && seed.TryGetInt64(out var value)
+                ? value
+                : null;
+        }
+        catch (Exception e) when (e is CheckpointException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Checks a checkpoint's structure without reading its data: the header, and that the data has the length the
     /// header says (a truncated file fails here). What only the data shows (a changed byte) is found by
     /// <see cref="Load"/>. Cheap, so a command line can refuse a bad file before anything is printed or created.

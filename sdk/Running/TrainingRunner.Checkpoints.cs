@@ -253,10 +253,20 @@ public sealed partial class TrainingRunner
     /// <summary>Says what differs between the checkpoint's run and this one: the seed, the dataset's metainfo, the schedule.</summary>
     private void WarnAboutChanges(Checkpoint checkpoint, Loops.BaseTrainLoop loop)
     {
-        if (checkpoint.Meta.TryGetValue("seed", out var seed) && Convert.ToInt64(seed, CultureInfo.InvariantCulture) != Seed)
+        if (checkpoint.Meta.TryGetValue("seed", out var savedSeed) && savedSeed is long seed)
         {
-            Logger.Warn($"The seed in the checkpoint ({seed}) differs from randomness.seed ({Seed}): the data order from here on follows " +
-                $"randomness.seed; set randomness.seed = {seed} to continue exactly as the checkpoint's run would have.");
+            if (seed != Seed)
+            {
+                // Only when this checkpoint is not the one whose seed the run took at its start (an older one, after the
+                // newest proved damaged; or one in the checkpoint hook's out_dir that auto-resume found).
+                Logger.Warn($"The seed in the checkpoint ({seed}) differs from this run's ({Seed}): the data order from here on follows " +
+                    $"{Seed}; set randomness.seed = {seed} to continue exactly as the checkpoint's run would have.");
+            }
+            else if (Randomness.Seed is { } configured && configured != seed)
+            {
+                Logger.Warn($"randomness.seed is {configured}, but the checkpoint's run used {seed}: the resumed run continues with {seed}, " +
+                    "as an uninterrupted run would have (MMEngine does the same).");
+            }
         }
         if (checkpoint.Meta.TryGetValue("dataset_meta", out var saved)
             && PlainData.ToJson(saved) != PlainData.ToJson(PlainData.FromJson(PlainData.ToJson(loop.Dataloader.Dataset.Metainfo))))

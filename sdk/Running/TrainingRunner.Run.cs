@@ -222,16 +222,9 @@ public sealed partial class TrainingRunner
     private void LoadOrResume()
     {
         if (_hasLoaded) return;
-        var loadFrom = _cfg["load_from"] switch { string file => file, ConfigTable table => table["path"] as string, _ => null };
-        var resume = _cfg["resume"];
-        IReadOnlyList<string>? resumeFrom = null;
-        if (resume is string path) resumeFrom = Checkpoints.WorkDirCheckpoints.Resolve(path, Logger.Warn);
-        else if (resume is true && loadFrom is not null) resumeFrom = Checkpoints.WorkDirCheckpoints.Resolve(loadFrom, Logger.Warn);
-        else if (resume is true)
-        {
-            resumeFrom = CheckpointFiles().ResumeCandidates(Logger.Warn);
+        var (resumeFrom, loadFrom) = ResumeCandidates(CheckpointFiles(), Logger.Warn);
+        if (resumeFrom is not null && _cfg["resume"] is true && loadFrom is null)
             Logger.Info(resumeFrom.Count == 0 ? "Auto resume: no checkpoint found, training from scratch." : $"Auto resume: trying {resumeFrom[0]} first.");
-        }
 
         if (resumeFrom is { Count: > 0 } && TrainLoopBuilt) ResumeNewestValid(resumeFrom);
         else if (resumeFrom is { Count: > 0 }) LoadCheckpoint(resumeFrom[0]);
@@ -241,6 +234,23 @@ public sealed partial class TrainingRunner
             LoadCheckpoint(Checkpoints.WorkDirCheckpoints.Resolve(options.Path, Logger.Warn)[0], options.Strict, options.ReviseKeys, options.MapLocation);
         }
         _hasLoaded = true;
+    }
+
+    /// <summary>
+    /// What the config resumes from (<c>resume</c>: a path; or true, with <c>load_from</c> naming the checkpoint, else
+    /// the work dir's checkpoints, newest first) — null when it does not resume — and the path <c>load_from</c> names.
+    /// </summary>
+    private (IReadOnlyList<string>? Candidates, string? LoadFrom) ResumeCandidates(Checkpoints.WorkDirCheckpoints workDir, Action<string>? warn)
+    {
+        var loadFrom = _cfg["load_from"] switch { string file => file, ConfigTable table => table["path"] as string, _ => null };
+        var candidates = _cfg["resume"] switch
+        {
+            string path => Checkpoints.WorkDirCheckpoints.Resolve(path, warn),
+            true when loadFrom is not null => Checkpoints.WorkDirCheckpoints.Resolve(loadFrom, warn),
+            true => workDir.ResumeCandidates(warn),
+            _ => null,
+        };
+        return (candidates, loadFrom);
     }
 
     /// <summary>

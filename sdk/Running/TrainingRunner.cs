@@ -59,10 +59,13 @@ public sealed partial class TrainingRunner : IDisposable
         World = options.World ?? Distributed.Launcher.Start(Launcher, Distributed.LaunchEnvironment.OfProcess(), cfg.LocationOf("launcher"));
         if (Env.DistCfg is { } dist) World.Timeout = dist.Timeout;
 
-        // 3. Randomness before the model, so the initial weights depend only on the seed. An unset seed is drawn on
-        // rank 0 and shared, so every rank's samplers agree; diff_rank_seed gives each rank seed + rank for torch.
+        // 3. Randomness before the model, so the initial weights depend only on the seed. A resumed run continues with
+        // the seed of the run it resumes (as MMEngine's resume does), so its data order, pipelines and device seeds are
+        // an uninterrupted run's even when the config names no seed. An unset seed is drawn on rank 0 and shared, so
+        // every rank's samplers agree; diff_rank_seed gives each rank seed + rank for torch.
         Randomness = Bind<RandomnessSettings>("randomness") ?? new RandomnessSettings();
-        Seed = Randomness.Seed ?? SharedValue(Random.Shared.NextInt64(0, int.MaxValue), "the random seed");
+        var resumedSeed = SharedValue(SeedOfResumedRun(WorkDirOf(cfg, options.ConfigPath)) ?? NoSeed, "the resumed run's seed");
+        Seed = resumedSeed != NoSeed ? resumedSeed : Randomness.Seed ?? SharedValue(Random.Shared.NextInt64(0, int.MaxValue), "the random seed");
         torch.manual_seed(TorchSeed);
         LibTorchContext.DeterministicAlgorithms = Randomness.Deterministic;
         // cuDNN's own switches (MMEngine sets them the same way): deterministic wins over benchmark.
@@ -127,6 +130,27 @@ public sealed partial class TrainingRunner : IDisposable
         {
             _logFactory.Dispose();
             throw WorkDirGuard.WriteFailed(WorkDir, e);
+        }
+    }
+
+    /// <summary>Stands for "no seed" where ranks share a seed that may be absent (seeds are never negative).</summary>
+    private const long NoSeed = -1;
+
+    /// <summary>
+    /// The seed of the checkpoint a configured resume will continue (<c>resume</c>: a path, or true for the work dir's
+    /// newest), from its header; null without a resume, or when no candidate holds a readable one. Rank 0 reads it.
+    /// </summary>
+    private long? SeedOfResumedRun(string workDir)
+    {
+        if (!IsMainProcess) return null;
+        try
+        {
+            var candidates = ResumeCandidates(new Checkpoints.WorkDirCheckpoints(workDir), warn: null).Candidates;
+            return candidates?.Select(Checkpoints.CheckpointFile.SeedOf).FirstOrDefault(seed => seed is not null);
+        }
+        catch (Checkpoints.CheckpointException)
+        {
+            return null; // the resume itself reports it
         }
     }
 

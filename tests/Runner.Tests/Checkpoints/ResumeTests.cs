@@ -27,6 +27,32 @@ public sealed class ResumeTests
     }
 
     [TestMethod]
+    public void AConfigWithoutSeed_ResumesWithTheSeedItsFirstPartDrew()
+    {
+        // Arrange: the toy job without randomness.seed, so each start draws one; its first part trains one epoch.
+        var dir = TestEnvironment.NewTempDir("noseed");
+        var config = Path.Combine(dir, "noseed.toml");
+        File.WriteAllText(config, $"_base_ = [\"{TestEnvironment.ToyConfig}\"]\n[randomness]\n_delete_ = true\n");
+        var resumed = Path.Combine(dir, "resumed");
+        var first = HostTester.Run("train", "--config", config, "--work-dir", resumed, "--cfg-options", "train_cfg.max_epochs=1");
+        Assert.AreEqual(0, first.ExitCode, first.Stderr);
+        var seed = System.Text.RegularExpressions.Regex.Match(first.Stdout, @"seed: (\d+)").Groups[1].Value;
+
+        // Act: resume to 3 epochs (drawing no new seed), and run 3 epochs straight with the seed the first part logged.
+        var second = HostTester.Run("train", "--config", config, "--work-dir", resumed, "--resume");
+        var straight = Path.Combine(dir, "straight");
+        var uninterrupted = HostTester.Run("train", "--config", config, "--work-dir", straight, "--cfg-options", $"randomness.seed={seed}");
+
+        // Assert
+        Assert.AreEqual(0, second.ExitCode, second.Stderr);
+        Assert.AreEqual(0, uninterrupted.ExitCode, uninterrupted.Stderr);
+        StringAssert.Contains(second.Stdout, $"seed: {seed}");
+        Assert.IsFalse(second.Stdout.Contains("differs from", StringComparison.Ordinal), second.Stdout);
+        CheckpointAssert.SameWeights(Path.Combine(straight, "epoch_3.ckpt"), Path.Combine(resumed, "epoch_3.ckpt"));
+        CollectionAssert.AreEqual(RunRecords.Scalars(straight, "loss"), RunRecords.Scalars(resumed, "loss"), "the losses of every logged step");
+    }
+
+    [TestMethod]
     public void AutoResume_WithoutCheckpoint_TrainsFromScratch()
     {
         var workDir = TestEnvironment.NewTempDir("auto");
@@ -103,7 +129,8 @@ public sealed class ResumeTests
             "--cfg-options", "randomness.seed=7", "param_scheduler=[{ type = \"MultiStepLR\", milestones = [2], by_epoch = true }]");
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
-        StringAssert.Contains(result.Stdout, "The seed in the checkpoint (0) differs from randomness.seed (7)");
+        StringAssert.Contains(result.Stdout, "randomness.seed is 7, but the checkpoint's run used 0: the resumed run continues with 0");
+        StringAssert.Contains(result.Stdout, "seed: 0");
         StringAssert.Contains(result.Stdout, "The parameter schedule differs from the checkpoint's run");
     }
 
