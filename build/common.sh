@@ -51,6 +51,11 @@ build_if_stale() {
 publish_if_stale() {
   local project="$1" outdir="$2" stamp="$3"
   if [ -d "$outdir" ] && ! sources_changed_since "$stamp"; then return 0; fi
+  if [ -d "$outdir" ]; then
+    echo "Building $(basename "$project" .csproj) (sources changed; up to a minute or two)..." >&2
+  else
+    echo "Building $(basename "$project" .csproj) for the first time (restore and ReadyToRun compile: 2 to 5 minutes on 2 cores; later runs start at once)..." >&2
+  fi
   rm -rf "$outdir" # a publish adds files and never removes any: files an earlier layout left would still be probed
   build_step "$stamp" "$project" dotnet publish "$REPO_ROOT/$project" -c "$CONFIGURATION" -r linux-x64 --self-contained false \
     -p:PublishReadyToRun=true -o "$outdir" -nologo -v quiet

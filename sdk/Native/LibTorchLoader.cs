@@ -69,7 +69,11 @@ internal static class LibTorchLoader
     /// loading it and TorchSharp's bridge by full path. Throws <see cref="RunnerException"/> with the way out when that
     /// cannot be done.
     /// </summary>
-    public static void Ensure(string? folder, string origin, bool needCuda)
+    /// <param name="folder">The libtorch folder named, or null to choose as described.</param>
+    /// <param name="origin">Where the folder was named, for messages.</param>
+    /// <param name="needCuda">Whether the run asks for a GPU outright.</param>
+    /// <param name="device">The device as the user wrote it (<c>cuda:1</c>), for messages.</param>
+    public static void Ensure(string? folder, string origin, bool needCuda, string device = "cuda")
     {
         lock (Gate)
         {
@@ -92,11 +96,11 @@ internal static class LibTorchLoader
             }
             else
             {
-                chosen = FromPython() ?? throw (needCuda
-                    ? NoCudaLibTorch("python3 has no PyTorch to take it from")
-                    : new RunnerException("This build of Runner carries no libtorch (TorchBackend=external), and python3 has no PyTorch to take it from: " +
+                chosen = FromPython(out var asked, out var python) ?? throw (needCuda
+                    ? NoCudaLibTorch(device, $"no Python has a PyTorch to take it from ({asked})")
+                    : new RunnerException($"This build of Runner carries no libtorch (TorchBackend=external), and no Python has a PyTorch to take it from ({asked}): " +
                         "name one with --libtorch DIR or RUNNER_LIBTORCH=DIR (docs/gpu.md)."));
-                origin = "python3's torch";
+                origin = python;
                 _notes.Add($"libtorch: using the Python PyTorch install's, {chosen.Path} (no --libtorch given).");
             }
             if (packaged)
@@ -110,7 +114,7 @@ internal static class LibTorchLoader
                 throw new RunnerException($"libtorch is already loaded in this process from {current.Path}; it cannot be changed to {chosen.Path}. Start a new process.");
             }
             if (needCuda && !chosen.HasCuda)
-                throw NoCudaLibTorch($"{chosen.Path} ({origin}) is a CPU-only libtorch: it has no libtorch_cuda.so");
+                throw NoCudaLibTorch(device, $"{chosen.Path} ({origin}) is a CPU-only libtorch: it has no libtorch_cuda.so");
             if (ForeignLibTorchMapped(chosen.Path) is { } foreign)
                 throw ForeignLibTorch(foreign, chosen, origin, "into this process before Runner could load its own");
             if (!chosen.VersionMatches)
@@ -195,23 +199,50 @@ internal static class LibTorchLoader
         return file.StartsWith("lib", StringComparison.Ordinal) ? file : "lib" + file;
     }
 
-    /// <summary>The libtorch folder of <c>python3</c>'s PyTorch, or null when there is no python3 or no torch in it.</summary>
-    private static LibTorchFolder? FromPython()
+    /// <summary>
+    /// The libtorch folder of the first Python with a PyTorch: <c>python3</c> as <c>PATH</c> finds it, then the system's
+    /// <c>/usr/bin/python3</c> (a pyenv or venv <c>python3</c> on <c>PATH</c> hides the system's torch). Null when none
+    /// has one; <paramref name="asked"/> then says which were asked and what each answered. <paramref name="origin"/>
+    /// names the Python whose torch was taken.
+    /// </summary>
+    private static LibTorchFolder? FromPython(out string asked, out string origin)
     {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var answers = new List<string>();
+        foreach (var python in (string[])["python3", "/usr/bin/python3"])
+        {
+            var (folder, answer) = TorchLibOf(python);
+            origin = $"{python}'s torch";
+            asked = "";
+            if (folder is not null) return LibTorchFolder.Inspect(folder, origin);
+            answers.Add($"{python}: {answer}");
+        }
+        asked = string.Join("; ", answers);
+        origin = "";
+        return null;
+    }
+
+    /// <summary>The lib folder of <paramref name="python"/>'s torch, or null and why not.</summary>
+    private static (string? Folder, string Answer) TorchLibOf(string python)
+    {
+        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in (string[])["-c", "import os, torch; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))"]) start.ArgumentList.Add(arg);
         try
         {
-            using var python = Process.Start(start)!;
-            var output = python.StandardOutput.ReadToEndAsync();
-            _ = python.StandardError.ReadToEndAsync();
-            if (!python.WaitForExit(TimeSpan.FromMinutes(1)) || python.ExitCode != 0) return null;
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
+            {
+                process.Kill(entireProcessTree: true);
+                return (null, "did not answer within a minute");
+            }
             var folder = output.Result.Trim();
-            return folder.Length == 0 ? null : LibTorchFolder.Inspect(folder, "python3's torch");
+            if (process.ExitCode == 0 && folder.Length > 0) return (folder, "");
+            return (null, error.Result.Contains("No module named 'torch'", StringComparison.Ordinal) ? "no torch module" : $"exit code {process.ExitCode}");
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            return null; // no python3
+            return (null, "not found");
         }
     }
 
@@ -235,8 +266,8 @@ internal static class LibTorchLoader
         return null;
     }
 
-    private static RunnerException NoCudaLibTorch(string why) =>
-        new($"device \"cuda\" needs a CUDA build of libtorch{(Directory.Exists(DefaultFolder) ? ", and this build carries the CPU one" : "")}; {why}. " +
+    private static RunnerException NoCudaLibTorch(string device, string why) =>
+        new($"device \"{device}\" needs a CUDA build of libtorch{(Directory.Exists(DefaultFolder) ? ", and this build carries the CPU one" : "")}; {why}. " +
             "Point Runner at one with --libtorch DIR (or RUNNER_LIBTORCH=DIR, or env_cfg.libtorch): a PyTorch install's torch/lib " +
             "(python3 -c \"import torch, os; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))\"), an unpacked libtorch archive's lib from pytorch.org, " +
             "or a libtorch-cuda NuGet package's runtimes/linux-x64/native folder. docs/gpu.md has the details.");

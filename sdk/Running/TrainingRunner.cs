@@ -53,7 +53,7 @@ public sealed partial class TrainingRunner : IDisposable
         var libtorchSetAt = (cfg["env_cfg"] as ConfigTable)?.LocationOf("libtorch");
         LibTorchLoader.Ensure(libtorch,
             Env.Libtorch is null ? "RUNNER_LIBTORCH" : libtorchSetAt is { Line: 0, File: ['-', '-', ..] } option ? option.File : $"{libtorchSetAt}: env_cfg.libtorch",
-            DeviceChoice.NeedsCuda(deviceText));
+            DeviceChoice.NeedsCuda(deviceText), deviceText);
         Device = DeviceChoice.Resolve(deviceText, cfg.LocationOf("device"));
         Launcher = cfg["launcher"] as string ?? "none";
         World = options.World ?? Distributed.Launcher.Start(Launcher, Distributed.LaunchEnvironment.OfProcess(), cfg.LocationOf("launcher"));
