@@ -119,6 +119,7 @@ public static class HostApp
 
         var configPath = parsed.GetValue(options.Config)!;
         if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper", Option("--amp"));
+        if (parsed.GetValue(options.Out) is { } outPath) CheckpointTools.CheckOutput(outPath, "--out"); // a link or a folder is refused before any work
         if (mode is "val" or "test" && parsed.GetValue(options.Out) is { } outFile) DumpPredictions(cfg, mode + "_evaluator", outFile);
         if (mode is "predict")
         {
@@ -166,7 +167,7 @@ public static class HostApp
         if (watch && mode is "val" or "test" or "predict") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
         else if (watch) hostHooks.Add(new HookHotSwapper(catalog, registries));
         if (rank == 0 && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) hostHooks.Add(new ProgressBarHook(always: true)); // on standard error, which is a terminal here
-        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks, ForTraining = mode is null or "train" });
         if (hostHooks.OfType<HookHotSwapper>().Any()) runner.Logger.Info($"Watching {catalog.Plugins.Count} plugin(s) for new builds of their hooks (--watch).");
         // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = StopGracefully(runner, "SIGINT", 130));

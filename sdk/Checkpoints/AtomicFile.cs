@@ -18,7 +18,10 @@ internal static class AtomicFile
         var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize))
+            // Whatever is at the temporary name (one a killed run left; a link someone planted) is removed, not written
+            // through: the new file is created where nothing is, or not at all.
+            File.Delete(temporary);
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize))
             {
                 write(stream);
                 stream.Flush(flushToDisk: syncLater is null);

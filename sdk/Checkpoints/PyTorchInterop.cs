@@ -40,9 +40,9 @@ internal static class PyTorchInterop
 
     /// <summary>Writes weights as a <c>torch.save</c> state dict.</summary>
     public static void SavePickle(IReadOnlyDictionary<string, Tensor> weights, string path) =>
-        AtomicFile.Write(path, stream => PyTorchPickler.PickleStateDict(stream, weights.ToDictionary(kv => kv.Key, kv => kv.Value), leaveOpen: true));
+        UserOutputFile.Write(path, stream => PyTorchPickler.PickleStateDict(stream, weights.ToDictionary(kv => kv.Key, kv => kv.Value), leaveOpen: true), "--out");
 
     /// <summary>Writes weights as a plain safetensors file (no Runner metadata).</summary>
     public static void SaveSafetensors(IReadOnlyDictionary<string, Tensor> weights, string path) =>
-        AtomicFile.Write(path, stream => Safetensors.SaveStateDict(stream, weights.ToDictionary(kv => kv.Key, kv => kv.Value), leaveOpen: true));
+        UserOutputFile.Write(path, stream => Safetensors.SaveStateDict(stream, weights.ToDictionary(kv => kv.Key, kv => kv.Value), leaveOpen: true), "--out");
 }

@@ -41,19 +41,32 @@ public static class CheckpointTools
     public static int ExportWeights(string given, string target, ExportFormat format)
     {
         LibTorchLoader.EnsureDefault(); // tensors are made outside a run: the libtorch a run would take, before any other is found
-        using var checkpoint = CheckpointFile.Load(WorkDirCheckpoints.Resolve(given)[0]);
+        var source = WorkDirCheckpoints.Resolve(given)[0];
+        UserOutputFile.Check(target, "--out");
+        if (RealPath(source) == RealPath(target))
+            throw new RunnerException($"--out names the checkpoint being exported ('{target}'); writing its weights over it would lose the checkpoint. Name another file.");
         var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
         if (!Directory.Exists(folder)) throw new RunnerException($"Cannot write '{target}': the folder '{folder}' does not exist.");
-        try
-        {
-            if (format == ExportFormat.PyTorch) PyTorchInterop.SavePickle(checkpoint.StateDict, target);
-            else PyTorchInterop.SaveSafetensors(checkpoint.StateDict, target);
-        }
-        catch (CheckpointException e) when (e.InnerException is { } cause)
-        {
-            // The writer's message speaks of a run's checkpoints; an export has none to keep.
-            throw new RunnerException($"Could not write '{target}': {cause.Message}", cause);
-        }
+        using var checkpoint = CheckpointFile.Load(source);
+        if (format == ExportFormat.PyTorch) PyTorchInterop.SavePickle(checkpoint.StateDict, target);
+        else PyTorchInterop.SaveSafetensors(checkpoint.StateDict, target);
         return checkpoint.StateDict.Count;
+    }
+
+    /// <summary>
+    /// Checks a file the user names for Runner to write (<c>--out</c>) before any work starts: a regular file (or none
+    /// yet) is replaced atomically, a device or a FIFO (<c>/dev/stdout</c>) is written to in place; a symbolic link,
+    /// a folder or a socket is refused.
+    /// </summary>
+    /// <param name="path">The path as the user gave it.</param>
+    /// <param name="option">The option that named it (<c>--out</c>), for the message.</param>
+    /// <exception cref="RunnerException">The path cannot be written as described.</exception>
+    public static void CheckOutput(string path, string option) => UserOutputFile.Check(path, option);
+
+    /// <summary>A path with every link resolved (a file that does not exist yet: its full path).</summary>
+    private static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return FileKinds.OfEntry(full) == FileKind.SymbolicLink ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
     }
 }

@@ -20,4 +20,11 @@ public sealed class RunnerOptions
 
     /// <summary>The run's processes; null joins the world the config's <c>launcher</c> names (one process for <c>"none"</c>).</summary>
     public global::Runner.Sdk.Distributed.ICommunicator? World { get; init; }
+
+    /// <summary>
+    /// Whether the runner is made to train: it then takes the work dir's lock (one training run per work dir) when it
+    /// is made, before it writes anything there, so a second training run is refused before it writes a byte.
+    /// Otherwise <see cref="TrainingRunner.Train"/> takes the lock when it starts.
+    /// </summary>
+    public bool ForTraining { get; init; }
 }

@@ -26,7 +26,7 @@ public sealed partial class TrainingRunner
         try
         {
             // Rank 0 owns the work dir; the other ranks only read the checkpoint they resume from.
-            if (IsMainProcess) _workDirLock = WorkDirLock.Take(WorkDir);
+            if (IsMainProcess) _workDirLock ??= WorkDirLock.Take(WorkDir); // held since construction when the host said it would train
             CallHooks.BeforeRun();
             if (IsMainProcess && CheckpointFiles().RemoveStaleTemporaries() is { Count: > 0 } stale)
                 Logger.Info($"Removed {stale.Count} temporary file(s) of checkpoint writes that a killed run left behind: {string.Join(", ", stale)}.");

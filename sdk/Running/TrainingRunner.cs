@@ -101,35 +101,50 @@ public sealed partial class TrainingRunner : IDisposable
         foreach (var hook in options.ExtraHooks) CallHooks.Register(hook);
 
         // 6. Only now the work_dir, the logger and the run's records: written by rank 0 alone (the others log their
-        // warnings and errors to the console, prefixed with their rank), under rank 0's timestamp.
-        Timestamp = SharedText(DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture), "the run's timestamp");
-        var stem = options.ConfigPath is null ? null : Path.GetFileNameWithoutExtension(options.ConfigPath);
-        ExperimentName = cfg["experiment_name"] is string name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
+        // warnings and errors to the console, prefixed with their rank), under rank 0's timestamp. A training run
+        // holds the work dir's lock before it writes anything there, so a second one is refused before it writes a
+        // byte; each run claims a log folder of its own (a run started in the same second gets <timestamp>_1).
         WorkDir = WorkDirGuard.Check(WorkDirOf(cfg, options.ConfigPath), cfg.LocationOf("work_dir"));
-        LogDir = Path.Combine(WorkDir, Timestamp);
-        var level = LogLevel.FromString(cfg["log_level"] as string ?? "INFO");
-        if (IsMainProcess)
+        if (IsMainProcess && options.ForTraining)
         {
-            WorkDirGuard.Create(LogDir, cfg.LocationOf("work_dir"));
-            _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console);
+            WorkDirGuard.Create(WorkDir, cfg.LocationOf("work_dir"));
+            _workDirLock = WorkDirLock.Take(WorkDir);
         }
-        else
-        {
-            _logFactory = RunnerLogging.CreateForRank(World.Rank, options.Console);
-        }
-        Logger = _logFactory.GetLogger(RunnerLogging.LoggerName);
         try
         {
-            Visualizer = IsMainProcess ? BuildVisualizer() : new Visualizer(LogDir, Timestamp, []) { WritesFiles = false };
-            LogEnvironment();
-            WarnAboutUnsupportedOptions();
-            Logger.Info(CallHooks.DescribeOrder());
-            if (IsMainProcess) DumpConfig();
+            Timestamp = SharedText(IsMainProcess ? WorkDirGuard.ClaimLogDir(WorkDir, DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture), cfg.LocationOf("work_dir")) : "",
+                "the run's timestamp");
+            var stem = options.ConfigPath is null ? null : Path.GetFileNameWithoutExtension(options.ConfigPath);
+            ExperimentName = cfg["experiment_name"] is string name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
+            LogDir = Path.Combine(WorkDir, Timestamp);
+            var level = LogLevel.FromString(cfg["log_level"] as string ?? "INFO");
+            if (IsMainProcess)
+            {
+                _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console);
+            }
+            else
+            {
+                _logFactory = RunnerLogging.CreateForRank(World.Rank, options.Console);
+            }
+            Logger = _logFactory.GetLogger(RunnerLogging.LoggerName);
+            try
+            {
+                Visualizer = IsMainProcess ? BuildVisualizer() : new Visualizer(LogDir, Timestamp, []) { WritesFiles = false };
+                LogEnvironment();
+                WarnAboutUnsupportedOptions();
+                Logger.Info(CallHooks.DescribeOrder());
+                if (IsMainProcess) DumpConfig();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logFactory.Dispose();
+                throw WorkDirGuard.WriteFailed(WorkDir, e);
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch
         {
-            _logFactory.Dispose();
-            throw WorkDirGuard.WriteFailed(WorkDir, e);
+            _workDirLock?.Dispose(); // a runner that was never made holds no work dir
+            throw;
         }
     }
 
@@ -155,8 +170,12 @@ public sealed partial class TrainingRunner : IDisposable
     }
 
     /// <summary>The work dir a config names: <c>work_dir</c>, or <c>work_dirs/&lt;config file name&gt;</c>.</summary>
-    public static string WorkDirOf(ConfigTable cfg, string? configPath) =>
-        Path.GetFullPath(cfg["work_dir"] as string ?? Path.Combine("work_dirs", configPath is null ? "default" : Path.GetFileNameWithoutExtension(configPath)));
+    public static string WorkDirOf(ConfigTable cfg, string? configPath)
+    {
+        if (cfg["work_dir"] is string named && (string.IsNullOrWhiteSpace(named) || named.Contains('\0')))
+            throw ConfigException.At(cfg.LocationOf("work_dir"), "work_dir", named.Length == 0 ? "is empty." : "is not a usable folder name.", "name a folder, e.g. work_dirs/my_job.");
+        return Path.GetFullPath(cfg["work_dir"] as string ?? Path.Combine("work_dirs", configPath is null ? "default" : Path.GetFileNameWithoutExtension(configPath)));
+    }
 
     /// <summary>Every problem of a config (type names, keys, values, consistency), without building anything.</summary>
     public static IReadOnlyList<RunnerException> FindConfigProblems(ConfigTable cfg, RegistryRoot registries, string defaultScope) =>
@@ -401,8 +420,9 @@ public sealed partial class TrainingRunner : IDisposable
 
     private void DumpConfig()
     {
-        var path = Path.Combine(WorkDir, Timestamp + ".toml");
-        File.WriteAllText(path, ConfigWriter.ToToml(_cfg));
+        // A new file, or none: whatever stands at this name (a planted link) is not written through.
+        using var file = new FileStream(Path.Combine(WorkDir, Timestamp + ".toml"), FileMode.CreateNew, FileAccess.Write);
+        file.Write(System.Text.Encoding.UTF8.GetBytes(ConfigWriter.ToToml(_cfg)));
     }
 
     /// <summary>

@@ -18,16 +18,48 @@ internal static class WorkDirGuard
     /// <summary>The work dir as a full path, once it is known to be acceptable.</summary>
     public static string Check(string workDir, SourceLocation? location)
     {
+        if (string.IsNullOrWhiteSpace(workDir) || workDir.Contains('\0'))
+            throw ConfigException.At(location, "work_dir", "is empty.", "name a folder, e.g. work_dirs/my_job.");
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workDir));
         if (full.Length == 0) full = "/";
         if (File.Exists(full))
             throw ConfigException.At(location, "work_dir", $"'{full}' is a file, not a folder.", "name a new or empty folder, e.g. work_dirs/my_job.");
-        if (IsSystemFolder(full))
+        // The folder the run would really write into: a link (the work dir, or a folder above it) is followed here,
+        // so a link to /etc is judged as /etc.
+        var real = RealPath(full);
+        if (IsSystemFolder(full) || IsSystemFolder(real))
         {
-            throw ConfigException.At(location, "work_dir", $"'{full}' is a system or shared folder; a run would write its logs and checkpoints among files it did not make.",
+            var through = IsSystemFolder(full) ? "" : $" (through a link, it is '{real}')";
+            throw ConfigException.At(location, "work_dir", $"'{full}'{through} is a system or shared folder; a run would write its logs and checkpoints among files it did not make.",
                 "name a folder of the job's own, e.g. work_dirs/my_job.");
         }
         return full;
+    }
+
+    /// <summary><paramref name="full"/> with the links of its existing part resolved; the part that does not exist yet is kept as written.</summary>
+    internal static string RealPath(string full)
+    {
+        var existing = full;
+        var rest = new Stack<string>();
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
+        {
+            rest.Push(Path.GetFileName(existing));
+            existing = parent;
+        }
+        string resolved;
+        try
+        {
+            resolved = Directory.ResolveLinkTarget(existing, returnFinalTarget: true)?.FullName ?? existing;
+            // A link above the last folder (…/link/sub) is resolved through the parent, one level at a time.
+            var parent = Path.GetDirectoryName(resolved);
+            if (parent is not null && parent != resolved) resolved = Path.Combine(RealPath(parent), Path.GetFileName(resolved));
+        }
+        catch (IOException)
+        {
+            resolved = existing; // a link loop: the write fails later with its own message
+        }
+        while (rest.Count > 0) resolved = Path.Combine(resolved, rest.Pop());
+        return Path.TrimEndingDirectorySeparator(resolved);
     }
 
     private static bool IsSystemFolder(string full)
@@ -49,6 +81,25 @@ internal static class WorkDirGuard
         {
             throw ConfigException.At(location, "work_dir", $"cannot create '{folder}': {e.Message}", "check the folder's permissions and free space, or name another work_dir.");
         }
+    }
+
+    /// <summary>
+    /// Creates the run's log folder, <c>work_dir/&lt;stamp&gt;</c>, as a new folder of its own, and returns its name:
+    /// <paramref name="stamp"/>, or <c>stamp_1</c>, <c>stamp_2</c>… when something already stands at that name (another
+    /// run of the same second, a planted link), so a run never writes into a folder, or through a link, it did not make.
+    /// </summary>
+    public static string ClaimLogDir(string workDir, string stamp, SourceLocation? location)
+    {
+        Create(workDir, location);
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var name = attempt == 0 ? stamp : $"{stamp}_{attempt}";
+            var folder = Path.Combine(workDir, name);
+            if (Native.FileKinds.OfEntry(folder) != Native.FileKind.Missing || Native.FileKinds.OfEntry(folder + ".toml") != Native.FileKind.Missing) continue;
+            Create(folder, location);
+            if (Native.FileKinds.OfEntry(folder) == Native.FileKind.Directory) return name;
+        }
+        throw ConfigException.At(location, "work_dir", $"'{workDir}' already holds 100 run folders named {stamp}…; no new one could be made.", "name another work_dir.");
     }
 
     public static RunnerException WriteFailed(string workDir, Exception cause) =>

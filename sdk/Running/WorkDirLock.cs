@@ -32,7 +32,10 @@ internal sealed class WorkDirLock : IDisposable
         var path = Path.Combine(workDir, FileName);
         if (!OperatingSystem.IsLinux()) return TakePortable(path);
 
-        var descriptor = Native.open(path, Native.O_RDWR | Native.O_CREAT | Native.O_CLOEXEC, Convert.ToInt32("644", 8));
+        // O_NOFOLLOW: a link planted in the lock file's place is refused, never written through.
+        var descriptor = Native.open(path, Native.O_RDWR | Native.O_CREAT | Native.O_CLOEXEC | Native.O_NOFOLLOW, Convert.ToInt32("644", 8));
+        if (descriptor < 0 && Marshal.GetLastPInvokeError() == Native.ELOOP)
+            throw new RunnerException($"The work dir's lock file '{path}' is a symbolic link; Runner does not write through links in a work dir. Remove it, or pass another --work-dir.");
         if (descriptor < 0) throw new RunnerException($"Cannot create the work dir's lock file '{path}': {Marshal.GetLastPInvokeErrorMessage()}");
         if (Native.flock(descriptor, Native.LOCK_EX | Native.LOCK_NB) != 0)
         {
@@ -80,6 +83,8 @@ internal sealed class WorkDirLock : IDisposable
         public const int O_RDWR = 0x2;
         public const int O_CREAT = 0x40;
         public const int O_CLOEXEC = 0x80000;
+        public const int O_NOFOLLOW = 0x20000;
+        public const int ELOOP = 40;
         public const int LOCK_EX = 2;
         public const int LOCK_NB = 4;
 

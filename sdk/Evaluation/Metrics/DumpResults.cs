@@ -57,11 +57,12 @@ internal sealed class DumpResults : BaseMetric<string>
     {
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(OutFilePath)!);
+            if (Native.FileKinds.OfEntry(OutFilePath) == Native.FileKind.Missing) Directory.CreateDirectory(Path.GetDirectoryName(OutFilePath)!);
             // The index goes first, numbered here, after the ranks' rows are back in order.
-            AtomicFile.WriteAllText(OutFilePath, string.Concat(results.Select((row, index) => WithIndex(row, index) + "\n")));
+            var text = System.Text.Encoding.UTF8.GetBytes(string.Concat(results.Select((row, index) => WithIndex(row, index) + "\n")));
+            UserOutputFile.Write(OutFilePath, stream => stream.Write(text), "the predictions file");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CheckpointException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RunnerException($"Could not write the predictions to '{OutFilePath}': {(e.InnerException ?? e).Message}", e);
         }

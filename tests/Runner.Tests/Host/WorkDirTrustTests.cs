@@ -13,10 +13,7 @@ public sealed class WorkDirTrustTests
     private static HostTester.Result Toy(string workDir, params string[] extra) =>
         HostTester.Run(["train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, .. extra]);
 
-    /// <summary>Every file below <paramref name="dir"/> with its bytes' hash: a picture to compare before and after.</summary>
-    private static Dictionary<string, string> Snapshot(string dir) =>
-        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(dir, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+    private static Dictionary<string, string> Snapshot(string dir) => FolderSnapshot.Of(dir);
 
     private static void AssertNoStackTrace(HostTester.Result result)
     {
