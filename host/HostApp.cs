@@ -360,13 +360,21 @@ public static class HostApp
         }
         catch (RunnerException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            // Messages that quote libtorch keep its sentence, not its C++ stack (the run's log has the whole text).
+            stderr.WriteLine($"error: {RunnerProcess.ConsoleMessage(e.Message)}");
             return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The machine said no (a full disk, a folder without write permission): the user's to fix, not a defect.
             stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (RunnerProcess.IsLibTorchError(e, out var summary))
+        {
+            // libtorch refused an operation (a label past the model's classes, a shape that does not fit): its own
+            // sentence says what; its C++ stack is no help to the user.
+            stderr.WriteLine($"error: libtorch refused an operation: {summary}");
             return 1;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -1,3 +1,4 @@
+using Runner.Sdk.Data;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,6 +26,9 @@ internal static class ImageDecoder
     /// <summary>The largest limit that can be asked for: the decoded RGBA pixels must fit one .NET array.</summary>
     public const long LargestMaxPixels = 536_870_911; // (Array.MaxLength + 1) / 4, rounded down
 
+    /// <summary>The largest encoded image file read (a 16k × 16k PNG of noise is about 1 GB).</summary>
+    public const long MaxEncodedBytes = 1L << 30;
+
     /// <summary>
     /// The image at <paramref name="path"/>; an unreadable, truncated or unknown file, or one claiming more than
     /// <paramref name="maxPixels"/> pixels, is an error naming it.
@@ -34,11 +38,12 @@ internal static class ImageDecoder
         byte[] encoded;
         try
         {
-            encoded = File.ReadAllBytes(path);
+            // Links followed to a regular file of at most MaxEncodedBytes; a device or a FIFO is refused, not read.
+            encoded = DataFile.ReadAllBytes(path, MaxEncodedBytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"cannot read image '{path}': {e.Message}", e);
+            throw new InvalidDataException($"cannot read image {e.Message}", e);
         }
         return Decode(encoded, path, maxPixels);
     }

@@ -31,10 +31,19 @@ public static class ConfigLoader
 
     private static string ReadBounded(string file)
     {
-        var length = new FileInfo(file).Length;
-        if (length > MaxConfigBytes) throw new IOException($"it has {length} bytes, more than any config ({MaxConfigBytes >> 20} MB at most)");
-        if (length > 0) return File.ReadAllText(file);
-        // Size 0: empty, or a pipe or device (--config <(...)), read up to the bound.
+        // What the path really is, links followed: a link to /dev/zero is a device, and its size is not the link's.
+        var kind = Native.FileKinds.Of(file);
+        var substituted = file.StartsWith("/dev/fd/", StringComparison.Ordinal) || file.StartsWith("/proc/self/fd/", StringComparison.Ordinal);
+        if (kind is not (Native.FileKind.Regular or Native.FileKind.Missing or Native.FileKind.Directory) && !(kind == Native.FileKind.Fifo && substituted))
+            throw new IOException($"it is {Native.FileKinds.Describe(kind)}, not a config file (a pipe is read only as --config <(command))");
+        if (kind == Native.FileKind.Regular)
+        {
+            var real = File.ResolveLinkTarget(file, returnFinalTarget: true)?.FullName ?? file;
+            var length = new FileInfo(real).Length;
+            if (length > MaxConfigBytes) throw new IOException($"it has {length} bytes, more than any config ({MaxConfigBytes >> 20} MB at most)");
+            return File.ReadAllText(real);
+        }
+        // A pipe of the shell's process substitution (--config <(...)): read up to the bound.
         using var reader = new StreamReader(file, System.Text.Encoding.UTF8);
         var text = new System.Text.StringBuilder();
         var buffer = new char[1 << 16];

@@ -21,7 +21,7 @@ public sealed class DataLoader : IEnumerable<DataBatch>
     /// <param name="numBatchPerEpoch">Stop each epoch after this many batches (MMEngine's <c>num_batch_per_epoch</c>, for quick checks of a config).</param>
     /// <param name="pinMemory">Put each batch in page-locked memory as it is loaded (on the loader's threads), so the copy to a GPU
     /// runs without blocking; only with CUDA (PyTorch's <c>pin_memory</c>; the runner says when it has no effect).</param>
-    public DataLoader(IDataset dataset, ISampler sampler, [Range(1, int.MaxValue)] int batchSize = 1, [Range(0, int.MaxValue)] int numWorkers = 0, bool dropLast = false,
+    public DataLoader(IDataset dataset, ISampler sampler, [Range(1, int.MaxValue)] int batchSize = 1, [Range(0, MaxWorkers)] int numWorkers = 0, bool dropLast = false,
         [Range(1, int.MaxValue)] int prefetchFactor = 2, [Range(1, int.MaxValue)] int? numBatchPerEpoch = null, bool pinMemory = false)
     {
         NumBatchPerEpoch = numBatchPerEpoch;
@@ -48,6 +48,9 @@ public sealed class DataLoader : IEnumerable<DataBatch>
 
     /// <summary>Threads that read and collate batches ahead of the loop (0: on the loop's thread).</summary>
     public int NumWorkers { get; }
+
+    /// <summary>The most background threads a loader takes: each holds batches in memory, so past this a value can only be a mistake.</summary>
+    public const int MaxWorkers = 256;
 
     /// <summary>Whether a last, smaller batch is left out.</summary>
     public bool DropLast { get; }

@@ -63,6 +63,29 @@ public static class RunnerProcess
     public static void Interrupt(TrainingRunner runner, string signal) => (runner.World as MpiCommunicator)?.Interrupt(signal);
 
     /// <summary>
+    /// An error message as a console shows it: libtorch's C++ stack (<c>Exception raised from …</c>, <c>frame #N</c>)
+    /// removed, keeping the sentence that says what went wrong.
+    /// </summary>
+    /// <param name="message">An exception's message.</param>
+    /// <returns>The message without native frames.</returns>
+    public static string ConsoleMessage(string message) => NativeErrorText.WithoutNativeFrames(message);
+
+    /// <summary>
+    /// Whether <paramref name="error"/> is libtorch refusing an operation (its message carries the C++ stack), which a
+    /// host reports as one line, as it does the user's other mistakes, rather than as a defect.
+    /// </summary>
+    /// <param name="error">The exception that ended the work.</param>
+    /// <param name="summary">libtorch's sentence, printable on one line.</param>
+    /// <returns>True for a libtorch error.</returns>
+    public static bool IsLibTorchError(Exception error, out string summary)
+    {
+        summary = "";
+        if (error is not System.Runtime.InteropServices.ExternalException || !NativeErrorText.HasNativeFrames(error.Message)) return false;
+        summary = NativeErrorText.Printable(NativeErrorText.WithoutNativeFrames(error.Message), 400);
+        return true;
+    }
+
+    /// <summary>
     /// Ends the process's part in a distributed run: when every rank gets here, they leave MPI together; when some
     /// rank does not (it failed, or is stuck), the run is aborted so no rank hangs. Returns the exit code to use.
     /// </summary>

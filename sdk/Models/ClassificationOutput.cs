@@ -13,7 +13,7 @@ public static class ClassificationOutput
     {
         ForwardMode.Loss => ModelOutput.FromLosses(new Dictionary<string, Tensor>
         {
-            ["loss"] = nn.functional.cross_entropy(logits, batch[DataBatch.LabelsKey]),
+            ["loss"] = CrossEntropy(logits, batch[DataBatch.LabelsKey]),
         }),
         ForwardMode.Predict => ModelOutput.FromPredictions(new DataBatch
         {
@@ -22,4 +22,27 @@ public static class ClassificationOutput
         }),
         _ => ModelOutput.FromTensor(logits),
     };
+
+    /// <summary>
+    /// Cross-entropy of <paramref name="logits"/> against <paramref name="labels"/>; a label outside the model's
+    /// classes (the data has more classes than the model predicts) is one sentence naming both, instead of libtorch's
+    /// "Target N is out of bounds". The labels are looked at only when libtorch refuses them: no cost per step.
+    /// </summary>
+    private static Tensor CrossEntropy(Tensor logits, Tensor labels)
+    {
+        try
+        {
+            return nn.functional.cross_entropy(logits, labels);
+        }
+        catch (System.Runtime.InteropServices.ExternalException) when (logits.dim() == 2 && labels.dim() == 1 && labels.numel() > 0)
+        {
+            var classes = logits.shape[1];
+            var largest = labels.max().item<long>();
+            var smallest = labels.min().item<long>();
+            if (smallest >= 0 && largest < classes) throw;
+            throw new RunnerException(smallest < 0
+                ? $"a label of the data is {smallest}: labels are class indices from 0 to {classes - 1}."
+                : $"a label of the data is {largest}, but the model has {classes} classes (0 to {classes - 1}): the data has more classes than the model predicts; set the model's number of classes (num_classes) to at least {largest + 1}.");
+        }
+    }
 }

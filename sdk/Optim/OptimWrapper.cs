@@ -224,6 +224,12 @@ public class OptimWrapper
     public virtual void LoadOptimizerState(byte[] state)
     {
         using var reader = new BinaryReader(new MemoryStream(state));
+        // TorchSharp's state begins with the optimizer's type name, which its reader puts, whatever it read, into its
+        // error: it is checked here first, so the bytes of a foreign or crafted state never reach a message.
+        var expected = Optimizer.GetType().Name;
+        var length = state.Length > 0 ? state[0] : -1;
+        if (length != expected.Length || state.Length < 1 + length || System.Text.Encoding.UTF8.GetString(state, 1, length) != expected)
+            throw new InvalidDataException($"it is not the state of a {expected} optimizer.");
         ((OptimizerHelper)Optimizer).load_state_dict(reader);
     }
 }

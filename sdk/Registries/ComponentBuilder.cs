@@ -207,7 +207,7 @@ public sealed class ComponentBuilder
             && (range.MaximumIsExclusive ? number < max : number <= max);
         if (inRange) return;
         static string Text(double d) => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        var unbounded = max >= int.MaxValue;
+        var unbounded = max is int.MaxValue or long.MaxValue or double.MaxValue; // the "no upper bound" sentinels
         var wanted = unbounded
             ? (range.MinimumIsExclusive ? $"greater than {Text(min)}" : $"at least {Text(min)}") + (max == double.MaxValue ? " and finite" : "")
             : $"between {Text(min)} and {Text(max)}";
@@ -314,6 +314,12 @@ public sealed class ComponentBuilder
                 var single = new ConfigArray(location) { Path = path };
                 single.Add(one, location);
                 return ConvertList(single, underlying, typeof(string), scope);
+            case long or double when underlying != typeof(object) && ListElementType(underlying) is { } number
+                                     && (number == typeof(int) || number == typeof(long) || number == typeof(double) || number == typeof(float)):
+                // A single number where a list of numbers is taken (MMEngine's "int or tuple": Resize scale = 32).
+                var alone = new ConfigArray(location) { Path = path };
+                alone.Add(value, location);
+                return ConvertList(alone, underlying, number, scope);
             case ConfigTable table when Registries.ForType(underlying) is not null && !underlying.IsSealed:
                 return Build(underlying, table, null, scope);
             case ConfigTable table when DictionaryValueType(underlying) is { } valueType:

@@ -14,6 +14,10 @@ using global::Runner.Sdk.Configuration;
 /// <param name="Libtorch">The folder of the libtorch to run on (a PyTorch install's torch/lib…; <c>--libtorch</c> and <c>RUNNER_LIBTORCH</c> also set it): docs/gpu.md.</param>
 /// <param name="DistCfg">MMEngine's distributed settings: <c>timeout</c> (seconds a collective waits for the other ranks); <c>backend</c> is always Open MPI here.</param>
 [ConfigOptions]
-public sealed record EnvSettings([Range(1, int.MaxValue)] int? NumThreads = null, [Range(1, int.MaxValue)] int? NumInteropThreads = null,
+public sealed record EnvSettings([Range(1, EnvSettings.MaxThreads)] int? NumThreads = null, [Range(1, EnvSettings.MaxThreads)] int? NumInteropThreads = null,
     [Range(0, int.MaxValue)] int? ResourceLimit = null, bool CudnnBenchmark = false,
-    ConfigTable? MpCfg = null, Distributed.DistSettings? DistCfg = null, string? Libtorch = null);
+    ConfigTable? MpCfg = null, Distributed.DistSettings? DistCfg = null, string? Libtorch = null)
+{
+    /// <summary>More threads than any machine has cores: a value past it can only be a mistake (100,000 threads spend minutes starting).</summary>
+    internal const int MaxThreads = 1024;
+}

@@ -3,6 +3,7 @@ namespace Runner.Sdk.Running;
 using System.Globalization;
 using global::Runner.Sdk.Checkpoints;
 using global::Runner.Sdk.Configuration;
+using global::Runner.Sdk.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -226,7 +227,12 @@ public sealed partial class TrainingRunner
         var rngKey = World.Rank > 0 && checkpoint.Tensors.ContainsKey($"{RngTensor}/rank{World.Rank}") ? $"{RngTensor}/rank{World.Rank}" : RngTensor;
         if (World.Rank > 0 && rngKey == RngTensor && Randomness.DiffRankSeed)
             Logger.Warn($"{path} holds no random-generator state for rank {World.Rank}: it continues with rank 0's, so random ops on this rank (dropout…) differ from an uninterrupted run.");
-        if (checkpoint.Tensors.TryGetValue(rngKey, out var rng)) CheckpointSection(path, "rng", () => torch.set_rng_state(rng));
+        if (checkpoint.Tensors.TryGetValue(rngKey, out var rng))
+        {
+            // Checked first: libtorch aborts the process on a generator state it finds invalid.
+            if (RandomState.Problem(rng) is { } problem) throw CheckpointException.Corrupt(path, $"its rng section ({rngKey}) {problem}.");
+            CheckpointSection(path, "rng", () => torch.set_rng_state(rng));
+        }
         _hasLoaded = true;
         _resumed = true;
         Logger.Info($"resumed epoch: {epoch}, iter: {iter}");
@@ -242,11 +248,12 @@ public sealed partial class TrainingRunner
         {
             apply();
         }
-        catch (Exception e) when (e is InvalidCastException or FormatException or KeyNotFoundException or IndexOutOfRangeException
-                                      or ArgumentException or OverflowException or NullReferenceException or InvalidOperationException
-                                      or System.Runtime.InteropServices.ExternalException)
+        catch (Exception e) when (e is not (RunnerException or OperationCanceledException))
         {
-            throw CheckpointException.Corrupt(path, $"its {section} section does not hold what Runner writes there ({e.Message}).");
+            // Whatever the reader of a section met (a cast, a short stream, a count that is no count, libtorch's own
+            // refusal): the file is at fault. Its bytes may be anything, so the message is cut and made printable.
+            var why = NativeErrorText.Printable(NativeErrorText.WithoutNativeFrames(e.Message));
+            throw CheckpointException.Corrupt(path, $"its {section} section does not hold what Runner writes there ({why}).");
         }
     }
 

@@ -321,9 +321,54 @@ public sealed partial class TrainingRunner
     /// With several ranks: every rank takes rank 0's weights and buffers (after loading or resuming, so all start
     /// alike whatever each built or read), and each optimizer wrapper averages its gradients over the ranks.
     /// </summary>
+    /// <summary>The config sections that make a run what it is: every rank of one run must have them alike.</summary>
+    private static readonly string[] RunShapingKeys =
+        ["model", "model_wrapper_cfg", "train_dataloader", "train_cfg", "optim_wrapper", "param_scheduler", "randomness", "auto_scale_lr"];
+
+    /// <summary>
+    /// The ranks must train one job: the same model, data, optimizer, schedule and seed. Ranks started with different
+    /// configs (<c>mpirun -np 1 … : -np 1 … --cfg-options model.hidden=128</c>) would broadcast weights of other shapes
+    /// (a crash inside MPI) or silently train something no single config describes; each rank's digest of those
+    /// sections, and of its model's parameter shapes, is compared before anything else is exchanged.
+    /// </summary>
+    private void CheckRanksRunOneJob()
+    {
+        static string Text(object? value) => value switch
+        {
+            null => "",
+            ConfigTable table => ConfigWriter.ToToml(table),
+            ConfigArray array => "[" + string.Join(",", array.Select(Text)) + "]",
+            _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        };
+        static string Digest(string text) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+        var parts = RunShapingKeys.Select(key => (Key: key, Digest: Digest(Text(_cfg[key]))))
+            .Append((Key: "the model's parameter shapes", Digest: Digest(string.Join(";", Model.named_parameters().Select(p => $"{p.name}:{string.Join("x", p.parameter.shape)}")))))
+            .Append((Key: "the seed", Digest: Digest(Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))))
+            .ToList();
+        var mine = string.Join("\n", parts.Select(p => $"{p.Key}={p.Digest}"));
+        var all = World.AllGather(System.Text.Encoding.UTF8.GetBytes(mine), "the comparison of the ranks' configs");
+        var differing = new SortedSet<string>(StringComparer.Ordinal);
+        var ranks = new SortedSet<int>();
+        var first = System.Text.Encoding.UTF8.GetString(all[0]).Split('\n');
+        for (var rank = 1; rank < all.Length; rank++)
+        {
+            var theirs = System.Text.Encoding.UTF8.GetString(all[rank]).Split('\n');
+            for (var i = 0; i < parts.Count; i++)
+            {
+                if (i < theirs.Length && theirs[i] == first[i]) continue;
+                differing.Add(parts[i].Key);
+                ranks.Add(rank);
+            }
+        }
+        if (differing.Count == 0) return;
+        throw new Distributed.DistributedException($"rank {World.Rank}: the ranks were started with different jobs: {string.Join(", ", differing)} differ between rank 0 " +
+            $"and rank{(ranks.Count > 1 ? "s" : "")} {string.Join(", ", ranks)}. Every rank of a run trains the same config: start them with one command line (mpirun -np N runner-host …).");
+    }
+
     private void StartDataParallel(BaseTrainLoop loop)
     {
         if (World.WorldSize == 1) return;
+        CheckRanksRunOneJob();
         // Every rank must step as often as the others, or the one with a batch more waits for ever (a sampler with
         // round_up = false, or a dataset of another size on one machine).
         using (var counts = torch.tensor(new long[] { loop.Dataloader.Count, -loop.Dataloader.Count }))

@@ -84,7 +84,16 @@ internal sealed class CifarRecords : IImageRecords
     public static CifarRecords Read(string dataRoot, string[] files, int labelBytes, string format, int classCount, int labelByte = 0)
     {
         var record = labelBytes + ImageBytes;
-        var lengths = files.Select(f => new FileInfo(f).Length).ToArray();
+        // The files' real sizes (a link's target's); a device or a FIFO is refused before anything is read.
+        long[] lengths;
+        try
+        {
+            lengths = files.Select(DataFile.SizeOf).ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException(e.Message, nameof(dataRoot), e);
+        }
         for (var i = 0; i < files.Length; i++)
         {
             if (lengths[i] == 0 || lengths[i] % record != 0)

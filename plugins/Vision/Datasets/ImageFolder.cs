@@ -18,6 +18,9 @@ namespace Runner.Plugins.Vision.Datasets;
 [Register]
 public sealed class ImageFolder : VisionDataset
 {
+    /// <summary>The largest ann_file read: a list of millions of images is a few hundred MB.</summary>
+    private const long MaxListBytes = 1L << 30;
+
     /// <summary>The most classes an ann_file's labels may imply when <c>classes</c> does not name them (each gets a name).</summary>
     private const long MaxUnnamedClasses = 1_000_000;
 
@@ -79,6 +82,15 @@ public sealed class ImageFolder : VisionDataset
     {
         var listPath = Path.IsPathRooted(annFile) ? annFile : Path.Combine(dataRoot, annFile);
         if (!File.Exists(listPath)) throw new ArgumentException($"'{listPath}' does not exist.", nameof(annFile));
+        // A list of a few million lines at most; a device (/dev/zero) or a FIFO is refused before it is read.
+        try
+        {
+            if (DataFile.SizeOf(listPath) > MaxListBytes) throw new ArgumentException($"'{listPath}' has more than {MaxListBytes >> 20} MB: it is not a list of images.", nameof(annFile));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException(e.Message, nameof(annFile), e);
+        }
         var samples = new List<(string, long)>();
         var lineNumber = 0;
         foreach (var line in File.ReadLines(listPath))

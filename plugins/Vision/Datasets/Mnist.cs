@@ -100,6 +100,14 @@ internal sealed class IdxRecords : IImageRecords
     {
         try
         {
+            DataFile.SizeOf(path); // a regular file, links followed: a device or a FIFO is refused before it is opened
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException(e.Message, "dataRoot", e);
+        }
+        try
+        {
             using var file = File.OpenRead(path);
             using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
             var header = new byte[4 + 4 * expectedDims];

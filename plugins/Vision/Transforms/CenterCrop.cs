@@ -11,7 +11,7 @@ public sealed class CenterCrop : ITransform
     private readonly (int Width, int Height) _size;
 
     /// <param name="cropSize">The size: one number for a square, or [width, height].</param>
-    public CenterCrop(int[] cropSize) => _size = ImageOps.Size(cropSize, nameof(cropSize));
+    public CenterCrop([System.ComponentModel.DataAnnotations.Range(1, ImageOps.MaxSide)] int[] cropSize) => _size = ImageOps.Size(cropSize, nameof(cropSize));
 
     /// <inheritdoc/>
     public DataBatch Transform(DataBatch sample)

@@ -7,6 +7,9 @@ namespace Runner.Plugins.Vision.Transforms;
 internal static class ImageOps
 {
     /// <summary>(width, height) from a config's size: one number for a square, or [width, height] (mmcv's order).</summary>
+    /// <summary>The largest side a transform makes (a 32,768² RGB image is 3 GB): past it a size can only be a mistake.</summary>
+    public const int MaxSide = 32_768;
+
     public static (int Width, int Height) Size(int[] size, string parameter)
     {
         var (width, height) = size switch

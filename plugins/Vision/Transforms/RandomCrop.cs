@@ -18,7 +18,7 @@ public sealed class RandomCrop : RandomTransform
     /// <param name="cropSize">The size: one number for a square, or [width, height].</param>
     /// <param name="padding">Pixels added on every side first.</param>
     /// <param name="padVal">The value of the added pixels (0–255).</param>
-    public RandomCrop(int[] cropSize, [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue)] int padding = 0,
+    public RandomCrop([System.ComponentModel.DataAnnotations.Range(1, ImageOps.MaxSide)] int[] cropSize, [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue)] int padding = 0,
         [System.ComponentModel.DataAnnotations.Range(0, 255)] int padVal = 0)
     {
         _size = ImageOps.Size(cropSize, nameof(cropSize));

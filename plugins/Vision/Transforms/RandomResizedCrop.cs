@@ -22,7 +22,7 @@ public sealed class RandomResizedCrop : RandomTransform
     /// <param name="aspectRatioRange">The width/height ratio of the cut, [min, max].</param>
     /// <param name="maxAttempts">Draws before falling back to the central crop.</param>
     /// <param name="interpolation"><c>bilinear</c>, <c>nearest</c> or <c>bicubic</c>.</param>
-    public RandomResizedCrop(int[] scale, double[]? cropRatioRange = null, double[]? aspectRatioRange = null,
+    public RandomResizedCrop([System.ComponentModel.DataAnnotations.Range(1, ImageOps.MaxSide)] int[] scale, double[]? cropRatioRange = null, double[]? aspectRatioRange = null,
         [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue)] int maxAttempts = 10, string interpolation = "bilinear")
     {
         _scale = ImageOps.Size(scale, nameof(scale));

@@ -17,7 +17,7 @@ public sealed class Resize : ITransform
     /// <param name="scale">The size: one number for a square, or [width, height].</param>
     /// <param name="keepRatio">Keep the aspect ratio, fitting inside <paramref name="scale"/>.</param>
     /// <param name="interpolation"><c>bilinear</c>, <c>nearest</c> or <c>bicubic</c>.</param>
-    public Resize(int[] scale, bool keepRatio = false, string interpolation = "bilinear")
+    public Resize([System.ComponentModel.DataAnnotations.Range(1, ImageOps.MaxSide)] int[] scale, bool keepRatio = false, string interpolation = "bilinear")
     {
         _scale = ImageOps.Size(scale, nameof(scale));
         _keepRatio = keepRatio;

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.Adagrad</c>.</summary>
 [Register]
-internal sealed class Adagrad([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.01, double lrDecay = 0, double weightDecay = 0, double initialAccumulatorValue = 0, double eps = 1e-10) : IOptimizerFactory
+internal sealed class Adagrad([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.01, [Range(0.0, double.MaxValue)] double lrDecay = 0, [Range(0.0, double.MaxValue)] double weightDecay = 0, [Range(0.0, double.MaxValue)] double initialAccumulatorValue = 0, [Range(0.0, double.MaxValue)] double eps = 1e-10) : IOptimizerFactory
 {
     public double Lr { get; } = lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentException($"lr must be positive and finite, got {lr}.");
 

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.Adam</c>; <c>betas</c> is a pair, as in PyTorch.</summary>
 [Register]
-internal sealed class Adam([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.001, double[]? betas = null, double eps = 1e-8, double weightDecay = 0, bool amsgrad = false, bool maximize = false)
+internal sealed class Adam([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.001, double[]? betas = null, [Range(0.0, double.MaxValue)] double eps = 1e-8, [Range(0.0, double.MaxValue)] double weightDecay = 0, bool amsgrad = false, bool maximize = false)
     : IOptimizerFactory
 {
     private readonly double[] _betas = OptimizerArguments.Betas(betas);

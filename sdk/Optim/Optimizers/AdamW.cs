@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.AdamW</c> (decoupled weight decay, default 0.01 as in PyTorch).</summary>
 [Register]
-internal sealed class AdamW([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.001, double[]? betas = null, double eps = 1e-8, double weightDecay = 0.01, bool amsgrad = false, bool maximize = false)
+internal sealed class AdamW([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.001, double[]? betas = null, [Range(0.0, double.MaxValue)] double eps = 1e-8, [Range(0.0, double.MaxValue)] double weightDecay = 0.01, bool amsgrad = false, bool maximize = false)
     : IOptimizerFactory
 {
     private readonly double[] _betas = OptimizerArguments.Betas(betas);

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.RAdam</c>.</summary>
 [Register]
-internal sealed class RAdam([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.001, double[]? betas = null, double eps = 1e-8, double weightDecay = 0) : IOptimizerFactory
+internal sealed class RAdam([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr = 0.001, double[]? betas = null, [Range(0.0, double.MaxValue)] double eps = 1e-8, [Range(0.0, double.MaxValue)] double weightDecay = 0) : IOptimizerFactory
 {
     private readonly double[] _betas = OptimizerArguments.Betas(betas);
 

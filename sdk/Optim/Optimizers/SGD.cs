@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 /// <summary><c>torch.optim.SGD</c>.</summary>
 [Register]
-internal sealed class SGD([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false, bool maximize = false)
+internal sealed class SGD([Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double lr, [Range(0.0, double.MaxValue)] double momentum = 0, [Range(0.0, double.MaxValue)] double dampening = 0, [Range(0.0, double.MaxValue)] double weightDecay = 0, bool nesterov = false, bool maximize = false)
     : IOptimizerFactory
 {
     public double Lr { get; } = lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentException($"lr must be positive and finite, got {lr}.");

@@ -46,6 +46,34 @@ public static class MpiRun
         return new HostTester.Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// Runs one rank per entry of <paramref name="rankArgs"/>, each with its own arguments (Open MPI's MPMD form,
+    /// <c>mpirun -np 1 … : -np 1 …</c>), to the end.
+    /// </summary>
+    public static HostTester.Result RunEach(string[][] rankArgs, TimeSpan? limit = null)
+    {
+        RequireOpenMpi();
+        var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
+        start.ArgumentList.Add("--oversubscribe");
+        if (Environment.UserName == "root") start.ArgumentList.Add("--allow-run-as-root");
+        for (var rank = 0; rank < rankArgs.Length; rank++)
+        {
+            if (rank > 0) start.ArgumentList.Add(":");
+            foreach (var arg in (string[])["-np", "1", "dotnet", Path.Combine(TestEnvironment.RepoRoot, "host", "bin", DotnetCli.Configuration, "net10.0", "runner-host.dll"), .. rankArgs[rank]])
+                start.ArgumentList.Add(arg);
+        }
+        start.Environment[RunMarker] = Guid.NewGuid().ToString("N");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(limit ?? TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"mpirun (MPMD) did not end within {limit ?? TimeSpan.FromMinutes(3)}:\n{stdout.Result}\n{stderr.Result}");
+        }
+        return new HostTester.Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
     /// <summary>The process id of rank <paramref name="rank"/> of the run <paramref name="mpirun"/> started (Open MPI tells each its rank in OMPI_COMM_WORLD_RANK).</summary>
     public static int? PidOfRank(Process mpirun, int rank)
     {
