@@ -41,19 +41,51 @@ public static class ConfigLoader
             var real = File.ResolveLinkTarget(file, returnFinalTarget: true)?.FullName ?? file;
             var length = new FileInfo(real).Length;
             if (length > MaxConfigBytes) throw new IOException($"it has {length} bytes, more than any config ({MaxConfigBytes >> 20} MB at most)");
-            return File.ReadAllText(real);
+            return AsText(File.ReadAllBytes(real));
         }
         // A pipe of the shell's process substitution (--config <(...)): read up to the bound.
-        using var reader = new StreamReader(file, System.Text.Encoding.UTF8);
-        var text = new System.Text.StringBuilder();
-        var buffer = new char[1 << 16];
+        using var stream = File.OpenRead(file);
+        using var bytes = new MemoryStream();
+        var buffer = new byte[1 << 16];
         int read;
-        while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
         {
-            text.Append(buffer, 0, read);
-            if (text.Length > MaxConfigBytes) throw new IOException($"it is longer than any config ({MaxConfigBytes >> 20} MB at most)");
+            bytes.Write(buffer, 0, read);
+            if (bytes.Length > MaxConfigBytes) throw new IOException($"it is longer than any config ({MaxConfigBytes >> 20} MB at most)");
         }
-        return text.ToString();
+        return AsText(bytes.ToArray());
+    }
+
+    /// <summary>
+    /// The file's bytes as text, when they are text: UTF-8 (a byte-order mark allowed) without NUL characters. A
+    /// binary file or another encoding is one message naming the first byte at fault, not a parser error per byte.
+    /// </summary>
+    private static string AsText(byte[] bytes)
+    {
+        var start = bytes.AsSpan().StartsWith((byte[])[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+        var nul = Array.IndexOf(bytes, (byte)0, start);
+        if (nul >= 0) throw new IOException($"it holds a NUL byte at {Position(bytes, nul)}: it is a binary file, not a TOML config");
+        try
+        {
+            return new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes, start, bytes.Length - start);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new IOException($"it is not UTF-8 text: the byte at {Position(bytes, start + Math.Max(0, e.Index))} is not valid UTF-8 (save the file as UTF-8)");
+        }
+    }
+
+    private static string Position(byte[] bytes, int offset)
+    {
+        var line = 1;
+        var lineStart = 0;
+        for (var i = 0; i < offset; i++)
+        {
+            if (bytes[i] != (byte)'\n') continue;
+            line++;
+            lineStart = i + 1;
+        }
+        return $"line {line}, column {offset - lineStart + 1}";
     }
 
     private static ConfigTable LoadWithBases(string file, List<string> chain, SourceLocation? includedFrom)

@@ -16,6 +16,9 @@ internal static class TomlConfigReader
     /// </summary>
     public const int MaxDepth = 64;
 
+    /// <summary>How many syntax errors a message lists.</summary>
+    private const int MaxSyntaxErrorsShown = 5;
+
     public static ConfigTable Read(string text, string fileName)
     {
         DocumentSyntax document;
@@ -30,9 +33,12 @@ internal static class TomlConfigReader
         }
         if (document.HasErrors)
         {
-            throw ConfigException.Syntax(document.Diagnostics
-                .Where(d => d.Kind == DiagnosticMessageKind.Error)
-                .Select(d => $"{fileName}({d.Span.Start.Line + 1},{d.Span.Start.Column + 1}): {d.Message}"));
+            // The first few: past them a parser mostly reports the echoes of the first mistake.
+            var errors = document.Diagnostics.Where(d => d.Kind == DiagnosticMessageKind.Error).ToList();
+            var shown = errors.Take(MaxSyntaxErrorsShown)
+                .Select(d => $"{fileName}({d.Span.Start.Line + 1},{d.Span.Start.Column + 1}): {d.Message}");
+            if (errors.Count > MaxSyntaxErrorsShown) shown = shown.Append($"... and {errors.Count - MaxSyntaxErrorsShown} more syntax errors after these.");
+            throw ConfigException.Syntax(shown);
         }
 
         var root = new ConfigTable(new SourceLocation(fileName, 1, 1));

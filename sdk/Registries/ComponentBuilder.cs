@@ -402,6 +402,7 @@ public sealed class ComponentBuilder
         if (underlying == typeof(bool)) return "true or false";
         if (underlying == typeof(string)) return "a string";
         if (underlying == typeof(ConfigTable)) return "a table";
+        if (underlying == typeof(ConfigArray)) return "a list";
         if (underlying.IsEnum) return "one of " + string.Join(", ", Enum.GetNames(underlying).Select(n => $"\"{SnakeCase(n)}\""));
         if (ListElementType(underlying) is { } element) return "a list of " + Plural(FriendlyType(element));
         if (DictionaryValueType(underlying) is not null) return "a table";

@@ -107,7 +107,9 @@ internal static class ConfigValidator
         CheckType<string>(cfg, "experiment_name");
         CheckType<string>(cfg, "default_scope");
         CheckType<bool>(cfg, "compile");
-        CheckType<ConfigArray>(cfg, "plugins");
+        CheckType<ConfigArray>(cfg, "plugins", "a list of plugin folders, e.g. plugins = [\"my_plugin/bin/Release/net10.0\"]");
+        // Settings read as tables: anything else would be passed over without a word.
+        foreach (var key in TableSettings) CheckType<ConfigTable>(cfg, key, $"a table, e.g. {key} = {{ ... }}");
         if (cfg["resume"] is { } and not bool and not string)
             throw ConfigException.At(cfg.LocationOf("resume"), "resume", "expected true, false or a checkpoint path.");
         if (cfg["log_level"] is { } level && (level is not string name || !IsLogLevel(name)))
@@ -149,11 +151,24 @@ internal static class ConfigValidator
             "set all three, or none.");
     }
 
-    private static void CheckType<T>(ConfigTable cfg, string key)
+    /// <summary>The top-level settings that are tables of options.</summary>
+    private static readonly string[] TableSettings =
+        ["randomness", "env_cfg", "auto_scale_lr", "model_wrapper_cfg", "log_processor", "default_hooks", "train_cfg", "val_cfg", "test_cfg"];
+
+    private static void CheckType<T>(ConfigTable cfg, string key, string? example = null)
     {
         if (cfg[key] is { } value && value is not T)
-            throw ConfigException.At(cfg.LocationOf(key), key, $"expected {ComponentBuilder.FriendlyType(typeof(T))}.");
+            throw ConfigException.At(cfg.LocationOf(key), key, $"expected {example ?? ComponentBuilder.FriendlyType(typeof(T))}, got {Describe(value)}.");
     }
+
+    private static string Describe(object value) => value switch
+    {
+        string text => $"the string \"{(text.Length > 40 ? text[..37] + "..." : text)}\"",
+        ConfigTable => "a table",
+        ConfigArray => "a list",
+        bool flag => flag ? "true" : "false",
+        _ => $"the number {Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)}",
+    };
 
     private static bool IsLogLevel(string name) =>
         name.ToUpperInvariant() is "TRACE" or "DEBUG" or "INFO" or "WARN" or "WARNING" or "ERROR" or "FATAL" or "CRITICAL";

@@ -149,7 +149,7 @@ public sealed class BadInputTests
         var (result, workDir) = RunToyWith("threads", t => t + $"\n[env_cfg]\n{setting}\n");
         var key = setting.Split(' ')[0];
 
-        AssertRefused(result, workDir, $"job.toml({LineOf(ResolvedToy() + $"\n[env_cfg]\n{setting}\n", setting)},", $"env_cfg.{key}: must be at least 1, got the integer {setting.Split(' ')[2]}.");
+        AssertRefused(result, workDir, $"job.toml({LineOf(ResolvedToy() + $"\n[env_cfg]\n{setting}\n", setting)},", $"env_cfg.{key}: must be between 1 and 1024, got the integer {setting.Split(' ')[2]}.");
     }
 
     [TestMethod]
@@ -264,5 +264,35 @@ public sealed class BadInputTests
             Assert.IsFalse(result.Stderr.Contains("   at ", StringComparison.Ordinal), $"{mutated[i]}:\n{result.Stderr}");
         }
         Assert.IsGreaterThan(20, trial);
+    }
+
+    /// <summary>
+    /// Every top-level setting, and a few nested values with ranges, replaced on the command line (--cfg-options) by
+    /// values of every kind: each is accepted or refused with exit 1 and a message, never a stack trace; a setting
+    /// that is a table is never accepted as anything else (it used to be passed over without a word).
+    /// </summary>
+    [TestMethod]
+    public void MutatedTopLevelValues_OnTheCommandLine_AreCheckedForTypeAndRange()
+    {
+        string[] tables = ["randomness", "env_cfg", "auto_scale_lr", "model_wrapper_cfg", "train_cfg", "val_cfg", "test_cfg", "default_hooks", "log_processor"];
+        string[] others = ["work_dir", "experiment_name", "default_scope", "compile", "plugins", "resume", "load_from", "log_level", "device", "launcher",
+            "randomness.seed", "env_cfg.num_threads", "train_dataloader.num_workers", "train_cfg.max_epochs", "optim_wrapper.optimizer.momentum"];
+        string[] values = ["-1", "0", "4294967296", "99999999999999999", "inf", "-inf", "nan", "\"x\"", "true", "[]", "{}", "1.5"];
+        var trials = 0;
+        foreach (var key in tables.Concat(others))
+        {
+            foreach (var value in values)
+            {
+                var result = HostTester.Run("config", "validate", "--config", TestEnvironment.ToyConfig, "--cfg-options", $"{key}={value}");
+                trials++;
+
+                Assert.IsTrue(result.ExitCode is 0 or 1, $"{key}={value}: exit {result.ExitCode}\n{result.Stderr}");
+                Assert.IsFalse((result.Stdout + result.Stderr).Contains("   at ", StringComparison.Ordinal), $"{key}={value}:\n{result.Stderr}");
+                if (tables.Contains(key) && value != "{}")
+                    Assert.AreEqual(1, result.ExitCode, $"{key}={value} was accepted, though {key} is a table:\n{result.Stdout}");
+                if (result.ExitCode == 1) StringAssert.Contains(result.Stderr + result.Stdout, key.Split('.')[0], $"{key}={value}: the message names the key");
+            }
+        }
+        Assert.AreEqual((tables.Length + others.Length) * values.Length, trials);
     }
 }

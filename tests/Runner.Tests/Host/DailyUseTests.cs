@@ -107,14 +107,19 @@ public sealed class DailyUseTests
     }
 
     [TestMethod]
-    public void List_WithAnUnknownKind_NamesTheKinds()
+    public void List_WithAnUnknownKindOrScope_IsAnError_NamingThem_AndAPluralKindIsTheKind()
     {
-        var result = HostTester.Run("list", "--kind", "metrics");
+        var plural = HostTester.Run("list", "--kind", "metrics");
+        var unknownKind = HostTester.Run("list", "--kind", "metricz");
+        var unknownScope = HostTester.Run("list", "--scope", "nosuch");
 
-        Assert.AreEqual(0, result.ExitCode, result.Stderr);
-        StringAssert.Contains(result.Stdout, "(nothing matches)");
-        StringAssert.Contains(result.Stdout, "'metrics' is not a kind; the kinds are: ");
-        StringAssert.Contains(result.Stdout, "metric");
+        Assert.AreEqual(0, plural.ExitCode, plural.Stderr);
+        StringAssert.Contains(plural.Stdout, "metric             Accuracy");
+        Refusal.AssertOneLine(unknownKind, "--kind: 'metricz' is not a kind of component.");
+        StringAssert.Contains(unknownKind.Stderr, "the kinds are: data_preprocessor, data_sampler,");
+        Refusal.AssertOneLine(unknownScope, "--scope: 'nosuch' is not a scope.");
+        StringAssert.Contains(unknownScope.Stderr, "the scopes are: digits, runner, toy, vision.");
+        Assert.AreEqual("", unknownKind.Stdout + unknownScope.Stdout, "nothing printed before the error");
     }
 
     [TestMethod]
