@@ -13,6 +13,9 @@ public static class ConfigLoader
     /// <summary>Loads <paramref name="path"/> and everything it inherits from.</summary>
     public static ConfigTable Load(string path, IEnumerable<string>? overrides = null)
     {
+        // .NET reads a file name's bytes as UTF-8; bytes that are not become U+FFFD, and the name then names another file.
+        if (path.Contains('\uFFFD'))
+            throw ConfigException.At(null, null, $"config '{path}': its name holds bytes that are not UTF-8 (shown as \uFFFD), which .NET cannot open by name.", "rename the file (or a folder above it) to a UTF-8 name.");
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw ConfigException.At(null, null, $"config '{path}' is a folder, not a file.", "pass --config FILE.toml.");
         if (!File.Exists(full)) throw ConfigException.FileNotFound(path);

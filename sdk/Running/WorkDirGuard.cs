@@ -20,6 +20,11 @@ internal static class WorkDirGuard
     {
         if (string.IsNullOrWhiteSpace(workDir) || workDir.Contains('\0'))
             throw ConfigException.At(location, "work_dir", "is empty.", "name a folder, e.g. work_dirs/my_job.");
+        if (workDir.Contains('\uFFFD'))
+        {
+            throw ConfigException.At(location, "work_dir", $"'{workDir}' holds bytes that are not UTF-8 (shown as \uFFFD): .NET would write to a folder of another name.",
+                "name a work dir whose name is UTF-8.");
+        }
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workDir));
         if (full.Length == 0) full = "/";
         if (File.Exists(full))

@@ -65,6 +65,9 @@ public sealed class ImageFolder : VisionDataset
     private static (IReadOnlyList<string>, (string, long)[]) ScanFolders(string dataRoot, string[]? classes)
     {
         var folders = Directory.GetDirectories(dataRoot).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+        // A name whose bytes are not UTF-8 reads as U+FFFD, and the folder then cannot be opened by that name.
+        if (folders.FirstOrDefault(f => f.Contains('\uFFFD')) is { } unreadable)
+            throw new ArgumentException($"the class folder '{Path.Combine(dataRoot, unreadable)}' has a name that is not UTF-8 (shown as \uFFFD), which .NET cannot open: rename it.", nameof(dataRoot));
         var names = classes?.ToList() ?? folders;
         if (classes is not null && classes.FirstOrDefault(c => !folders.Contains(c)) is { } missing)
             throw new ArgumentException($"class '{missing}' has no folder in '{dataRoot}' (folders: {string.Join(", ", folders)}).", nameof(classes));

@@ -107,4 +107,24 @@ public sealed class WrongOrMisleadingTests
 
         CollectionAssert.AreEqual(new long[] { 32, 32, 3 }, square["img"].shape);
     }
+
+    [TestMethod]
+    public void NamesWhoseBytesAreNotUtf8_AreRefused_NotTakenForAnotherName()
+    {
+        // .NET hands such bytes to the program as U+FFFD: the name it would then use is another one.
+        var dir = TestEnvironment.NewTempDir("non-utf8");
+        var workDir = Path.Combine(dir, "wd\uFFFD");
+        var root = VisionFixture.WriteImageFolder(perClass: 1);
+        using (var mkdir = System.Diagnostics.Process.Start("bash", ["-c", $"mkdir \"{root}\"/$'cl\\xff'"])) mkdir.WaitForExit();
+
+        var work = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir);
+        var config = HostTester.Run("config", "print", "--config", Path.Combine(dir, "job\uFFFD.toml"));
+        var classes = Assert.ThrowsExactly<Runner.Sdk.Configuration.ConfigException>(() =>
+            VisionFixture.Build<Runner.Sdk.Data.IDataset>($"type = \"ImageFolder\"\ndata_root = {VisionFixture.Quoted(root)}")).Message;
+
+        Refusal.AssertOneLine(work, "holds bytes that are not UTF-8");
+        Refusal.AssertOneLine(config, "its name holds bytes that are not UTF-8");
+        StringAssert.Contains(classes, "has a name that is not UTF-8");
+        Assert.IsEmpty(Directory.GetFileSystemEntries(dir), "nothing was written under another name");
+    }
 }
