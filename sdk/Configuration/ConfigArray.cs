@@ -31,6 +31,14 @@ public sealed class ConfigArray : IReadOnlyList<object?>
         _locations.Add(location ?? Location);
     }
 
+    /// <summary>Replaces item <paramref name="index"/> (a <c>--cfg-options list.1.key=…</c> override).</summary>
+    internal void SetAt(int index, object? value, SourceLocation? location)
+    {
+        Interlocked.Increment(ref ConfigTable.Changes);
+        _items[index] = value;
+        _locations[index] = location ?? _locations[index];
+    }
+
     /// <summary>Where item <paramref name="index"/> was written, for error messages.</summary>
     public SourceLocation? LocationOf(int index) => _locations[index] ?? Location;
 

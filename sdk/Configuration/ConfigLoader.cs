@@ -172,31 +172,73 @@ public static class ConfigLoader
             }
             var path = assignment[..equals].Trim().Split('.');
             TomlConfigReader.CheckDepth(path, SourceLocation.CommandLine);
-            var text = assignment[(equals + 1)..].Trim();
-            // A bare word (letters, digits, _ - . /) is taken as a string, so name=resnet works without quotes.
-            if (!TomlConfigReader.TryReadValue(text, "--cfg-options", out var value))
+            var key = string.Join('.', path);
+            var value = OverrideValue(assignment[(equals + 1)..].Trim(), key);
+
+            // Walk the path as MMEngine's --cfg-options does: a number steps into a list (param_scheduler.1.milestones).
+            object container = root;
+            for (var i = 0; i < path.Length; i++)
             {
-                if (System.Text.RegularExpressions.Regex.IsMatch(text, @"^[A-Za-z_][\w\-./]*$")) value = text;
-                else throw ConfigException.At(SourceLocation.CommandLine, string.Join('.', path), $"'{(text.Length > 80 ? text[..60] + "…" : text)}' is not a TOML value.",
-                    "quote strings (name=\"x\"), write lists as [1, 2].");
-            }
-            var table = root;
-            foreach (var part in path[..^1])
-            {
-                if (table[part] is not ConfigTable next)
+                var part = path[i];
+                var last = i == path.Length - 1;
+                var walked = string.Join('.', path[..i]);
+                switch (container)
                 {
-                    if (table.ContainsKey(part))
-                    {
-                        throw ConfigException.At(SourceLocation.CommandLine, string.Join('.', path),
-                            $"'{table.PathOf(part)}' is not a table, so it has no key '{path[^1]}'.");
-                    }
-                    next = new ConfigTable(SourceLocation.CommandLine);
-                    table.Set(part, next, SourceLocation.CommandLine);
+                    case ConfigArray array:
+                        if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) || index >= array.Count)
+                        {
+                            throw ConfigException.At(SourceLocation.CommandLine, key, $"'{walked}' is a list of {array.Count} item{(array.Count == 1 ? "" : "s")}, " +
+                                $"so '{part}' names none of them.", $"index it from 0 to {array.Count - 1}: {walked}.0{(path.Length > i + 1 ? "." + string.Join('.', path[(i + 1)..]) : "")}=…");
+                        }
+                        if (last) array.SetAt(index, value, SourceLocation.CommandLine);
+                        else container = array[index] is ConfigTable or ConfigArray ? array[index]! : throw NotAContainer(key, $"{walked}.{part}", path[i + 1]);
+                        break;
+                    case ConfigTable table:
+                        if (last)
+                        {
+                            table.Set(part, value, SourceLocation.CommandLine);
+                        }
+                        else if (table[part] is ConfigTable or ConfigArray)
+                        {
+                            container = table[part]!;
+                        }
+                        else if (table.ContainsKey(part))
+                        {
+                            throw NotAContainer(key, table.PathOf(part), path[i + 1]);
+                        }
+                        else
+                        {
+                            var next = new ConfigTable(SourceLocation.CommandLine);
+                            table.Set(part, next, SourceLocation.CommandLine);
+                            container = next;
+                        }
+                        break;
                 }
-                table = next;
             }
-            table.Set(path[^1], value, SourceLocation.CommandLine);
         }
+    }
+
+    private static ConfigException NotAContainer(string key, string at, string next) =>
+        ConfigException.At(SourceLocation.CommandLine, key, $"'{at}' is not a table or a list, so it has no '{next}'.");
+
+    /// <summary>
+    /// The value of a <c>--cfg-options</c> assignment: a TOML value (<c>5</c>, <c>"x"</c>, <c>[5, 8]</c>, <c>{ a = 1 }</c>),
+    /// or as MMEngine's command line takes them, a comma-separated list (<c>milestones=5,8</c>) or a bare string
+    /// (<c>work_dir=/tmp/x</c>, <c>backbone=resnet18</c>). Text that starts like TOML (a bracket, a brace, a quote) must be TOML.
+    /// </summary>
+    private static object? OverrideValue(string text, string key)
+    {
+        if (TomlConfigReader.TryReadValue(text, "--cfg-options", out var value)) return value;
+        if (text.Length == 0 || text[0] is '[' or '{' or '"' or '\'')
+        {
+            throw ConfigException.At(SourceLocation.CommandLine, key, $"'{(text.Length > 80 ? text[..60] + "…" : text)}' is not a TOML value.",
+                "quote strings (name=\"x\"), write lists as [1, 2] or 1,2.");
+        }
+        if (!text.Contains(',')) return text;
+        var list = new ConfigArray(SourceLocation.CommandLine) { Path = key };
+        foreach (var item in text.Split(',').Select(item => item.Trim()))
+            list.Add(TomlConfigReader.TryReadValue(item, "--cfg-options", out var parsed) ? parsed : item, SourceLocation.CommandLine);
+        return list;
     }
 
     private static string DisplayName(string fullPath)

@@ -178,7 +178,7 @@ public sealed class ConfigLoaderTests
 
         var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.ApplyOverrides(cfg, ["a.b=2"]));
 
-        StringAssert.Contains(error.Message, "'a' is not a table, so it has no key 'b'.");
+        StringAssert.Contains(error.Message, "a.b: 'a' is not a table or a list, so it has no 'b'.");
     }
 
     /// <summary>Configs are read, merged and written by recursion: nesting past 64 is refused, never a stack overflow
@@ -217,5 +217,42 @@ public sealed class ConfigLoaderTests
         StringAssert.Contains(key.Message, "the key has 1,000 parts; configs nest at most 64 deep.");
         StringAssert.Contains(value.Message, "is not a TOML value.");
         Assert.IsLessThan(300, value.Message.Length, "the value is shortened in the message");
+    }
+
+    /// <summary>MMEngine's command-line forms: a list index in the path, a comma list, a bare string; TOML values as before.</summary>
+    [TestMethod]
+    public void CfgOptions_TakeMMEnginesForms_ListIndices_CommaLists_AndBareStrings()
+    {
+        var cfg = ConfigLoader.Parse("""
+            work_dir = "w"
+            optim_wrapper = { optimizer = { type = "SGD", lr = 0.01 } }
+            param_scheduler = [{ type = "LinearLR" }, { type = "MultiStepLR", milestones = [1, 2] }]
+            """);
+
+        ConfigLoader.ApplyOverrides(cfg, ["param_scheduler.1.milestones=[5,8]", "optim_wrapper.optimizer.lr=0.1", "work_dir=/tmp/x", "param_scheduler.0.end=5,8",
+            "model.backbone=resnet18", "data_root=data/digits-png/train"]);
+
+        var schedulers = (ConfigArray)cfg["param_scheduler"]!;
+        CollectionAssert.AreEqual(new object[] { 5L, 8L }, ((ConfigArray)((ConfigTable)schedulers[1]!)["milestones"]!).ToArray());
+        CollectionAssert.AreEqual(new object[] { 5L, 8L }, ((ConfigArray)((ConfigTable)schedulers[0]!)["end"]!).ToArray(), "k=5,8 is MMEngine's list shorthand");
+        Assert.AreEqual(0.1, ((ConfigTable)((ConfigTable)cfg["optim_wrapper"]!)["optimizer"]!)["lr"]);
+        Assert.AreEqual("/tmp/x", cfg["work_dir"]);
+        Assert.AreEqual("resnet18", ((ConfigTable)cfg["model"]!)["backbone"]);
+        Assert.AreEqual("data/digits-png/train", cfg["data_root"]);
+    }
+
+    [TestMethod]
+    public void CfgOptions_ABadListIndex_NamesTheWholePath()
+    {
+        var cfg = ConfigLoader.Parse("param_scheduler = [{ type = \"LinearLR\" }, { type = \"MultiStepLR\" }]");
+
+        var past = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.ApplyOverrides(cfg, ["param_scheduler.2.milestones=[5,8]"])).Message;
+        var word = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.ApplyOverrides(cfg, ["param_scheduler.first.milestones=5"])).Message;
+        var broken = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.ApplyOverrides(cfg, ["param_scheduler.1.milestones=[5,"])).Message;
+
+        StringAssert.Contains(past, "param_scheduler.2.milestones: 'param_scheduler' is a list of 2 items, so '2' names none of them.");
+        StringAssert.Contains(past, "index it from 0 to 1: param_scheduler.0.milestones=…");
+        StringAssert.Contains(word, "param_scheduler.first.milestones: 'param_scheduler' is a list of 2 items, so 'first' names none of them.");
+        StringAssert.Contains(broken, "param_scheduler.1.milestones: '[5,' is not a TOML value.");
     }
 }

@@ -87,6 +87,6 @@ public sealed class ConfigCheckTests
         StringAssert.Contains(messages, "optim_wrapper.optimizer.lr: must be greater than 0 and finite, got the number -0.1.");
         StringAssert.Contains(messages, "param_scheduler[0].milestones[0]: must be at least 0, got the integer -1.");
         StringAssert.Contains(messages, "'NoSuchLR' is not in the");
-        StringAssert.Contains(messages, "env_cfg.num_threads: must be at least 1, got the integer 0.");
+        StringAssert.Contains(messages, "env_cfg.num_threads: must be between 1 and 1024, got the integer 0.");
     }
 }

@@ -18,60 +18,49 @@ public static class MpiRun
     }
 
     /// <summary>Starts <c>mpirun -np <paramref name="ranks"/> dotnet runner-host.dll args…</c> with its output redirected; the caller reads it.</summary>
-    public static Process Start(int ranks, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        RequireOpenMpi();
-        var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
-        foreach (var arg in (string[])["--oversubscribe", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture)]) start.ArgumentList.Add(arg);
-        if (Environment.UserName == "root") start.ArgumentList.Add("--allow-run-as-root");
-        start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(Path.Combine(TestEnvironment.RepoRoot, "host", "bin", DotnetCli.Configuration, "net10.0", "runner-host.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment[RunMarker] = Guid.NewGuid().ToString("N");
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        return Process.Start(start)!;
-    }
+    public static Process Start(int ranks, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        Launch(["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), .. Host, .. args], environment);
 
     /// <summary>Runs to the end (killing the run if it takes longer than <paramref name="limit"/>, which fails the test).</summary>
-    public static HostTester.Result Run(int ranks, string[] args, TimeSpan? limit = null, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        using var process = Start(ranks, args, environment);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit ?? TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"mpirun -np {ranks} {string.Join(' ', args)} did not end within {limit ?? TimeSpan.FromMinutes(3)}:\n{stdout.Result}\n{stderr.Result}");
-        }
-        return new HostTester.Result(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    public static HostTester.Result Run(int ranks, string[] args, TimeSpan? limit = null, IReadOnlyDictionary<string, string>? environment = null) =>
+        ToTheEnd(Start(ranks, args, environment), $"mpirun -np {ranks} {string.Join(' ', args)}", limit);
 
     /// <summary>
     /// Runs one rank per entry of <paramref name="rankArgs"/>, each with its own arguments (Open MPI's MPMD form,
     /// <c>mpirun -np 1 … : -np 1 …</c>), to the end.
     /// </summary>
-    public static HostTester.Result RunEach(string[][] rankArgs, TimeSpan? limit = null)
+    public static HostTester.Result RunEach(string[][] rankArgs, TimeSpan? limit = null) =>
+        ToTheEnd(Launch(rankArgs.SelectMany((args, rank) => (string[])[.. rank > 0 ? [":"] : Array.Empty<string>(), "-np", "1", .. Host, .. args]), null),
+            "mpirun (one rank per argument list)", limit);
+
+    /// <summary>The host as mpirun starts it on each rank.</summary>
+    private static string[] Host => ["dotnet", Path.Combine(TestEnvironment.RepoRoot, "host", "bin", DotnetCli.Configuration, "net10.0", "runner-host.dll")];
+
+    private static Process Launch(IEnumerable<string> rankSpecs, IReadOnlyDictionary<string, string>? environment)
     {
         RequireOpenMpi();
         var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepoRoot };
         start.ArgumentList.Add("--oversubscribe");
         if (Environment.UserName == "root") start.ArgumentList.Add("--allow-run-as-root");
-        for (var rank = 0; rank < rankArgs.Length; rank++)
-        {
-            if (rank > 0) start.ArgumentList.Add(":");
-            foreach (var arg in (string[])["-np", "1", "dotnet", Path.Combine(TestEnvironment.RepoRoot, "host", "bin", DotnetCli.Configuration, "net10.0", "runner-host.dll"), .. rankArgs[rank]])
-                start.ArgumentList.Add(arg);
-        }
+        foreach (var arg in rankSpecs) start.ArgumentList.Add(arg);
         start.Environment[RunMarker] = Guid.NewGuid().ToString("N");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit ?? TimeSpan.FromMinutes(3)))
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        return Process.Start(start)!;
+    }
+
+    private static HostTester.Result ToTheEnd(Process process, string what, TimeSpan? limit)
+    {
+        using (process)
         {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"mpirun (MPMD) did not end within {limit ?? TimeSpan.FromMinutes(3)}:\n{stdout.Result}\n{stderr.Result}");
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(limit ?? TimeSpan.FromMinutes(3)))
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"{what} did not end within {limit ?? TimeSpan.FromMinutes(3)}:\n{stdout.Result}\n{stderr.Result}");
+            }
+            return new HostTester.Result(process.ExitCode, stdout.Result, stderr.Result);
         }
-        return new HostTester.Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>The process id of rank <paramref name="rank"/> of the run <paramref name="mpirun"/> started (Open MPI tells each its rank in OMPI_COMM_WORLD_RANK).</summary>

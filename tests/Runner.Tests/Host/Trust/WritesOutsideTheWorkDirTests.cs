@@ -142,12 +142,7 @@ public sealed class WritesOutsideTheWorkDirTests
     [TestMethod]
     public void ALockFileLinkedOutside_IsRefused_AndItsTargetKept()
     {
-        var dir = TestEnvironment.NewTempDir("lock-link");
-        var outside = Path.Combine(dir, "outside");
-        Directory.CreateDirectory(outside);
-        File.WriteAllText(Path.Combine(outside, "precious.txt"), "keep me");
-        var workDir = Path.Combine(dir, "work");
-        Directory.CreateDirectory(workDir);
+        var (outside, workDir) = OutsideAndWorkDir("lock-link", "precious.txt");
         File.CreateSymbolicLink(Path.Combine(workDir, WorkDirLockFileName), Path.Combine(outside, "precious.txt"));
         var before = FolderSnapshot.Of(outside);
 
@@ -160,16 +155,23 @@ public sealed class WritesOutsideTheWorkDirTests
 
     private const string WorkDirLockFileName = ".runner.lock";
 
+    /// <summary>A work dir and, beside it, a folder holding <paramref name="precious"/>: what a planted link would reach.</summary>
+    private static (string Outside, string WorkDir) OutsideAndWorkDir(string name, string precious)
+    {
+        var dir = TestEnvironment.NewTempDir(name);
+        var outside = Path.Combine(dir, "outside");
+        Directory.CreateDirectory(outside);
+        File.WriteAllText(Path.Combine(outside, precious), "keep = true\n");
+        var workDir = Path.Combine(dir, "work");
+        Directory.CreateDirectory(workDir);
+        return (outside, workDir);
+    }
+
     [TestMethod]
     public void LinksPlantedAtTheNextRunsNames_AreStepsAround_NotWrittenThrough()
     {
         // Arrange: links named like the log folder and config dump of a run starting in the next ten seconds.
-        var dir = TestEnvironment.NewTempDir("planted");
-        var outside = Path.Combine(dir, "outside");
-        Directory.CreateDirectory(outside);
-        File.WriteAllText(Path.Combine(outside, "precious.toml"), "keep = true\n");
-        var workDir = Path.Combine(dir, "work");
-        Directory.CreateDirectory(workDir);
+        var (outside, workDir) = OutsideAndWorkDir("planted", "precious.toml");
         for (var second = 0; second < 10; second++)
         {
             var stamp = DateTime.Now.AddSeconds(second).ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
