@@ -43,7 +43,7 @@ internal static class ImageDecoder
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"cannot read image {e.Message}", e);
+            throw new InvalidDataException($"cannot read image: {e.Message}", e);
         }
         return Decode(encoded, path, maxPixels);
     }

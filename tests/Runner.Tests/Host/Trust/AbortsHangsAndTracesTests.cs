@@ -90,6 +90,15 @@ public sealed class AbortsHangsAndTracesTests
     }
 
     [TestMethod]
+    public void AnImageSizePastAnyImage_IsRefusedAtItsKey()
+    {
+        var error = Assert.ThrowsExactly<Runner.Sdk.Configuration.ConfigException>(() =>
+            VisionFixture.Build<Runner.Sdk.Data.ITransform>("type = \"Resize\"\nscale = [100000, 100000]")).Message;
+
+        StringAssert.Contains(error, "scale[0]: must be between 1 and 32768, got the integer 100000.");
+    }
+
+    [TestMethod]
     public void AModelTooLargeForMemory_IsOneLine_WithoutLibTorchsFrames()
     {
         var workDir = Path.Combine(TestEnvironment.NewTempDir("huge-model"), "work");
