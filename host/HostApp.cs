@@ -108,6 +108,23 @@ public static class HostApp
 
     private static int RunJob(string? mode, ParseResult parsed, HostOptions options, TextWriter stdout, TextWriter stderr)
     {
+        string? scratch = null;
+        try
+        {
+            var code = RunJob(mode, parsed, options, stdout, stderr, folder => scratch = folder);
+            if (parsed.GetResult(options.FastDevRun) is not null && code == 0)
+                stdout.WriteLine($"Fast dev run passed: every loop of the config ran {parsed.GetValue(options.FastDevRun) ?? 1} batch(es) without an error.");
+            return code;
+        }
+        finally
+        {
+            // A fast dev run's work dir is scratch (its checkpoint can be 100 MB): nothing of it is kept.
+            if (scratch is not null && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static int RunJob(string? mode, ParseResult parsed, HostOptions options, TextWriter stdout, TextWriter stderr, Action<string> scratchMade)
+    {
         var cfg = LoadConfig(parsed, options);
         if (parsed.GetValue(options.WorkDir) is { } dir) cfg.Set("work_dir", dir, Option("--work-dir"));
         if (parsed.GetResult(options.Resume) is not null)
@@ -139,7 +156,8 @@ public static class HostApp
             }
             SetPath(cfg, ["auto_scale_lr", "enable"], true, Option("--auto-scale-lr"));
         }
-        if (parsed.GetResult(options.FastDevRun) is not null) FastDevRun(cfg, parsed.GetValue(options.FastDevRun) ?? 1, workDirGiven: parsed.GetValue(options.WorkDir) is not null, stdout);
+        if (parsed.GetResult(options.FastDevRun) is not null && FastDevRun(cfg, parsed.GetValue(options.FastDevRun) ?? 1, workDirGiven: parsed.GetValue(options.WorkDir) is not null, stdout) is { } scratch)
+            scratchMade(scratch);
         if (mode is "val" or "test" or "predict" && cfg["load_from"] is null && cfg["resume"] is null or false)
         {
             // Evaluating the random initial weights is never what was meant (MMEngine's test.py requires a checkpoint):
@@ -223,7 +241,8 @@ public static class HostApp
     /// --fast-dev-run N: every dataloader stops after N batches, training runs one epoch (or N iterations) and validates
     /// once, in a new temporary work_dir unless one was given, so a real run's checkpoints are never touched.
     /// </summary>
-    private static void FastDevRun(ConfigTable cfg, int batches, bool workDirGiven, TextWriter stdout)
+    /// <returns>The scratch work dir it chose (removed when the run ends), or null when --work-dir names one.</returns>
+    private static string? FastDevRun(ConfigTable cfg, int batches, bool workDirGiven, TextWriter stdout)
     {
         if (batches < 1) throw ConfigException.At(null, "--fast-dev-run", $"N must be at least 1, got {batches}.");
         if (cfg["resume"] is not (null or false))
@@ -237,13 +256,15 @@ public static class HostApp
             else train.Set("max_epochs", 1L, FastDevRunOrigin);
             train.Set("val_interval", byIteration ? (long)batches : 1L, FastDevRunOrigin);
         }
+        string? scratch = null;
         if (!workDirGiven)
         {
-            var scratch = Path.Combine(Path.GetTempPath(), $"runner-fast-dev-run-{DateTime.Now:yyyyMMdd_HHmmss}-{Environment.ProcessId}");
+            scratch = Path.Combine(Path.GetTempPath(), $"runner-fast-dev-run-{DateTime.Now:yyyyMMdd_HHmmss}-{Environment.ProcessId}");
             cfg.Set("work_dir", scratch, FastDevRunOrigin);
-            stdout.WriteLine($"Fast dev run: {batches} batch(es) per loop, work_dir {scratch}");
+            stdout.WriteLine($"Fast dev run: {batches} batch(es) per loop, in a scratch work_dir removed at the end ({scratch})");
         }
         cfg.AssignPaths();
+        return scratch;
     }
 
     /// <summary>--out FILE: a <c>DumpResults</c> metric beside the evaluator's own (MMEngine's test.py --out).</summary>

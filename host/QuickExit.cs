@@ -22,8 +22,28 @@ internal static class QuickExit
         {
             Console.Out.Flush();
             Console.Error.Flush();
+            RemoveRuntimeIpcFiles();
             Exit(exitCode);
         };
+    }
+
+    /// <summary>
+    /// The runtime's teardown, skipped here, also removes the files through which debuggers and diagnostic tools
+    /// reach this process (<c>clr-debug-pipe-PID-…-in/out</c>, <c>dotnet-diagnostic-PID-…-socket</c> in the temp
+    /// folder): without this, every run would leave them behind. Only this process's own are removed.
+    /// </summary>
+    private static void RemoveRuntimeIpcFiles()
+    {
+        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            foreach (var pattern in (string[])[$"clr-debug-pipe-{pid}-*", $"dotnet-diagnostic-{pid}-*"])
+                foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), pattern)) File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the system's temp-folder cleaning: exiting matters more.
+        }
     }
 
     /// <summary>The C library's <c>_exit</c>: ends the process at once, without running <c>atexit</c> handlers.</summary>

@@ -149,16 +149,35 @@ public sealed class DailyUseTests
     }
 
     [TestMethod]
-    public void FastDevRun_RunsOneBatchOfEveryLoop_InATemporaryWorkDir()
+    public void FastDevRun_RunsOneBatchOfEveryLoop_InAScratchWorkDir_ThatIsRemoved_AndSaysItPassed()
     {
         var result = HostTester.Run("--config", TestEnvironment.ToyConfig, "--fast-dev-run");
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
-        StringAssert.Contains(result.Stdout, "Fast dev run: 1 batch(es) per loop, work_dir ");
+        var scratch = System.Text.RegularExpressions.Regex.Match(result.Stdout, @"Fast dev run: 1 batch\(es\) per loop, in a scratch work_dir removed at the end \((.+)\)").Groups[1].Value;
+        Assert.AreNotEqual("", scratch, result.Stdout);
+        Assert.IsFalse(Directory.Exists(scratch), "the scratch work dir (and its checkpoint) is gone");
+        StringAssert.Contains(result.Stdout, "Fast dev run passed: every loop of the config ran 1 batch(es) without an error.");
         StringAssert.Contains(result.Stdout, "Epoch(train) [1][1/1]");
         StringAssert.Contains(result.Stdout, "Epoch(val) [1][1/1]");
         StringAssert.Contains(result.Stdout, "Epoch(test) [1/1]");
         Assert.IsFalse(result.Stdout.Contains("Epoch(train) [2]", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    public void HostRuns_LeaveNothingInTheTempFolder()
+    {
+        // The runtime's debugger pipes (skipped by the quick exit), a fast dev run's work dir, the plots' fonts: none stays.
+        var temp = TestEnvironment.NewTempDir("empty-temp");
+        var cache = TestEnvironment.NewTempDir("cache");
+        var environment = new Dictionary<string, string?> { ["TMPDIR"] = temp, ["XDG_CACHE_HOME"] = cache };
+
+        var fastDevRun = HostTester.RunProcessWith(environment, "--config", TestEnvironment.ToyConfig, "--fast-dev-run");
+        var list = HostTester.RunProcessWith(environment, "list");
+
+        Assert.AreEqual(0, fastDevRun.ExitCode, fastDevRun.Stderr);
+        Assert.AreEqual(0, list.ExitCode, list.Stderr);
+        CollectionAssert.AreEquivalent(Array.Empty<string>(), Directory.GetFileSystemEntries(temp).Select(Path.GetFileName).ToArray());
     }
 
     [TestMethod]
