@@ -32,6 +32,7 @@ public sealed class PluginTemplateTests
             WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         start.Environment["DOTNET_CLI_HOME"] = Path.Combine(root, "dotnet-home");
+        start.Environment["XDG_DATA_HOME"] = Path.Combine(root, "data"); // where build/pack-sdk records the package for new plugins
         start.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
@@ -52,14 +53,34 @@ public sealed class PluginTemplateTests
         Assert.IsTrue(test.Success, stdout);
         Assert.AreEqual(100.0, double.Parse(test.Groups[1].Value) + double.Parse(test.Groups[2].Value), 1e-3, "MyMetric is 100 − accuracy");
         Assert.IsGreaterThan(90.0, double.Parse(test.Groups[2].Value), "ten epochs of the MLP learn the digits");
-        HotSwap_OfTheTemplatesHook_TakesOverWhileTraining(Path.Combine(root, "MyHooks"));
+        HotSwap_OfTheTemplatesHook_TakesOverWhileTraining(Path.Combine(root, "MyHooks"), Path.Combine(root, "data"));
+        APluginMadeBeforeAnyPack_SaysHowToGetTheSdk(root);
+    }
+
+    /// <summary>With no package recorded by build/pack-sdk and no --SdkVersion, the build says what to do (not NU1101).</summary>
+    private static void APluginMadeBeforeAnyPack_SaysHowToGetTheSdk(string root)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", "dotnet new runner-plugin -n Plain && dotnet build Plain/Plain.Tests -nologo"])
+        {
+            WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_CLI_HOME"] = Path.Combine(root, "dotnet-home");
+        start.Environment["XDG_DATA_HOME"] = Path.Combine(root, "no-packs-here");
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+
+        Assert.AreNotEqual(0, process.ExitCode);
+        StringAssert.Contains(stdout + stderr.Result, "No Runner.Sdk version to build against: run build/pack-sdk in your clone of Runner");
+        Assert.IsFalse((stdout + stderr.Result).Contains("NU1101", StringComparison.Ordinal), stdout);
     }
 
     /// <summary>
     /// As docs/plugins.md says: with runner-host --watch training, a rebuild of the template's hooks plugin takes over
     /// at the next iteration, keeping the running hook's state.
     /// </summary>
-    private static void HotSwap_OfTheTemplatesHook_TakesOverWhileTraining(string project)
+    private static void HotSwap_OfTheTemplatesHook_TakesOverWhileTraining(string project, string dataHome)
     {
         using var host = HostTester.Start("train", "--config", Path.Combine(project, "my.toml"), "--watch", "--work-dir", Path.Combine(project, "watch"),
             "--cfg-options", "train_cfg.max_epochs=5000", "train_cfg.val_interval=5000", "default_hooks.checkpoint.interval=5000");
@@ -72,7 +93,7 @@ public sealed class PluginTemplateTests
             var before = WaitFor("MyHook: lowest loss so far");
             var hook = Path.Combine(project, "MyHooks.Hooks", "MyHook.cs");
             File.WriteAllText(hook, File.ReadAllText(hook).Replace("lowest loss so far", "lowest loss, swapped", StringComparison.Ordinal));
-            DotnetCli.Run(project, "build", "MyHooks.Hooks", "-c", "Release", "-nologo", "-v", "quiet");
+            DotnetCli.RunWith(new Dictionary<string, string> { ["XDG_DATA_HOME"] = dataHome }, project, "build", "MyHooks.Hooks", "-c", "Release", "-nologo", "-v", "quiet");
 
             StringAssert.Contains(WaitFor("Hook MyHook reloaded from"), "MyHooks.Hooks");
             var after = WaitFor("MyHook: lowest loss, swapped");

@@ -11,11 +11,18 @@ public static class DotnetCli
     /// <summary>Runs <c>dotnet args</c> in <paramref name="workingDirectory"/>, fails the test unless it succeeds, and returns its output.</summary>
     public static string Run(string workingDirectory, params string[] args) => RunFile("dotnet", workingDirectory, args);
 
+    /// <summary>As <see cref="Run"/>, with environment variables set.</summary>
+    public static string RunWith(IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] args) =>
+        RunFile("dotnet", workingDirectory, args, environment);
+
     /// <summary>Runs an executable, fails the test unless it succeeds, and returns its output.</summary>
-    public static string RunFile(string file, string workingDirectory, params string[] args)
+    public static string RunFile(string file, string workingDirectory, params string[] args) => RunFile(file, workingDirectory, args, null);
+
+    private static string RunFile(string file, string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
