@@ -345,6 +345,13 @@ public sealed partial class TrainingRunner : IDisposable
 
     private VisContext? _visContext;
 
+    /// <summary>Tells the metrics' figures which evaluation they draw (their titles name the split and the step).</summary>
+    internal void DescribeEvaluation(string split)
+    {
+        VisContext.Split = split;
+        VisContext.Step = TrainsByIteration ? Iter : Epoch;
+    }
+
     /// <summary>The visualizer with the backends of <c>visualizer.vis_backends</c> (default: one LocalVisBackend), writing to log_dir/vis_data.</summary>
     private Visualizer BuildVisualizer()
     {

@@ -42,7 +42,8 @@ public sealed class ConfusionMatrix : LabelPairMetric
         Directory.CreateDirectory(_context.SaveDir);
         var stem = Path.Combine(_context.SaveDir, $"confusion_matrix_{_evaluations}");
         WriteCsv(matrix, stem + ".csv");
-        WritePng(matrix, stem + ".png");
+        var title = $"Confusion matrix — {_context.Split}{(_context.Step > 0 ? $", {_context.MetricStep} {_context.Step}" : "")}";
+        File.WriteAllBytes(stem + ".png", ConfusionMatrixFigure.Render(matrix, NamesOf(classes), title));
         var diagonal = Enumerable.Range(0, classes).Sum(c => (double)matrix[c, c]);
         return new Dictionary<string, double> { ["diagonal"] = results.Count == 0 ? 0 : 100 * diagonal / results.Count };
     }
@@ -57,28 +58,5 @@ public sealed class ConfusionMatrix : LabelPairMetric
         for (var t = 0; t < classes; t++)
             lines.Add(Name(t) + "," + string.Join(",", Enumerable.Range(0, classes).Select(p => matrix[t, p].ToString(CultureInfo.InvariantCulture))));
         File.WriteAllLines(path, lines);
-    }
-
-    private static void WritePng(long[,] matrix, string path)
-    {
-        var classes = matrix.GetLength(0);
-        var cell = Math.Clamp(HeatMapPixels / classes, 1, CellPixels);
-        using var bitmap = new SKBitmap(classes * cell, classes * cell);
-        using var canvas = new SKCanvas(bitmap);
-        canvas.Clear(SKColors.White);
-        using var paint = new SKPaint { IsAntialias = false };
-        for (var t = 0; t < classes; t++)
-        {
-            var total = Enumerable.Range(0, classes).Sum(p => (double)matrix[t, p]);
-            for (var p = 0; p < classes; p++)
-            {
-                var share = total == 0 ? 0 : matrix[t, p] / total;
-                var shade = (byte)Math.Round(255 * (1 - share));
-                paint.Color = new SKColor(shade, shade, 255); // white → blue
-                canvas.DrawRect(p * cell, t * cell, Math.Max(1, cell - 1), Math.Max(1, cell - 1), paint);
-            }
-        }
-        using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        File.WriteAllBytes(path, encoded.ToArray());
     }
 }

@@ -126,6 +126,7 @@ public abstract class EvaluationLoop : BaseLoop
                 batchIdx++;
             }
         }
+        Runner.DescribeEvaluation(this is TestLoop ? "test" : "val");
         return evaluator.Evaluate(loader.Dataset.Count, Runner.World,
             (metric, evaluate) => ComponentException.Guard(metric, "Evaluate", Runner.Epoch, Runner.Iter, evaluate));
     }

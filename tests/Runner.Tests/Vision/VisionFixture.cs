@@ -26,6 +26,14 @@ internal static class VisionFixture
         return builder.Build<T>(ConfigLoader.Parse(toml))!;
     }
 
+    /// <summary>The vision plugin's <c>ConfusionMatrixFigure.Render</c>, reached through the plugin as the host loaded it.</summary>
+    public static byte[] RenderConfusionMatrix(long[,] matrix, string[] names, string title, bool withText = true)
+    {
+        var plugin = Loaded.Value.Registries.Registries.SelectMany(r => r.AllEntries()).First(e => e.Name == "ConfusionMatrix").Type.Assembly;
+        var figure = plugin.GetType("Runner.Plugins.Vision.Metrics.ConfusionMatrixFigure", throwOnError: true)!;
+        return (byte[])figure.GetMethod("Render")!.Invoke(null, [matrix, names, title, withText])!;
+    }
+
     /// <summary>A TOML string literal of <paramref name="path"/>.</summary>
     public static string Quoted(string path) => "'" + path + "'";
 

@@ -54,7 +54,42 @@ public sealed class VisionMetricTests
         Assert.AreEqual(60.0, values["confusion_matrix/diagonal"], 1e-9);
         CollectionAssert.AreEqual(new[] { "true \\ predicted,0,1,2", "0,1,1,0", "1,0,2,0", "2,1,0,0" }, File.ReadAllLines(Path.Combine(visData, "confusion_matrix_1.csv")));
         using var png = SkiaSharp.SKBitmap.Decode(Path.Combine(visData, "confusion_matrix_1.png"));
-        Assert.AreEqual(3 * 24, png.Width);
+        Assert.IsGreaterThan(3 * 48, png.Width, "the matrix, its labels and its colour bar");
+        Assert.IsGreaterThan(3 * 48, png.Height);
+    }
+
+    /// <summary>
+    /// The figure a person opens: drawn with and without its text, the two differ where the title, the class names on
+    /// both axes, the counts and the colour bar's labels are. The figures stay in artifacts/test-figures to be looked at.
+    /// </summary>
+    [TestMethod]
+    public void ConfusionMatrixFigure_HasClassNamesCountsTitleAndColourBar()
+    {
+        long[,] matrix = { { 50, 2, 0 }, { 3, 41, 6 }, { 0, 9, 38 } };
+        string[] names = ["cat", "dog", "horse"];
+        var figures = Path.Combine(TestEnvironment.RepoRoot, "artifacts", "test-figures");
+        Directory.CreateDirectory(figures);
+
+        var withText = VisionFixture.RenderConfusionMatrix(matrix, names, "Confusion matrix — val, epoch 3");
+        var without = VisionFixture.RenderConfusionMatrix(matrix, names, "Confusion matrix — val, epoch 3", withText: false);
+        File.WriteAllBytes(Path.Combine(figures, "confusion-matrix-3.png"), withText);
+        var many = new long[200, 200];
+        for (var i = 0; i < 200; i++) many[i, (i * 7) % 200] = 5;
+        File.WriteAllBytes(Path.Combine(figures, "confusion-matrix-200.png"),
+            VisionFixture.RenderConfusionMatrix(many, Enumerable.Range(0, 200).Select(i => $"class {i}").ToArray(), "Confusion matrix — test"));
+
+        using var text = SkiaSharp.SKBitmap.Decode(withText);
+        using var bare = SkiaSharp.SKBitmap.Decode(without);
+        Assert.AreEqual(bare.Width, text.Width);
+        // Where text is drawn: the title (top strip), the row names (left of the matrix), the column names (below it),
+        // the counts (inside the cells) and the colour bar's labels (right edge).
+        int Differing(int x0, int y0, int x1, int y1) =>
+            Enumerable.Range(x0, x1 - x0).Sum(x => Enumerable.Range(y0, y1 - y0).Count(y => text.GetPixel(x, y) != bare.GetPixel(x, y)));
+        Assert.IsGreaterThan(50, Differing(0, 0, text.Width, 40), "the title");
+        Assert.IsGreaterThan(50, Differing(0, 40, 80, text.Height - 60), "the true classes' names and axis title");
+        Assert.IsGreaterThan(50, Differing(80, text.Height - 80, text.Width - 100, text.Height), "the predicted classes' names and axis title");
+        Assert.IsGreaterThan(50, Differing(text.Width - 60, 40, text.Width, text.Height - 80), "the colour bar's labels");
+        Assert.IsGreaterThan(20, Differing(100, 50, text.Width - 120, 200), "the counts in the cells");
     }
 
     [TestMethod]
