@@ -56,6 +56,12 @@ internal sealed class HostOptions
         Recursive = true,
     };
 
+    public Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "Also print the environment, the full config and the hook order at the start (they are always in the run's log file).",
+        Recursive = true,
+    };
+
     public Option<bool> Watch { get; } = new("--watch")
     {
         Description = "While training, reload a hook plugin whose DLL was rebuilt or replaced, at the next iteration (development).",
@@ -127,6 +133,7 @@ internal sealed class HostOptions
         root.Options.Add(Plugins);
         root.Options.Add(SkipBrokenPlugins);
         root.Options.Add(Watch);
+        root.Options.Add(Verbose);
         root.Options.Add(Launcher);
         root.Options.Add(Device);
         root.Options.Add(LibTorch);

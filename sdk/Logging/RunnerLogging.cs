@@ -15,7 +15,7 @@ internal static class RunnerLogging
 {
     public const string LoggerName = "runner";
 
-    public static LogFactory Create(string logFile, LogLevel level, TextWriter? console)
+    public static LogFactory Create(string logFile, LogLevel level, TextWriter? console, bool verbose = false)
     {
         var factory = new LogFactory();
         var config = new LoggingConfiguration(factory);
@@ -33,11 +33,24 @@ internal static class RunnerLogging
         if (console is not null)
         {
             var target = new TextWriterTarget(console) { Layout = Line("MM/dd HH:mm:ss") };
-            config.AddRule(level, LogLevel.Fatal, target);
+            var rule = new LoggingRule("*", level, LogLevel.Fatal, target) { FilterDefaultAction = NLog.Filters.FilterResult.Log };
+            // The long records (environment, full config, hook order) stay in the file unless the user asks for them.
+            if (!verbose)
+                rule.Filters.Add(new NLog.Filters.WhenMethodFilter(e => e.Properties.ContainsKey(FileOnlyProperty) ? NLog.Filters.FilterResult.Ignore : NLog.Filters.FilterResult.Neutral));
+            config.LoggingRules.Add(rule);
         }
         factory.Configuration = config;
         return factory;
     }
+
+    private const string FileOnlyProperty = "runner.file_only";
+
+    /// <summary>
+    /// Logs <paramref name="message"/> at INFO to the run's log file only (the console shows it with <c>--verbose</c> or
+    /// <c>log_level = "DEBUG"</c>): for the long records MMEngine prints at the start, which a reader looks up, not reads.
+    /// </summary>
+    public static void InfoToFile(Logger logger, string message) =>
+        logger.ForInfoEvent().Message(message).Property(FileOnlyProperty, true).Log();
 
     /// <summary>
     /// The logger of a rank other than 0: no file (rank 0 writes the run's log), warnings and errors on the console,

@@ -27,4 +27,10 @@ public sealed class RunnerOptions
     /// Otherwise <see cref="TrainingRunner.Train"/> takes the lock when it starts.
     /// </summary>
     public bool ForTraining { get; init; }
+
+    /// <summary>
+    /// Whether the console also shows the long records of the start (the environment, the full config, the hook
+    /// order), which otherwise go to the run's log file only (<c>--verbose</c>; <c>log_level = "DEBUG"</c> does the same).
+    /// </summary>
+    public bool Verbose { get; init; }
 }

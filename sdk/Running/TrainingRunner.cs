@@ -120,7 +120,7 @@ public sealed partial class TrainingRunner : IDisposable
             var level = LogLevel.FromString(cfg["log_level"] as string ?? "INFO");
             if (IsMainProcess)
             {
-                _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console);
+                _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console, verbose: options.Verbose || level <= LogLevel.Debug);
             }
             else
             {
@@ -130,9 +130,10 @@ public sealed partial class TrainingRunner : IDisposable
             try
             {
                 Visualizer = IsMainProcess ? BuildVisualizer() : new Visualizer(LogDir, Timestamp, []) { WritesFiles = false };
+                LogBanner(options.ConfigPath);
                 LogEnvironment();
                 WarnAboutUnsupportedOptions();
-                Logger.Info(CallHooks.DescribeOrder());
+                RunnerLogging.InfoToFile(Logger, CallHooks.DescribeOrder());
                 if (IsMainProcess) DumpConfig();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -361,9 +362,21 @@ public sealed partial class TrainingRunner : IDisposable
         return visualizer;
     }
 
+    /// <summary>
+    /// The console's few lines at the start (the log file has the whole environment, config and hook order): what
+    /// runs, on what, and where its records go.
+    /// </summary>
+    private void LogBanner(string? configPath)
+    {
+        var libtorch = LibTorchLoader.Loaded is { } lib ? $"libtorch {lib.Version ?? "(version unknown)"}{(LibTorchLoader.LoadedIsBuildOwn ? "" : $" from {lib.Path}")}" : "libtorch (the build's package)";
+        Logger.Info($"Runner {RunnerInfo.Version} · {(configPath is null ? "config" : Path.GetFileName(configPath))} · device {Device} · {libtorch} · " +
+            $"{(World.WorldSize == 1 ? "1 process" : $"{World.WorldSize} ranks")} · seed {Seed}");
+        Logger.Info($"work_dir {WorkDir} · log {Path.Combine(LogDir, Timestamp + ".log")} (environment, full config and hook order are there)");
+    }
+
     private void LogEnvironment()
     {
-        Logger.Info(string.Join(Environment.NewLine, (string[])[
+        RunnerLogging.InfoToFile(Logger, string.Join(Environment.NewLine, (string[])[
             "",
             "------------------------------------------------------------",
             "System environment:",
@@ -389,7 +402,7 @@ public sealed partial class TrainingRunner : IDisposable
             .. DescribeGpu(),
             "------------------------------------------------------------",
             ""]));
-        Logger.Info("Config:" + Environment.NewLine + ConfigWriter.ToToml(_cfg));
+        RunnerLogging.InfoToFile(Logger, "Config:" + Environment.NewLine + ConfigWriter.ToToml(_cfg));
     }
 
     /// <summary>The environment log's lines on the GPU trained on (none on the CPU).</summary>

@@ -36,7 +36,7 @@ public sealed class ResumeTests
         var resumed = Path.Combine(dir, "resumed");
         var first = HostTester.Run("train", "--config", config, "--work-dir", resumed, "--cfg-options", "train_cfg.max_epochs=1");
         Assert.AreEqual(0, first.ExitCode, first.Stderr);
-        var seed = System.Text.RegularExpressions.Regex.Match(first.Stdout, @"seed: (\d+)").Groups[1].Value;
+        var seed = System.Text.RegularExpressions.Regex.Match(first.Stdout, @"· seed (\d+)").Groups[1].Value;
 
         // Act: resume to 3 epochs (drawing no new seed), and run 3 epochs straight with the seed the first part logged.
         var second = HostTester.Run("train", "--config", config, "--work-dir", resumed, "--resume");
@@ -46,7 +46,7 @@ public sealed class ResumeTests
         // Assert
         Assert.AreEqual(0, second.ExitCode, second.Stderr);
         Assert.AreEqual(0, uninterrupted.ExitCode, uninterrupted.Stderr);
-        StringAssert.Contains(second.Stdout, $"seed: {seed}");
+        StringAssert.Contains(second.Stdout, $"· seed {seed}");
         Assert.IsFalse(second.Stdout.Contains("differs from", StringComparison.Ordinal), second.Stdout);
         CheckpointAssert.SameWeights(Path.Combine(straight, "epoch_3.ckpt"), Path.Combine(resumed, "epoch_3.ckpt"));
         CollectionAssert.AreEqual(RunRecords.Scalars(straight, "loss"), RunRecords.Scalars(resumed, "loss"), "the losses of every logged step");
@@ -130,7 +130,7 @@ public sealed class ResumeTests
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
         StringAssert.Contains(result.Stdout, "randomness.seed is 7, but the checkpoint's run used 0: the resumed run continues with 0");
-        StringAssert.Contains(result.Stdout, "seed: 0");
+        StringAssert.Contains(result.Stdout, "· seed 0");
         StringAssert.Contains(result.Stdout, "The parameter schedule differs from the checkpoint's run");
     }
 

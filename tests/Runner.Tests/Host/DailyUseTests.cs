@@ -142,7 +142,7 @@ public sealed class DailyUseTests
     [TestMethod]
     public void OpenMpThreads_SpinBriefly_UnlessTheUserChose()
     {
-        string[] job = ["test", "--config", TestEnvironment.ToyConfig, "--work-dir", Trained()];
+        string[] job = ["test", "--config", TestEnvironment.ToyConfig, "--work-dir", Trained(), "--verbose"];
 
         StringAssert.Contains(RunWithEnvironment("GOMP_SPINCOUNT", null, job), "OpenMP wait: GOMP_SPINCOUNT=1000 (Runner's default");
         StringAssert.Contains(RunWithEnvironment("OMP_WAIT_POLICY", "ACTIVE", job), "OpenMP wait: OMP_WAIT_POLICY=ACTIVE (yours)");
@@ -162,6 +162,29 @@ public sealed class DailyUseTests
         StringAssert.Contains(result.Stdout, "Epoch(val) [1][1/1]");
         StringAssert.Contains(result.Stdout, "Epoch(test) [1/1]");
         Assert.IsFalse(result.Stdout.Contains("Epoch(train) [2]", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    public void TheDefaultJob_PrintsAShortHead_AndASummary_WhileTheLogKeepsEverything()
+    {
+        var workDir = TestEnvironment.NewTempDir("short-console");
+        var verboseDir = TestEnvironment.NewTempDir("verbose-console");
+
+        var result = HostTester.Run("--config", TestEnvironment.DigitsConfig, "--work-dir", workDir, "--cfg-options", "train_cfg.max_epochs=2");
+        var verbose = HostTester.Run("train", "--config", TestEnvironment.DigitsConfig, "--work-dir", verboseDir, "--cfg-options", "train_cfg.max_epochs=1", "--verbose");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        var lines = result.Stdout.Split('\n');
+        var firstTrain = Array.FindIndex(lines, l => l.Contains("Epoch(train)", StringComparison.Ordinal));
+        Assert.IsLessThanOrEqualTo(30, firstTrain, "lines before the first training line:\n" + string.Join('\n', lines.Take(firstTrain)));
+        StringAssert.Contains(result.Stdout, "Runner 1.0.0 · runner.toml · device cpu · libtorch 2.10.0 · 1 process · seed 0");
+        StringAssert.Matches(result.Stdout, new System.Text.RegularExpressions.Regex(@"Summary of the run:\n\s+metric\s+last\s+best\n\s+val/accuracy/top1\s+[0-9.]+\s+[0-9.]+\n\s+test/accuracy/top1"));
+        StringAssert.Contains(result.Stdout, $"    log:         {RunRecords.LogDirs(workDir).Single()}");
+        StringAssert.Contains(result.Stdout, $"    checkpoint:  {Path.Combine(workDir, "epoch_2.ckpt")}");
+        var log = string.Join('\n', RunRecords.LogLines(workDir));
+        foreach (var record in new[] { "System environment:", "Runtime environment:", "Config:", "before_run:", "Summary of the run:" })
+            StringAssert.Contains(log, record, "the log file keeps what MMEngine's does");
+        StringAssert.Contains(verbose.Stdout, "System environment:", "--verbose prints the long records too");
     }
 
     [TestMethod]
@@ -185,7 +208,7 @@ public sealed class DailyUseTests
     {
         var workDir = TestEnvironment.NewTempDir("flags");
 
-        var amp = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--amp", "--fast-dev-run", "2");
+        var amp = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--amp", "--fast-dev-run", "2", "--verbose");
         var noBase = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--auto-scale-lr");
         var scaled = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--auto-scale-lr", "--fast-dev-run",
             "--cfg-options", "auto_scale_lr.base_batch_size=64");
