@@ -102,6 +102,12 @@ public static class HostApp
         }));
         root.Subcommands.Add(list);
         root.Subcommands.Add(DataCommands.Create(options, action => Guard(stderr, action), stdout));
+        root.Subcommands.Add(SummaryCommand.Create(action => Guard(stderr, action), parsed =>
+        {
+            var cfg = LoadConfig(parsed, options);
+            var registries = new RegistryRoot();
+            return (cfg, registries, LoadPlugins(cfg, parsed.GetValue(options.Config), parsed, options, registries, stderr));
+        }, stdout));
 
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }

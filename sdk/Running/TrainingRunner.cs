@@ -371,6 +371,10 @@ public sealed partial class TrainingRunner : IDisposable
         var libtorch = LibTorchLoader.Loaded is { } lib ? $"libtorch {lib.Version ?? "(version unknown)"}{(LibTorchLoader.LoadedIsBuildOwn ? "" : $" from {lib.Path}")}" : "libtorch (the build's package)";
         Logger.Info($"Runner {RunnerInfo.Version} · {(configPath is null ? "config" : Path.GetFileName(configPath))} · device {Device} · {libtorch} · " +
             $"{(World.WorldSize == 1 ? "1 process" : $"{World.WorldSize} ranks")} · seed {Seed}");
+        var parameters = Model.parameters().ToList();
+        var trainable = parameters.Where(p => p.requires_grad).Sum(p => p.numel());
+        var bytes = parameters.Sum(p => p.numel() * p.element_size()) + Model.buffers().Sum(b => b.numel() * b.element_size());
+        Logger.Info(string.Create(CultureInfo.InvariantCulture, $"model {Model.GetType().Name} · {parameters.Sum(p => p.numel()):N0} parameters ({trainable:N0} trainable) · {bytes / 1e6:0.0} MB (runner-host summary counts its operations)"));
         Logger.Info($"work_dir {WorkDir} · log {Path.Combine(LogDir, Timestamp + ".log")} (environment, full config and hook order are there)");
     }
 
