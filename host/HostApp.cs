@@ -28,7 +28,7 @@ public static class HostApp
 
         var root = new RootCommand("runner-host: trains, validates and tests TorchSharp models described by a TOML config (MMEngine's Runner for .NET). " +
             "Without a command it trains, then tests when the config has a test loop (test_cfg).");
-        options.AddTo(root);
+        HostOptions.AddTo(root, options.Training);
         root.SetAction(parsed => Guard(stderr, () => RunJob(null, parsed, options, stdout, stderr)));
         foreach (var (name, description) in new[]
                  {
@@ -39,19 +39,22 @@ public static class HostApp
                  })
         {
             var command = new Command(name, description);
-            if (name is "val" or "test" or "predict") command.Options.Add(options.Out);
+            HostOptions.AddTo(command, name == "train" ? options.Training : options.Evaluation);
+            if (name is "val" or "test") command.Options.Add(options.Out);
+            if (name is "predict") command.Options.Add(options.PredictOut);
             command.SetAction(parsed => Guard(stderr, () => RunJob(name, parsed, options, stdout, stderr)));
             root.Subcommands.Add(command);
         }
 
         var config = new Command("config", "Config utilities.");
-        var print = new Command("print", "Print the fully resolved config (after _base_ and --cfg-options) as TOML.");
+        var print = new Command("print", "Print the fully resolved config (after _base_ and --cfg-options) as TOML.") { options.Config, options.CfgOptions };
         print.SetAction(parsed => Guard(stderr, () =>
         {
             stdout.Write(LoadConfig(parsed, options).ToToml());
             return 0;
         }));
         var validate = new Command("validate", "Check the config and build every component it describes, without running anything; report every problem found.");
+        HostOptions.AddTo(validate, options.Building);
         validate.SetAction(parsed => Guard(stderr, () => Validate(parsed, options, stdout, stderr)));
         config.Subcommands.Add(print);
         config.Subcommands.Add(validate);
@@ -60,7 +63,7 @@ public static class HostApp
         var format = new Option<string?>("--format") { Description = "safetensors, or pt (a torch.save state dict that torch.load(weights_only=True) reads); default: from --out's extension (.pt, .pth, .bin: pt; .safetensors: safetensors; another extension needs --format)." };
         format.AcceptOnlyFromAmong("safetensors", "pt");
         var output = new Option<string>("--out") { Description = "The file to write.", Required = true, HelpName = "FILE" };
-        var export = new Command("export", "Write a checkpoint's model weights for PyTorch: --checkpoint CKPT --format safetensors|pt --out FILE.") { format, output };
+        var export = new Command("export", "Write a checkpoint's model weights for PyTorch: --checkpoint CKPT --format safetensors|pt --out FILE.") { options.Checkpoint, format, output, options.LibTorch };
         export.SetAction(parsed => Guard(stderr, () =>
         {
             var checkpointPath = parsed.GetValue(options.Checkpoint)
@@ -91,7 +94,7 @@ public static class HostApp
 
         var scope = new Option<string?>("--scope") { Description = "Only components of this scope." };
         var kind = new Option<string?>("--kind") { Description = "Only components of this kind (model, dataset, hook, …)." };
-        var list = new Command("list", "List the loaded plugins and every registered component: kind, name, scope, provider.") { scope, kind };
+        var list = new Command("list", "List the loaded plugins and every registered component: kind, name, scope, provider.") { scope, kind, options.Config, options.Plugins, options.SkipBrokenPlugins };
         list.SetAction(parsed => Guard(stderr, () =>
         {
             var registries = new RegistryRoot();
@@ -102,7 +105,7 @@ public static class HostApp
         }));
         root.Subcommands.Add(list);
         root.Subcommands.Add(DataCommands.Create(options, action => Guard(stderr, action), stdout));
-        root.Subcommands.Add(SummaryCommand.Create(action => Guard(stderr, action), parsed =>
+        root.Subcommands.Add(SummaryCommand.Create(options.Building, action => Guard(stderr, action), parsed =>
         {
             var cfg = LoadConfig(parsed, options);
             var registries = new RegistryRoot();
@@ -142,11 +145,11 @@ public static class HostApp
 
         var configPath = parsed.GetValue(options.Config)!;
         if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper", Option("--amp"));
-        if (parsed.GetValue(options.Out) is { } outPath) CheckpointTools.CheckOutput(outPath, "--out"); // a link or a folder is refused before any work
+        if ((parsed.GetValue(options.Out) ?? parsed.GetValue(options.PredictOut)) is { } outPath) CheckpointTools.CheckOutput(outPath, "--out"); // a link or a folder is refused before any work
         if (mode is "val" or "test" && parsed.GetValue(options.Out) is { } outFile) DumpPredictions(cfg, mode + "_evaluator", outFile);
         if (mode is "predict")
         {
-            var target = parsed.GetValue(options.Out) ?? throw ConfigException.At(null, "--out", "predict writes the predictions to a file.", "pass --out FILE.");
+            var target = parsed.GetValue(options.PredictOut) ?? throw ConfigException.At(null, "--out", "predict writes the predictions to a file.", "pass --out FILE.");
             // The test loop with one metric: the dump (the test set's labels are not needed, and no metric is computed).
             var only = new ConfigArray(OutOrigin);
             cfg.Set("test_evaluator", only, OutOrigin);
@@ -209,7 +212,7 @@ public static class HostApp
                 break;
             case "predict":
                 runner.Test();
-                stdout.WriteLine($"Wrote the predictions to {Path.GetFullPath(parsed.GetValue(options.Out)!)}.");
+                stdout.WriteLine($"Wrote the predictions to {Path.GetFullPath(parsed.GetValue(options.PredictOut)!)}.");
                 break;
             default:
                 runner.Train();

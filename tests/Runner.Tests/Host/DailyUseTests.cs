@@ -255,7 +255,7 @@ public sealed class DailyUseTests
         Assert.IsFalse(result.Stdout.Contains("accuracy", StringComparison.Ordinal));
         Assert.HasCount(1024, JsonLines(results));
         Assert.AreEqual(1, withoutOut.ExitCode);
-        StringAssert.Contains(withoutOut.Stderr, "pass --out FILE");
+        StringAssert.Contains(withoutOut.Stderr, "Option '--out' is required.");
     }
 
     [TestMethod]

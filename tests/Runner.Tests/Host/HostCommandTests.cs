@@ -169,4 +169,20 @@ public sealed class HostCommandTests
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, "pass --checkpoint CKPT");
     }
+
+    /// <summary>Each command's help lists the options it takes: no training flags on predict, config or list.</summary>
+    [TestMethod]
+    public void EachCommandsHelp_ListsOnlyItsOwnOptions()
+    {
+        string Help(params string[] command) => HostTester.Run([.. command, "--help"]).Stdout;
+
+        foreach (var training in new[] { "--amp", "--resume", "--watch", "--auto-scale-lr" })
+        {
+            StringAssert.Contains(Help("train"), training);
+            foreach (var other in new[] { new[] { "predict" }, ["test"], ["config", "print"], ["config", "validate"], ["list"], ["summary"], ["export"] })
+                Assert.IsFalse(Help(other).Contains(training, StringComparison.Ordinal), $"{string.Join(' ', other)} --help lists {training}");
+        }
+        StringAssert.Contains(Help("predict"), "--out <FILE> (REQUIRED)");
+        StringAssert.Contains(Help("test"), "Also write every prediction to FILE");
+    }
 }
