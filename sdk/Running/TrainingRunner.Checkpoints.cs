@@ -202,6 +202,12 @@ public sealed partial class TrainingRunner
         loop.Epoch = epoch;
         loop.Iter = iter;
         loop.SkipBatches = Math.Max(0, iter - epoch * loop.Dataloader.Count);
+        if (iter >= loop.MaxIters)
+        {
+            Logger.Warn(TrainsByIteration
+                ? $"The checkpoint is at iteration {iter}, and this config ends at max_iters = {loop.MaxIters}: nothing is left to train. Raise train_cfg.max_iters to train on."
+                : $"The checkpoint is at epoch {epoch}, and this config ends at max_epochs = {loop.MaxEpochs}: nothing is left to train. Raise train_cfg.max_epochs to train on.");
+        }
 
         CheckpointSection(path, "meta", () => WarnAboutChanges(checkpoint, loop));
         // Each section is read as untrusted data: a value of the wrong shape is reported as a fault of the file.

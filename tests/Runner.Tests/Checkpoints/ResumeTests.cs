@@ -53,6 +53,21 @@ public sealed class ResumeTests
     }
 
     [TestMethod]
+    public void ResumingPastTheConfigsEnd_SaysNothingIsLeftToTrain()
+    {
+        var workDir = TrainedToy.WorkDir(3);
+        var copy = TestEnvironment.NewTempDir("past-end");
+        File.Copy(Path.Combine(workDir, "epoch_3.ckpt"), Path.Combine(copy, "epoch_3.ckpt"));
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", copy, "--resume", Path.Combine(copy, "epoch_3.ckpt"),
+            "--cfg-options", "train_cfg.max_epochs=2");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "The checkpoint is at epoch 3, and this config ends at max_epochs = 2: nothing is left to train. Raise train_cfg.max_epochs to train on.");
+        Assert.IsFalse(result.Stdout.Contains("Epoch(train)", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
     public void AutoResume_WithoutCheckpoint_TrainsFromScratch()
     {
         var workDir = TestEnvironment.NewTempDir("auto");

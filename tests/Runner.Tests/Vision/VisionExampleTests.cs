@@ -33,6 +33,13 @@ public sealed partial class VisionExampleTests
         var matrix = File.ReadAllLines(Path.Combine(visData, "vis_data", "confusion_matrix_1.csv"));
         Assert.HasCount(11, matrix, "a header and one row per digit");
         Assert.AreEqual(270, matrix.Skip(1).Sum(row => row.Split(',').Skip(1).Sum(int.Parse)), "every test sample is counted once");
+        var plots = Path.Combine(visData, "vis_data", "plots");
+        CollectionAssert.IsSubsetOf(new[] { "loss.png", "lr.png", "accuracy_top1.png" }, Directory.GetFiles(plots).Select(Path.GetFileName).ToArray(), "the example draws its curves");
+        // Kept for a person to look at, as the figures of the confusion-matrix test are.
+        var figures = Path.Combine(TestEnvironment.RepoRoot, "artifacts", "test-figures");
+        Directory.CreateDirectory(figures);
+        File.Copy(Path.Combine(visData, "vis_data", "confusion_matrix_1.png"), Path.Combine(figures, "vision-digits-confusion-matrix.png"), overwrite: true);
+        File.Copy(Path.Combine(plots, "accuracy_top1.png"), Path.Combine(figures, "vision-digits-accuracy.png"), overwrite: true);
     }
 
     [TestMethod]
