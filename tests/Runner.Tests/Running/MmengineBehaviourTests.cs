@@ -194,7 +194,7 @@ public sealed class MmengineBehaviourTests
     {
         var workDir = TestEnvironment.NewTempDir("order");
 
-        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--watch", "--cfg-options", "train_cfg.max_epochs=1");
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--watch", "--verbose", "--cfg-options", "train_cfg.max_epochs=1");
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
         var table = result.Stdout[..result.Stdout.IndexOf("Epoch(train)", StringComparison.Ordinal)];
