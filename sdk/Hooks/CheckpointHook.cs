@@ -218,6 +218,18 @@ internal sealed class CheckpointHook : Hook
         });
     }
 
+    /// <summary>
+    /// Counts a checkpoint saved when training stopped (<c>interrupted_iter_N.ckpt</c>) among the kept ones, before it
+    /// is written (so its message hub records it): once the resumed run has saved <c>max_keep_ckpts</c> newer ones, it
+    /// goes like any other. One in another folder than the checkpoints' (an <c>out_dir</c>) is left alone.
+    /// </summary>
+    internal void TrackInterrupted(TrainingRunner runner, string path)
+    {
+        if (MaxKeepCkpts <= 0 || _files?.Confine(WorkDirCheckpoints.NameOf(path)) != Path.GetFullPath(path) || _kept.Contains(path)) return;
+        _kept.Add(path);
+        runner.MessageHub.UpdateInfo("keep_ckpts", KeptNames());
+    }
+
     private List<object> KeptNames() => _kept.Select(p => (object)WorkDirCheckpoints.NameOf(p)).ToList();
 
     /// <summary>Publishes the last checkpoint (with <c>save_last</c>) or else the first <c>save_best</c> one.</summary>

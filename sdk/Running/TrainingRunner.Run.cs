@@ -163,6 +163,7 @@ public sealed partial class TrainingRunner
             }
             var path = Path.Combine(WorkDir, $"interrupted_iter_{Iter}{Checkpoints.CheckpointFile.Extension}");
             if (!allRanks && !IsMainProcess) return path;
+            Hooks.OfType<Hooks.CheckpointHook>().FirstOrDefault()?.TrackInterrupted(this, path); // max_keep_ckpts retires it in its turn
             SaveCheckpoint(path, saveOptimizer: true, saveParamScheduler: true, byEpoch: false, completedIterations: Iter, allRanks: allRanks);
             if (!IsMainProcess) return path;
             new Checkpoints.WorkDirCheckpoints(WorkDir).PointAt(path);

@@ -108,5 +108,7 @@ public sealed class InterruptionTests
         StringAssert.StartsWith(Path.GetFileName(pointer), "interrupted_iter_");
         Assert.AreEqual(0, resumed.ExitCode, resumed.Stderr);
         CheckpointAssert.SameWeights(Path.Combine(straight, "epoch_6.ckpt"), Path.Combine(workDir, "epoch_6.ckpt"), "after the interrupted run resumed: ");
+        CollectionAssert.AreEquivalent(new[] { "epoch_4.ckpt", "epoch_5.ckpt", "epoch_6.ckpt" }, Directory.GetFiles(workDir, "*.ckpt").Select(Path.GetFileName).ToArray(),
+            "max_keep_ckpts (3) retired the interrupted checkpoint in its turn");
     }
 }
