@@ -123,7 +123,8 @@ public sealed class HookHotSwapper : Hook
             for (var i = 0; i < oldHooks.Count; i++)
             {
                 runner.CallHooks.Replace(oldHooks[i], successors[i]);
-                runner.Logger.Info($"Hook {successors[i].GetType().Name} reloaded from {old.Path} ({inspection.Version.ToString(3)})");
+                // The version rarely changes between two builds; the build's own id and time tell them apart.
+                runner.Logger.Info($"Hook {successors[i].GetType().Name} reloaded from {old.Path} ({inspection.Version.ToString(3)}, build {assembly.ManifestModule.ModuleVersionId.ToString()[..8]} of {File.GetLastWriteTime(old.Path):HH:mm:ss})");
             }
             _catalog.Replace(old, new LoadedPlugin(old.Name, old.Path, inspection.Version, inspection.SdkVersion, assembly, loader, registered));
             old.Loader.Dispose(); // the old load context unloads once its hooks are collected

@@ -98,7 +98,7 @@ public sealed partial class HotSwapTests
         Assert.HasCount(384, counts, "one line per iteration, 3 epochs of 128");
         Assert.IsTrue(counts.All(c => c.Seen == c.Iter), "the count carried over");
         CollectionAssert.AreEqual(Enumerable.Range(1, 384).Select(i => i <= SwapAfterIteration ? 1 : 2).ToList(), counts.Select(c => c.Version).ToList());
-        Assert.IsTrue(RunRecords.LogLines(workDir).Any(l => Regex.IsMatch(l, @"Hook CountingHook reloaded from .*HotSwap\.Hooks\.dll \(2\.0\.0\)")));
+        Assert.IsTrue(RunRecords.LogLines(workDir).Any(l => Regex.IsMatch(l, @"Hook CountingHook reloaded from .*HotSwap\.Hooks\.dll \(2\.0\.0, build [0-9a-f]{8} of [0-9:]{8}\)")));
 
         // The run's results are those of the reference run (ToyReferenceTests).
         CollectionAssert.AreEqual(new[] { 29.98046875, 34.5703125, 35.05859375 }, RunRecords.Scalars(workDir, "accuracy/top1").Select(v => Math.Round(v, 8)).ToArray());
