@@ -16,7 +16,16 @@ internal sealed class LocalVisBackend(VisContext context, string scalarSaveFile 
 
     public string ConfigPath { get; } = Path.Combine(context.SaveDir, configSaveFile);
 
-    public void AddScalars(IReadOnlyDictionary<string, double> scalars, int step)
+    /// <summary>
+    /// Validation metrics as MMEngine writes them (<c>step</c>: the epoch, or the iteration in an iteration-based run),
+    /// with the training iteration they follow as <c>iter</c>, to line them up with the training scalars.
+    /// </summary>
+    public void AddValScalars(IReadOnlyDictionary<string, double> scalars, int step, int iteration) =>
+        Write(scalars, step, iteration > 0 ? iteration : null);
+
+    public void AddScalars(IReadOnlyDictionary<string, double> scalars, int step) => Write(scalars, step, null);
+
+    private void Write(IReadOnlyDictionary<string, double> scalars, int step, int? iteration)
     {
         if (_scalars is null)
         {
@@ -26,6 +35,7 @@ internal sealed class LocalVisBackend(VisContext context, string scalarSaveFile 
         }
         var record = new Dictionary<string, object>(scalars.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)));
         record.TryAdd("step", step);
+        if (iteration is { } iter) record.TryAdd("iter", iter);
         _scalars.WriteLine(Checkpoints.PlainData.ToJson(record));
     }
 

@@ -19,6 +19,14 @@ internal sealed class TensorboardVisBackend(VisContext context) : IVisBackend
     /// <summary>The event file, once something was written.</summary>
     public string? EventFile { get; private set; }
 
+    /// <summary>
+    /// Validation metrics at the training iteration they follow, so that every curve shares one x axis (MMEngine
+    /// writes them at the epoch, beside training scalars written at the iteration); validation's timings under tags of
+    /// their own (<c>val/time</c>), apart from training's.
+    /// </summary>
+    public void AddValScalars(IReadOnlyDictionary<string, double> scalars, int step, int iteration) =>
+        AddScalars(scalars.ToDictionary(kv => kv.Key is "time" or "data_time" ? "val/" + kv.Key : kv.Key, kv => kv.Value), iteration > 0 ? iteration : step);
+
     public void AddScalars(IReadOnlyDictionary<string, double> scalars, int step)
     {
         var summary = new List<byte>();

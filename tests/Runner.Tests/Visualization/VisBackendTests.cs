@@ -32,14 +32,19 @@ public sealed class VisBackendTests
         Assert.AreEqual(50, first.GetProperty("step").GetInt32());
         Assert.AreEqual(0.01, first.GetProperty("lr").GetDouble(), 1e-12);
         Assert.AreEqual(1, first.GetProperty("epoch").GetInt32());
-        Assert.IsTrue(lines.Any(l => l.Contains("\"accuracy/top1\":29.98046875", StringComparison.Ordinal)), "validation metrics with the epoch as step");
+        var validation = lines.Select(l => JsonDocument.Parse(l).RootElement).Where(r => r.TryGetProperty("accuracy/top1", out _)).ToList();
+        Assert.AreEqual(29.98046875, validation[0].GetProperty("accuracy/top1").GetDouble(), 1e-9);
+        CollectionAssert.AreEqual(new[] { 1, 2, 3 }, validation.Select(r => r.GetProperty("step").GetInt32()).ToArray(), "the epoch as step, as MMEngine writes it");
+        CollectionAssert.AreEqual(new[] { 128, 256, 384 }, validation.Select(r => r.GetProperty("iter").GetInt32()).ToArray(), "and the training iteration it follows");
         StringAssert.Contains(File.ReadAllText(Path.Combine(visData, "config.toml")), "default_scope = \"toy\"");
 
         var records = ReadEvents(Directory.GetFiles(visData, "events.out.tfevents.*").Single());
         Assert.AreEqual("brain.Event:2", records[0].FileVersion);
         var accuracy = records.Where(r => r.Scalars.ContainsKey("accuracy/top1")).ToList();
         Assert.HasCount(3, accuracy);
-        CollectionAssert.AreEqual(new long[] { 1, 2, 3 }, accuracy.Select(r => r.Step).ToArray());
+        CollectionAssert.AreEqual(new long[] { 128, 256, 384 }, accuracy.Select(r => r.Step).ToArray(), "validation at the training iteration: one x axis for every curve");
+        Assert.IsTrue(records.Any(r => r.Scalars.ContainsKey("val/time")) && records.Any(r => r.Scalars.ContainsKey("time")), "training and validation timings apart");
+        Assert.IsFalse(accuracy.Any(r => r.Scalars.ContainsKey("time")), "validation's timing is not under training's tag");
         Assert.AreEqual(29.98046875f, accuracy[0].Scalars["accuracy/top1"]);
         Assert.IsTrue(records.All(r => r.WallTime is > 1.7e9 and < 4e9), "wall times are Unix seconds");
     }
