@@ -194,7 +194,7 @@ public static class HostApp
         if (watch && mode is "val" or "test" or "predict") stderr.WriteLine("warning: --watch reloads hooks during training only; it has no effect on val or test.");
         else if (watch) hostHooks.Add(new HookHotSwapper(catalog, registries));
         if (rank == 0 && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) hostHooks.Add(new ProgressBarHook(always: true)); // on standard error, which is a terminal here
-        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks, ForTraining = mode is null or "train", Verbose = parsed.GetValue(options.Verbose) });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = stdout, ConfigPath = configPath, ExtraHooks = hostHooks, Mode = mode switch { "val" => Mode.Val, "test" or "predict" => Mode.Test, _ => Mode.Train }, Verbose = parsed.GetValue(options.Verbose) });
         if (hostHooks.OfType<HookHotSwapper>().Any()) runner.Logger.Info($"Watching {catalog.Plugins.Count} plugin(s) for new builds of their hooks (--watch).");
         // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = StopGracefully(runner, "SIGINT", 130));

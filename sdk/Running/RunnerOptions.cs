@@ -22,11 +22,13 @@ public sealed class RunnerOptions
     public global::Runner.Sdk.Distributed.ICommunicator? World { get; init; }
 
     /// <summary>
-    /// Whether the runner is made to train: it then takes the work dir's lock (one training run per work dir) when it
-    /// is made, before it writes anything there, so a second training run is refused before it writes a byte.
-    /// Otherwise <see cref="TrainingRunner.Train"/> takes the lock when it starts.
+    /// What the runner is made for, when known. <see cref="Running.Mode.Train"/>: it takes the work dir's lock (one
+    /// training run per work dir) when it is made, before it writes anything there, so a second training run is refused
+    /// before it writes a byte (otherwise <see cref="TrainingRunner.Train"/> takes the lock when it starts).
+    /// <see cref="Running.Mode.Val"/> and <see cref="Running.Mode.Test"/>: its records go to
+    /// <c>work_dir/val_&lt;timestamp&gt;/</c> or <c>test_&lt;timestamp&gt;/</c>, apart from the training runs'.
     /// </summary>
-    public bool ForTraining { get; init; }
+    public Mode? Mode { get; init; }
 
     /// <summary>
     /// Whether the console also shows the long records of the start (the environment, the full config, the hook

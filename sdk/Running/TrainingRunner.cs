@@ -105,15 +105,16 @@ public sealed partial class TrainingRunner : IDisposable
         // holds the work dir's lock before it writes anything there, so a second one is refused before it writes a
         // byte; each run claims a log folder of its own (a run started in the same second gets <timestamp>_1).
         WorkDir = WorkDirGuard.Check(WorkDirOf(cfg, options.ConfigPath), cfg.LocationOf("work_dir"));
-        if (IsMainProcess && options.ForTraining)
+        if (IsMainProcess && options.Mode == Running.Mode.Train)
         {
             WorkDirGuard.Create(WorkDir, cfg.LocationOf("work_dir"));
             _workDirLock = WorkDirLock.Take(WorkDir);
         }
         try
         {
-            Timestamp = SharedText(IsMainProcess ? WorkDirGuard.ClaimLogDir(WorkDir, DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture), cfg.LocationOf("work_dir")) : "",
-                "the run's timestamp");
+            // An evaluation's records apart from the training runs': test_<timestamp>/, val_<timestamp>/.
+            var stamp = (options.Mode is Running.Mode.Val or Running.Mode.Test ? options.Mode.Value.Key() + "_" : "") + DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+            Timestamp = SharedText(IsMainProcess ? WorkDirGuard.ClaimLogDir(WorkDir, stamp, cfg.LocationOf("work_dir")) : "", "the run's timestamp");
             var stem = options.ConfigPath is null ? null : Path.GetFileNameWithoutExtension(options.ConfigPath);
             ExperimentName = cfg["experiment_name"] is string name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
             LogDir = Path.Combine(WorkDir, Timestamp);

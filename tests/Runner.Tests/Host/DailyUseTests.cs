@@ -31,6 +31,8 @@ public sealed class DailyUseTests
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
         StringAssert.Contains(result.Stdout, $"Load checkpoint from {Path.Combine(Trained(), "epoch_1.ckpt")}");
+        Assert.IsTrue(RunRecords.LogDirs(Trained()).Any(d => Path.GetFileName(d).StartsWith("test_", StringComparison.Ordinal)), "the test run's records apart from the training run's");
+        Assert.IsTrue(Directory.GetFiles(Trained(), "test_*.toml").Length > 0);
         Assert.AreEqual(28.3203125, RunRecords.TestMetrics(Trained())["accuracy/top1"], 1e-4, "the weights trained for one epoch (random ones score about 10)");
     }
 
