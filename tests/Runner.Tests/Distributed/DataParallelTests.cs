@@ -96,6 +96,7 @@ public sealed class DataParallelTests
         Assert.HasCount(1, RunRecords.LogDirs(workDir), "one run folder, rank 0's");
         Assert.HasCount(1, Directory.GetFiles(workDir, "*.toml"), "one config dump");
         Assert.IsFalse(result.Stdout.Contains("[rank 1]", StringComparison.Ordinal), "rank 1 logs warnings and errors only, and there were none");
+        Assert.IsFalse((result.Stdout + result.Stderr).Contains('\u001b'), "no terminal codes in the output mpirun forwards");
         Assert.AreEqual(1, result.Stdout.Split('\n').Count(l => l.Contains("Epoch(test) [3/3]", StringComparison.Ordinal)), "one test line: rank 0's");
     }
 
