@@ -43,7 +43,7 @@ public static class CheckpointTools
         LibTorchLoader.EnsureDefault(); // tensors are made outside a run: the libtorch a run would take, before any other is found
         var source = WorkDirCheckpoints.Resolve(given)[0];
         UserOutputFile.Check(target, "--out");
-        if (RealPath(source) == RealPath(target))
+        if (FileKinds.RealPath(source) == FileKinds.RealPath(target))
             throw new RunnerException($"--out names the checkpoint being exported ('{target}'); writing its weights over it would lose the checkpoint. Name another file.");
         var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
         if (!Directory.Exists(folder)) throw new RunnerException($"Cannot write '{target}': the folder '{folder}' does not exist.");
@@ -63,10 +63,4 @@ public static class CheckpointTools
     /// <exception cref="RunnerException">The path cannot be written as described.</exception>
     public static void CheckOutput(string path, string option) => UserOutputFile.Check(path, option);
 
-    /// <summary>A path with every link resolved (a file that does not exist yet: its full path).</summary>
-    private static string RealPath(string path)
-    {
-        var full = Path.GetFullPath(path);
-        return FileKinds.OfEntry(full) == FileKind.SymbolicLink ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
-    }
 }

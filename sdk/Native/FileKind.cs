@@ -26,6 +26,36 @@ internal static partial class FileKinds
     /// <summary>The kind of <paramref name="path"/> itself: a link is <see cref="FileKind.SymbolicLink"/>.</summary>
     public static FileKind OfEntry(string path) => Query(path, followLinks: false);
 
+    /// <summary>
+    /// <paramref name="path"/> as a full path with every link resolved, those of the folders above it included (a
+    /// link to <c>/etc</c>, or a folder below one, is judged as what it reaches); a tail that does not exist yet is kept
+    /// as written. A loop of links leaves the path as far as it could be resolved.
+    /// </summary>
+    public static string RealPath(string path)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        var existing = full;
+        var rest = new Stack<string>();
+        while (OfEntry(existing) == FileKind.Missing && Path.GetDirectoryName(existing) is { } up)
+        {
+            rest.Push(Path.GetFileName(existing));
+            existing = up;
+        }
+        string resolved;
+        try
+        {
+            resolved = OfEntry(existing) == FileKind.SymbolicLink ? new FileInfo(existing).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? existing : existing;
+            // A link above (…/link/sub) is resolved through the parent, one level at a time.
+            if (Path.GetDirectoryName(resolved) is { } parent && parent != resolved) resolved = Path.Combine(RealPath(parent), Path.GetFileName(resolved));
+        }
+        catch (IOException)
+        {
+            resolved = existing;
+        }
+        while (rest.Count > 0) resolved = Path.Combine(resolved, rest.Pop());
+        return Path.TrimEndingDirectorySeparator(resolved);
+    }
+
     /// <summary>How a kind reads in a message ("a character device").</summary>
     public static string Describe(FileKind kind) => kind switch
     {

@@ -167,13 +167,10 @@ internal static class LibTorchLoader
     /// </summary>
     internal static string? ForeignLibTorchMapped(string folder)
     {
-        var own = RealPath(folder);
+        var own = FileKinds.RealPath(folder);
         return FirstMapped(name => name.StartsWith("libtorch", StringComparison.Ordinal) || name.StartsWith("libc10", StringComparison.Ordinal),
             path => Path.GetDirectoryName(path) != own);
     }
-
-    private static string RealPath(string folder) =>
-        new DirectoryInfo(folder).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(folder);
 
     private static RunnerException ForeignLibTorch(string foreign, LibTorchFolder chosen, string origin, string how) =>
         new($"Another libtorch got in the way: {foreign} was loaded {how}, but this process runs on {chosen.Path} ({origin}). " +

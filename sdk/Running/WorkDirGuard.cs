@@ -31,7 +31,7 @@ internal static class WorkDirGuard
             throw ConfigException.At(location, "work_dir", $"'{full}' is a file, not a folder.", "name a new or empty folder, e.g. work_dirs/my_job.");
         // The folder the run would really write into: a link (the work dir, or a folder above it) is followed here,
         // so a link to /etc is judged as /etc.
-        var real = RealPath(full);
+        var real = Native.FileKinds.RealPath(full);
         if (IsSystemFolder(full) || IsSystemFolder(real))
         {
             var through = IsSystemFolder(full) ? "" : $" (through a link, it is '{real}')";
@@ -39,32 +39,6 @@ internal static class WorkDirGuard
                 "name a folder of the job's own, e.g. work_dirs/my_job.");
         }
         return full;
-    }
-
-    /// <summary><paramref name="full"/> with the links of its existing part resolved; the part that does not exist yet is kept as written.</summary>
-    internal static string RealPath(string full)
-    {
-        var existing = full;
-        var rest = new Stack<string>();
-        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
-        {
-            rest.Push(Path.GetFileName(existing));
-            existing = parent;
-        }
-        string resolved;
-        try
-        {
-            resolved = Directory.ResolveLinkTarget(existing, returnFinalTarget: true)?.FullName ?? existing;
-            // A link above the last folder (…/link/sub) is resolved through the parent, one level at a time.
-            var parent = Path.GetDirectoryName(resolved);
-            if (parent is not null && parent != resolved) resolved = Path.Combine(RealPath(parent), Path.GetFileName(resolved));
-        }
-        catch (IOException)
-        {
-            resolved = existing; // a link loop: the write fails later with its own message
-        }
-        while (rest.Count > 0) resolved = Path.Combine(resolved, rest.Pop());
-        return Path.TrimEndingDirectorySeparator(resolved);
     }
 
     private static bool IsSystemFolder(string full)
