@@ -418,9 +418,10 @@ public sealed class ComponentBuilder
         _ => friendly,
     };
 
-    private static string Describe(object value) => value switch
+    /// <summary>A config value as a message names it (<c>the string "x"</c>, <c>the integer 5</c>, <c>a table</c>); a long string is shortened.</summary>
+    internal static string Describe(object value) => value switch
     {
-        string s => $"the string \"{s}\"",
+        string s => $"the string \"{(s.Length > 80 ? s[..77] + "..." : s)}\"",
         long l => $"the integer {l}",
         double d => $"the number {(double.IsNaN(d) ? "nan" : double.IsInfinity(d) ? (d > 0 ? "inf" : "-inf") : d.ToString(System.Globalization.CultureInfo.InvariantCulture))}",
         bool b => b ? "true" : "false",

@@ -158,17 +158,8 @@ internal static class ConfigValidator
     private static void CheckType<T>(ConfigTable cfg, string key, string? example = null)
     {
         if (cfg[key] is { } value && value is not T)
-            throw ConfigException.At(cfg.LocationOf(key), key, $"expected {example ?? ComponentBuilder.FriendlyType(typeof(T))}, got {Describe(value)}.");
+            throw ConfigException.At(cfg.LocationOf(key), key, $"expected {example ?? ComponentBuilder.FriendlyType(typeof(T))}, got {ComponentBuilder.Describe(value)}.");
     }
-
-    private static string Describe(object value) => value switch
-    {
-        string text => $"the string \"{(text.Length > 40 ? text[..37] + "..." : text)}\"",
-        ConfigTable => "a table",
-        ConfigArray => "a list",
-        bool flag => flag ? "true" : "false",
-        _ => $"the number {Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)}",
-    };
 
     private static bool IsLogLevel(string name) =>
         name.ToUpperInvariant() is "TRACE" or "DEBUG" or "INFO" or "WARN" or "WARNING" or "ERROR" or "FATAL" or "CRITICAL";

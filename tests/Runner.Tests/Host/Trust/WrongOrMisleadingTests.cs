@@ -20,9 +20,9 @@ public sealed class WrongOrMisleadingTests
 
     [TestMethod]
     [DataRow("randomness = \"seed\"", "randomness: expected a table, e.g. randomness = { ... }, got the string \"seed\".")]
-    [DataRow("randomness = 7", "randomness: expected a table, e.g. randomness = { ... }, got the number 7.")]
+    [DataRow("randomness = 7", "randomness: expected a table, e.g. randomness = { ... }, got the integer 7.")]
     [DataRow("env_cfg = []", "env_cfg: expected a table, e.g. env_cfg = { ... }, got a list.")]
-    [DataRow("env_cfg = 5", "env_cfg: expected a table, e.g. env_cfg = { ... }, got the number 5.")]
+    [DataRow("env_cfg = 5", "env_cfg: expected a table, e.g. env_cfg = { ... }, got the integer 5.")]
     [DataRow("auto_scale_lr = []", "auto_scale_lr: expected a table")]
     [DataRow("model_wrapper_cfg = \"x\"", "model_wrapper_cfg: expected a table")]
     public void ATopLevelTableGivenAsAnotherValue_IsRefusedAtItsLine(string setting, string message)
@@ -93,7 +93,7 @@ public sealed class WrongOrMisleadingTests
         var result = HostTester.Run("config", "validate", "--config", ToyWith("plugins = 5"));
 
         Assert.AreEqual(1, result.ExitCode);
-        StringAssert.Contains(result.Stdout + result.Stderr, "plugins: expected a list of plugin folders, e.g. plugins = [\"my_plugin/bin/Release/net10.0\"], got the number 5.");
+        StringAssert.Contains(result.Stdout + result.Stderr, "plugins: expected a list of plugin folders, e.g. plugins = [\"my_plugin/bin/Release/net10.0\"], got the integer 5.");
         Assert.IsFalse((result.Stdout + result.Stderr).Contains("ConfigArray", StringComparison.Ordinal), "no .NET type names");
     }
 
