@@ -41,10 +41,9 @@ public static class ConfigLoader
             throw new IOException($"it is {Native.FileKinds.Describe(kind)}, not a config file (a pipe is read only as --config <(command))");
         if (kind == Native.FileKind.Regular)
         {
-            var real = File.ResolveLinkTarget(file, returnFinalTarget: true)?.FullName ?? file;
-            var length = new FileInfo(real).Length;
+            var length = Native.FileKinds.SizeOf(file);
             if (length > MaxConfigBytes) throw new IOException($"it has {length} bytes, more than any config ({MaxConfigBytes >> 20} MB at most)");
-            return AsText(File.ReadAllBytes(real));
+            return AsText(File.ReadAllBytes(file));
         }
         // A pipe of the shell's process substitution (--config <(...)): read up to the bound.
         using var stream = File.OpenRead(file);

@@ -46,7 +46,8 @@ internal static class ConfigWriter
     private static string Key(string key) =>
         key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? key : Quote(key);
 
-    private static string Value(object? value) => value switch
+    /// <summary>Any config value as TOML text (a table inline): the same value always reads the same.</summary>
+    internal static string Value(object? value) => value switch
     {
         null => "\"\"",
         bool b => b ? "true" : "false",

@@ -29,8 +29,7 @@ public static class DataFile
                 ? $"'{path}' does not exist{(FileKinds.OfEntry(path) == FileKind.SymbolicLink ? " (it is a link to nothing)" : "")}."
                 : $"'{path}' is {FileKinds.Describe(kind)}, not a data file{(FileKinds.OfEntry(path) == FileKind.SymbolicLink ? " (through a link)" : "")}.");
         }
-        var target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
-        return new FileInfo(target).Length;
+        return FileKinds.SizeOf(path);
     }
 
     /// <summary>The bytes of the regular file <paramref name="path"/> names, links followed, refusing one larger than <paramref name="maxBytes"/>.</summary>

@@ -109,9 +109,12 @@ public sealed class ModelComplexity
                 parameters.Where(p => !p.requires_grad).Sum(p => p.numel()),
                 macs.Where(kv => name.Length == 0 || kv.Key == name || kv.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(kv => kv.Value)));
         }
-        var bytes = model.parameters().Sum(p => p.numel() * p.element_size()) + model.buffers().Sum(b => b.numel() * b.element_size());
-        return new ModelComplexity(rows, bytes, uncounted.ToList());
+        return new ModelComplexity(rows, WeightBytes(model), uncounted.ToList());
     }
+
+    /// <summary>The bytes of a model's parameters and buffers: its weights' size in memory and in a checkpoint.</summary>
+    internal static long WeightBytes(nn.Module model) =>
+        model.parameters().Sum(p => p.numel() * p.element_size()) + model.buffers().Sum(b => b.numel() * b.element_size());
 
     private static bool Counts(nn.Module module) => module is Conv1d or Conv2d or Conv3d or Linear or BatchNorm1d or BatchNorm2d or BatchNorm3d
         or ReLU or ReLU6 or LeakyReLU or GELU or SiLU or Sigmoid or Tanh or ELU or Hardswish
@@ -120,7 +123,7 @@ public sealed class ModelComplexity
 
     private static long MacsOf(nn.Module module, Tensor input, Tensor output) => module switch
     {
-        Conv1d or Conv2d or Conv3d => output.numel() * (((Convolution)module).in_channels / ((Convolution)module).groups) * KernelElements((Convolution)module),
+        Convolution convolution => output.numel() * (convolution.in_channels / convolution.groups) * KernelElements(convolution), // Conv1d/2d/3d: Counts lets no other through
         Linear linear => output.numel() * linear.in_features,
         BatchNorm1d or BatchNorm2d or BatchNorm3d => output.numel() * (module.parameters().Any() ? 2 : 1),
         MaxPool1d or MaxPool2d or MaxPool3d or AvgPool1d or AvgPool2d or AvgPool3d or AdaptiveAvgPool1d or AdaptiveAvgPool2d or AdaptiveAvgPool3d => input.numel(),

@@ -56,6 +56,9 @@ internal static partial class FileKinds
         return Path.TrimEndingDirectorySeparator(resolved);
     }
 
+    /// <summary>The size of the file <paramref name="path"/> names, links followed (<see cref="FileInfo.Length"/> gives a link's own size).</summary>
+    public static long SizeOf(string path) => new FileInfo(File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path).Length;
+
     /// <summary>How a kind reads in a message ("a character device").</summary>
     public static string Describe(FileKind kind) => kind switch
     {

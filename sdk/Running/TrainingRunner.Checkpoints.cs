@@ -286,12 +286,7 @@ public sealed partial class TrainingRunner
             Logger.Warn("The dataset metainfo in the checkpoint differs from the current training dataset's.");
         if (checkpoint.Meta.TryGetValue("cfg", out var cfg) && cfg is string toml)
         {
-            string Schedule(ConfigTable table) => table["param_scheduler"] switch
-            {
-                ConfigTable one => ConfigWriter.ToToml(one),
-                ConfigArray many => string.Join("\n", many.OfType<ConfigTable>().Select(ConfigWriter.ToToml)),
-                _ => "",
-            };
+            static string Schedule(ConfigTable table) => ConfigWriter.Value(table["param_scheduler"]);
             try
             {
                 if (Schedule(ConfigLoader.Parse(toml, "checkpoint cfg")) != Schedule(_cfg))

@@ -334,15 +334,8 @@ public sealed partial class TrainingRunner
     /// </summary>
     private void CheckRanksRunOneJob()
     {
-        static string Text(object? value) => value switch
-        {
-            null => "",
-            ConfigTable table => ConfigWriter.ToToml(table),
-            ConfigArray array => "[" + string.Join(",", array.Select(Text)) + "]",
-            _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
-        };
         static string Digest(string text) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
-        var parts = RunShapingKeys.Select(key => (Key: key, Digest: Digest(Text(_cfg[key]))))
+        var parts = RunShapingKeys.Select(key => (Key: key, Digest: Digest(ConfigWriter.Value(_cfg[key]))))
             .Append((Key: "the model's parameter shapes", Digest: Digest(string.Join(";", Model.named_parameters().Select(p => $"{p.name}:{string.Join("x", p.parameter.shape)}")))))
             .Append((Key: "the seed", Digest: Digest(Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))))
             .ToList();

@@ -64,7 +64,8 @@ public sealed partial class TrainingRunner : IDisposable
         // an uninterrupted run's even when the config names no seed. An unset seed is drawn on rank 0 and shared, so
         // every rank's samplers agree; diff_rank_seed gives each rank seed + rank for torch.
         Randomness = Bind<RandomnessSettings>("randomness") ?? new RandomnessSettings();
-        var resumedSeed = SharedValue(SeedOfResumedRun(WorkDirOf(cfg, options.ConfigPath)) ?? NoSeed, "the resumed run's seed");
+        var workDir = WorkDirOf(cfg, options.ConfigPath);
+        var resumedSeed = SharedValue(SeedOfResumedRun(workDir) ?? NoSeed, "the resumed run's seed");
         Seed = resumedSeed != NoSeed ? resumedSeed : Randomness.Seed ?? SharedValue(Random.Shared.NextInt64(0, int.MaxValue), "the random seed");
         torch.manual_seed(TorchSeed);
         LibTorchContext.DeterministicAlgorithms = Randomness.Deterministic;
@@ -104,7 +105,7 @@ public sealed partial class TrainingRunner : IDisposable
         // warnings and errors to the console, prefixed with their rank), under rank 0's timestamp. A training run
         // holds the work dir's lock before it writes anything there, so a second one is refused before it writes a
         // byte; each run claims a log folder of its own (a run started in the same second gets <timestamp>_1).
-        WorkDir = WorkDirGuard.Check(WorkDirOf(cfg, options.ConfigPath), cfg.LocationOf("work_dir"));
+        WorkDir = WorkDirGuard.Check(workDir, cfg.LocationOf("work_dir"));
         if (IsMainProcess && options.Mode == Running.Mode.Train)
         {
             WorkDirGuard.Create(WorkDir, cfg.LocationOf("work_dir"));
@@ -374,8 +375,7 @@ public sealed partial class TrainingRunner : IDisposable
             $"{(World.WorldSize == 1 ? "1 process" : $"{World.WorldSize} ranks")} · seed {Seed}");
         var parameters = Model.parameters().ToList();
         var trainable = parameters.Where(p => p.requires_grad).Sum(p => p.numel());
-        var bytes = parameters.Sum(p => p.numel() * p.element_size()) + Model.buffers().Sum(b => b.numel() * b.element_size());
-        Logger.Info(string.Create(CultureInfo.InvariantCulture, $"model {Model.GetType().Name} · {parameters.Sum(p => p.numel()):N0} parameters ({trainable:N0} trainable) · {bytes / 1e6:0.0} MB (runner-host summary counts its operations)"));
+        Logger.Info(string.Create(CultureInfo.InvariantCulture, $"model {Model.GetType().Name} · {parameters.Sum(p => p.numel()):N0} parameters ({trainable:N0} trainable) · {ModelComplexity.WeightBytes(Model) / 1e6:0.0} MB (runner-host summary counts its operations)"));
         Logger.Info($"work_dir {WorkDir} · log {Path.Combine(LogDir, Timestamp + ".log")} (environment, full config and hook order are there)");
     }
 
