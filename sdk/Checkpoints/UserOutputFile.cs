@@ -11,16 +11,17 @@ using Runner.Sdk.Native;
 internal static class UserOutputFile
 {
     /// <summary>Refuses, in one line naming <paramref name="option"/>, a path that cannot be written as described; before any work starts.</summary>
-    public static void Check(string path, string option)
+    public static void Check(string path, string option) => KindOf(path, option);
+
+    /// <summary>What stands at <paramref name="path"/> (missing, or a regular file, a device or a FIFO), or the refusal of anything else.</summary>
+    private static FileKind KindOf(string path, string option)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new RunnerException($"{option} is empty: name the file to write.");
         var full = Path.GetFullPath(path);
         switch (FileKinds.OfEntry(full))
         {
-            case FileKind.Missing:
-                return; // a writer that makes folders makes its folder; one that does not says so
-            case FileKind.Regular or FileKind.CharacterDevice or FileKind.Fifo:
-                return;
+            case var writable and (FileKind.Missing or FileKind.Regular or FileKind.CharacterDevice or FileKind.Fifo):
+                return writable; // a missing file's folder: a writer that makes folders makes it; one that does not says so
             case FileKind.SymbolicLink:
                 throw new RunnerException($"{option}: '{path}' is a symbolic link (to '{new FileInfo(full).LinkTarget}'); Runner does not write through a link it is handed: name the file itself.");
             case var other:
@@ -31,9 +32,9 @@ internal static class UserOutputFile
     /// <summary>Writes <paramref name="path"/> as described; a failure is a <see cref="RunnerException"/> naming the file and the cause.</summary>
     public static void Write(string path, Action<Stream> write, string option)
     {
-        Check(path, option);
+        var kind = KindOf(path, option);
         var full = Path.GetFullPath(path);
-        if (FileKinds.OfEntry(full) is FileKind.Missing or FileKind.Regular)
+        if (kind is FileKind.Missing or FileKind.Regular)
         {
             try
             {
@@ -58,7 +59,7 @@ internal static class UserOutputFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RunnerException($"{option}: could not write to '{path}' ({FileKinds.Describe(FileKinds.Of(full))}): {e.Message}", e);
+            throw new RunnerException($"{option}: could not write to '{path}' ({FileKinds.Describe(kind)}): {e.Message}", e);
         }
     }
 }

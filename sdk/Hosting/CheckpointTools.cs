@@ -62,5 +62,4 @@ public static class CheckpointTools
     /// <param name="option">The option that named it (<c>--out</c>), for the message.</param>
     /// <exception cref="RunnerException">The path cannot be written as described.</exception>
     public static void CheckOutput(string path, string option) => UserOutputFile.Check(path, option);
-
 }

@@ -96,7 +96,8 @@ internal static class LibTorchLoader
             }
             else
             {
-                chosen = FromPython(out var asked, out var python) ?? throw (needCuda
+                var (fromPython, python, asked) = FromPython();
+                chosen = fromPython ?? throw (needCuda
                     ? NoCudaLibTorch(device, $"no Python has a PyTorch to take it from ({asked})")
                     : new RunnerException($"This build of Runner carries no libtorch (TorchBackend=external), and no Python has a PyTorch to take it from ({asked}): " +
                         "name one with --libtorch DIR or RUNNER_LIBTORCH=DIR (docs/gpu.md)."));
@@ -168,9 +169,11 @@ internal static class LibTorchLoader
     internal static string? ForeignLibTorchMapped(string folder)
     {
         var own = FileKinds.RealPath(folder);
-        return FirstMapped(name => name.StartsWith("libtorch", StringComparison.Ordinal) || name.StartsWith("libc10", StringComparison.Ordinal),
-            path => Path.GetDirectoryName(path) != own);
+        return FirstMapped(IsLibTorchFile, path => Path.GetDirectoryName(path) != own);
     }
+
+    /// <summary>Whether a file name is one of a libtorch's own libraries (<c>libtorch*</c>, <c>libc10*</c>).</summary>
+    private static bool IsLibTorchFile(string name) => name.StartsWith("libtorch", StringComparison.Ordinal) || name.StartsWith("libc10", StringComparison.Ordinal);
 
     private static RunnerException ForeignLibTorch(string foreign, LibTorchFolder chosen, string origin, string how) =>
         new($"Another libtorch got in the way: {foreign} was loaded {how}, but this process runs on {chosen.Path} ({origin}). " +
@@ -179,7 +182,7 @@ internal static class LibTorchLoader
     private static string ForeignHint(string foreign)
     {
         var preload = Environment.GetEnvironmentVariable("LD_PRELOAD") ?? "";
-        if (preload.Split([' ', ':'], StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFileName).Any(name => name!.StartsWith("libtorch", StringComparison.Ordinal) || name.StartsWith("libc10", StringComparison.Ordinal)))
+        if (preload.Split([' ', ':'], StringSplitOptions.RemoveEmptyEntries).Any(entry => IsLibTorchFile(Path.GetFileName(entry))))
             return $"Remove it from LD_PRELOAD ({preload}).";
         return $"Run without the setting that brings it in (LD_PRELOAD, or LD_LIBRARY_PATH naming {Path.GetDirectoryName(foreign)}), or name that libtorch with --libtorch if it is the one you want.";
     }
@@ -199,23 +202,19 @@ internal static class LibTorchLoader
     /// <summary>
     /// The libtorch folder of the first Python with a PyTorch: <c>python3</c> as <c>PATH</c> finds it, then the system's
     /// <c>/usr/bin/python3</c> (a pyenv or venv <c>python3</c> on <c>PATH</c> hides the system's torch). Null when none
-    /// has one; <paramref name="asked"/> then says which were asked and what each answered. <paramref name="origin"/>
-    /// names the Python whose torch was taken.
+    /// has one, with <c>Asked</c> saying which were asked and what each answered. <c>Origin</c> names the Python whose
+    /// torch was taken.
     /// </summary>
-    private static LibTorchFolder? FromPython(out string asked, out string origin)
+    private static (LibTorchFolder? Folder, string Origin, string Asked) FromPython()
     {
         var answers = new List<string>();
         foreach (var python in (string[])["python3", "/usr/bin/python3"])
         {
             var (folder, answer) = TorchLibOf(python);
-            origin = $"{python}'s torch";
-            asked = "";
-            if (folder is not null) return LibTorchFolder.Inspect(folder, origin);
+            if (folder is not null) return (LibTorchFolder.Inspect(folder, $"{python}'s torch"), $"{python}'s torch", "");
             answers.Add($"{python}: {answer}");
         }
-        asked = string.Join("; ", answers);
-        origin = "";
-        return null;
+        return (null, "", string.Join("; ", answers));
     }
 
     /// <summary>The lib folder of <paramref name="python"/>'s torch, or null and why not.</summary>

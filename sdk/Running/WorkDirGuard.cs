@@ -18,8 +18,6 @@ internal static class WorkDirGuard
     /// <summary>The work dir as a full path, once it is known to be acceptable.</summary>
     public static string Check(string workDir, SourceLocation? location)
     {
-        if (string.IsNullOrWhiteSpace(workDir) || workDir.Contains('\0'))
-            throw ConfigException.At(location, "work_dir", "is empty.", "name a folder, e.g. work_dirs/my_job.");
         if (workDir.Contains('\uFFFD'))
         {
             throw ConfigException.At(location, "work_dir", $"'{workDir}' holds bytes that are not UTF-8 (shown as \uFFFD): .NET would write to a folder of another name.",
