@@ -199,7 +199,7 @@ public sealed class CheckpointIntegrityTests
     {
         var dir = TestEnvironment.NewTempDir("kinds");
         var fifo = Path.Combine(dir, "pipe.ckpt");
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        SpecialFiles.Fifo(fifo);
         var empty = Path.Combine(dir, "empty.ckpt");
         File.WriteAllBytes(empty, []);
 

@@ -1,6 +1,5 @@
 namespace Runner.Tests.Host.Trust;
 
-using System.Diagnostics;
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
 using Runner.Tests.Vision;
@@ -118,7 +117,7 @@ public sealed class AbortsHangsAndTracesTests
         var withBase = Path.Combine(dir, "with-base.toml");
         File.WriteAllText(withBase, $"_base_ = [\"{zero}\"]\n");
         var fifo = Path.Combine(dir, "pipe.toml");
-        using (var mkfifo = Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        SpecialFiles.Fifo(fifo);
 
         var direct = WithinAMinute(() => HostTester.Run("config", "print", "--config", zero));
         var viaBase = WithinAMinute(() => HostTester.Run("config", "print", "--config", withBase));
@@ -154,7 +153,7 @@ public sealed class AbortsHangsAndTracesTests
     {
         var fifoRoot = VisionFixture.WriteImageFolder(perClass: 2);
         var fifo = Path.Combine(fifoRoot, "cats", "pipe.png");
-        using (var mkfifo = Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        SpecialFiles.Fifo(fifo);
         var zeroRoot = VisionFixture.WriteImageFolder(perClass: 2);
         var zero = Path.Combine(zeroRoot, "dogs", "zero.png");
         File.CreateSymbolicLink(zero, "/dev/zero");

@@ -1,6 +1,5 @@
 namespace Runner.Tests.Host.Trust;
 
-using System.Diagnostics;
 using Runner.Sdk.Native;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
@@ -18,27 +17,13 @@ public sealed class WritesOutsideTheWorkDirTests
     private static HostTester.Result Toy(string workDir, params string[] extra) =>
         HostTester.Run(["train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir, "--cfg-options", "train_cfg.max_epochs=1", .. extra]);
 
-    private static void Run(string file, params string[] args)
-    {
-        using var process = Process.Start(file, args);
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"{file} {string.Join(' ', args)}");
-    }
-
     [TestMethod]
     public void OutNamingADevice_IsWrittenToInPlace_NeverReplaced()
     {
         // A device node of our own with /dev/null's numbers (1, 3), so no test ever risks the system's.
         var dir = TestEnvironment.NewTempDir("out-device");
         var device = Path.Combine(dir, "null");
-        try
-        {
-            Run("mknod", device, "c", "1", "3");
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Assert.Inconclusive("mknod is not available here.");
-        }
+        SpecialFiles.CharacterDevice(device, 1, 3);
 
         var export = HostTester.Run("export", "--checkpoint", Checkpoint, "--out", device, "--format", "safetensors");
         var predict = HostTester.Run("predict", "--config", TestEnvironment.ToyConfig, "--checkpoint", Checkpoint, "--out", device, "--work-dir", Path.Combine(dir, "work"));
@@ -54,14 +39,7 @@ public sealed class WritesOutsideTheWorkDirTests
     {
         var dir = TestEnvironment.NewTempDir("out-full");
         var full = Path.Combine(dir, "full");
-        try
-        {
-            Run("mknod", full, "c", "1", "7"); // /dev/full's numbers
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Assert.Inconclusive("mknod is not available here.");
-        }
+        SpecialFiles.CharacterDevice(full, 1, 7); // /dev/full's numbers
 
         var result = HostTester.Run("export", "--checkpoint", Checkpoint, "--out", full, "--format", "pt");
 
@@ -74,7 +52,7 @@ public sealed class WritesOutsideTheWorkDirTests
     {
         var dir = TestEnvironment.NewTempDir("out-fifo");
         var fifo = Path.Combine(dir, "weights.pipe");
-        Run("mkfifo", fifo);
+        SpecialFiles.Fifo(fifo);
         var reader = Task.Run(() => File.ReadAllBytes(fifo));
 
         var result = HostTester.Run("export", "--checkpoint", Checkpoint, "--out", fifo, "--format", "safetensors");
