@@ -1,6 +1,6 @@
 namespace Runner.Host;
 
-using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
 

@@ -1,7 +1,7 @@
 namespace Runner.Host;
 
 using System.CommandLine;
-using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Sdk;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;

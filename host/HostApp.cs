@@ -3,6 +3,7 @@ namespace Runner.Host;
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;

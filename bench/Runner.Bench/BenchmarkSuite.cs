@@ -1,7 +1,7 @@
 namespace Runner.Bench;
 
 using System.Diagnostics;
-using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;

@@ -1,7 +1,7 @@
 namespace Runner.Bench;
 
 using Runner.Host;
-using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;

@@ -1,6 +1,7 @@
 namespace Runner.Host.Plugins;
 
 using Runner.Sdk.Data;
+using Runner.Sdk.Plugins;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;

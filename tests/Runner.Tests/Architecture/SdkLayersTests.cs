@@ -33,7 +33,7 @@ public sealed partial class SdkLayersTests
         {
             ["Configuration"] = 0, ["Checkpoints"] = 0, ["Native"] = 0,
             ["Registries"] = 1,
-            ["Distributed"] = 2,
+            ["Distributed"] = 2, ["Plugins"] = 2,
             ["Data"] = 3, ["Visualization"] = 3,
             ["Evaluation"] = 4, ["Models"] = 4, ["Optim"] = 4,
             ["Running"] = 5, ["Hooks"] = 5, ["Logging"] = 5,

@@ -1,6 +1,6 @@
 namespace Runner.Tests.Checkpoints;
 
-using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;

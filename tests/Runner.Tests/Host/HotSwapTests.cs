@@ -3,6 +3,7 @@ namespace Runner.Tests.Host;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;

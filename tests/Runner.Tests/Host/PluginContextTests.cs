@@ -1,7 +1,7 @@
 namespace Runner.Tests.Host;
 
 using System.Runtime.InteropServices;
-using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Tests.Support;
 
 [TestClass]

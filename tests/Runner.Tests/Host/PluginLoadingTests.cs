@@ -56,7 +56,7 @@ public sealed class PluginLoadingTests
 
         // Act
         var registries = new global::Runner.Sdk.Registries.RegistryRoot();
-        using var catalog = global::Runner.Host.Plugins.PluginCatalog.Load([(Path.Combine(root, "plugins"), "test")], registries);
+        using var catalog = global::Runner.Sdk.Plugins.PluginCatalog.Load([(Path.Combine(root, "plugins"), "test")], registries);
         var reports = catalog.Plugins.OrderBy(p => p.Name, StringComparer.Ordinal)
             .Select(p => Activator.CreateInstance(p.Assembly.GetType("IsolationPlugin.ReportingHook")!)!.ToString()).ToArray();
 

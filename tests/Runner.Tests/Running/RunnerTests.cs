@@ -2,7 +2,7 @@ namespace Runner.Tests.Running;
 
 using System.Reflection;
 using System.Runtime.Loader;
-using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Models;
 using Runner.Sdk.Registries;

@@ -2,7 +2,7 @@ namespace Runner.Tests.Vision;
 
 using Runner.Tests.Support;
 using System.IO.Compression;
-using Runner.Host.Plugins;
+using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;

@@ -1,4 +1,4 @@
-namespace Runner.Host.Plugins;
+namespace Runner.Sdk.Plugins;
 
 using Runner.Sdk;
 
@@ -7,13 +7,13 @@ public sealed class PluginLoadException : RunnerException
 {
     private PluginLoadException(string message, Exception? inner = null) : base(message, inner) { }
 
-    public static PluginLoadException MissingFolder(string folder, string origin) =>
+    internal static PluginLoadException MissingFolder(string folder, string origin) =>
         new($"Plugin folder '{folder}' (from {origin}) does not exist.");
 
-    public static PluginLoadException Failed(string name, string path, Exception cause) =>
+    internal static PluginLoadException Failed(string name, string path, Exception cause) =>
         new($"Plugin {name} ({path}) failed to load: {Describe(cause)}", cause);
 
-    public static PluginLoadException Refused(string name, string path, string reason) =>
+    internal static PluginLoadException Refused(string name, string path, string reason) =>
         new($"Plugin {name} ({path}) was refused: {reason}");
 
     private static string Describe(Exception e) => e switch

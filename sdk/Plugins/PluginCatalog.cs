@@ -1,6 +1,5 @@
-namespace Runner.Host.Plugins;
+namespace Runner.Sdk.Plugins;
 
-using Runner.Sdk.Hosting;
 using Runner.Sdk.Registries;
 
 /// <summary>
@@ -26,9 +25,12 @@ public sealed class PluginCatalog : IDisposable
     /// <summary>The assemblies plugins share with the host (those of <see cref="SharedTypes"/>).</summary>
     internal static IEnumerable<System.Reflection.Assembly> SharedAssemblies => SharedTypes.Select(t => t.Assembly).Distinct();
 
+    private PluginCatalog() { }
+
     private readonly List<LoadedPlugin> _plugins = [];
     private readonly List<PluginLoadException> _skipped = [];
 
+    /// <summary>The plugins loaded, in the order they were found.</summary>
     public IReadOnlyList<LoadedPlugin> Plugins => _plugins;
 
     /// <summary>The plugins that failed to load and were skipped (with <c>skipBroken</c>), each with its reason.</summary>
@@ -53,7 +55,7 @@ public sealed class PluginCatalog : IDisposable
     /// <c>.deps.json</c> of their own) nor named by a plugin's <c>.deps.json</c> as a dependency: most likely a
     /// plugin copied without its <c>.deps.json</c>, which would otherwise be skipped without a word.
     /// </summary>
-    public static IEnumerable<string> FindStrayAssemblies(string folder)
+    internal static IEnumerable<string> FindStrayAssemblies(string folder)
     {
         foreach (var dir in SearchedFolders(folder))
         {
@@ -74,6 +76,10 @@ public sealed class PluginCatalog : IDisposable
     private readonly List<string> _warnings = [];
 
     /// <summary>Loads every plugin of every folder into <paramref name="registries"/>.</summary>
+    /// <example><code>
+    /// var registries = new RegistryRoot();
+    /// using var plugins = PluginCatalog.Load([("/opt/runner/plugins", "my app's settings")], registries);
+    /// </code></example>
     /// <param name="folders">(folder, where it was named) pairs, in order.</param>
     /// <param name="skipBroken">Skip a plugin that fails to load (listed in <see cref="Skipped"/>) instead of failing.</param>
     /// <param name="inMemory">Read each assembly into memory instead of mapping its file, so a rebuild can overwrite
@@ -115,10 +121,10 @@ public sealed class PluginCatalog : IDisposable
     }
 
     /// <summary>Whether assemblies are read into memory (see <see cref="Load"/>).</summary>
-    public bool InMemory { get; private init; }
+    internal bool InMemory { get; private init; }
 
     /// <summary>Puts <paramref name="replacement"/> (a new build of a plugin) in <paramref name="old"/>'s place.</summary>
-    public void Replace(LoadedPlugin old, LoadedPlugin replacement) => _plugins[_plugins.IndexOf(old)] = replacement;
+    internal void Replace(LoadedPlugin old, LoadedPlugin replacement) => _plugins[_plugins.IndexOf(old)] = replacement;
 
     /// <summary>Checks a plugin assembly and loads it into a new collectible load context, without registering anything.</summary>
     internal static (PluginInspection Inspection, PluginContext Loader, System.Reflection.Assembly Assembly) Open(string assemblyPath, bool inMemory)
@@ -130,7 +136,7 @@ public sealed class PluginCatalog : IDisposable
         try
         {
             var assembly = loader.LoadDefaultAssembly();
-            RunnerProcess.RecordPluginAssembly(assembly, assemblyPath);
+            PluginFolder.Record(assembly, assemblyPath);
             return (inspection, loader, assembly);
         }
         catch
@@ -160,6 +166,7 @@ public sealed class PluginCatalog : IDisposable
         }
     }
 
+    /// <summary>Unloads every plugin's load context (once nothing refers to its types any more).</summary>
     public void Dispose()
     {
         foreach (var plugin in _plugins) plugin.Loader.Dispose();

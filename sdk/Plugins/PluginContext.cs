@@ -1,4 +1,4 @@
-namespace Runner.Host.Plugins;
+namespace Runner.Sdk.Plugins;
 
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -16,7 +16,7 @@ using McMaster.NETCore.Plugins.Loader;
 /// has already resolved those paths (<c>PROBING_DIRECTORIES</c>), so they are taken from it; a plugin's own runtime
 /// config, which plugins rarely have, is read with <see cref="JsonDocument"/>.
 /// </remarks>
-public sealed class PluginContext : IDisposable
+internal sealed class PluginContext : IDisposable
 {
     private readonly string _mainAssemblyPath;
     private readonly bool _inMemory;

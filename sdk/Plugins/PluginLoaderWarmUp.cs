@@ -1,4 +1,4 @@
-namespace Runner.Host.Plugins;
+namespace Runner.Sdk.Plugins;
 
 using McMaster.NETCore.Plugins.Loader;
 

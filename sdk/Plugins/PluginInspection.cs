@@ -1,4 +1,4 @@
-namespace Runner.Host.Plugins;
+namespace Runner.Sdk.Plugins;
 
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
@@ -7,7 +7,7 @@ using System.Reflection.PortableExecutable;
 /// What a plugin assembly says about itself, read from its metadata without loading it (so no plugin code runs
 /// before it passes the checks): its version and the SDK version it was built against.
 /// </summary>
-public sealed record PluginInspection(string Name, Version Version, Version? SdkVersion)
+internal sealed record PluginInspection(string Name, Version Version, Version? SdkVersion)
 {
     /// <summary>Assemblies the host shares with every plugin; a plugin folder must not carry its own copy.</summary>
     public static readonly string[] HostProvidedAssemblies = ["Runner.Sdk", "TorchSharp", "NLog", "Tomlyn"];
