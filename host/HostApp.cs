@@ -106,6 +106,7 @@ public static class HostApp
         }));
         root.Subcommands.Add(list);
         root.Subcommands.Add(DataCommands.Create(options, action => Guard(stderr, action), stdout));
+        root.Subcommands.Add(InferCommand.Create(options, action => Guard(stderr, action), stdout, stderr));
         root.Subcommands.Add(SummaryCommand.Create(options.Building, action => Guard(stderr, action), parsed =>
         {
             var cfg = LoadConfig(parsed, options);

@@ -12,9 +12,10 @@ namespace Runner.Plugins.Vision;
 /// </summary>
 internal static class ImageDecoder
 {
-    /// <summary>The extensions <c>ImageFolder</c> collects (lower case).</summary>
-    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        { ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif" };
+    /// <summary>The extensions <c>ImageFolder</c> collects, and <c>infer</c> looks for in folders: listed once, on <see cref="Datasets.VisionDataset"/>.</summary>
+    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(
+        ((Runner.Sdk.Data.InferencePipelineAttribute)Attribute.GetCustomAttribute(typeof(Datasets.VisionDataset), typeof(Runner.Sdk.Data.InferencePipelineAttribute))!).Extensions,
+        StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// The most pixels an image may claim by default: Pillow's limit (<c>Image.MAX_IMAGE_PIXELS</c> × 2, where it

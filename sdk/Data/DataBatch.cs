@@ -14,8 +14,10 @@ public sealed class DataBatch : IDisposable, IEnumerable<KeyValuePair<string, Te
     public const string InputsKey = "inputs";
     /// <summary>The field holding the ground-truth labels.</summary>
     public const string LabelsKey = "labels";
-    /// <summary>The field a classifier's predictions put its class scores in.</summary>
+    /// <summary>The field a classifier's predictions put its class scores in (the logits, before softmax).</summary>
     public const string ScoresKey = "scores";
+    /// <summary>The field a classifier's predictions put its class probabilities in (mmpretrain's <c>pred_score</c>: softmax of the scores).</summary>
+    public const string PredScoreKey = "pred_score";
     /// <summary>The field a classifier's predictions put its predicted classes in.</summary>
     public const string PredLabelKey = "pred_label";
 
@@ -47,6 +49,16 @@ public sealed class DataBatch : IDisposable, IEnumerable<KeyValuePair<string, Te
     /// <summary>Whether the batch has the field <paramref name="key"/>.</summary>
     public bool ContainsKey(string key) => _fields.ContainsKey(key);
 
+    /// <summary>
+    /// Facts about each sample that are not tensors (the metainfo of MMEngine's data samples: <c>img_path</c>,
+    /// <c>ori_shape</c>…), one dictionary per sample in batch order, as the dataset gave them; null when it gave none.
+    /// Prediction records name a sample by its <c>img_path</c> from here.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, object>>? SampleInfo { get; set; }
+
+    /// <summary>The samples' indices in their dataset, in batch order (set by the <see cref="DataLoader"/>); null for a batch made otherwise.</summary>
+    public IReadOnlyList<long>? SampleIndices { get; set; }
+
     /// <summary>The <c>inputs</c> field.</summary>
     public Tensor Inputs => this[InputsKey];
 
@@ -54,16 +66,21 @@ public sealed class DataBatch : IDisposable, IEnumerable<KeyValuePair<string, Te
     public long Count => _fields.Count == 0 ? 0 : _fields.Values.First().shape is { Length: > 0 } shape ? shape[0] : 1;
 
     /// <summary>A new batch with <paramref name="map"/> applied to every field.</summary>
+    /// <remarks>The new batch keeps <see cref="SampleInfo"/> and <see cref="SampleIndices"/>.</remarks>
     public DataBatch Select(Func<string, Tensor, Tensor> map) =>
-        new(_fields.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, map(kv.Key, kv.Value))));
+        new(_fields.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, map(kv.Key, kv.Value)))) { SampleInfo = SampleInfo, SampleIndices = SampleIndices };
 
-    /// <summary>Stacks samples into a batch (PyTorch's <c>default_collate</c>): each field gets a leading batch dimension.</summary>
+    /// <summary>
+    /// Stacks samples into a batch (PyTorch's <c>default_collate</c>): each field gets a leading batch dimension, and
+    /// the samples' <see cref="SampleInfo"/> are listed in order (when every sample has it).
+    /// </summary>
     public static DataBatch Stack(IReadOnlyList<DataBatch> samples)
     {
         ArgumentOutOfRangeException.ThrowIfZero(samples.Count);
         var batch = new DataBatch();
         foreach (var key in samples[0].Keys)
             batch[key] = stack(samples.Select(sample => sample[key]).ToArray());
+        if (samples.All(sample => sample.SampleInfo is not null)) batch.SampleInfo = samples.SelectMany(sample => sample.SampleInfo!).ToList();
         return batch;
     }
 

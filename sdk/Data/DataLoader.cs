@@ -114,6 +114,7 @@ public sealed class DataLoader : IEnumerable<DataBatch>
         try
         {
             var batch = Dataset.GetItems(indices, epoch);
+            batch.SampleIndices = indices;
             if (!PinsMemory) return batch;
             using (batch) return batch.Select((_, tensor) => tensor.pin_memory());
         }

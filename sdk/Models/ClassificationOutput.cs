@@ -3,10 +3,10 @@ namespace Runner.Sdk.Models;
 using Runner.Sdk.Data;
 using static TorchSharp.torch;
 
-/// <summary>The usual outputs of a classifier from its logits: cross-entropy against <c>labels</c>, or <c>scores</c> and <c>pred_label</c>.</summary>
+/// <summary>The usual outputs of a classifier from its logits: cross-entropy against <c>labels</c>, or <c>pred_label</c>, <c>pred_score</c> (probabilities) and <c>scores</c> (the logits).</summary>
 public static class ClassificationOutput
 {
-    /// <summary>The output of a classifier for <paramref name="mode"/>: the cross-entropy loss, the predictions (<c>scores</c> and <c>pred_label</c>) or the logits.</summary>
+    /// <summary>The output of a classifier for <paramref name="mode"/>: the cross-entropy loss, the predictions (<c>pred_label</c>, <c>pred_score</c>: softmax probabilities, <c>scores</c>: logits) or the logits.</summary>
     /// <example><code>public override ModelOutput Forward(DataBatch batch, ForwardMode mode) =>
     ///     ClassificationOutput.From(layers.forward(batch.Inputs), batch, mode);</code></example>
     public static ModelOutput From(Tensor logits, DataBatch batch, ForwardMode mode) => mode switch
@@ -17,8 +17,9 @@ public static class ClassificationOutput
         }),
         ForwardMode.Predict => ModelOutput.FromPredictions(new DataBatch
         {
-            [DataBatch.ScoresKey] = logits,
             [DataBatch.PredLabelKey] = logits.argmax(1),
+            [DataBatch.PredScoreKey] = nn.functional.softmax(logits, 1),
+            [DataBatch.ScoresKey] = logits,
         }),
         _ => ModelOutput.FromTensor(logits),
     };

@@ -60,7 +60,14 @@ public sealed class ComponentBuilder
     /// <returns>The component; null in check mode.</returns>
     /// <example><code>var backbone = (BaseModel)builder.Build(typeof(BaseModel), (ConfigTable)cfg["backbone"]!)!;</code></example>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026", Justification = "Build<T> and Build(Type, ...) differ in generic arity and first parameter: no call can mean both.")]
-    public object? Build(Type kind, ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null)
+    public object? Build(Type kind, ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null) =>
+        BuildType(ResolveType(kind, table, defaults, scope), table, defaults, ScopeOf(table, scope));
+
+    /// <summary>
+    /// The registered type <paramref name="table"/>'s <c>type</c> (or the default's) names among the components of
+    /// <paramref name="kind"/>, checked to be one, without building it. Errors name the table's file, line and key.
+    /// </summary>
+    internal Type ResolveType(Type kind, ConfigTable table, IReadOnlyDictionary<string, object?>? defaults = null, string? scope = null)
     {
         scope = ScopeOf(table, scope);
         var registry = Registries.ForType(kind) ?? throw new ArgumentException($"No registry holds {kind.Name}.");
@@ -78,7 +85,7 @@ public sealed class ComponentBuilder
             throw ConfigException.At(table.LocationOf(TypeKey), table.PathOf(TypeKey),
                 $"'{name}' is a {entry.Type.Name}, which is not a {kind.Name}.");
         }
-        return BuildType(entry.Type, table, defaults, scope);
+        return entry.Type;
     }
 
     /// <summary>Binds <paramref name="table"/> (its <c>type</c> key ignored) to the constructor and properties of <paramref name="concrete"/>.</summary>

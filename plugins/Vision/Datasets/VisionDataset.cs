@@ -11,8 +11,10 @@ namespace Runner.Plugins.Vision.Datasets;
 /// [H, W, C], or only its path in <c>img_path</c>) and a class (<c>gt_label</c>), goes through the <c>pipeline</c> with
 /// a random source of its own (seeded from the run's seed, the epoch and the index), and is packed into
 /// <c>inputs</c> (uint8 [C, H, W]) and <c>labels</c> when the pipeline does not end with <see cref="PackInputs"/>.
-/// The class names travel in <see cref="Metainfo"/> (and so into checkpoints as <c>dataset_meta</c>).
+/// The class names travel in <see cref="Metainfo"/> (and so into checkpoints as <c>dataset_meta</c>). Inference reads
+/// any image file the same way: its test pipeline, after <see cref="LoadImageFromFile"/>, packed at the end.
 /// </summary>
+[InferencePipeline(First = typeof(LoadImageFromFile), Last = typeof(PackInputs), Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif"])]
 public abstract class VisionDataset : IDataset
 {
     private readonly SamplePipeline _pipeline;
@@ -68,6 +70,7 @@ public abstract class VisionDataset : IDataset
         var prepared = _pipeline.Apply(sample, index, epoch, info);
         if (!prepared.ContainsKey(DataBatch.InputsKey)) prepared = PackInputs.Pack(prepared, info);
         foreach (var (_, tensor) in prepared) tensor.MoveToOuterDisposeScope();
+        prepared.SampleInfo = [info];
         return prepared;
     }
 

@@ -7,9 +7,9 @@ using static TorchSharp.torch;
 
 /// <summary>
 /// Writes every prediction of the loop to <c>out_file_path</c> (MMEngine's <c>DumpResults</c>, which pickles them;
-/// here JSON lines, readable by any language): one object per sample, in the order the loader gave them —
-/// <c>index</c>, then each prediction the model returned (<c>pred_label</c>, <c>scores</c>…) and the ground truth
-/// <c>labels</c> when the batch has them, as numbers or lists of numbers. It reports no metric.
+/// here JSON lines, readable by any language): one record per sample, in the order the loader gave them, with
+/// mmpretrain's field names (<see cref="PredictionRecords"/>: <c>sample_idx</c>, <c>img_path</c>, <c>pred_label</c>,
+/// <c>pred_class</c>, <c>pred_score</c>, <c>gt_label</c>, then the model's other outputs). It reports no metric.
 /// <c>runner-host test --out FILE</c> adds it to the test evaluator.
 /// </summary>
 [Register]
@@ -26,29 +26,11 @@ internal sealed class DumpResults : BaseMetric<string>
 
     public override void Process(DataBatch dataBatch, DataBatch predictions)
     {
-        using var scope = NewDisposeScope();
-        var columns = new List<(string Name, Tensor Values)>();
-        foreach (var name in predictions.Keys) columns.Add((name, predictions[name].detach().cpu()));
-        if (dataBatch.TryGet(DataBatch.LabelsKey, out var labels)) columns.Add((DataBatch.LabelsKey, labels.detach().cpu()));
-        var samples = columns.Count == 0 ? 0 : columns.Min(c => c.Values.dim() == 0 ? 1 : c.Values.shape[0]);
-        for (var i = 0; i < samples; i++)
-        {
-            var row = new Dictionary<string, object>();
-            foreach (var (name, values) in columns) row[name] = Plain(values.dim() == 0 ? values : values[i]);
-            Add(PlainData.ToJson(row));
-        }
+        foreach (var record in PredictionRecords.Of(dataBatch, predictions, _classes ??= PredictionRecords.ClassesOf(DatasetMeta) ?? []))
+            Add(PlainData.ToJson(record));
     }
 
-    private static string WithIndex(string row, int index) =>
-        row == "{}" ? $"{{\"index\":{index}}}" : $"{{\"index\":{index},{row[1..]}";
-
-    /// <summary>A tensor as a number, or as nested lists of numbers.</summary>
-    private static object Plain(Tensor tensor)
-    {
-        if (tensor.dim() > 0) return Enumerable.Range(0, (int)tensor.shape[0]).Select(j => Plain(tensor[j])).ToList();
-        var integral = tensor.dtype is ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte or ScalarType.Bool;
-        return integral ? tensor.to_type(ScalarType.Int64).item<long>() : tensor.to_type(ScalarType.Float64).item<double>();
-    }
+    private IReadOnlyList<string>? _classes;
 
     /// <summary>One result per sample: with several ranks, rank 0 puts them back into the loader's order of one process.</summary>
     protected override bool ResultsPerSample => true;
@@ -58,8 +40,7 @@ internal sealed class DumpResults : BaseMetric<string>
         try
         {
             if (Native.FileKinds.OfEntry(OutFilePath) == Native.FileKind.Missing) Directory.CreateDirectory(Path.GetDirectoryName(OutFilePath)!);
-            // The index goes first, numbered here, after the ranks' rows are back in order.
-            var text = System.Text.Encoding.UTF8.GetBytes(string.Concat(results.Select((row, index) => WithIndex(row, index) + "\n")));
+            var text = System.Text.Encoding.UTF8.GetBytes(string.Concat(results.Select(row => row + "\n")));
             UserOutputFile.Write(OutFilePath, stream => stream.Write(text), "the predictions file");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -132,8 +132,13 @@ public abstract class EvaluationLoop : BaseLoop
     }
 
     /// <summary>The first <paramref name="keep"/> samples of a batch: every field with one row per sample is cut, the others are kept whole.</summary>
-    private static DataBatch FirstRows(DataBatch batch, long rows, long keep) =>
-        batch.Select((_, field) => field.dim() > 0 && field.shape[0] == rows ? field.narrow(0, 0, keep) : field);
+    private static DataBatch FirstRows(DataBatch batch, long rows, long keep)
+    {
+        var first = batch.Select((_, field) => field.dim() > 0 && field.shape[0] == rows ? field.narrow(0, 0, keep) : field);
+        first.SampleInfo = batch.SampleInfo?.Take((int)keep).ToList();
+        first.SampleIndices = batch.SampleIndices?.Take((int)keep).ToList();
+        return first;
+    }
 
     /// <summary>The before-loop and before-epoch hooks.</summary>
     protected abstract void BeforeLoop();
