@@ -208,9 +208,11 @@ public static class HostApp
                 break;
             case "val":
                 runner.Val();
+                if (parsed.GetValue(options.Out) is { } dumped) stdout.WriteLine($"Wrote the predictions to {Path.GetFullPath(dumped)}.");
                 break;
             case "test":
                 runner.Test();
+                if (parsed.GetValue(options.Out) is { } written) stdout.WriteLine($"Wrote the predictions to {Path.GetFullPath(written)}.");
                 break;
             case "predict":
                 runner.Test();

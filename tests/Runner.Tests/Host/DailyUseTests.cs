@@ -235,11 +235,15 @@ public sealed class DailyUseTests
         var result = HostTester.Run("test", "--config", TestEnvironment.ToyConfig, "--work-dir", Path.Combine(dir, "work"), "--checkpoint", Trained(), "--out", results);
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, $"Wrote the predictions to {results}.");
         var rows = JsonLines(results);
         Assert.HasCount(1024, rows);
-        CollectionAssert.AreEqual(Enumerable.Range(0, rows.Count).ToList(), rows.Select(r => r.GetProperty("index").GetInt32()).ToList());
+        CollectionAssert.AreEqual(Enumerable.Range(0, rows.Count).ToList(), rows.Select(r => r.GetProperty("sample_idx").GetInt32()).ToList(), "the test loader does not shuffle");
         Assert.AreEqual(10, rows[0].GetProperty("scores").GetArrayLength());
-        var correct = rows.Count(r => r.GetProperty("pred_label").GetInt64() == r.GetProperty("labels").GetInt64());
+        Assert.AreEqual(1.0, rows[0].GetProperty("pred_score").EnumerateArray().Sum(p => p.GetDouble()), 1e-5, "probabilities");
+        Assert.AreEqual(System.Text.Json.JsonValueKind.Number, rows[0].GetProperty("pred_label").ValueKind);
+        Assert.IsFalse(rows[0].GetProperty("pred_label").GetRawText().Contains('.', StringComparison.Ordinal), "a class index is written as an integer");
+        var correct = rows.Count(r => r.GetProperty("pred_label").GetInt64() == r.GetProperty("gt_label").GetInt64());
         Assert.AreEqual(RunRecords.TestMetrics(Path.Combine(dir, "work"))["accuracy/top1"], 100.0 * correct / rows.Count, 1e-9);
     }
 

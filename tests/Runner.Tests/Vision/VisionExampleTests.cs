@@ -11,15 +11,8 @@ public sealed partial class VisionExampleTests
     [TestMethod]
     public void DigitsToFolder_ThenTheImageFolderExample_ReachesItsStatedAccuracy()
     {
-        // Arrange: the data as the docs make it.
-        var data = Path.Combine(TestEnvironment.NewTempDir("vision-example"), "digits-png");
-        var written = HostTester.Run("data", "digits-to-folder", data);
-        var workDir = TestEnvironment.NewTempDir("vision-work");
-
-        // Act: the example config, with only its folders moved.
-        var run = HostTester.Run("--config", Path.Combine(TestEnvironment.RepoRoot, "configs", "vision-digits.toml"), "--cfg-options",
-            $"work_dir='{workDir}'", $"train_dataloader.dataset.data_root='{data}/train'", $"val_dataloader.dataset.data_root='{data}/val'",
-            $"test_dataloader.dataset.data_root='{data}/test'");
+        // Arrange, act: the data as the docs make it, then the example config with only its folders moved.
+        var (data, workDir, written, run) = (TrainedVisionDigits.Data, TrainedVisionDigits.WorkDir, TrainedVisionDigits.Written, TrainedVisionDigits.Run);
 
         // Assert
         Assert.AreEqual(0, written.ExitCode, written.Stderr);

@@ -34,6 +34,16 @@ internal static class VisionFixture
         return (byte[])figure.GetMethod("Render")!.Invoke(null, [matrix, names, title, withText])!;
     }
 
+    /// <summary>A PNG as the vision pipeline packs it, decoded here independently: uint8 [3, H, W], RGB.</summary>
+    public static TorchSharp.torch.Tensor ReadPng(string path)
+    {
+        using var bitmap = SKBitmap.Decode(path);
+        using var rgba = bitmap.Copy(SKColorType.Rgba8888);
+        var pixels = rgba.Bytes;
+        using var image = TorchSharp.torch.tensor(pixels, dtype: TorchSharp.torch.ScalarType.Byte).view(rgba.Height, rgba.Width, 4);
+        return image.narrow(2, 0, 3).permute(2, 0, 1).contiguous();
+    }
+
     /// <summary>A TOML string literal of <paramref name="path"/>.</summary>
     public static string Quoted(string path) => "'" + path + "'";
 
