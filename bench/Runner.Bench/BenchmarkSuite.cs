@@ -8,7 +8,7 @@ using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using static TorchSharp.torch;
 
-/// <summary>The cases of issue 8 (1-6), issue 14 (7, <see cref="DataParallelCase"/>) and issue 18 (8, <see cref="VisionCase"/>), each returning its figures.</summary>
+/// <summary>The cases of issue 8 (1-6), issue 14 (7, <see cref="DataParallelCase"/>) and issue 18 (8, <see cref="VisionCase"/>) and issue 25 (9, <see cref="InferenceCase"/>), each returning its figures.</summary>
 internal sealed class BenchmarkSuite(string repo, int repetitions)
 {
     private readonly string _scratch = Directory.CreateTempSubdirectory("runner-bench-").FullName;
@@ -40,6 +40,7 @@ internal sealed class BenchmarkSuite(string repo, int repetitions)
         if (Wanted(5)) figures.AddRange(Checkpoints());
         if (Wanted(7)) figures.AddRange(new DataParallelCase(repo, _scratch, repetitions).Run());
         if (Wanted(8)) figures.AddRange(new VisionCase(repo, _scratch, repetitions).Run());
+        if (Wanted(9)) figures.AddRange(new InferenceCase(repo, _scratch, repetitions).Run());
         Directory.Delete(_scratch, recursive: true);
         return figures;
     }

@@ -64,6 +64,9 @@ public sealed class Inferencer : IDisposable
     /// <summary>The extensions of the files the test dataset's type reads (<c>.png</c>…; <see cref="InferencePipelineAttribute.Extensions"/>), empty when it does not say.</summary>
     public IReadOnlyList<string> FileExtensions { get; }
 
+    /// <summary>The model (for the benchmark's hand-written reference forward).</summary>
+    internal BaseModel Model => _model;
+
     /// <summary>The model's type name.</summary>
     public string ModelName => _model.GetType().Name;
 
