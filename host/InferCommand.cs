@@ -24,7 +24,7 @@ internal static class InferCommand
         var checkpointOption = new Option<string?>("--checkpoint") { Description = "The trained model: a checkpoint, a last_checkpoint file or a work dir (its newest checkpoint).", HelpName = "CKPT", Required = true };
         var config = new Option<string?>("--config", "-c") { Description = "The config to build the model and the test pipeline from (default: the config saved in the checkpoint).", HelpName = "FILE" };
         var device = new Option<string?>("--device") { Description = "Where the model runs: cpu (default), cuda, cuda:N, or auto (CUDA when there is one).", HelpName = "cpu|cuda|cuda:N|auto" };
-        var batchSize = new Option<int>("--batch-size") { Description = "How many inputs go through the model at once.", DefaultValueFactory = _ => 32, HelpName = "N" };
+        var batchSize = new Option<int?>("--batch-size") { Description = "How many inputs go through the model at once (default: the test loader's batch_size, as predict and test use it).", HelpName = "N" };
         var topk = new Option<int>("--topk") { Description = "Also show the K most probable classes of each input.", DefaultValueFactory = _ => 1, HelpName = "K" };
         var output = new Option<string?>("--out") { Description = "Write every prediction to FILE, one JSON record per input (img_path, pred_label, pred_class, pred_score…).", HelpName = "FILE" };
         var command = new Command("infer", "Run the trained model of --checkpoint on files, folders or globs, and show (or --out FILE: write) each prediction.")
@@ -49,7 +49,7 @@ internal static class InferCommand
                 LibTorch = parsed.GetValue(options.LibTorch),
                 Warn = message => stderr.WriteLine($"warning: {message}"),
             });
-            return Run(inferencer, parsed.GetValue(inputs)!, batch, k, outPath, stdout, stderr);
+            return Run(inferencer, parsed.GetValue(inputs)!, batch ?? inferencer.TestBatchSize, k, outPath, stdout, stderr);
         }));
         return command;
     }

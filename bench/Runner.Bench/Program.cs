@@ -5,6 +5,9 @@ using Runner.Bench;
 using Runner.Sdk.Hosting;
 
 RunnerProcess.PrepareNativeLibraries();
+// The bench makes tensors before any runner chooses a libtorch: the build's own, loaded by full path first, so that
+// TorchSharp's search by name finds no other (and never starts its 480 MB fallback copy).
+RunnerProcess.UseLibTorch(null, "the bench", needCuda: false);
 // --raw-toy DATA_DIR: the hand-written toy job alone, as a process of its own (the reference of case 2).
 if (args is ["--raw-toy", var dataDir])
 {

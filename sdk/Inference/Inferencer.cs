@@ -40,9 +40,10 @@ public sealed class Inferencer : IDisposable
     private bool _disposed;
 
     private Inferencer(string checkpointPath, BaseModel model, PluginCatalog? plugins, ITransform[] pipeline, ITransform? last, IReadOnlyList<string>? classes, Device device,
-        IReadOnlyList<string> fileExtensions)
+        IReadOnlyList<string> fileExtensions, int testBatchSize)
     {
         FileExtensions = fileExtensions;
+        TestBatchSize = testBatchSize;
         CheckpointPath = checkpointPath;
         _model = model;
         _plugins = plugins;
@@ -63,6 +64,9 @@ public sealed class Inferencer : IDisposable
 
     /// <summary>The extensions of the files the test dataset's type reads (<c>.png</c>…; <see cref="InferencePipelineAttribute.Extensions"/>), empty when it does not say.</summary>
     public IReadOnlyList<string> FileExtensions { get; }
+
+    /// <summary>The batch size of the config's test loader (its val loader's without one; 32 when it names none): how many inputs <c>infer</c> gives <see cref="PredictBatch(IReadOnlyList{string}, Action{string, string}?)"/> at once by default.</summary>
+    public int TestBatchSize { get; }
 
     /// <summary>The model (for the benchmark's hand-written reference forward).</summary>
     internal BaseModel Model => _model;
@@ -100,7 +104,7 @@ public sealed class Inferencer : IDisposable
                 foreach (var warning in plugins.Warnings) warn(warning);
             }
             var builder = new ComponentBuilder(registries, cfg["default_scope"] as string ?? RegistryRoot.RootScope);
-            var (pipeline, last, extensions) = PipelineOf(builder, cfg);
+            var (pipeline, last, extensions, batchSize) = PipelineOf(builder, cfg);
             var model = ModelPart.Decode(builder, cfg)!;
             try
             {
@@ -110,7 +114,7 @@ public sealed class Inferencer : IDisposable
                 model.eval();
                 foreach (var parameter in model.parameters()) parameter.requires_grad = false;
                 var meta = loaded.Meta.TryGetValue("dataset_meta", out var saved) ? saved as IReadOnlyDictionary<string, object> : null;
-                return new Inferencer(path, model, plugins, pipeline, last, PredictionRecords.ClassesOf(meta), device, extensions);
+                return new Inferencer(path, model, plugins, pipeline, last, PredictionRecords.ClassesOf(meta), device, extensions, batchSize);
             }
             catch
             {
@@ -274,7 +278,7 @@ public sealed class Inferencer : IDisposable
     /// The test dataset's pipeline (the val dataset's when there is no test loader), with the dataset type's
     /// <see cref="InferencePipelineAttribute"/> steps: the reader in front when missing, the packer kept for the end.
     /// </summary>
-    private static (ITransform[] Pipeline, ITransform? Last, string[] Extensions) PipelineOf(ComponentBuilder builder, ConfigTable cfg)
+    private static (ITransform[] Pipeline, ITransform? Last, string[] Extensions, int BatchSize) PipelineOf(ComponentBuilder builder, ConfigTable cfg)
     {
         var loader = DataLoaderPart.Tables(cfg, "test_dataloader")?.FirstOrDefault().Table ?? DataLoaderPart.Tables(cfg, "val_dataloader")?.FirstOrDefault().Table;
         if (loader?["dataset"] is not ConfigTable dataset)
@@ -286,7 +290,8 @@ public sealed class Inferencer : IDisposable
             : [];
         var around = (InferencePipelineAttribute?)Attribute.GetCustomAttribute(type, typeof(InferencePipelineAttribute), inherit: true);
         if (around?.First is { } first && !steps.Any(first.IsInstanceOfType)) steps = [Step(builder, first, type), .. steps];
-        return (steps, around?.Last is { } last ? Step(builder, last, type) : null, around?.Extensions ?? []);
+        var batchSize = loader["batch_size"] is long size && size is >= 1 and <= 65536 ? (int)size : 32;
+        return (steps, around?.Last is { } last ? Step(builder, last, type) : null, around?.Extensions ?? [], batchSize);
     }
 
     /// <summary>A step the dataset type names, built with its defaults.</summary>

@@ -13,8 +13,7 @@ public sealed class ThirdPartyPluginTests
     public void PackedSdk_ThirdPartyPlugin_BuildsAlone_AndTheHostUsesIt()
     {
         // Arrange: the SDK as a package.
-        var feed = TestEnvironment.NewTempDir("sdk-feed");
-        var version = DotnetCli.PackSdk(feed);
+        var (feed, version) = DotnetCli.PackedSdk;
         var output = TestEnvironment.NewTempDir("third-party-bin");
 
         // Act: build the example against the package, then run a validation with its metric.

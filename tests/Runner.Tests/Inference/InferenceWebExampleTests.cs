@@ -22,8 +22,7 @@ public sealed class InferenceWebExampleTests
         Assert.AreEqual(0, infer.ExitCode, infer.Stderr);
         var expected = File.ReadAllLines(records).Select(line => JsonDocument.Parse(line).RootElement).ToList();
 
-        var feed = TestEnvironment.NewTempDir("web-feed");
-        var version = DotnetCli.PackSdk(feed);
+        var (feed, version) = DotnetCli.PackedSdk;
         var output = TestEnvironment.NewTempDir("web-bin");
         DotnetCli.Run(Path.Combine(TestEnvironment.RepoRoot, "examples", "inference-web"), "build", "-c", "Release", "-o", output,
             $"-p:RunnerSdkFeed={feed}", $"-p:RunnerSdkVersion={version}", "-nologo", "-v", "quiet");

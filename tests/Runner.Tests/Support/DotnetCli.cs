@@ -31,6 +31,15 @@ public static class DotnetCli
         return output;
     }
 
+    private static readonly Lazy<(string Feed, string Version)> Packed = new(() =>
+    {
+        var feed = TestEnvironment.NewTempDir("sdk-feed");
+        return (feed, PackSdk(feed));
+    });
+
+    /// <summary>The SDK packed once per test run, for the tests that build against it as outsiders do: its feed folder and version.</summary>
+    public static (string Feed, string Version) PackedSdk => Packed.Value;
+
     /// <summary>Packs the SDK into <paramref name="feed"/> under a version no earlier run used (the NuGet cache keeps packages by version).</summary>
     public static string PackSdk(string feed)
     {
