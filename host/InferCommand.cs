@@ -38,6 +38,9 @@ internal static class InferCommand
             if (batch is < 1 or > 65536) throw ConfigException.At(null, "--batch-size", $"must be from 1 to 65536, got {batch}.");
             var k = parsed.GetValue(topk);
             if (k is < 1 or > 1000) throw ConfigException.At(null, "--topk", $"must be from 1 to 1000, got {k}.");
+            var deviceText = parsed.GetValue(device) ?? "cpu";
+            if (!Sdk.Running.DeviceChoice.IsValid(deviceText))
+                throw ConfigException.At(null, "--device", $"'{deviceText}' is not a device.", $"use one of: {string.Join(", ", Sdk.Running.DeviceChoice.Forms)}.");
             var outPath = parsed.GetValue(output);
             if (outPath is not null) CheckpointTools.CheckOutput(outPath, "--out");
             CheckpointTools.Check(checkpoint, weightsOnly: true);
@@ -45,7 +48,7 @@ internal static class InferCommand
             {
                 ConfigPath = parsed.GetValue(config),
                 PluginFolders = parsed.GetValue(options.Plugins),
-                Device = parsed.GetValue(device) ?? "cpu",
+                Device = deviceText,
                 LibTorch = parsed.GetValue(options.LibTorch),
                 Warn = message => stderr.WriteLine($"warning: {message}"),
             });

@@ -37,7 +37,7 @@ public sealed partial class SdkLayersTests
             ["Data"] = 3, ["Visualization"] = 3,
             ["Evaluation"] = 4, ["Models"] = 4, ["Optim"] = 4,
             ["Running"] = 5, ["Hooks"] = 5, ["Logging"] = 5,
-            ["Hosting"] = 6,
+            ["Hosting"] = 6, ["Inference"] = 6,
         };
         var uses = FolderUses();
 
