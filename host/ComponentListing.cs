@@ -1,8 +1,8 @@
-namespace Runner.Host;
-
 using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
+
+namespace Runner.Host;
 
 /// <summary>What <c>runner-host list</c> prints: the loaded plugins, then every registered component.</summary>
 internal static class ComponentListing

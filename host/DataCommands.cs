@@ -1,5 +1,3 @@
-namespace Runner.Host;
-
 using System.CommandLine;
 using Runner.Sdk.Plugins;
 using Runner.Sdk;
@@ -10,6 +8,8 @@ using Runner.Sdk.Registries;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Host;
 
 /// <summary>
 /// <c>runner-host data …</c>: data the project can produce itself. <c>digits-to-folder OUT</c> writes the bundled UCI

@@ -1,5 +1,3 @@
-namespace Runner.Host;
-
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Runner.Host.Plugins;
@@ -11,6 +9,8 @@ using Runner.Sdk.Hooks;
 using Runner.Sdk.Hosting;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Host;
 
 /// <summary>
 /// The <c>runner-host</c> command line: <c>runner-host [train|val|test] --config FILE [options]</c>, plus

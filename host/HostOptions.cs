@@ -1,6 +1,6 @@
-namespace Runner.Host;
-
 using System.CommandLine;
+
+namespace Runner.Host;
 
 /// <summary>The options every runner-host command accepts (declared on the root, recursive).</summary>
 internal sealed class HostOptions

@@ -1,5 +1,3 @@
-namespace Runner.Host;
-
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -9,6 +7,8 @@ using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Hosting;
 using Runner.Sdk.Inference;
+
+namespace Runner.Host;
 
 /// <summary>
 /// <c>runner-host infer --checkpoint CKPT [--config CFG] INPUT…</c>: the trained model on files, folders (searched

@@ -1,6 +1,6 @@
-namespace Runner.Host;
-
 using System.Runtime.InteropServices;
+
+namespace Runner.Host;
 
 /// <summary>
 /// Ends the process as soon as the managed exit handlers have run, skipping the native teardown that follows.

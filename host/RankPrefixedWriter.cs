@@ -1,6 +1,6 @@
-namespace Runner.Host;
-
 using System.Text;
+
+namespace Runner.Host;
 
 /// <summary>
 /// Writes each line with <c>[rank N] </c> in front, so a rank's errors can be told from rank 0's on a shared terminal.

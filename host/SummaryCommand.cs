@@ -1,10 +1,10 @@
-namespace Runner.Host;
-
 using System.CommandLine;
 using System.Globalization;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Hosting;
 using Runner.Sdk.Models;
+
+namespace Runner.Host;
 
 /// <summary>
 /// <c>runner-host summary --config FILE [--depth N] [--input-shape C,H,W]</c>: the config's model, its parameters per

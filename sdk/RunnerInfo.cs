@@ -1,6 +1,6 @@
-namespace Runner.Sdk;
-
 using System.Reflection;
+
+namespace Runner.Sdk;
 
 /// <summary>Facts about this build of Runner.</summary>
 public static class RunnerInfo

@@ -1,5 +1,3 @@
-namespace Runner.Bench;
-
 using System.Diagnostics;
 using Runner.Sdk.Plugins;
 using Runner.Sdk.Checkpoints;
@@ -7,6 +5,8 @@ using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using static TorchSharp.torch;
+
+namespace Runner.Bench;
 
 /// <summary>The cases of issue 8 (1-6), issue 14 (7, <see cref="DataParallelCase"/>) and issue 18 (8, <see cref="VisionCase"/>) and issue 25 (9, <see cref="InferenceCase"/>), each returning its figures.</summary>
 internal sealed class BenchmarkSuite(string repo, int repetitions)

@@ -1,7 +1,7 @@
-namespace Runner.Bench;
-
 using System.Globalization;
 using System.Text.RegularExpressions;
+
+namespace Runner.Bench;
 
 /// <summary>
 /// Case 7 (issue 14): data parallel over Open MPI on this machine. (a) The share of the train steps' time that the

@@ -1,10 +1,10 @@
-namespace Runner.Bench;
-
 using Runner.Host;
 using Runner.Sdk.Data;
 using Runner.Sdk.Inference;
 using Runner.Sdk.Models;
 using static TorchSharp.torch;
+
+namespace Runner.Bench;
 
 /// <summary>
 /// Case 9 (issue 25): inference with a trained ResNet-18 of configs/vision-digits.toml. The <see cref="Inferencer"/>

@@ -1,9 +1,9 @@
-namespace Runner.Bench;
-
 using System.Diagnostics;
 using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Running;
+
+namespace Runner.Bench;
 
 /// <summary>Records the process's resident memory after chosen train iterations (case 4).</summary>
 public sealed class MemoryProbeHook(params int[] iterations) : Hook

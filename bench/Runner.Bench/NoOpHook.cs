@@ -1,8 +1,8 @@
-namespace Runner.Bench;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Running;
+
+namespace Runner.Bench;
 
 /// <summary>A hook that overrides every per-iteration point and does nothing (case 6).</summary>
 public sealed class NoOpHook : Hook

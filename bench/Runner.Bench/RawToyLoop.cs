@@ -1,10 +1,10 @@
-namespace Runner.Bench;
-
 using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+
+namespace Runner.Bench;
 
 /// <summary>
 /// The toy job written by hand with TorchSharp, doing the work the runner does for configs/toy.toml: seed 0, the

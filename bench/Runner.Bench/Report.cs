@@ -1,8 +1,8 @@
-namespace Runner.Bench;
-
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+
+namespace Runner.Bench;
 
 /// <summary>Writes bench/results/&lt;date&gt;.json and the generated table of docs/benchmarks.md.</summary>
 internal static class Report

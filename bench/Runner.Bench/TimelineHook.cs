@@ -1,9 +1,9 @@
-namespace Runner.Bench;
-
 using System.Diagnostics;
 using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Running;
+
+namespace Runner.Bench;
 
 /// <summary>Records when each hook point is reached (<c>bench/run --timeline</c>): one instance runs first at each point, one last.</summary>
 public sealed class TimelineHook(List<(string Mark, long Ticks)> marks, string edge) : Hook

@@ -1,10 +1,10 @@
-namespace Runner.Bench;
-
 using Runner.Host;
 using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
+
+namespace Runner.Bench;
 
 /// <summary>
 /// Case 8 (issue 18): the image pipeline of configs/vision-digits.toml — PNG decoding (SkiaSharp), padded random crop,

@@ -1,10 +1,10 @@
-namespace Runner.Host.Plugins;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Plugins;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Host.Plugins;
 
 /// <summary>
 /// <c>--watch</c>: at iteration boundaries (at most every <c>checkInterval</c>), checks whether a plugin's DLL
@@ -105,10 +105,10 @@ public sealed class HookHotSwapper : Hook
                     {
                         if (hook.StateDict() is { } state) successor.LoadStateDict(state);
                     }
-                    catch (Exception e) when (e is not global::Runner.Sdk.RunnerException)
+                    catch (Exception e) when (e is not Runner.Sdk.RunnerException)
                     {
                         // The new build loaded; what failed is handing the running hook's state to it.
-                        throw new global::Runner.Sdk.RunnerException(
+                        throw new Runner.Sdk.RunnerException(
                             $"the new {successor.GetType().Name} could not take over the running hook's state (StateDict → LoadStateDict): {e.GetType().Name}: {e.Message}", e);
                     }
                     successors.Add(successor);
@@ -134,7 +134,7 @@ public sealed class HookHotSwapper : Hook
         catch (Exception e)
         {
             loader?.Dispose();
-            var problem = e is global::Runner.Sdk.RunnerException ? e.Message : PluginLoadException.Failed(old.Name, old.Path, e).Message;
+            var problem = e is Runner.Sdk.RunnerException ? e.Message : PluginLoadException.Failed(old.Name, old.Path, e).Message;
             runner.Logger.Error($"Hot swap of plugin {old.Name} failed, so its old build keeps running: {problem}");
         }
     }

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Checkpoints;
-
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Checkpoints;
 
 /// <summary>
 /// The contents of a checkpoint, in memory: plain data (numbers, strings, lists, maps) and named tensors. Nothing

@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Checkpoints;
-
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Checkpoints;
 
 /// <summary>
 /// Reads and writes checkpoints as one safetensors file: an 8-byte little-endian header length, a JSON header

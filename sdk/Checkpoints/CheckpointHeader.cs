@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Checkpoints;
-
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Checkpoints;
 
 /// <summary>
 /// The JSON header of a checkpoint file, parsed and checked as untrusted input: a JSON object whose entries are

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Checkpoints;
-
 using System.Security.Cryptography;
+
+namespace Runner.Sdk.Checkpoints;
 
 /// <summary>
 /// A checkpoint cut down for release (MMEngine's <c>published_keys</c>): only the named sections, written next to the

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Checkpoints;
-
 using System.Collections;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Checkpoints;
 
 /// <summary>
 /// Model weights to and from PyTorch's formats (TorchSharp.PyBridge): a <c>torch.save</c> state dict (<c>.pt</c>,

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Checkpoints;
-
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Checkpoints;
 
 /// <summary>
 /// Moves the long lists of numbers in a checkpoint's plain-data state (the message hub's histories: up to 10,000

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Checkpoints;
-
 using Runner.Sdk.Native;
+
+namespace Runner.Sdk.Checkpoints;
 
 /// <summary>
 /// A file the user names for Runner to write (<c>--out</c>): a regular file, or none yet, is written atomically

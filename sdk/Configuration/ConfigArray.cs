@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Configuration;
-
 using System.Collections;
+
+namespace Runner.Sdk.Configuration;
 
 /// <summary>A TOML array in a config, remembering where each item was written.</summary>
 public sealed class ConfigArray : IReadOnlyList<object?>

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Configuration;
-
 using System.Collections;
+
+namespace Runner.Sdk.Configuration;
 
 /// <summary>
 /// A TOML table in a config: keys in the order written, each value with the place it was written, so that any

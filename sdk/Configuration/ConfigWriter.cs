@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Configuration;
-
 using System.Globalization;
 using System.Text;
+
+namespace Runner.Sdk.Configuration;
 
 /// <summary>Writes a resolved <see cref="ConfigTable"/> back as TOML (the config dump in work_dir and in checkpoints).</summary>
 internal static class ConfigWriter

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Configuration;
-
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
+
+namespace Runner.Sdk.Configuration;
 
 /// <summary>
 /// Turns TOML text into a <see cref="ConfigTable"/> tree with a location on every key. Reads Tomlyn's full-fidelity

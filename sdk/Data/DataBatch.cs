@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Data;
-
 using System.Collections;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Data;
 
 /// <summary>
 /// Named tensors: one sample from a dataset, a collated batch (leading batch dimension), or a model's predictions.

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Data;
-
 using Runner.Sdk.Native;
+
+namespace Runner.Sdk.Data;
 
 /// <summary>
 /// Reads a data file a config names (an image, an annotation list, a record file) as what it really is: links are

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Data;
-
 using System.ComponentModel.DataAnnotations;
 using System.Collections;
 using System.Collections.Concurrent;
+
+namespace Runner.Sdk.Data;
 
 /// <summary>
 /// Batches a dataset in the order its sampler gives. With <c>num_workers</c> &gt; 0, batches are prepared ahead on

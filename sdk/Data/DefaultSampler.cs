@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Data;
-
 using Runner.Sdk.Distributed;
 using Runner.Sdk.Registries;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Data;
 
 /// <summary>
 /// MMEngine's <c>DefaultSampler</c>: visits every index once per epoch; with <c>shuffle</c>, in the order of

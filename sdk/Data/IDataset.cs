@@ -1,7 +1,7 @@
 namespace Runner.Sdk.Data;
 
 /// <summary>A map-style dataset (MMEngine's <c>BaseDataset</c>, PyTorch's <c>Dataset</c>).</summary>
-[global::Runner.Sdk.Registries.ComponentKind("dataset", 2)]
+[Runner.Sdk.Registries.ComponentKind("dataset", 2)]
 public interface IDataset
 {
     /// <summary>The number of samples.</summary>

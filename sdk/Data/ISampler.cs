@@ -1,7 +1,7 @@
 namespace Runner.Sdk.Data;
 
 /// <summary>Chooses the order in which a dataset's indices are visited in one epoch (on this rank).</summary>
-[global::Runner.Sdk.Registries.ComponentKind("data sampler", 3)]
+[Runner.Sdk.Registries.ComponentKind("data sampler", 3)]
 public interface ISampler
 {
     /// <summary>The number of indices one epoch yields on this rank.</summary>

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Data;
-
 using Runner.Sdk.Distributed;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Data;
 
 /// <summary>
 /// MMEngine's <c>InfiniteSampler</c>, for <c>IterBasedTrainLoop</c>: the data is gone over again and again, each

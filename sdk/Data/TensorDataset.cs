@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Data;
-
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Data;
 
 /// <summary>
 /// A dataset held in memory as named tensors that share their first dimension (PyTorch's <c>TensorDataset</c>):

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Distributed;
-
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Distributed;
 
 /// <summary>
 /// Data-parallel training (the role of MMEngine's <c>MMDistributedDataParallel</c>): every rank holds the whole

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Distributed;
-
 using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Distributed;
 
 /// <summary>The <c>env_cfg.dist_cfg</c> table (MMEngine's keys).</summary>
 [ConfigOptions]

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Distributed;
-
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Distributed;
 
 /// <summary>
 /// The processes of one run and what they say to each other (the part of <c>torch.distributed</c> a runner needs).
@@ -45,6 +45,13 @@ public interface ICommunicator : IDisposable
 
     /// <summary>Ends the whole run at once, on every rank (after an error that leaves the others waiting).</summary>
     void Abort(int exitCode);
+
+    /// <summary>
+    /// Tells the communicator that the process got <paramref name="signal"/> (SIGINT, SIGTERM): a wait for the other
+    /// ranks that goes on a few seconds longer then gives up, since a launcher stopping the run signals every rank.
+    /// Safe from a signal handler and from any thread. The default does nothing (one process has nothing to wait for).
+    /// </summary>
+    void Interrupt(string signal) { }
 }
 
 /// <summary>How <see cref="ICommunicator.AllReduce"/> combines the ranks' values.</summary>

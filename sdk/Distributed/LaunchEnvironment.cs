@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Distributed;
-
 using System.Globalization;
+
+namespace Runner.Sdk.Distributed;
 
 /// <summary>
 /// What the environment says about how this process was started: the variables <c>mpirun</c> (Open MPI), MPICH's

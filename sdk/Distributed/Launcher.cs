@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Distributed;
-
 using Runner.Sdk.Configuration;
+
+namespace Runner.Sdk.Distributed;
 
 /// <summary>
 /// MMEngine's <c>launcher</c>: how the processes of a run were started, and so how they find each other.

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Distributed;
-
 using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Distributed;
 
 /// <summary>
 /// The <c>model_wrapper_cfg</c> table (MMEngine's <c>MMDistributedDataParallel</c> options), read when the run has

@@ -1,10 +1,10 @@
-namespace Runner.Sdk.Distributed;
-
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Runner.Sdk.Native;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Distributed;
 
 /// <summary>
 /// The ranks of a run started by Open MPI (<c>mpirun</c>, or <c>srun</c> with Open MPI's Slurm support), talking

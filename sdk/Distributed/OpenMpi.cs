@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Distributed;
-
 using System.Runtime.InteropServices;
+
+namespace Runner.Sdk.Distributed;
 
 /// <summary>
 /// The few Open MPI functions Runner calls, bound by hand to <c>libmpi.so.40</c> (Open MPI 4 and 5). Open MPI's

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Distributed;
-
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Distributed;
 
 /// <summary>The world of one process (<c>launcher = "none"</c>): every collective is the identity.</summary>
 internal sealed class SingleProcessCommunicator : ICommunicator

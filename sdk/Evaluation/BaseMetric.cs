@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Evaluation;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Distributed;
+
+namespace Runner.Sdk.Evaluation;
 
 /// <summary>
 /// MMEngine's <c>BaseMetric</c>: <see cref="Process"/> turns each batch's predictions into plain results (no
@@ -9,7 +9,7 @@ using Runner.Sdk.Distributed;
 /// metric name is reported as <c>prefix/name</c>. With several ranks, each processes its share of the data and rank 0
 /// computes the metrics over all ranks' results (MMEngine's <c>collect_results</c>), which every rank then receives.
 /// </summary>
-[global::Runner.Sdk.Registries.ComponentKind("metric", 5)]
+[Runner.Sdk.Registries.ComponentKind("metric", 5)]
 public abstract class BaseMetric
 {
     private readonly List<object> _results = [];

@@ -1,11 +1,11 @@
-namespace Runner.Sdk.Evaluation;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 
+namespace Runner.Sdk.Evaluation;
+
 /// <summary>Runs a loop's metrics and merges their results (MMEngine's <c>Evaluator</c>).</summary>
 [Register]
-[global::Runner.Sdk.Registries.ComponentKind("evaluator", 6)]
+[Runner.Sdk.Registries.ComponentKind("evaluator", 6)]
 public class Evaluator
 {
     /// <param name="metrics">The metrics, run in order.</param>

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Evaluation;
-
 using Runner.Sdk.Data;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Evaluation;
 
 /// <summary>
 /// A batch's predictions as one plain record per sample, with mmpretrain's field names — what <c>test --out</c>,

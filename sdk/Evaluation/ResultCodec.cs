@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Evaluation;
-
 using System.Runtime.Loader;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+
+namespace Runner.Sdk.Evaluation;
 
 /// <summary>
 /// A metric's results as bytes, so the ranks can pool them (MMEngine pickles them for <c>collect_results</c>):

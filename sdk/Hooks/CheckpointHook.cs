@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Hooks;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// Saves checkpoints during training (MMEngine's <c>CheckpointHook</c>): <c>epoch_N.ckpt</c> or <c>iter_N.ckpt</c>

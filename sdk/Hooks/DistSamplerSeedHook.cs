@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Hooks;
-
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>Tells the train sampler the epoch before each epoch, so its shuffle differs per epoch yet is reproducible (MMEngine's <c>DistSamplerSeedHook</c>).</summary>
 [Register]

@@ -1,11 +1,11 @@
-namespace Runner.Sdk.Hooks;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// Keeps an exponential moving average of the model's weights (MMEngine's <c>EMAHook</c> with

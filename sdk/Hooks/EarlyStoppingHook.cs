@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Hooks;
-
 using System.Globalization;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// Stops training when a validation metric stops improving (MMEngine's <c>EarlyStoppingHook</c>): after

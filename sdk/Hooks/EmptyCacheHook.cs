@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Hooks;
-
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// MMEngine's <c>EmptyCacheHook</c> returns cached CUDA memory to the device. On the CPU libtorch keeps no such cache;

@@ -1,16 +1,16 @@
-namespace Runner.Sdk.Hooks;
-
 using System.Reflection;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// The base of every hook (MMEngine's <c>Hook</c>): one no-op virtual method per hook point. The per-mode points
 /// (train/val/test epoch and iteration) also forward to <see cref="BeforeEpoch"/>, <see cref="AfterEpoch"/>,
 /// <see cref="BeforeIter"/> and <see cref="AfterIter"/> with the mode, so a hook usually overrides one or two methods.
 /// </summary>
-[global::Runner.Sdk.Registries.ComponentKind("hook", 7)]
+[Runner.Sdk.Registries.ComponentKind("hook", 7)]
 public abstract class Hook
 {
     private Priority? _priority;

@@ -1,10 +1,10 @@
-namespace Runner.Sdk.Hooks;
-
 using System.Diagnostics;
 using Runner.Sdk.Data;
 using Runner.Sdk.Logging;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// Times each iteration (MMEngine's <c>IterTimerHook</c>): <c>{mode}/data_time</c> is the wait for the batch,

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Hooks;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// Writes MMEngine's log lines (MMEngine's <c>LoggerHook</c>): a train line every <c>interval</c> iterations (and at

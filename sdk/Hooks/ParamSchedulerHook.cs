@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Hooks;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>Steps the parameter schedulers: per-iteration ones after each train iteration, per-epoch ones after each train epoch, metric-driven ones after each validation (MMEngine's <c>ParamSchedulerHook</c>).</summary>
 [Register]

@@ -1,7 +1,7 @@
 namespace Runner.Sdk.Hooks;
 
 /// <summary>Hook priorities (MMEngine's <c>Priority</c>): a smaller number runs earlier; any integer 0–100 is allowed too.</summary>
-[global::Runner.Sdk.Registries.IntegerValues(0, 100)]
+[Runner.Sdk.Registries.IntegerValues(0, 100)]
 public enum Priority
 {
     /// <summary>0: Runs first.</summary>

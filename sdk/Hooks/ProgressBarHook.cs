@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Hooks;
-
 using System.Globalization;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// A progress bar on the terminal, redrawn in place after each iteration: for training

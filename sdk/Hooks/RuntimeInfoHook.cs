@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Hooks;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Logging;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// Keeps the message hub current (MMEngine's <c>RuntimeInfoHook</c>): epoch, iteration and run facts as runtime

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Hooks;
-
 using Runner.Sdk.Distributed;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hooks;
 
 /// <summary>
 /// Averages the model's floating-point buffers (BatchNorm's running mean and variance) over the ranks after each

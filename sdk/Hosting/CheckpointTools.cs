@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Hosting;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Native;
+
+namespace Runner.Sdk.Hosting;
 
 /// <summary>
 /// What a host does with checkpoints outside a run: find the one a path names, check it before a job starts, and

@@ -1,5 +1,3 @@
-namespace Runner.Sdk.Hosting;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
@@ -7,6 +5,8 @@ using Runner.Sdk.Native;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using TorchSharp;
+
+namespace Runner.Sdk.Hosting;
 
 /// <summary>
 /// <c>runner-host summary</c>: the model a config describes, measured (<see cref="ModelComplexity"/>) on one sample of

@@ -1,10 +1,10 @@
-namespace Runner.Sdk.Hosting;
-
 using System.Reflection;
 using Runner.Sdk.Distributed;
 using Runner.Sdk.Native;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Hosting;
 
 /// <summary>
 /// The process-wide steps a host takes around its runners: what <c>runner-host</c> does, public so that a host of
@@ -60,7 +60,7 @@ public static class RunnerProcess
     /// Tells a runner's ranks that the process got <paramref name="signal"/>: a wait for other ranks that goes on a
     /// few seconds longer gives up (a launcher stopping the run signals every rank). Safe from a signal handler.
     /// </summary>
-    public static void Interrupt(TrainingRunner runner, string signal) => (runner.World as MpiCommunicator)?.Interrupt(signal);
+    public static void Interrupt(TrainingRunner runner, string signal) => runner.World.Interrupt(signal);
 
     /// <summary>
     /// An error message as a console shows it: libtorch's C++ stack (<c>Exception raised from …</c>, <c>frame #N</c>)

@@ -1,5 +1,3 @@
-namespace Runner.Sdk.Inference;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
@@ -11,6 +9,8 @@ using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Inference;
 
 /// <summary>
 /// A trained model, ready to predict from any .NET program (mmpretrain's <c>ImageClassificationInferencer</c>,

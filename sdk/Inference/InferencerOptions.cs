@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Inference;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Inference;
 
 /// <summary>How an <see cref="Inferencer"/> is made: which config, plugins, device and libtorch; all optional.</summary>
 public sealed class InferencerOptions

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Inference;
-
 using Runner.Sdk.Checkpoints;
+
+namespace Runner.Sdk.Inference;
 
 /// <summary>
 /// What the model predicts for one input: for a classifier, the class, its name and probability, and every class's

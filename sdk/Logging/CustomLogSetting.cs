@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Logging;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Logging;
 
 /// <summary>
 /// One entry of <c>log_processor.custom_cfg</c> (MMEngine's): log <c>data_src</c> (e.g. <c>loss</c>) as

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Logging;
-
 using Runner.Sdk.Checkpoints;
+
+namespace Runner.Sdk.Logging;
 
 /// <summary>
 /// The recent history of one logged scalar (MMEngine's <c>HistoryBuffer</c>): the last <see cref="MaxLength"/>

@@ -1,10 +1,10 @@
-namespace Runner.Sdk.Logging;
-
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Logging;
 
 /// <summary>
 /// Formats MMEngine's log lines from the message hub, character for character, e.g.
@@ -13,7 +13,7 @@ using Runner.Sdk.Running;
 /// values of each line (the "tag") for the visualizer.
 /// </summary>
 [Registries.Register]
-[global::Runner.Sdk.Registries.ComponentKind("log processor", 13)]
+[Runner.Sdk.Registries.ComponentKind("log processor", 13)]
 public class LogProcessor
 {
     private readonly Regex _meanPattern;

@@ -1,10 +1,10 @@
-namespace Runner.Sdk.Logging;
-
 using System.Globalization;
 using NLog;
 using NLog.Config;
 using NLog.Layouts;
 using NLog.Targets;
+
+namespace Runner.Sdk.Logging;
 
 /// <summary>
 /// A runner's own NLog factory (not the global <c>LogManager</c>, so runners and tests do not share state): lines

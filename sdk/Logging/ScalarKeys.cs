@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Logging;
-
 using Runner.Sdk.Running;
+
+namespace Runner.Sdk.Logging;
 
 /// <summary>
 /// The message-hub keys <c>mode/name</c> (<c>train/loss</c>, <c>val/time</c>…), each made once: the per-iteration

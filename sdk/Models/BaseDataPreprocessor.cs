@@ -1,16 +1,16 @@
-namespace Runner.Sdk.Models;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Models;
 
 /// <summary>
 /// Prepares a collated batch for the model (MMEngine's <c>BaseDataPreprocessor</c>): moves every field to the
 /// model's device and casts floating-point fields to the model's dtype. Subclasses add normalisation.
 /// </summary>
 [Register]
-[global::Runner.Sdk.Registries.ComponentKind("data preprocessor", 1)]
+[Runner.Sdk.Registries.ComponentKind("data preprocessor", 1)]
 public class BaseDataPreprocessor
 {
     /// <summary>Where the model lives; set by the runner.</summary>

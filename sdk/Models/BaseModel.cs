@@ -1,16 +1,16 @@
-namespace Runner.Sdk.Models;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Models;
 
 /// <summary>
 /// The base of every model the runner trains (MMEngine's <c>BaseModel</c>): a TorchSharp module with one
 /// <see cref="Forward"/> in three modes, and the train/val/test steps the loops call. Submodules are fields,
 /// registered with <c>RegisterComponents()</c> at the end of the subclass constructor.
 /// </summary>
-[global::Runner.Sdk.Registries.ComponentKind("model", 0)]
+[Runner.Sdk.Registries.ComponentKind("model", 0)]
 public abstract class BaseModel : nn.Module
 {
     private readonly string? _name;
@@ -45,7 +45,7 @@ public abstract class BaseModel : nn.Module
         var (loss, parsed) = ParseLosses(losses);
         // With several ranks: the mean over them, so the log shows the whole batch's loss and a non-finite loss on
         // one rank is seen by all (which then skip or stop together, instead of waiting for each other).
-        var logVars = optimWrapper.DataParallel is { } parallel ? parallel.AverageLogVars(parsed) : parsed;
+        var logVars = optimWrapper.ReduceLogVars(parsed);
         if (logVars.Values.Any(v => !double.IsFinite(v)))
         {
             // Before any backward pass, so the weights stay as they were.

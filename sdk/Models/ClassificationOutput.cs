@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Models;
-
 using Runner.Sdk.Data;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Models;
 
 /// <summary>The usual outputs of a classifier from its logits: cross-entropy against <c>labels</c>, or <c>pred_label</c>, <c>pred_score</c> (probabilities) and <c>scores</c> (the logits).</summary>
 public static class ClassificationOutput

@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Models;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Models;
 
 /// <summary>MMEngine's <c>ImgDataPreprocessor</c>: normalises <c>inputs</c> [N, C, …] per channel, <c>(x - mean) / std</c>
 /// (integer inputs, such as a vision pipeline's uint8 images, in float32 or the preprocessor's dtype).</summary>

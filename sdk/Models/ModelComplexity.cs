@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Models;
-
 using Runner.Sdk.Data;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Models;
 
 /// <summary>One row of a <see cref="ModelComplexity"/>: a module, its parameters and the multiply-accumulates of its forward.</summary>
 /// <param name="Name">The module's name in the model (<c>layer1.0.conv1</c>); "" for the whole model.</param>

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Models;
-
 using Runner.Sdk.Data;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Models;
 
 /// <summary>The result of <see cref="BaseModel.Forward"/>: losses, predictions or a raw tensor, depending on the mode.</summary>
 public sealed class ModelOutput

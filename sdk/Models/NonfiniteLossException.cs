@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Models;
-
 using System.Globalization;
+
+namespace Runner.Sdk.Models;
 
 /// <summary>A training loss came out NaN or infinite: names every loss term; the loop adds where it happened.</summary>
 public sealed class NonfiniteLossException : RunnerException

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Native;
-
 using System.Globalization;
 using System.Runtime.InteropServices;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>
 /// What the environment log says about the GPU a run trains on (MMEngine prints the device's name and the CUDA and

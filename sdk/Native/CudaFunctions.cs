@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Native;
-
 using System.Runtime.InteropServices;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>
 /// The CUDA functions <see cref="CudaDeviceInfo"/> calls: the driver's from <c>libcuda.so.1</c>; the runtime's and

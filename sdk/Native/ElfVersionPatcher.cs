@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Native;
-
 using System.Buffers.Binary;
 using System.Text;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>Reads an ELF64 little-endian shared object and marks one required symbol version as weak.</summary>
 internal static class ElfVersionPatcher

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Native;
-
 using System.Runtime.InteropServices;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>What is at a path, as the kernel sees it: .NET tells files from folders, but not a device or a FIFO from a
 /// regular file, and that difference decides whether Runner may read a file to its end or replace it.</summary>

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Native;
-
 using System.Runtime.InteropServices;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>The process's limit of open files (RLIMIT_NOFILE), for <c>env_cfg.resource_limit</c>.</summary>
 internal static partial class FileLimit

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Native;
-
 using System.Runtime.InteropServices;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>
 /// libtorch's global settings that TorchSharp 0.107 does not bind (its <c>use_deterministic_algorithms</c> is marked

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Native;
-
 using System.Text.RegularExpressions;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>
 /// A folder holding libtorch's shared libraries — a PyTorch install's <c>torch/lib</c>, an unpacked libtorch

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Native;
-
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using TorchSharp;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>
 /// Chooses the libtorch this process runs on: the folder given (<c>--libtorch</c>, <c>RUNNER_LIBTORCH</c>,

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Native;
-
 using System.Runtime.InteropServices;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>
 /// Environment variables that native libraries read (OpenMP, Open MPI): <see cref="Environment.SetEnvironmentVariable(string, string)"/>

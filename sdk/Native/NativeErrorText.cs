@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Native;
-
 using System.Text;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>
 /// Error text that came from native code or from a file, made fit for one console line: libtorch's messages carry

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Native;
-
 using System.Runtime.InteropServices;
+
+namespace Runner.Sdk.Native;
 
 /// <summary>
 /// Makes TorchSharp's native bridge (<c>libLibTorchSharp.so</c>) loadable on systems whose libstdc++ is older than

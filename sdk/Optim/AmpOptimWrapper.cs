@@ -1,5 +1,3 @@
-namespace Runner.Sdk.Optim;
-
 using System.Globalization;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
@@ -8,6 +6,8 @@ using Runner.Sdk.Registries;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim;
 
 /// <summary>
 /// Reduced-precision training (MMEngine's <c>AmpOptimWrapper</c>), defined for what TorchSharp offers, which has no

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Optim;
-
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim;
 
 /// <summary>
 /// The <c>clip_grad</c> table of an optimizer wrapper: clip by total norm (<c>type = "norm"</c>, the default:

@@ -1,11 +1,11 @@
-namespace Runner.Sdk.Optim;
-
 using System.Reflection;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Models;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim;
 
 /// <summary>
 /// MMEngine's <c>DefaultOptimWrapperConstructor</c>: builds the optimizer named by <c>optimizer</c> over the model's
@@ -57,9 +57,7 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
         var key = optimWrapperCfg.PathOf("flat_buffers");
         if (paramwiseCfg is not null)
             throw ConfigException.At(where, key, "flat_buffers lays the parameters out as one group, and paramwise_cfg asks for several.", "drop one of the two.");
-        var name = optimWrapperCfg["type"] as string ?? nameof(OptimWrapper);
-        var entry = builder.Registries.Resolve(builder.Registries.ForType<OptimWrapper>(), name, builder.DefaultScope, optimWrapperCfg.LocationOf("type"), optimWrapperCfg.PathOf("type"));
-        if (typeof(AmpOptimWrapper).IsAssignableFrom(entry.Type))
+        if (IsAmp(builder, optimWrapperCfg))
             throw ConfigException.At(where, key, "flat_buffers is for the plain OptimWrapper: AmpOptimWrapper steps float32 copies of the weights, which are not laid out flat.", "drop flat_buffers, or train in full precision.");
     }
 
@@ -88,7 +86,7 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
     {
         var table = optimWrapperCfg.Clone();
         table.Remove("optimizer");
-        return builder.Build<OptimWrapper>(table, new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper), ["optimizer"] = optimizer });
+        return builder.Build<OptimWrapper>(table, new Dictionary<string, object?>(WrapperDefaults) { ["optimizer"] = optimizer });
     }
 
     /// <summary>Builds the optimizer over <paramref name="model"/>'s parameters, grouped by <c>paramwise_cfg</c>, and the wrapper around it.</summary>
@@ -96,7 +94,7 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
     {
         var factory = _builder.Build<IOptimizerFactory>((ConfigTable)_cfg["optimizer"]!)!;
         // Reduced precision: the model is converted first, and the optimizer gets float32 masters of its weights.
-        var masters = IsAmp() ? AmpOptimWrapper.ConvertModel(model, AmpOptimWrapper.ParseDtype(_cfg["dtype"] as string ?? "bfloat16")) : null;
+        var masters = IsAmp(_builder, _cfg) ? AmpOptimWrapper.ConvertModel(model, AmpOptimWrapper.ParseDtype(_cfg["dtype"] as string ?? "bfloat16")) : null;
         Parameter ForOptimizer(string name, Parameter parameter) => masters is null ? parameter : masters[name];
         var flat = _cfg["flat_buffers"] is true ? FlatParameters.Pack(model.parameters().Where(p => p.requires_grad).ToList()) : null;
         var optimizer = flat is not null ? factory.Create([flat.Values])
@@ -109,12 +107,12 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
         return wrapper;
     }
 
-    private bool IsAmp()
-    {
-        var name = _cfg["type"] as string ?? nameof(OptimWrapper);
-        var entry = _builder.Registries.Resolve(_builder.Registries.ForType<OptimWrapper>(), name, _builder.DefaultScope, _cfg.LocationOf("type"), _cfg.PathOf("type"));
-        return typeof(AmpOptimWrapper).IsAssignableFrom(entry.Type);
-    }
+    /// <summary>Whether the wrapper the table names (its <c>type</c>, default <see cref="OptimWrapper"/>) is a reduced-precision one.</summary>
+    private static bool IsAmp(ComponentBuilder builder, ConfigTable optimWrapperCfg) =>
+        typeof(AmpOptimWrapper).IsAssignableFrom(builder.ResolveType(typeof(OptimWrapper), optimWrapperCfg, WrapperDefaults));
+
+    /// <summary>The wrapper's <c>type</c> when the table names none.</summary>
+    private static readonly IReadOnlyDictionary<string, object?> WrapperDefaults = new Dictionary<string, object?> { ["type"] = nameof(OptimWrapper) };
 
     /// <summary>One group per parameter, in named_parameters order, with MMEngine's rules for its lr and weight decay.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter, double Lr, double? WeightDecay)> ParamGroups(BaseModel model, double baseLr)
@@ -199,12 +197,8 @@ public sealed class DefaultOptimWrapperConstructor : IOptimWrapperConstructor
         var other => throw new ArgumentException($"paramwise_cfg.custom_keys: {key} must be a number, got {other}."),
     };
 
-    private static bool IsNorm(nn.Module module)
-    {
-        for (var type = module.GetType(); type is not null; type = type.BaseType)
-            if (type.Name is "BatchNorm" or "InstanceNorm" or "GroupNorm" or "LayerNorm") return true;
-        return false;
-    }
+    /// <summary>MMEngine's norm layers (<c>_BatchNorm</c>, <c>_InstanceNorm</c>, <c>GroupNorm</c>, <c>LayerNorm</c>): TorchSharp's <see cref="NormBase"/> is both batch and instance norms' base.</summary>
+    private static bool IsNorm(nn.Module module) => module is NormBase or GroupNorm or LayerNorm;
 
     private static bool IsDepthwise(nn.Module module) =>
         module is Convolution conv && conv.groups > 1 && conv.groups == conv.in_channels;

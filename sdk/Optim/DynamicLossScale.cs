@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Optim;
-
 using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim;
 
 /// <summary>
 /// <c>loss_scale</c> as a table: dynamic loss scaling (PyTorch's <c>GradScaler</c> settings). The scale starts at

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Optim;
-
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim;
 
 /// <summary>
 /// A model's trainable parameters laid out in one contiguous tensor (<c>optim_wrapper.flat_buffers</c>): each parameter

@@ -1,14 +1,14 @@
-namespace Runner.Sdk.Optim;
-
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim;
 
 /// <summary>
 /// Builds a TorchSharp optimizer over a model's parameters. Registered under the optimizer's PyTorch name
 /// (<c>SGD</c>, <c>Adam</c>, …); its constructor parameters are the optimizer's options, as in
 /// <c>optim_wrapper.optimizer = { type = "SGD", lr = 0.01, momentum = 0.9 }</c>.
 /// </summary>
-[global::Runner.Sdk.Registries.ComponentKind("optimizer", 9)]
+[Runner.Sdk.Registries.ComponentKind("optimizer", 9)]
 public interface IOptimizerFactory
 {
     /// <summary>The base learning rate (MMEngine's <c>base_lr</c>).</summary>

@@ -1,17 +1,17 @@
-namespace Runner.Sdk.Optim;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+namespace Runner.Sdk.Optim;
+
 /// <summary>
 /// MMEngine's <c>OptimWrapper</c>: one call per iteration, <see cref="UpdateParams"/>, does backward, gradient
 /// accumulation (<c>accumulative_counts</c>), clipping (<c>clip_grad</c>), step and zero-grad.
 /// </summary>
 [Register]
-[global::Runner.Sdk.Registries.ComponentKind("optim wrapper", 10)]
+[Runner.Sdk.Registries.ComponentKind("optim wrapper", 10)]
 public class OptimWrapper
 {
     private int _innerCount;
@@ -92,6 +92,24 @@ public class OptimWrapper
     /// With several ranks, averages the gradients over them before each step (set by the runner; null in one process).
     /// </summary>
     internal Distributed.DataParallel? DataParallel { get; set; }
+
+    /// <summary>
+    /// A training step's logged values as every rank must see them: with several ranks (data parallel), their mean
+    /// over the ranks — the log then shows the whole batch's loss, and a non-finite loss on one rank is seen by all,
+    /// which skip the batch or stop together instead of waiting for each other; in one process, the values as they
+    /// are. <c>BaseModel.TrainStep</c> calls it before it judges the loss; a model that overrides
+    /// <c>TrainStep</c> calls it too (it is collective: every rank calls it once per step).
+    /// </summary>
+    /// <param name="logVars">This rank's values (each loss and their total, <c>loss</c>).</param>
+    /// <returns>The values to log and to judge.</returns>
+    /// <example><code>
+    /// var (loss, parsed) = ParseLosses(losses);
+    /// var logVars = optimWrapper.ReduceLogVars(parsed);
+    /// if (logVars.Values.Any(v => !double.IsFinite(v))) throw NonfiniteLossException.For(logVars);
+    /// optimWrapper.UpdateParams(loss);
+    /// </code></example>
+    public IReadOnlyDictionary<string, double> ReduceLogVars(IReadOnlyDictionary<string, double> logVars) =>
+        DataParallel is { } parallel ? parallel.AverageLogVars(logVars) : logVars;
 
     private IReadOnlyList<Parameter>? _gradientParameters;
 

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim;
-
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim;
 
 /// <summary>
 /// Several optimizer wrappers by name (MMEngine's <c>OptimWrapperDict</c>), for models that train parts with

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Optim;
-
 using System.Reflection;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim;
 
 /// <summary>
 /// Reads and writes a named option of an optimizer's parameter groups, the way MMEngine's schedulers index

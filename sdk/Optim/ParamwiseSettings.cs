@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim;
-
 using Runner.Sdk.Configuration;
+
+namespace Runner.Sdk.Optim;
 
 /// <summary>
 /// The <c>paramwise_cfg</c> table (MMEngine's): multipliers of the base learning rate and weight decay per kind of

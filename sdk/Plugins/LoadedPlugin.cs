@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Plugins;
-
 using System.Reflection;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Plugins;
 
 /// <summary>One plugin loaded into its own load context, with what it registered.</summary>
 public sealed class LoadedPlugin

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Plugins;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Plugins;
 
 /// <summary>
 /// Finds plugin assemblies in plugin folders and loads each into its own collectible load context

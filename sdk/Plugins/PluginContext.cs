@@ -1,10 +1,10 @@
-namespace Runner.Sdk.Plugins;
-
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using System.Text.Json;
 using McMaster.NETCore.Plugins.Loader;
+
+namespace Runner.Sdk.Plugins;
 
 /// <summary>
 /// One plugin's collectible load context, built with McMaster's <see cref="AssemblyLoadContextBuilder"/> the way its

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Plugins;
-
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+
+namespace Runner.Sdk.Plugins;
 
 /// <summary>
 /// What a plugin assembly says about itself, read from its metadata without loading it (so no plugin code runs

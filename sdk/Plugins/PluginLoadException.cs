@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Plugins;
-
 using Runner.Sdk;
+
+namespace Runner.Sdk.Plugins;
 
 /// <summary>A plugin that could not be found or loaded: names the plugin, its path and the cause.</summary>
 public sealed class PluginLoadException : RunnerException

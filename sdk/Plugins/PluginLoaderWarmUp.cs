@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Plugins;
-
 using McMaster.NETCore.Plugins.Loader;
+
+namespace Runner.Sdk.Plugins;
 
 /// <summary>
 /// Does, on a thread-pool thread while the command line and the config are read, the one-time work of the first

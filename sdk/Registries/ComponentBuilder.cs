@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Registries;
-
 using System.Collections;
 using System.Reflection;
 using Runner.Sdk.Configuration;
+
+namespace Runner.Sdk.Registries;
 
 /// <summary>
 /// Builds components from config tables (MMEngine's <c>build_from_cfg</c>): <c>type</c> picks the class through the

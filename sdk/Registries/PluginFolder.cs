@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Registries;
-
 using System.Reflection;
 using System.Runtime.CompilerServices;
+
+namespace Runner.Sdk.Registries;
 
 /// <summary>
 /// The folder a plugin assembly was loaded from, where its data files sit. Use this rather than

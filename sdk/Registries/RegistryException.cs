@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Registries;
-
 using Runner.Sdk.Configuration;
+
+namespace Runner.Sdk.Registries;
 
 /// <summary>An unknown or duplicate component name: says which registry, which scopes, where in the config, and the nearest names.</summary>
 public sealed class RegistryException : RunnerException

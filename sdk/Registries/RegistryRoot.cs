@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Registries;
-
 using System.Reflection;
 using Runner.Sdk.Configuration;
+
+namespace Runner.Sdk.Registries;
 
 /// <summary>
 /// All per-kind registries of one host (MMEngine's <c>registry/root.py</c>). The SDK's built-ins live in the root

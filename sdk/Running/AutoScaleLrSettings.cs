@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running;
 
 /// <summary>The <c>auto_scale_lr</c> table: when enabled, every learning rate is multiplied by <c>batch_size × world_size / base_batch_size</c>.</summary>
 [ConfigOptions]

@@ -1,15 +1,15 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Data;
+using Runner.Sdk.Evaluation;
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Logging;
+using Runner.Sdk.Models;
+using Runner.Sdk.Optim;
+using Runner.Sdk.Optim.Schedulers;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running.Loops;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Evaluation;
-using global::Runner.Sdk.Hooks;
-using global::Runner.Sdk.Logging;
-using global::Runner.Sdk.Models;
-using global::Runner.Sdk.Optim;
-using global::Runner.Sdk.Optim.Schedulers;
-using global::Runner.Sdk.Registries;
-using global::Runner.Sdk.Running.Loops;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// Checks a whole runner config without building anything: the top-level keys, every component's type and

@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Running;
-
 using System.Globalization;
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Native;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Native;
 using TorchSharp;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// The <c>device</c> a run trains on (config key <c>device</c>, <c>--device</c>): <c>cpu</c> (the default), <c>cuda</c>

@@ -1,9 +1,8 @@
-namespace Runner.Sdk.Running;
-
-using global::Runner.Sdk.Registries;
-
+using Runner.Sdk.Registries;
 using System.ComponentModel.DataAnnotations;
-using global::Runner.Sdk.Configuration;
+using Runner.Sdk.Configuration;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>The <c>env_cfg</c> table (MMEngine's keys, and what each does here).</summary>
 /// <param name="NumThreads">libtorch intra-op threads (default: libtorch's choice, the number of cores).</param>

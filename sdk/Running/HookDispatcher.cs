@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Data;
+using Runner.Sdk.Hooks;
 
-using global::Runner.Sdk.Checkpoints;
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Hooks;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// Calls the registered hooks at each point, in priority order (ties in registration order), and turns a hook's

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// <c>load_from</c> as a table (MMEngine's <c>load_checkpoint</c> arguments): the file, whether names must match

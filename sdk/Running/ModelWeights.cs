@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Running;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Models;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>Loading a checkpoint's weights into a model (MMEngine's <c>load_state_dict</c> with its report), for the runner and the inferencer.</summary>
 internal static class ModelWeights

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Running;
-
 using System.Runtime;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// Holds off garbage collections while a training or evaluation step runs, when other threads of the process

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Running;
-
 using TorchSharp;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// Checks a CPU generator state (what <c>torch.get_rng_state()</c> returns) before it is handed to libtorch, which

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running;
 
 /// <summary>The <c>randomness</c> table: applied before the model is built, so its initial weights depend only on the seed.</summary>
 /// <param name="Seed">The seed of torch's global generator and of the samplers, 0 to 4294967295 (libtorch's generator

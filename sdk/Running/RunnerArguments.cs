@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
 
-using global::Runner.Sdk.Configuration;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// MMEngine's <c>Runner(...)</c> arguments for building a runner from C#. Each may be a ready object (a

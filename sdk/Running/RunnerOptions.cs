@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running;
 
 /// <summary>What the caller of <see cref="TrainingRunner.FromConfig"/> decides besides the config itself.</summary>
 public sealed class RunnerOptions
@@ -16,10 +16,10 @@ public sealed class RunnerOptions
 
     /// <summary>Hooks the caller adds beside the config's (the host's hot swapper, its progress bar): registered at
     /// construction, so the hook-order table in the log lists them too.</summary>
-    public IReadOnlyList<global::Runner.Sdk.Hooks.Hook> ExtraHooks { get; init; } = [];
+    public IReadOnlyList<Runner.Sdk.Hooks.Hook> ExtraHooks { get; init; } = [];
 
     /// <summary>The run's processes; null joins the world the config's <c>launcher</c> names (one process for <c>"none"</c>).</summary>
-    public global::Runner.Sdk.Distributed.ICommunicator? World { get; init; }
+    public Runner.Sdk.Distributed.ICommunicator? World { get; init; }
 
     /// <summary>
     /// What the runner is made for, when known. <see cref="Running.Mode.Train"/>: it takes the work dir's lock (one

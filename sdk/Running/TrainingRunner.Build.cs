@@ -1,13 +1,13 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Data;
+using Runner.Sdk.Evaluation;
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Optim;
+using Runner.Sdk.Optim.Schedulers;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running.Loops;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Evaluation;
-using global::Runner.Sdk.Hooks;
-using global::Runner.Sdk.Optim;
-using global::Runner.Sdk.Optim.Schedulers;
-using global::Runner.Sdk.Registries;
-using global::Runner.Sdk.Running.Loops;
+namespace Runner.Sdk.Running;
 
 /// <summary>The parts the runner builds lazily: loops with their dataloaders and evaluators, the optimizer wrapper, the schedulers, the hooks.</summary>
 public sealed partial class TrainingRunner

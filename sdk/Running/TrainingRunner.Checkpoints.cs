@@ -1,11 +1,11 @@
-namespace Runner.Sdk.Running;
-
 using System.Globalization;
-using global::Runner.Sdk.Checkpoints;
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Native;
+using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Native;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>Saving, loading and resuming checkpoints.</summary>
 public sealed partial class TrainingRunner

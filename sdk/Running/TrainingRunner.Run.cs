@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Running;
-
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Models;
-using global::Runner.Sdk.Running.Loops;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Models;
+using Runner.Sdk.Running.Loops;
 using TorchSharp;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>The three entry points: train, validate, test.</summary>
 public sealed partial class TrainingRunner
@@ -81,7 +81,7 @@ public sealed partial class TrainingRunner
         OptimWrapper = BuildOptimWrapper();
         ScaleLr(loop);
         ParamSchedulers = BuildParamSchedulers(loop);
-        if (OptimWrapper.AccumulativeCounts > 1 && Model.modules().Any(m => m.GetType().Name.StartsWith("BatchNorm", StringComparison.Ordinal)))
+        if (OptimWrapper.AccumulativeCounts > 1 && Model.modules().Any(m => m is TorchSharp.Modules.BatchNorm))
         {
             Logger.Warn($"Gradient accumulation (accumulative_counts = {OptimWrapper.AccumulativeCounts}) may slightly decrease performance " +
                 "because the model has BatchNorm layers: their statistics see one batch at a time, not the accumulated batch.");

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Running;
-
 using System.Globalization;
 using System.Text;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>The closing summary of a run (Lightning prints one; MMEngine leaves the user to scroll): its metrics and where its records are.</summary>
 public sealed partial class TrainingRunner

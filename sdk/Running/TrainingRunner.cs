@@ -1,20 +1,20 @@
-namespace Runner.Sdk.Running;
-
 using System.Globalization;
-using global::Runner.Sdk;
+using Runner.Sdk;
 using NLog;
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Hooks;
-using global::Runner.Sdk.Logging;
-using global::Runner.Sdk.Models;
-using global::Runner.Sdk.Native;
-using global::Runner.Sdk.Optim;
-using global::Runner.Sdk.Optim.Schedulers;
-using global::Runner.Sdk.Registries;
-using global::Runner.Sdk.Running.Loops;
-using global::Runner.Sdk.Visualization;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Data;
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Logging;
+using Runner.Sdk.Models;
+using Runner.Sdk.Native;
+using Runner.Sdk.Optim;
+using Runner.Sdk.Optim.Schedulers;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running.Loops;
+using Runner.Sdk.Visualization;
 using TorchSharp;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// Trains, validates and tests a model described by a config (MMEngine's <c>Runner</c>). Construction checks the

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
 
-using global::Runner.Sdk.Configuration;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// What a work dir may be: a folder of the user's choosing, but never a system folder (where a run would scatter

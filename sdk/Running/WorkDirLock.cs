@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Running;
-
 using System.Runtime.InteropServices;
 using System.Text;
+
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// One training run per work dir at a time: an exclusive <c>flock</c> on <c>work_dir/.runner.lock</c>, which holds

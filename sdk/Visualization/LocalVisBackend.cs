@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Visualization;
-
 using System.Text;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Visualization;
 
 /// <summary>
 /// MMEngine's <c>LocalVisBackend</c>: <c>vis_data/scalars.json</c>, one JSON object per line with <c>step</c> added,

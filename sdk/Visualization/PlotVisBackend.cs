@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Visualization;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Visualization;
 
 /// <summary>
 /// Draws the run's curves as PNG files in <c>vis_data/plots/</c> (ScottPlot): <c>loss.png</c> (every value whose

@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Visualization;
-
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Visualization;
 
 /// <summary>
 /// Writes TensorBoard event files (<c>vis_data/events.out.tfevents.&lt;time&gt;.&lt;host&gt;</c>) that TensorBoard reads:

@@ -1,12 +1,11 @@
-[assembly: Runner.Sdk.Registries.PluginScope("hotswap")]
-
-namespace HotSwap.Hooks;
-
-// Inside the namespace, so that "Runner" names the class Runner.Sdk.Running.Runner, not the root namespace Runner.
 using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
+
+[assembly: Runner.Sdk.Registries.PluginScope("hotswap")]
+
+namespace HotSwap.Hooks;
 
 /// <summary>Counts training iterations and logs each one with its build's version; the count survives a hot swap.</summary>
 [Register]

@@ -1,3 +1,6 @@
+using Runner.Sdk.Hooks;
+using Runner.Sdk.Registries;
+
 #if FLAVOR_B
 [assembly: Runner.Sdk.Registries.PluginScope("isolation_b")]
 #else
@@ -5,9 +8,6 @@
 #endif
 
 namespace IsolationPlugin;
-
-using Runner.Sdk.Hooks;
-using Runner.Sdk.Registries;
 
 /// <summary>Reports which build of IsolationLib its plugin got.</summary>
 [Register]

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Evaluation.Metrics;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Evaluation.Metrics;
 
 /// <summary>
 /// Top-k classification accuracy in percent, reported as <c>accuracy/top1</c>, <c>accuracy/top5</c>… (the names

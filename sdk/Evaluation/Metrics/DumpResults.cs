@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Evaluation.Metrics;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Evaluation.Metrics;
 
 /// <summary>
 /// Writes every prediction of the loop to <c>out_file_path</c> (MMEngine's <c>DumpResults</c>, which pickles them;

@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Optim.Optimizers;
-
 using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim.Optimizers;
 
 /// <summary><c>torch.optim.Adam</c>; <c>betas</c> is a pair, as in PyTorch.</summary>
 [Register]
@@ -12,7 +12,7 @@ internal sealed class Adam([Range(0.0, double.MaxValue, MinimumIsExclusive = tru
 {
     private readonly double[] _betas = OptimizerArguments.Betas(betas);
 
-    public double Lr { get; } = lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentException($"lr must be positive and finite, got {lr}.");
+    public double Lr { get; } = lr; // positive and finite: the [Range] is checked where the config is bound
 
     public optim.Optimizer Create(IEnumerable<Parameter> parameters) =>
         optim.Adam(parameters, Lr, _betas[0], _betas[1], eps, weightDecay, amsgrad, maximize);

@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Optim.Optimizers;
-
 using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim.Optimizers;
 
 /// <summary><c>torch.optim.Adamax</c>.</summary>
 [Register]
@@ -11,7 +11,7 @@ internal sealed class Adamax([Range(0.0, double.MaxValue, MinimumIsExclusive = t
 {
     private readonly double[] _betas = OptimizerArguments.Betas(betas);
 
-    public double Lr { get; } = lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentException($"lr must be positive and finite, got {lr}.");
+    public double Lr { get; } = lr; // positive and finite: the [Range] is checked where the config is bound
 
     public optim.Optimizer Create(IEnumerable<Parameter> parameters) =>
         optim.Adamax(parameters, Lr, _betas[0], _betas[1], eps, weightDecay);

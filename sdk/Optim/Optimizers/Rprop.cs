@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Optim.Optimizers;
-
 using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Optim.Optimizers;
 
 /// <summary><c>torch.optim.Rprop</c>; <c>etas</c> and <c>step_sizes</c> are pairs, as in PyTorch.</summary>
 [Register]
@@ -13,7 +13,7 @@ internal sealed class Rprop([Range(0.0, double.MaxValue, MinimumIsExclusive = tr
 
     private readonly double[] _stepSizes = OptimizerArguments.Pair(stepSizes ?? [1e-6, 50], "step_sizes");
 
-    public double Lr { get; } = lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentException($"lr must be positive and finite, got {lr}.");
+    public double Lr { get; } = lr; // positive and finite: the [Range] is checked where the config is bound
 
     public optim.Optimizer Create(IEnumerable<Parameter> parameters) =>
         optim.Rprop(parameters, Lr, _etas[0], _etas[1], _stepSizes[0], _stepSizes[1], maximize);

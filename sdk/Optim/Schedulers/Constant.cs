@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>Scales the value by <c>factor</c> until the end of the window (MMEngine's <c>ConstantParamScheduler</c>).</summary>
 [Register]

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>Cosine annealing from the base value to <c>eta_min</c> over <c>T_max</c> steps (MMEngine's <c>CosineAnnealingParamScheduler</c>).</summary>
 [Register]

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>Cosine annealing with restarts: each period anneals from <c>base × restart_weight</c> to <c>eta_min</c> (MMEngine's <c>CosineRestartParamScheduler</c>).</summary>
 [Register]

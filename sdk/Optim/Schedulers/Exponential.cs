@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>Multiplies the value by <c>gamma</c> every step (MMEngine's <c>ExponentialParamScheduler</c>).</summary>
 [Register]

@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>Scales the value linearly from <c>start_factor</c> to <c>end_factor</c> over the window (MMEngine's <c>LinearParamScheduler</c>; the usual warm-up).</summary>
 [Register]

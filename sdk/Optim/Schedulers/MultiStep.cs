@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>Multiplies the value by <c>gamma</c> at each milestone (MMEngine's <c>MultiStepParamScheduler</c>).</summary>
 [Register]

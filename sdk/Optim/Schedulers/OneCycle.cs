@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>
 /// The 1cycle policy (MMEngine's <c>OneCycleParamScheduler</c>): from <c>eta_max / div_factor</c> up to

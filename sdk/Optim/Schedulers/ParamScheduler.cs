@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using Runner.Sdk.Checkpoints;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>
 /// The base of MMEngine's parameter schedulers, in their chainable form: each step computes a parameter group's
@@ -15,7 +15,7 @@ using Runner.Sdk.Checkpoints;
 /// but follows the run being resumed; and only the counters are restored from a checkpoint, so a changed option
 /// (milestones, gamma…) in the config takes effect instead of being silently overwritten.
 /// </remarks>
-[global::Runner.Sdk.Registries.ComponentKind("param scheduler", 12)]
+[Runner.Sdk.Registries.ComponentKind("param scheduler", 12)]
 public abstract class ParamScheduler
 {
     /// <summary>MMEngine's INF for an open-ended window.</summary>

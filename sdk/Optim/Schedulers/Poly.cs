@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>Polynomial decay to <c>eta_min</c> over the window (MMEngine's <c>PolyParamScheduler</c>).</summary>
 [Register]

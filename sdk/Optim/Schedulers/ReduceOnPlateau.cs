@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using System.Globalization;
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>
 /// Lowers the value by <c>factor</c> when the monitored validation metric stops improving for <c>patience</c>

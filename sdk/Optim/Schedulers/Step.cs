@@ -1,6 +1,6 @@
-namespace Runner.Sdk.Optim.Schedulers;
-
 using Runner.Sdk.Registries;
+
+namespace Runner.Sdk.Optim.Schedulers;
 
 /// <summary>Multiplies the value by <c>gamma</c> every <c>step_size</c> steps (MMEngine's <c>StepParamScheduler</c>).</summary>
 [Register]

@@ -1,9 +1,9 @@
+using Runner.Sdk.Data;
+
 namespace Runner.Sdk.Running.Loops;
 
-using global::Runner.Sdk.Data;
-
 /// <summary>The base of every loop (MMEngine's <c>BaseLoop</c>): the runner, the dataloader, and <see cref="Run"/>.</summary>
-[global::Runner.Sdk.Registries.ComponentKind("loop", 8)]
+[Runner.Sdk.Registries.ComponentKind("loop", 8)]
 public abstract class BaseLoop
 {
     /// <summary>A loop of <paramref name="runner"/> over <paramref name="dataloader"/>.</summary>

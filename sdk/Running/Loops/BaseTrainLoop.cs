@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Running.Loops;
+using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running.Loops;
 
 /// <summary>What every training loop exposes to the runner and hooks: its counters and the stop flag.</summary>
 public abstract class BaseTrainLoop : BaseLoop

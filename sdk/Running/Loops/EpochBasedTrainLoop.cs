@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Running.Loops;
-
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Registries;
+using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Running.Loops;
 
 /// <summary>
 /// Trains for <c>max_epochs</c> epochs, validating after epoch <c>val_begin</c> and then every <c>val_interval</c>

@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Running.Loops;
-
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Evaluation;
+using Runner.Sdk.Data;
+using Runner.Sdk.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Running.Loops;
 
 /// <summary>
 /// What <see cref="ValLoop"/> and <see cref="TestLoop"/> share: run the model over a dataloader without gradients,
@@ -19,7 +19,7 @@ public abstract class EvaluationLoop : BaseLoop
     /// <param name="dtype">Evaluate in "bfloat16" or "float16" (see <see cref="Dtype"/>); null: the model's own.</param>
     protected EvaluationLoop(TrainingRunner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null) : base(runner, dataloader)
     {
-        Dtype = dtype is null ? null : global::Runner.Sdk.Optim.AmpOptimWrapper.ParseDtype(dtype);
+        Dtype = dtype is null ? null : Optim.AmpOptimWrapper.ParseDtype(dtype);
         Evaluator = evaluator;
         Evaluator.DatasetMeta = dataloader.Dataset.Metainfo;
         _sets.Add(("", dataloader, evaluator));

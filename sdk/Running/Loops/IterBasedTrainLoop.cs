@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Running.Loops;
-
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Registries;
+using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
 using static TorchSharp.torch;
+
+namespace Runner.Sdk.Running.Loops;
 
 /// <summary>
 /// Trains for <c>max_iters</c> iterations, going over the dataloader as many times as needed, and validates after

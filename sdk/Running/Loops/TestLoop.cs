@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Running.Loops;
+using Runner.Sdk.Data;
+using Runner.Sdk.Evaluation;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Evaluation;
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running.Loops;
 
 /// <summary>Runs the model over the test set without gradients and evaluates the metrics (MMEngine's <c>TestLoop</c>).</summary>
 [Register]

@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running;
 
 /// <summary>The shape checks the config parts share: a key that must hold a table, or a value of one type.</summary>
 internal static class ConfigShape

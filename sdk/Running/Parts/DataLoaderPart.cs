@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Data;
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// A <c>*_dataloader</c> part of a config (MMEngine's <c>build_dataloader</c>): the dataset, then the sampler (given

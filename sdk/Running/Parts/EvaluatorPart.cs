@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Evaluation;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Evaluation;
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// The <c>val_evaluator</c> / <c>test_evaluator</c> part of a config, read by one piece of code both to check it

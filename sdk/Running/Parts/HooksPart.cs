@@ -1,7 +1,7 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Hooks;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Hooks;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// The hooks a config asks for, in registration order: MMEngine's six default hooks merged with

@@ -1,9 +1,9 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Models;
+using Runner.Sdk.Optim;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Models;
-using global::Runner.Sdk.Optim;
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// The <c>optim_wrapper</c> part: the constructor named by <c>constructor</c> (default
@@ -20,9 +20,7 @@ internal static class OptimWrapperPart
         var (constructorTable, defaults) = ConstructorTable(table);
         var constructor = builder.Build<IOptimWrapperConstructor>(constructorTable, defaults);
         if (constructor is not null) return constructor.Build(model!);
-        var entry = builder.Registries.Resolve(builder.Registries.ForType<IOptimWrapperConstructor>(), (string)constructorTable["type"]!, builder.DefaultScope,
-            constructorTable.LocationOf("type"), constructorTable.PathOf("type"));
-        if (entry.Type == typeof(DefaultOptimWrapperConstructor))
+        if (builder.ResolveType(typeof(IOptimWrapperConstructor), constructorTable) == typeof(DefaultOptimWrapperConstructor))
             DefaultOptimWrapperConstructor.Check(builder, (ConfigTable)defaults["optim_wrapper_cfg"]!, defaults["paramwise_cfg"] as ConfigTable);
         return null;
     }

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Optim.Schedulers;
+using Runner.Sdk.Registries;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Optim.Schedulers;
-using global::Runner.Sdk.Registries;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// The <c>param_scheduler</c> part: a scheduler table or a list of them, for the optimizer wrapper (for each wrapper

@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Running.Loops;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Registries;
-using global::Runner.Sdk.Running.Loops;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// The <c>train_cfg</c> part: a loop <c>type</c>, or <c>by_epoch</c> (default true) choosing

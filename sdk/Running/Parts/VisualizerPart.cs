@@ -1,8 +1,8 @@
-namespace Runner.Sdk.Running;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Registries;
+using Runner.Sdk.Visualization;
 
-using global::Runner.Sdk.Configuration;
-using global::Runner.Sdk.Registries;
-using global::Runner.Sdk.Visualization;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// The <c>visualizer</c> part: <c>vis_backends</c>, a list of backend tables (default: one

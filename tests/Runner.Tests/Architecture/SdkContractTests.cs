@@ -1,7 +1,7 @@
-namespace Runner.Tests.Architecture;
-
 using System.Diagnostics;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Architecture;
 
 /// <summary>
 /// The SDK's public API is a contract: the build refuses a public member that is not recorded in

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Architecture;
-
 using System.Text.RegularExpressions;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Architecture;
 
 /// <summary>
 /// The SDK's folders (one namespace each) form layers: a folder uses only folders below it, except for the two

@@ -1,8 +1,8 @@
-namespace Runner.Tests.Checkpoints;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Checkpoints;
 
 [TestClass]
 public sealed class CheckpointFileTests

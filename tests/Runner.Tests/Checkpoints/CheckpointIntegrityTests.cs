@@ -1,9 +1,9 @@
-namespace Runner.Tests.Checkpoints;
-
 using System.Text;
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Checkpoints;
 
 /// <summary>
 /// A checkpoint file is untrusted input: every changed byte is detected, and every malformed file is one

@@ -1,8 +1,8 @@
-namespace Runner.Tests.Checkpoints;
-
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Checkpoints;
 
 [TestClass]
 public sealed class FileSyncQueueTests

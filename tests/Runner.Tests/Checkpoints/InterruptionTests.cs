@@ -1,5 +1,3 @@
-namespace Runner.Tests.Checkpoints;
-
 using System.Diagnostics;
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
@@ -12,6 +10,8 @@ using Runner.Tests.Running;
 using Runner.Tests.Support;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Checkpoints;
 
 /// <summary>What a run leaves behind when it is stopped (a signal) or crashes, and how auto-resume copes with a bad checkpoint.</summary>
 [TestClass]

@@ -1,10 +1,10 @@
-namespace Runner.Tests.Checkpoints;
-
 using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Checkpoints;
 
 /// <summary>
 /// GPU randomness resumes exactly because the device's generators are reseeded before every training iteration

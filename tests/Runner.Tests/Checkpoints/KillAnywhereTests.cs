@@ -1,7 +1,7 @@
-namespace Runner.Tests.Checkpoints;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Checkpoints;
 
 /// <summary>
 /// Exactness: the default job (a CNN with dropout) is killed with SIGKILL at ten points spread over the run —

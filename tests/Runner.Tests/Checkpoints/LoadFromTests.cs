@@ -1,10 +1,10 @@
-namespace Runner.Tests.Checkpoints;
-
 using System.Text;
 using System.Text.Json;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Checkpoints;
 
 /// <summary>load_from: plain safetensors files (as PyTorch's safetensors writes them), revise_keys, strict, size mismatches.</summary>
 [TestClass]
@@ -30,7 +30,7 @@ public sealed class LoadFromTests
         return path;
     }
 
-    private static (global::Runner.Sdk.Running.TrainingRunner Runner, string Dir) Job(object loadFrom)
+    private static (Runner.Sdk.Running.TrainingRunner Runner, string Dir) Job(object loadFrom)
     {
         var dir = TestEnvironment.NewTempDir("load-from");
         var cfg = TinyJob.Config(dir, """

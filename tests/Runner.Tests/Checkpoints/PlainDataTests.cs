@@ -1,7 +1,7 @@
-namespace Runner.Tests.Checkpoints;
-
 using System.Text.Json;
 using Runner.Sdk.Checkpoints;
+
+namespace Runner.Tests.Checkpoints;
 
 [TestClass]
 public sealed class PlainDataTests

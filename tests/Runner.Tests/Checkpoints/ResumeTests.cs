@@ -1,7 +1,7 @@
-namespace Runner.Tests.Checkpoints;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Checkpoints;
 
 [TestClass]
 public sealed class ResumeTests

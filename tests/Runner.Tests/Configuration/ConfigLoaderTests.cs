@@ -1,7 +1,7 @@
-namespace Runner.Tests.Configuration;
-
 using Runner.Sdk.Configuration;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Configuration;
 
 [TestClass]
 public sealed class ConfigLoaderTests

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Data;
-
 using Runner.Sdk.Data;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Data;
 
 [TestClass]
 public sealed class DataLoaderTests

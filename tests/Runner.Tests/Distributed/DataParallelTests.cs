@@ -1,8 +1,8 @@
-namespace Runner.Tests.Distributed;
-
 using System.Diagnostics;
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Distributed;
 
 /// <summary>
 /// Data-parallel training under a real <c>mpirun</c>: the same results as one process (weights, losses, metrics),
@@ -57,6 +57,37 @@ public sealed class DataParallelTests
         CollectionAssert.AreEqual(new[] { 29.98046875, 34.5703125, 35.05859375 }, RunRecords.Scalars(ranks, "accuracy/top1"), "MMEngine's figures");
         StringAssert.Contains(RunRecords.LogLines(ranks).First(l => l.Contains("World size", StringComparison.Ordinal)), "World size: 2");
         Assert.AreEqual(flatBuffers, RunRecords.LogLines(ranks).Any(l => l.Contains("find_unused_parameters has no effect with optim_wrapper.flat_buffers", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void APluginModelWithItsOwnTrainStep_OnTwoRanks_LogsAndTrainsAsTheBuiltInStepDoes()
+    {
+        // Arrange: tests/CustomStepPlugin's model is the toy MLP with a TrainStep of its own, which averages its
+        // logged loss over the ranks with OptimWrapper.ReduceLogVars.
+        MpiRun.RequireOpenMpi();
+        var plugin = TestEnvironment.NewTempDir("custom-step-plugin");
+        DotnetCli.Run(TestEnvironment.RepoRoot, "build", "tests/CustomStepPlugin/CustomStep.Plugin.csproj", "-c", DotnetCli.Configuration, "-o", plugin,
+            "-p:BuildProjectReferences=false", "-nologo", "-v", "quiet");
+        var builtIn = TestEnvironment.NewTempDir("ddp-step-builtin");
+        var own = TestEnvironment.NewTempDir("ddp-step-own");
+        string[] job = ["train", .. ToyJob, "train_dataloader.batch_size=16", "train_cfg.max_epochs=1"];
+
+        // Act
+        var reference = MpiRun.Run(2, [.. job, "--launcher", "mpi", "--work-dir", builtIn]);
+        var custom = MpiRun.Run(2, [.. job, "model={ type = \"customstep.OwnStepModel\" }", "--launcher", "mpi", "--work-dir", own, "--plugins", plugin]);
+
+        // Assert: every iteration's logged loss (rank 0's log: the mean over the ranks) and the weights.
+        Assert.AreEqual(0, reference.ExitCode, reference.Stdout + reference.Stderr);
+        Assert.AreEqual(0, custom.ExitCode, custom.Stdout + custom.Stderr);
+        var expected = RunRecords.Scalars(builtIn, "loss");
+        var actual = RunRecords.Scalars(own, "loss");
+        Assert.HasCount(128, expected, "4096 samples in batches of 2 x 16, logged every iteration");
+        Assert.HasCount(expected.Count, actual);
+        for (var i = 0; i < expected.Count; i++) Assert.AreEqual(expected[i], actual[i], 1e-6, $"iteration {i + 1}");
+        using var expectedWeights = CheckpointFile.Load(Path.Combine(builtIn, "epoch_1.ckpt"));
+        using var actualWeights = CheckpointFile.Load(Path.Combine(own, "epoch_1.ckpt"));
+        foreach (var (name, tensor) in expectedWeights.StateDict)
+            Assert.IsTrue((tensor - actualWeights.StateDict[name]).abs().max().item<float>() <= 1e-6, name);
     }
 
     [TestMethod]

@@ -1,9 +1,9 @@
-namespace Runner.Tests.Distributed;
-
 using Runner.Sdk.Distributed;
 using Runner.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Distributed;
 
 /// <summary>What the data-parallel role asks of the ranks: bucketed gradient all-reduces, unused parameters, buffers, logged values.</summary>
 [TestClass]

@@ -1,9 +1,9 @@
-namespace Runner.Tests.Distributed;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Distributed;
 using Runner.Sdk.Evaluation;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Distributed;
 
 /// <summary>A launcher the environment contradicts is an error that says what to run instead; results cross ranks intact.</summary>
 [TestClass]

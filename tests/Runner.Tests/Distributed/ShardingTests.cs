@@ -1,8 +1,8 @@
-namespace Runner.Tests.Distributed;
-
 using Runner.Sdk.Data;
 using Runner.Tests.Support;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Distributed;
 
 /// <summary>The samplers split one epoch between the ranks exactly as PyTorch's DistributedSampler does.</summary>
 [TestClass]

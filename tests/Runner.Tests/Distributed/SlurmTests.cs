@@ -1,6 +1,6 @@
-namespace Runner.Tests.Distributed;
-
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Distributed;
 
 /// <summary>
 /// <c>launcher = "slurm"</c> for real: <c>build/slurm-check</c> starts a one-node Slurm on this machine (as root,

@@ -1,8 +1,8 @@
-namespace Runner.Tests.Evaluation;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Evaluation.Metrics;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Evaluation;
 
 [TestClass]
 public sealed class AccuracyTests

@@ -1,5 +1,3 @@
-namespace Runner.Tests.Hooks;
-
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
@@ -11,6 +9,8 @@ using Runner.Tests.Running;
 using Runner.Tests.Support;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Hooks;
 
 /// <summary>EMAHook, EarlyStoppingHook, the CPU-only note of EmptyCacheHook, and non-finite losses.</summary>
 [TestClass]
@@ -69,7 +69,7 @@ public sealed class BuiltinHookTests
 
     [TestMethod]
     public void EarlyStoppingHook_UnknownRule_IsRejected() =>
-        Assert.ThrowsExactly<RunnerException>(() => new global::Runner.Sdk.Hooks.EarlyStoppingHook("f1_weird"));
+        Assert.ThrowsExactly<RunnerException>(() => new Runner.Sdk.Hooks.EarlyStoppingHook("f1_weird"));
 
     [TestMethod]
     public void CpuOnlyHooks_SayTheyDoNothing()

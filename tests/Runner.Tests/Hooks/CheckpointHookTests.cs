@@ -1,5 +1,3 @@
-namespace Runner.Tests.Hooks;
-
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
@@ -8,6 +6,8 @@ using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using Runner.Tests.Running;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Hooks;
 
 /// <summary>CheckpointHook's options on a 6-epoch run of 4 iterations per epoch.</summary>
 [TestClass]

@@ -1,10 +1,10 @@
-namespace Runner.Tests.Hooks;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Hooks;
 
 [TestClass]
 public sealed class IterTimerHookTests

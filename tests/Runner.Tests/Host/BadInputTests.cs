@@ -1,6 +1,6 @@
-namespace Runner.Tests.Host;
-
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>A new user's mistakes: each gives one clear message pointing at the right line, a non-zero exit, and no work_dir.</summary>
 [TestClass]

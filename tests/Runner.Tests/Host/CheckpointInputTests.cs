@@ -1,8 +1,8 @@
-namespace Runner.Tests.Host;
-
 using System.Text;
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>
 /// Whatever file is named as a checkpoint — damaged, foreign, crafted, a pointer, a folder — runner-host answers

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Host;
-
 using System.Runtime.InteropServices;
 using Runner.Sdk.Native;
+
+namespace Runner.Tests.Host;
 
 /// <summary>
 /// The environment log's GPU lines, read through the CUDA C functions. No GPU here: the functions are stand-ins

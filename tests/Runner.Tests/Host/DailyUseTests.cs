@@ -1,6 +1,6 @@
-namespace Runner.Tests.Host;
-
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>What a newcomer trips over on the command line: each gives a result, or a message that says what to do.</summary>
 [TestClass]

@@ -1,8 +1,8 @@
-namespace Runner.Tests.Host;
-
 using System.Diagnostics;
 using Runner.Sdk.Native;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>
 /// A machine with another libtorch on it — Debian's <c>libtorch-dev</c> in the system folders, a conda env or an

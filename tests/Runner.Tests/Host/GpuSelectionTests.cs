@@ -1,8 +1,8 @@
-namespace Runner.Tests.Host;
-
 using Runner.Sdk;
 using Runner.Sdk.Native;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>
 /// What a CPU-only machine can check of the GPU path: the libtorch search and its messages (with fake folders),

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Host;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>The config and registry commands of runner-host, and the config dump.</summary>
 [TestClass]

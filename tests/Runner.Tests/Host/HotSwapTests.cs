@@ -1,5 +1,3 @@
-namespace Runner.Tests.Host;
-
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Runner.Host.Plugins;
@@ -10,6 +8,8 @@ using Runner.Sdk.Hooks;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>
 /// --watch: the toy job trains with a hook plugin (tests/HotSwapHooks, built as version 1 and 2) whose DLL is

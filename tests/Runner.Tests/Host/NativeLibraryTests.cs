@@ -1,7 +1,7 @@
-namespace Runner.Tests.Host;
-
 using Runner.Sdk.Native;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Host;
 
 [TestClass]
 public sealed class NativeLibraryTests

@@ -1,8 +1,8 @@
-namespace Runner.Tests.Host;
-
 using System.Runtime.InteropServices;
 using Runner.Sdk.Plugins;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 [TestClass]
 public sealed class PluginContextTests

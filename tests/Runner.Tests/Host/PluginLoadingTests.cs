@@ -1,9 +1,9 @@
-namespace Runner.Tests.Host;
-
 using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>
 /// Plugin checks before loading: a broken assembly is named with its cause (and skipped with
@@ -55,8 +55,8 @@ public sealed class PluginLoadingTests
                 "-p:BuildProjectReferences=false", "-nologo", "-v", "quiet");
 
         // Act
-        var registries = new global::Runner.Sdk.Registries.RegistryRoot();
-        using var catalog = global::Runner.Sdk.Plugins.PluginCatalog.Load([(Path.Combine(root, "plugins"), "test")], registries);
+        var registries = new Runner.Sdk.Registries.RegistryRoot();
+        using var catalog = Runner.Sdk.Plugins.PluginCatalog.Load([(Path.Combine(root, "plugins"), "test")], registries);
         var reports = catalog.Plugins.OrderBy(p => p.Name, StringComparer.Ordinal)
             .Select(p => Activator.CreateInstance(p.Assembly.GetType("IsolationPlugin.ReportingHook")!)!.ToString()).ToArray();
 

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Host;
-
 using System.Text.RegularExpressions;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>
 /// The plugin quick start of docs/plugins.md, run as written from a folder outside the clone: pack the SDK, install

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Host;
-
 using System.Text;
 using Runner.Host;
+
+namespace Runner.Tests.Host;
 
 [TestClass]
 public sealed class RankPrefixedWriterTests

@@ -1,8 +1,8 @@
-namespace Runner.Tests.Host;
-
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary><c>runner-host summary</c>: parameters and multiply-accumulates against torchvision's published figures.</summary>
 [TestClass]

@@ -1,6 +1,6 @@
-namespace Runner.Tests.Host;
-
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>
 /// examples/third-party-plugin, built as an outsider builds it: against the SDK packed into a local folder feed,

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Host;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host;
 
 /// <summary>
 /// A work dir belongs to one run at a time, nothing in it is lost, and nothing read from a checkpoint or a

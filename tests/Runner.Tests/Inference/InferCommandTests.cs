@@ -1,7 +1,7 @@
-namespace Runner.Tests.Inference;
-
 using System.Text.Json;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Inference;
 
 /// <summary><c>runner-host infer</c> on the vision-digits example's checkpoint and images.</summary>
 [TestClass]

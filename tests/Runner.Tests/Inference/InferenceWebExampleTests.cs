@@ -1,9 +1,9 @@
-namespace Runner.Tests.Inference;
-
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Inference;
 
 /// <summary>
 /// examples/inference-web, built as an outsider builds it (against the SDK packed into a local folder feed) and

@@ -1,9 +1,9 @@
-namespace Runner.Tests.Inference;
-
 using System.Text.Json;
 using Runner.Sdk.Inference;
 using Runner.Tests.Support;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Inference;
 
 /// <summary>The SDK's <see cref="Inferencer"/> on the vision-digits example's checkpoint: the same answers as <c>infer</c>, from many threads at once.</summary>
 [TestClass]

@@ -1,6 +1,6 @@
-namespace Runner.Tests.Logging;
-
 using Runner.Sdk.Logging;
+
+namespace Runner.Tests.Logging;
 
 [TestClass]
 public sealed class HistoryBufferTests

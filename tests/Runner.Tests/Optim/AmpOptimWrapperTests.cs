@@ -1,5 +1,3 @@
-namespace Runner.Tests.Optim;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
@@ -9,6 +7,8 @@ using Runner.Sdk.Running;
 using Runner.Tests.Running;
 using Runner.Tests.Support;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Optim;
 
 /// <summary>Reduced precision without autocast: a bfloat16 model with float32 master weights.</summary>
 [TestClass]

@@ -1,5 +1,3 @@
-namespace Runner.Tests.Optim;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
@@ -7,6 +5,8 @@ using Runner.Sdk.Optim;
 using Runner.Sdk.Registries;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Optim;
 
 /// <summary>paramwise_cfg on a small conv + norm + depthwise conv + linear model, as MMEngine's constructor does it.</summary>
 [TestClass]

@@ -1,11 +1,11 @@
-namespace Runner.Tests.Optim;
-
 using Runner.Sdk.Plugins;
 using Runner.Sdk;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Optim;
 
 /// <summary><c>optim_wrapper.flat_buffers</c>: the same training as without it, laid out in one buffer.</summary>
 [TestClass]

@@ -1,5 +1,3 @@
-namespace Runner.Tests.Optim;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
@@ -11,6 +9,8 @@ using Runner.Tests.Running;
 using Runner.Tests.Support;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Optim;
 
 /// <summary>Two optimizers for two parts of a model, through a constructor named in the config, with a scheduler list per optimizer.</summary>
 [TestClass]

@@ -1,9 +1,9 @@
-namespace Runner.Tests.Optim;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Optim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Optim;
 
 [TestClass]
 public sealed class OptimWrapperTests

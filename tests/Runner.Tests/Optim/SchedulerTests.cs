@@ -1,8 +1,8 @@
-namespace Runner.Tests.Optim;
-
 using Runner.Sdk.Optim;
 using Runner.Sdk.Optim.Schedulers;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Optim;
 
 /// <summary>Exact value sequences of every schedule, against MMEngine's formulas and the reference values of the issue.</summary>
 [TestClass]

@@ -1,8 +1,8 @@
-namespace Runner.Tests.Registries;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Registries;
+
+namespace Runner.Tests.Registries;
 
 [TestClass]
 public sealed class ComponentBuilderTests

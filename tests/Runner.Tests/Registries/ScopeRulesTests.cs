@@ -1,9 +1,9 @@
-namespace Runner.Tests.Registries;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Registries;
+
+namespace Runner.Tests.Registries;
 
 /// <summary>MMEngine's scope rules as they apply to config tables.</summary>
 [TestClass]

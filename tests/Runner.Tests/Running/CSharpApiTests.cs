@@ -1,5 +1,3 @@
-namespace Runner.Tests.Running;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
@@ -12,12 +10,14 @@ using Runner.Tests.Support;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+namespace Runner.Tests.Running;
+
 /// <summary>The runner driven from C#: ready objects in place of config tables, and MMEngine's hook call counts (its RunnerTestCase fixture).</summary>
 [TestClass]
 public sealed class CSharpApiTests
 {
     /// <summary>MMEngine's test fixture: 12 samples, so batch 3 gives 4 iterations per epoch.</summary>
-    public sealed class TwelveSamples() : global::Runner.Sdk.Data.TensorDataset(new Dictionary<string, Tensor>
+    public sealed class TwelveSamples() : Runner.Sdk.Data.TensorDataset(new Dictionary<string, Tensor>
     {
         [DataBatch.InputsKey] = arange(24, dtype: ScalarType.Float32).reshape(12, 2) / 24,
         [DataBatch.LabelsKey] = tensor(new long[] { 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 }),
@@ -263,7 +263,7 @@ public sealed class CSharpApiTests
         cfg.Set("model", new ThrowingModel(), SourceLocation.Code);
         using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
-        var error = Assert.ThrowsExactly<global::Runner.Sdk.ComponentException>(runner.Train);
+        var error = Assert.ThrowsExactly<Runner.Sdk.ComponentException>(runner.Train);
 
         StringAssert.Contains(error.Message, "ThrowingModel (from Runner.Tests ");
         StringAssert.Contains(error.Message, "failed in TrainStep at epoch 0, iter 0: InvalidOperationException: boom");
@@ -284,10 +284,10 @@ public sealed class CSharpApiTests
     {
         var cfg = Config(TestEnvironment.NewTempDir("metric-throws"));
         cfg.Set("model", new TinyModel(), SourceLocation.Code);
-        cfg.Set("val_evaluator", new Evaluator([new global::Runner.Sdk.Evaluation.Metrics.Accuracy(), new FullDiskMetric()]), SourceLocation.Code);
+        cfg.Set("val_evaluator", new Evaluator([new Runner.Sdk.Evaluation.Metrics.Accuracy(), new FullDiskMetric()]), SourceLocation.Code);
         using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null });
 
-        var error = Assert.ThrowsExactly<global::Runner.Sdk.ComponentException>(runner.Train);
+        var error = Assert.ThrowsExactly<Runner.Sdk.ComponentException>(runner.Train);
 
         StringAssert.StartsWith(error.Message, "FullDiskMetric (from Runner.Tests ");
         StringAssert.Contains(error.Message, "failed in Evaluate at epoch 1, iter 4: IOException: No space left on device");
@@ -302,12 +302,12 @@ public sealed class CSharpApiTests
 
         bool on;
         using (TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null }))
-            on = global::Runner.Sdk.Native.LibTorchContext.DeterministicAlgorithms;
+            on = Runner.Sdk.Native.LibTorchContext.DeterministicAlgorithms;
         cfg.Set("randomness", ConfigLoader.Parse("seed = 1"), SourceLocation.Code);
         using (TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries(), Console = null })) { }
 
         Assert.IsTrue(on);
-        Assert.IsFalse(global::Runner.Sdk.Native.LibTorchContext.DeterministicAlgorithms);
+        Assert.IsFalse(Runner.Sdk.Native.LibTorchContext.DeterministicAlgorithms);
     }
 
     /// <summary>A hook for stages a custom loop defines.</summary>
@@ -364,11 +364,11 @@ public sealed class CSharpApiTests
         Assert.AreEqual(raw.GlobalSum / raw.GlobalCount, global[^1], 1e-9, "the mean since training began");
         Assert.AreEqual(raw.Max(2), max[^1], 1e-12);
         Assert.HasCount(losses.Count, global);
-        var error = Assert.ThrowsExactly<ArgumentException>(() => new global::Runner.Sdk.Logging.LogProcessor(customCfg:
-            [new global::Runner.Sdk.Logging.CustomLogSetting("loss"), new global::Runner.Sdk.Logging.CustomLogSetting("loss")]));
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new Runner.Sdk.Logging.LogProcessor(customCfg:
+            [new Runner.Sdk.Logging.CustomLogSetting("loss"), new Runner.Sdk.Logging.CustomLogSetting("loss")]));
         StringAssert.Contains(error.Message, "custom_cfg defines 'loss' twice");
-        Assert.ThrowsExactly<ArgumentException>(() => new global::Runner.Sdk.Logging.LogProcessor(byEpoch: false,
-            customCfg: [new global::Runner.Sdk.Logging.CustomLogSetting("loss", windowSize: "epoch")]));
+        Assert.ThrowsExactly<ArgumentException>(() => new Runner.Sdk.Logging.LogProcessor(byEpoch: false,
+            customCfg: [new Runner.Sdk.Logging.CustomLogSetting("loss", windowSize: "epoch")]));
     }
 
     [TestMethod]
@@ -393,8 +393,8 @@ public sealed class CSharpApiTests
         // Arrange: everything built in C#, nothing from a file.
         var model = new TinyModel();
         var dataset = new TwelveSamples();
-        var loader = new global::Runner.Sdk.Data.DataLoader(dataset, new DefaultSampler(dataset, shuffle: true, seed: 1), batchSize: 3);
-        var optimWrapper = new global::Runner.Sdk.Optim.OptimWrapper(optim.SGD(model.parameters(), 0.1));
+        var loader = new Runner.Sdk.Data.DataLoader(dataset, new DefaultSampler(dataset, shuffle: true, seed: 1), batchSize: 3);
+        var optimWrapper = new Runner.Sdk.Optim.OptimWrapper(optim.SGD(model.parameters(), 0.1));
         var hook = new CountingHook();
         using var runner = TrainingRunner.Create(new RunnerArguments
         {

@@ -1,8 +1,8 @@
-namespace Runner.Tests.Running;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Running;
 
 /// <summary>
 /// The config is checked by the code that builds it, in check mode: plain options (clip_grad, custom_cfg, load_from,
@@ -11,7 +11,7 @@ using Runner.Tests.Support;
 [TestClass]
 public sealed class ConfigCheckTests
 {
-    private static IReadOnlyList<global::Runner.Sdk.RunnerException> Problems(string body)
+    private static IReadOnlyList<Runner.Sdk.RunnerException> Problems(string body)
     {
         var cfg = TinyJob.Config("/tmp/unused", $$"""
             model = { type = "TinyModel" }

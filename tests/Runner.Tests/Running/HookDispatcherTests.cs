@@ -1,9 +1,9 @@
-namespace Runner.Tests.Running;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Running;
 
 [TestClass]
 public sealed class HookDispatcherTests

@@ -1,8 +1,8 @@
-namespace Runner.Tests.Running;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Running.Loops;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Running;
 
 /// <summary>The iteration-based loop, and when both loops validate.</summary>
 [TestClass]

@@ -1,5 +1,3 @@
-namespace Runner.Tests.Running;
-
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
@@ -10,6 +8,8 @@ using Runner.Sdk.Running;
 using Runner.Tests.Support;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Running;
 
 /// <summary>Behaviours checked against MMEngine's own source and tests: the expected values are MMEngine's.</summary>
 [TestClass]
@@ -100,8 +100,8 @@ public sealed class MmengineBehaviourTests
     [TestMethod]
     public void ConvertToIterBased_WithAnEmptyEpoch_IsAnError_NotANegativeStep()
     {
-        var wrapper = new global::Runner.Sdk.Optim.OptimWrapper(optim.SGD(nn.Linear(2, 2).parameters(), 0.1));
-        var scheduler = new global::Runner.Sdk.Optim.Schedulers.StepLR(wrapper, stepSize: 1, convertToIterBased: true);
+        var wrapper = new Runner.Sdk.Optim.OptimWrapper(optim.SGD(nn.Linear(2, 2).parameters(), 0.1));
+        var scheduler = new Runner.Sdk.Optim.Schedulers.StepLR(wrapper, stepSize: 1, convertToIterBased: true);
 
         var error = Assert.ThrowsExactly<ArgumentException>(() => scheduler.Prepare(epochLength: 0, runLength: 4));
 

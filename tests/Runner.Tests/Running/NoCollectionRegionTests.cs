@@ -1,5 +1,3 @@
-namespace Runner.Tests.Running;
-
 using System.Runtime;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
@@ -8,6 +6,8 @@ using Runner.Sdk.Registries;
 using Runner.Tests.Support;
 using TorchSharp;
 using TorchSharp.Modules;
+
+namespace Runner.Tests.Running;
 
 /// <summary>
 /// With loader workers allocating on other threads, training and validation steps run with garbage collections held

@@ -1,5 +1,3 @@
-namespace Runner.Tests.Running;
-
 using System.Reflection;
 using System.Runtime.Loader;
 using Runner.Sdk.Plugins;
@@ -8,6 +6,8 @@ using Runner.Sdk.Models;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Running;
 
 [TestClass]
 public sealed class RunnerTests
@@ -19,11 +19,11 @@ public sealed class RunnerTests
         return (registries, catalog);
     }
 
-    private static global::Runner.Sdk.Running.TrainingRunner ToyRunner(RegistryRoot registries, string workDir, params string[] overrides)
+    private static Runner.Sdk.Running.TrainingRunner ToyRunner(RegistryRoot registries, string workDir, params string[] overrides)
     {
         var cfg = ConfigLoader.Load(TestEnvironment.ToyConfig, overrides);
         cfg.Set("work_dir", workDir, SourceLocation.Code);
-        return global::Runner.Sdk.Running.TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
+        return Runner.Sdk.Running.TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
     }
 
     [TestMethod]

@@ -1,6 +1,6 @@
-namespace Runner.Tests.Running;
-
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Running;
 
 /// <summary>The toy job against the real output of MMEngine 0.11 on the same data (see shared/data/README.md).</summary>
 [TestClass]

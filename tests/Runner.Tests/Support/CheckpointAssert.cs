@@ -1,6 +1,6 @@
-namespace Runner.Tests.Support;
-
 using Runner.Sdk.Checkpoints;
+
+namespace Runner.Tests.Support;
 
 /// <summary>Assertions on checkpoint files.</summary>
 public static class CheckpointAssert

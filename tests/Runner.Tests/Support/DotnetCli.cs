@@ -1,6 +1,6 @@
-namespace Runner.Tests.Support;
-
 using System.Diagnostics;
+
+namespace Runner.Tests.Support;
 
 /// <summary>Runs the dotnet CLI (pack, build, new) for the tests that build plugins the way their authors do.</summary>
 public static class DotnetCli

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Support;
-
 using Runner.Sdk.Distributed;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Support;
 
 /// <summary>
 /// One rank of a pretend world, for unit tests of the code that only reads rank and size (samplers) or that must

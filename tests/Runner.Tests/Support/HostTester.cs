@@ -1,6 +1,6 @@
-namespace Runner.Tests.Support;
-
 using Runner.Host;
+
+namespace Runner.Tests.Support;
 
 /// <summary>Runs runner-host in-process, exactly as the executable does, and captures its output; or as its own process.</summary>
 public static class HostTester

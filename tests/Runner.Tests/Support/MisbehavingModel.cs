@@ -1,9 +1,9 @@
-namespace Runner.Tests.Support;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Support;
 
 /// <summary>
 /// The fixture's tiny model, made to misbehave from a chosen training step on: throw (optionally after poisoning its

@@ -1,6 +1,6 @@
-namespace Runner.Tests.Support;
-
 using System.Diagnostics;
+
+namespace Runner.Tests.Support;
 
 /// <summary>
 /// Starts runner-host under Open MPI's <c>mpirun -np N</c>, as a user does (with <c>--oversubscribe</c>, since the

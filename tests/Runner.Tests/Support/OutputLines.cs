@@ -1,6 +1,6 @@
-namespace Runner.Tests.Support;
-
 using System.Collections.Concurrent;
+
+namespace Runner.Tests.Support;
 
 /// <summary>
 /// The lines a child process writes, read in the background, so that a test waits for the one it needs with a

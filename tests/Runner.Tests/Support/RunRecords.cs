@@ -1,6 +1,6 @@
-namespace Runner.Tests.Support;
-
 using System.Text.Json;
+
+namespace Runner.Tests.Support;
 
 /// <summary>Reads what a run left in its work_dir: the log lines and the visualizer's scalar records.</summary>
 public static class RunRecords

@@ -1,6 +1,6 @@
-namespace Runner.Tests.Support;
-
 using System.Diagnostics;
+
+namespace Runner.Tests.Support;
 
 /// <summary>Files that are not regular files, made for a test: a FIFO, a character device node of the test's own.</summary>
 public static class SpecialFiles

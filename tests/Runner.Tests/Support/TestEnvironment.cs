@@ -1,6 +1,6 @@
-namespace Runner.Tests.Support;
-
 using Runner.Sdk.Native;
+
+namespace Runner.Tests.Support;
 
 /// <summary>
 /// Once per test run: make TorchSharp's native library loadable, and load it, before any test touches a tensor; at the end, remove

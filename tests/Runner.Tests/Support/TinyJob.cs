@@ -1,9 +1,9 @@
-namespace Runner.Tests.Support;
-
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using Runner.Tests.Running;
+
+namespace Runner.Tests.Support;
 
 /// <summary>
 /// The shared fixture of the runner tests (MMEngine's RunnerTestCase): 12 samples in batches of 3 (4 iterations per

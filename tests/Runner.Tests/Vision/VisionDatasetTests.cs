@@ -1,8 +1,8 @@
-namespace Runner.Tests.Vision;
-
 using Runner.Tests.Support;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
+
+namespace Runner.Tests.Vision;
 
 [TestClass]
 public sealed class VisionDatasetTests

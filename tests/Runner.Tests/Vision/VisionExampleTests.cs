@@ -1,8 +1,8 @@
-namespace Runner.Tests.Vision;
-
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Vision;
 
 /// <summary>configs/vision-digits.toml as docs/vision.md runs it: the digits written as PNG folders, ResNet-18 from scratch.</summary>
 [TestClass]

@@ -1,5 +1,3 @@
-namespace Runner.Tests.Vision;
-
 using Runner.Tests.Support;
 using System.IO.Compression;
 using Runner.Sdk.Plugins;
@@ -7,6 +5,8 @@ using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using SkiaSharp;
+
+namespace Runner.Tests.Vision;
 
 /// <summary>The vision plugin as the host loads it, and small data files in each format, written by the tests.</summary>
 internal static class VisionFixture

@@ -1,9 +1,9 @@
-namespace Runner.Tests.Vision;
-
 using Runner.Sdk.Data;
 using Runner.Sdk.Evaluation;
 using Runner.Tests.Support;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Vision;
 
 [TestClass]
 public sealed class VisionMetricTests

@@ -1,10 +1,10 @@
-namespace Runner.Tests.Vision;
-
 using Runner.Tests.Support;
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Vision;
 
 [TestClass]
 public sealed class VisionTransformTests

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Visualization;
-
 using Runner.Sdk.Visualization;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Visualization;
 
 [TestClass]
 public sealed class PlotVisBackendTests

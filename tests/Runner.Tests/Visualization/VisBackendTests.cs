@@ -1,10 +1,10 @@
-namespace Runner.Tests.Visualization;
-
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using Runner.Sdk.Visualization;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Visualization;
 
 [TestClass]
 public sealed class VisBackendTests

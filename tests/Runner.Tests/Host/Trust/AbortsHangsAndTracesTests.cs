@@ -1,9 +1,9 @@
-namespace Runner.Tests.Host.Trust;
-
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
 using Runner.Tests.Vision;
 using static TorchSharp.torch;
+
+namespace Runner.Tests.Host.Trust;
 
 /// <summary>
 /// Inputs that aborted the process, hung it, or printed a stack trace: each now ends within seconds in one line that

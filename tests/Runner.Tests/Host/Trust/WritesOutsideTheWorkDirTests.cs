@@ -1,8 +1,8 @@
-namespace Runner.Tests.Host.Trust;
-
 using Runner.Sdk.Native;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
+
+namespace Runner.Tests.Host.Trust;
 
 /// <summary>
 /// Paths Runner writes are resolved, links included, and confined: to the work dir, or for <c>--out</c> to the file

@@ -1,7 +1,7 @@
-namespace Runner.Tests.Host.Trust;
-
 using Runner.Tests.Support;
 using Runner.Tests.Vision;
+
+namespace Runner.Tests.Host.Trust;
 
 /// <summary>
 /// Inputs that gave a wrong result without a word, or a message that sent the user the wrong way: every top-level
