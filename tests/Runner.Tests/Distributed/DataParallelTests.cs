@@ -178,8 +178,10 @@ public sealed class DataParallelTests
         var workDir = TestEnvironment.NewTempDir("ddp-sigint");
         string[] job = ["train", .. DigitsJob, "--work-dir", workDir];
 
-        // Act: SIGINT to mpirun once epoch 5 is logged (mpirun passes it on to every rank as SIGTERM).
-        using var run = MpiRun.Start(2, job);
+        // Act: SIGINT to mpirun once epoch 5 is logged (mpirun passes it on to every rank as SIGTERM). mpirun kills the
+        // ranks 1 s after that by default, which a busy machine's checkpoint write can outlast: the ranks get 30 s,
+        // as docs/distributed.md advises.
+        using var run = MpiRun.Start(2, job, new Dictionary<string, string> { ["OMPI_MCA_odls_base_sigkill_timeout"] = "30" });
         var stderr = run.StandardError.ReadToEndAsync();
         while (run.StandardOutput.ReadLine() is { } line)
         {
