@@ -13,19 +13,12 @@ namespace Runner.Tests.Checkpoints;
 [TestClass]
 public sealed class IterationSeedTests
 {
-    private static readonly Lazy<RegistryRoot> Registries = new(() =>
-    {
-        var registries = new RegistryRoot();
-        PluginCatalog.Load([(Path.Combine(AppContext.BaseDirectory, "plugins"), "test")], registries);
-        return registries;
-    });
-
     /// <summary>Trains the toy job in <paramref name="workDir"/>, recording (iteration, seed) for every device seeding.</summary>
     private static List<(int Iter, long Seed)> TrainRecordingSeeds(string workDir, params string[] overrides)
     {
         var cfg = ConfigLoader.Load(TestEnvironment.ToyConfig, ["randomness.seed=7", .. overrides]);
         cfg.Set("work_dir", workDir, SourceLocation.Code);
-        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Registries.Value, Console = null, ConfigPath = TestEnvironment.ToyConfig });
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = BuiltinPlugins.Registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
         Assert.IsNull(runner.DeviceSeeder, "on the CPU nothing is reseeded: the CPU generator's state is in the checkpoint");
         var seeds = new List<(int, long)>();
         runner.DeviceSeeder = seed => seeds.Add((runner.Iter, seed));

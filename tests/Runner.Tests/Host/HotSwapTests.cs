@@ -63,7 +63,7 @@ public sealed partial class HotSwapTests
         foreach (var file in Directory.GetFiles(Builds.Value.V1)) File.Copy(file, Path.Combine(pluginFolder, Path.GetFileName(file)));
         var workDir = TestEnvironment.NewTempDir("hotswap-run");
         var registries = new RegistryRoot();
-        using var catalog = PluginCatalog.Load([(Path.Combine(AppContext.BaseDirectory, "plugins"), "built-in"), (pluginFolder, "test")], registries, inMemory: true);
+        using var catalog = PluginCatalog.Load([(BuiltinPlugins.Folder, "built-in"), (pluginFolder, "test")], registries, inMemory: true);
         var cfg = ConfigLoader.Load(TestEnvironment.ToyConfig, [$"work_dir=\"{workDir}\"", "custom_hooks=[{ type = \"hotswap.CountingHook\" }]"]);
         using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
         var swapper = new HookHotSwapper(catalog, registries, checkInterval: TimeSpan.Zero);

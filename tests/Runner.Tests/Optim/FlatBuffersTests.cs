@@ -11,17 +11,11 @@ namespace Runner.Tests.Optim;
 [TestClass]
 public sealed class FlatBuffersTests
 {
-    private static readonly Lazy<(RegistryRoot Registries, PluginCatalog Catalog)> Plugins = new(() =>
-    {
-        var registries = new RegistryRoot();
-        return (registries, PluginCatalog.Load([(Path.Combine(AppContext.BaseDirectory, "plugins"), "test")], registries));
-    });
-
     private static TrainingRunner Toy(string workDir, params string[] overrides)
     {
         var cfg = ConfigLoader.Load(TestEnvironment.ToyConfig, ["default_hooks.logger.interval=1", .. overrides]);
         cfg.Set("work_dir", workDir, SourceLocation.Code);
-        return TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = Plugins.Value.Registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
+        return TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = BuiltinPlugins.Registries, Console = null, ConfigPath = TestEnvironment.ToyConfig });
     }
 
     private static (float[] Weights, double[] Losses) Train(string workDir, params string[] overrides)

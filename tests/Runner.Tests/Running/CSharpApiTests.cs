@@ -16,26 +16,6 @@ namespace Runner.Tests.Running;
 [TestClass]
 public sealed class CSharpApiTests
 {
-    /// <summary>MMEngine's test fixture: 12 samples, so batch 3 gives 4 iterations per epoch.</summary>
-    public sealed class TwelveSamples() : Runner.Sdk.Data.TensorDataset(new Dictionary<string, Tensor>
-    {
-        [DataBatch.InputsKey] = arange(24, dtype: ScalarType.Float32).reshape(12, 2) / 24,
-        [DataBatch.LabelsKey] = tensor(new long[] { 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 }),
-    });
-
-    public sealed class TinyModel : BaseModel
-    {
-        private readonly Linear fc;
-
-        public TinyModel() : base("TinyModel")
-        {
-            fc = nn.Linear(2, 2);
-            RegisterComponents();
-        }
-
-        public override ModelOutput Forward(DataBatch batch, ForwardMode mode) => ClassificationOutput.From(fc.forward(batch.Inputs), batch, mode);
-    }
-
     /// <summary>A model that gives its base no name.</summary>
     public sealed class UnnamedModel : BaseModel
     {

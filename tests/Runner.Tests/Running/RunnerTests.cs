@@ -15,7 +15,7 @@ public sealed class RunnerTests
     private static (RegistryRoot Registries, PluginCatalog Catalog) LoadBuiltinPlugins()
     {
         var registries = new RegistryRoot();
-        var catalog = PluginCatalog.Load([(Path.Combine(AppContext.BaseDirectory, "plugins"), "test")], registries);
+        var catalog = BuiltinPlugins.Load(registries);
         return (registries, catalog);
     }
 

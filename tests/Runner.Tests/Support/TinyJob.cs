@@ -1,7 +1,10 @@
 using Runner.Sdk.Configuration;
+using Runner.Sdk.Data;
+using Runner.Sdk.Models;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
-using Runner.Tests.Running;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace Runner.Tests.Support;
 
@@ -15,7 +18,7 @@ public static class TinyJob
     public static RegistryRoot Registries(params Type[] extra)
     {
         var registries = new RegistryRoot();
-        foreach (var type in new[] { typeof(CSharpApiTests.TwelveSamples), typeof(CSharpApiTests.TinyModel) }.Concat(extra))
+        foreach (var type in new[] { typeof(TwelveSamples), typeof(TinyModel) }.Concat(extra))
             registries.Register(type, new RegisterAttribute(), "tests", "tests");
         return registries;
     }
@@ -35,4 +38,25 @@ public static class TinyJob
 
     public static TrainingRunner Build(ConfigTable cfg, RegistryRoot? registries = null) =>
         TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = registries ?? Registries(), Console = null });
+}
+
+/// <summary>MMEngine's test fixture: 12 samples, so batch 3 gives 4 iterations per epoch.</summary>
+public sealed class TwelveSamples() : Runner.Sdk.Data.TensorDataset(new Dictionary<string, Tensor>
+{
+    [DataBatch.InputsKey] = arange(24, dtype: ScalarType.Float32).reshape(12, 2) / 24,
+    [DataBatch.LabelsKey] = tensor(new long[] { 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 }),
+});
+
+/// <summary>MMEngine's toy model: one linear layer from 2 inputs to 2 classes.</summary>
+public sealed class TinyModel : BaseModel
+{
+    private readonly Linear fc;
+
+    public TinyModel() : base("TinyModel")
+    {
+        fc = nn.Linear(2, 2);
+        RegisterComponents();
+    }
+
+    public override ModelOutput Forward(DataBatch batch, ForwardMode mode) => ClassificationOutput.From(fc.forward(batch.Inputs), batch, mode);
 }

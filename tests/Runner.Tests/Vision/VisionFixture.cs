@@ -11,17 +11,10 @@ namespace Runner.Tests.Vision;
 /// <summary>The vision plugin as the host loads it, and small data files in each format, written by the tests.</summary>
 internal static class VisionFixture
 {
-    private static readonly Lazy<(RegistryRoot Registries, PluginCatalog Catalog)> Loaded = new(() =>
-    {
-        var registries = new RegistryRoot();
-        var catalog = PluginCatalog.Load([(Path.Combine(AppContext.BaseDirectory, "plugins"), "test")], registries);
-        return (registries, catalog);
-    });
-
     /// <summary>Builds the component a TOML table describes, in the vision scope.</summary>
     public static T Build<T>(string toml, params object[] services) where T : class
     {
-        var builder = new ComponentBuilder(Loaded.Value.Registries, "vision");
+        var builder = new ComponentBuilder(BuiltinPlugins.Registries, "vision");
         builder.Services.AddRange(services);
         return builder.Build<T>(ConfigLoader.Parse(toml))!;
     }
@@ -29,7 +22,7 @@ internal static class VisionFixture
     /// <summary>The vision plugin's <c>ConfusionMatrixFigure.Render</c>, reached through the plugin as the host loaded it.</summary>
     public static byte[] RenderConfusionMatrix(long[,] matrix, string[] names, string title, bool withText = true)
     {
-        var plugin = Loaded.Value.Registries.Registries.SelectMany(r => r.AllEntries()).First(e => e.Name == "ConfusionMatrix").Type.Assembly;
+        var plugin = BuiltinPlugins.Registries.Registries.SelectMany(r => r.AllEntries()).First(e => e.Name == "ConfusionMatrix").Type.Assembly;
         var figure = plugin.GetType("Runner.Plugins.Vision.Metrics.ConfusionMatrixFigure", throwOnError: true)!;
         return (byte[])figure.GetMethod("Render")!.Invoke(null, [matrix, names, title, withText])!;
     }
