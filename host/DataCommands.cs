@@ -27,7 +27,7 @@ internal static class DataCommands
         {
             // The libtorch a run would use (--libtorch, else RUNNER_LIBTORCH, else the build's own or python3's).
             var libtorch = parsed.GetValue(options.LibTorch);
-            RunnerProcess.UseLibTorch(libtorch ?? Environment.GetEnvironmentVariable("RUNNER_LIBTORCH"), libtorch is null ? "RUNNER_LIBTORCH" : "--libtorch", needCuda: false);
+            RunnerProcess.UseLibTorch(libtorch ?? Sdk.Native.LibTorchLoader.FolderFromEnvironment, libtorch is null ? "RUNNER_LIBTORCH" : "--libtorch", needCuda: false);
             return WriteDigits(parsed.GetValue(output)!, parsed.GetValue(size), stdout);
         }));
         return new Command("data", "Produce example data.") { digits };

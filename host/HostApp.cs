@@ -143,10 +143,10 @@ public static class HostApp
         if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights, weightsOnly: true), Option("--checkpoint"));
         if (parsed.GetValue(options.Launcher) is { } launcher) cfg.Set("launcher", launcher, Option("--launcher"));
         if (parsed.GetValue(options.Device) is { } device) cfg.Set("device", device, Option("--device"));
-        if (parsed.GetValue(options.LibTorch) is { } libtorch) SetPath(cfg, ["env_cfg", "libtorch"], Path.GetFullPath(libtorch), Option("--libtorch"));
+        if (parsed.GetValue(options.LibTorch) is { } libtorch) ConfigLoader.Set(cfg, "env_cfg.libtorch", Path.GetFullPath(libtorch), Option("--libtorch"));
 
         var configPath = parsed.GetValue(options.Config)!;
-        if (parsed.GetValue(options.Amp)) SetPath(cfg, ["optim_wrapper", "type"], "AmpOptimWrapper", Option("--amp"));
+        if (parsed.GetValue(options.Amp)) ConfigLoader.Set(cfg, "optim_wrapper.type", "AmpOptimWrapper", Option("--amp"));
         if ((parsed.GetValue(options.Out) ?? parsed.GetValue(options.PredictOut)) is { } outPath) CheckpointTools.CheckOutput(outPath, "--out"); // a link or a folder is refused before any work
         if (mode is "val" or "test" && parsed.GetValue(options.Out) is { } outFile) DumpPredictions(cfg, mode + "_evaluator", outFile);
         if (mode is "predict")
@@ -165,7 +165,7 @@ public static class HostApp
                 throw ConfigException.At(cfg.LocationOf("auto_scale_lr"), "auto_scale_lr",
                     "--auto-scale-lr needs the batch size the learning rate was tuned for.", "add auto_scale_lr = { base_batch_size = 256 } to the config.");
             }
-            SetPath(cfg, ["auto_scale_lr", "enable"], true, Option("--auto-scale-lr"));
+            ConfigLoader.Set(cfg, "auto_scale_lr.enable", true, Option("--auto-scale-lr"));
         }
         if (parsed.GetResult(options.FastDevRun) is not null && FastDevRun(cfg, parsed.GetValue(options.FastDevRun) ?? 1, workDirGiven: parsed.GetValue(options.WorkDir) is not null, stdout) is { } scratch)
             scratchMade(scratch);
@@ -228,28 +228,11 @@ public static class HostApp
     }
 
     /// <summary>Where a value set by a command-line option comes from, as errors name it (<c>--device: device: …</c>).</summary>
-    private static SourceLocation Option(string name) => new(name);
+    private static SourceLocation Option(string name) => SourceLocation.Option(name);
 
     private static readonly SourceLocation FastDevRunOrigin = Option("--fast-dev-run");
 
     private static readonly SourceLocation OutOrigin = Option("--out");
-
-    /// <summary>Sets a value at a key path, creating the tables on the way (as --cfg-options does).</summary>
-    private static void SetPath(ConfigTable cfg, string[] path, object value, SourceLocation origin)
-    {
-        var table = cfg;
-        foreach (var key in path[..^1])
-        {
-            if (table[key] is not ConfigTable next)
-            {
-                next = new ConfigTable(origin);
-                table.Set(key, next, origin);
-            }
-            table = next;
-        }
-        table.Set(path[^1], value, origin);
-        cfg.AssignPaths();
-    }
 
     /// <summary>
     /// --fast-dev-run N: every dataloader stops after N batches, training runs one epoch (or N iterations) and validates
@@ -322,7 +305,7 @@ public static class HostApp
         var configPath = parsed.GetValue(options.Config)!;
         var registries = new RegistryRoot();
         using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr);
-        var scope = cfg["default_scope"] as string ?? RegistryRoot.RootScope;
+        var scope = RunnerSettings.DefaultScopeOf(cfg);
         var problems = TrainingRunner.FindConfigProblems(cfg, registries, scope);
         if (problems.Count == 0)
         {

@@ -171,54 +171,64 @@ public static class ConfigLoader
             }
             var path = assignment[..equals].Trim().Split('.');
             TomlConfigReader.CheckDepth(path, SourceLocation.CommandLine);
-            var key = string.Join('.', path);
-            var value = OverrideValue(assignment[(equals + 1)..].Trim(), key);
-
-            // Walk the path as MMEngine's --cfg-options does: a number steps into a list (param_scheduler.1.milestones).
-            object container = root;
-            for (var i = 0; i < path.Length; i++)
-            {
-                var part = path[i];
-                var last = i == path.Length - 1;
-                var walked = string.Join('.', path[..i]);
-                switch (container)
-                {
-                    case ConfigArray array:
-                        if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) || index >= array.Count)
-                        {
-                            throw ConfigException.At(SourceLocation.CommandLine, key, $"'{walked}' is a list of {array.Count} item{(array.Count == 1 ? "" : "s")}, " +
-                                $"so '{part}' names none of them.", $"index it from 0 to {array.Count - 1}: {walked}.0{(path.Length > i + 1 ? "." + string.Join('.', path[(i + 1)..]) : "")}=…");
-                        }
-                        if (last) array.SetAt(index, value, SourceLocation.CommandLine);
-                        else container = array[index] is ConfigTable or ConfigArray ? array[index]! : throw NotAContainer(key, $"{walked}.{part}", path[i + 1]);
-                        break;
-                    case ConfigTable table:
-                        if (last)
-                        {
-                            table.Set(part, value, SourceLocation.CommandLine);
-                        }
-                        else if (table[part] is ConfigTable or ConfigArray)
-                        {
-                            container = table[part]!;
-                        }
-                        else if (table.ContainsKey(part))
-                        {
-                            throw NotAContainer(key, table.PathOf(part), path[i + 1]);
-                        }
-                        else
-                        {
-                            var next = new ConfigTable(SourceLocation.CommandLine);
-                            table.Set(part, next, SourceLocation.CommandLine);
-                            container = next;
-                        }
-                        break;
-                }
-            }
+            Set(root, string.Join('.', path), OverrideValue(assignment[(equals + 1)..].Trim(), string.Join('.', path)), SourceLocation.CommandLine);
         }
     }
 
-    private static ConfigException NotAContainer(string key, string at, string next) =>
-        ConfigException.At(SourceLocation.CommandLine, key, $"'{at}' is not a table or a list, so it has no '{next}'.");
+    /// <summary>
+    /// Sets <paramref name="value"/> at <paramref name="keyPath"/> (<c>a.b.c</c>), walking it as MMEngine's
+    /// <c>--cfg-options</c> does: a number steps into a list (<c>param_scheduler.1.milestones</c>), missing tables are
+    /// created, and a step through a value that is neither a table nor a list is an error naming it. Every value set
+    /// keeps <paramref name="origin"/>, which errors about it name.
+    /// </summary>
+    public static void Set(ConfigTable root, string keyPath, object? value, SourceLocation origin)
+    {
+        var path = keyPath.Split('.');
+        var key = keyPath;
+        object container = root;
+        for (var i = 0; i < path.Length; i++)
+        {
+            var part = path[i];
+            var last = i == path.Length - 1;
+            var walked = string.Join('.', path[..i]);
+            switch (container)
+            {
+                case ConfigArray array:
+                    if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) || index >= array.Count)
+                    {
+                        throw ConfigException.At(origin, key, $"'{walked}' is a list of {array.Count} item{(array.Count == 1 ? "" : "s")}, " +
+                            $"so '{part}' names none of them.", $"index it from 0 to {array.Count - 1}: {walked}.0{(path.Length > i + 1 ? "." + string.Join('.', path[(i + 1)..]) : "")}=…");
+                    }
+                    if (last) array.SetAt(index, value, origin);
+                    else container = array[index] is ConfigTable or ConfigArray ? array[index]! : throw NotAContainer(origin, key, $"{walked}.{part}", path[i + 1]);
+                    break;
+                case ConfigTable table:
+                    if (last)
+                    {
+                        table.Set(part, value, origin);
+                    }
+                    else if (table[part] is ConfigTable or ConfigArray)
+                    {
+                        container = table[part]!;
+                    }
+                    else if (table.ContainsKey(part))
+                    {
+                        throw NotAContainer(origin, key, table.PathOf(part), path[i + 1]);
+                    }
+                    else
+                    {
+                        var next = new ConfigTable(origin);
+                        table.Set(part, next, origin);
+                        container = next;
+                    }
+                    break;
+            }
+        }
+        root.AssignPaths();
+    }
+
+    private static ConfigException NotAContainer(SourceLocation origin, string key, string at, string next) =>
+        ConfigException.At(origin, key, $"'{at}' is not a table or a list, so it has no '{next}'.");
 
     /// <summary>
     /// The value of a <c>--cfg-options</c> assignment: a TOML value (<c>5</c>, <c>"x"</c>, <c>[5, 8]</c>, <c>{ a = 1 }</c>),

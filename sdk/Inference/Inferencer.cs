@@ -84,7 +84,7 @@ public sealed class Inferencer : IDisposable
         options ??= new InferencerOptions();
         var warn = options.Warn ?? (message => Console.Error.WriteLine($"warning: {message}"));
         TorchNativeLibrary.EnsureLoadable();
-        var libtorch = options.LibTorch ?? (Environment.GetEnvironmentVariable("RUNNER_LIBTORCH") is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
+        var libtorch = options.LibTorch ?? LibTorchLoader.FolderFromEnvironment;
         LibTorchLoader.Ensure(libtorch, options.LibTorch is null ? "RUNNER_LIBTORCH" : "the inferencer's LibTorch", DeviceChoice.NeedsCuda(options.Device), options.Device);
         var device = DeviceChoice.Resolve(options.Device, new SourceLocation("the inferencer's Device"));
 

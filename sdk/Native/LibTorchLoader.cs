@@ -59,9 +59,12 @@ internal static class LibTorchLoader
     public static void EnsureDefault()
     {
         if (Loaded is not null) return;
-        var fromEnvironment = Environment.GetEnvironmentVariable("RUNNER_LIBTORCH");
-        Ensure(string.IsNullOrEmpty(fromEnvironment) ? null : fromEnvironment, "RUNNER_LIBTORCH", needCuda: false);
+        Ensure(FolderFromEnvironment, "RUNNER_LIBTORCH", needCuda: false);
     }
+
+    /// <summary>The libtorch folder <c>RUNNER_LIBTORCH</c> names, or null when it is unset or empty (read here alone).</summary>
+    public static string? FolderFromEnvironment =>
+        Environment.GetEnvironmentVariable("RUNNER_LIBTORCH") is { Length: > 0 } folder ? folder : null;
 
     /// <summary>
     /// Makes the libtorch of <paramref name="folder"/> (or, when null, the build's own — or with

@@ -1,3 +1,4 @@
+using Runner.Sdk.Registries;
 using Runner.Sdk.Configuration;
 
 namespace Runner.Sdk.Running;
@@ -93,48 +94,32 @@ public sealed class RunnerArguments
     /// <summary><c>compile</c>: MMEngine's <c>compile</c>: refused with an explanation when true (TorchSharp has no <c>torch.compile</c>).</summary>
     public bool? Compile { get; init; }
 
-    /// <summary>The arguments as one config table (snake_case keys), over <see cref="Cfg"/>.</summary>
+    /// <summary><c>device</c>: Where to train: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>.</summary>
+    public string? Device { get; init; }
+
+    /// <summary><c>model_wrapper_cfg</c>: The data-parallel wrapper's settings (<c>find_unused_parameters</c>, <c>bucket_cap_mb</c>).</summary>
+    public ConfigTable? ModelWrapperCfg { get; init; }
+
+    /// <summary>The arguments as one config table over <see cref="Cfg"/>: each argument that is set under its snake_case name, the config key it stands for.</summary>
     public ConfigTable ToConfig()
     {
         var cfg = Cfg?.Clone() ?? new ConfigTable(SourceLocation.Code);
-        void Put(string key, object? value)
+        foreach (var argument in Arguments)
         {
-            if (value is null) return;
-            cfg.Set(key, value, SourceLocation.Code);
+            var value = argument.GetValue(this);
+            if (value is IReadOnlyList<object> items and not ConfigArray)
+            {
+                var list = new ConfigArray(SourceLocation.Code);
+                foreach (var item in items) list.Add(item);
+                value = list;
+            }
+            if (value is not null) cfg.Set(ComponentBuilder.SnakeCase(argument.Name), value, SourceLocation.Code);
         }
-        Put("model", Model);
-        Put("work_dir", WorkDir);
-        Put("train_dataloader", TrainDataloader);
-        Put("val_dataloader", ValDataloader);
-        Put("test_dataloader", TestDataloader);
-        Put("train_cfg", TrainCfg);
-        Put("val_cfg", ValCfg);
-        Put("test_cfg", TestCfg);
-        Put("auto_scale_lr", AutoScaleLr);
-        Put("optim_wrapper", OptimWrapper);
-        Put("param_scheduler", ParamScheduler);
-        Put("val_evaluator", ValEvaluator);
-        Put("test_evaluator", TestEvaluator);
-        Put("default_hooks", DefaultHooks);
-        if (CustomHooks is not null)
-        {
-            var hooks = new ConfigArray(SourceLocation.Code);
-            foreach (var hook in CustomHooks) hooks.Add(hook);
-            Put("custom_hooks", hooks);
-        }
-        Put("data_preprocessor", DataPreprocessor);
-        Put("load_from", LoadFrom);
-        Put("resume", Resume);
-        Put("launcher", Launcher);
-        Put("env_cfg", EnvCfg);
-        Put("log_processor", LogProcessor);
-        Put("log_level", LogLevel);
-        Put("visualizer", Visualizer);
-        Put("default_scope", DefaultScope);
-        Put("randomness", Randomness);
-        Put("experiment_name", ExperimentName);
-        Put("compile", Compile);
         cfg.AssignPaths();
         return cfg;
     }
+
+    /// <summary>The properties that stand for config keys: all but <see cref="Cfg"/>.</summary>
+    internal static IReadOnlyList<System.Reflection.PropertyInfo> Arguments { get; } =
+        typeof(RunnerArguments).GetProperties().Where(p => p.Name != nameof(Cfg)).ToList();
 }

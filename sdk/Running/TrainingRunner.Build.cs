@@ -17,17 +17,17 @@ public sealed partial class TrainingRunner
     private TestLoop? _testLoop;
 
     /// <summary>The train loop, built (with its dataloader) on first use; null when the config has no <c>train_cfg</c>.</summary>
-    public BaseTrainLoop? TrainLoop => _trainLoop ??= _cfg["train_cfg"] is ConfigTable cfg ? BuildTrainLoop(cfg) : null;
+    public BaseTrainLoop? TrainLoop => _trainLoop ??= _settings.LoopTable(Running.Mode.Train) is { } cfg ? BuildTrainLoop(cfg) : null;
 
     /// <summary>The validation loop, built on first use; null when the config has no <c>val_cfg</c>.</summary>
-    public ValLoop? ValLoop => _valLoop ??= _cfg["val_cfg"] is ConfigTable cfg ? BuildEvalLoop<ValLoop>(cfg, "val") : null;
+    public ValLoop? ValLoop => _valLoop ??= _settings.LoopTable(Running.Mode.Val) is { } cfg ? BuildEvalLoop<ValLoop>(cfg, "val") : null;
 
     /// <summary>The test loop, built on first use; null when the config has no <c>test_cfg</c>.</summary>
-    public TestLoop? TestLoop => _testLoop ??= _cfg["test_cfg"] is ConfigTable cfg ? BuildEvalLoop<TestLoop>(cfg, "test") : null;
+    public TestLoop? TestLoop => _testLoop ??= _settings.LoopTable(Running.Mode.Test) is { } cfg ? BuildEvalLoop<TestLoop>(cfg, "test") : null;
 
     private BaseTrainLoop BuildTrainLoop(ConfigTable cfg)
     {
-        var dataloader = _cfg["train_dataloader"] as DataLoader ?? BuildDataLoader(DataLoaderPart.Tables(_cfg, "train_dataloader")![0].Table);
+        var dataloader = _settings.GivenTrainDataloader ?? BuildDataLoader(DataLoaderPart.Tables(_cfg, "train_dataloader")![0].Table);
         return TrainLoopPart.Decode(BuilderWith(this, dataloader), cfg)!;
     }
 
@@ -84,9 +84,7 @@ public sealed partial class TrainingRunner
     /// <summary><c>auto_scale_lr</c>: scales every learning rate by the real batch size over <c>base_batch_size</c>.</summary>
     private void ScaleLr(BaseTrainLoop loop)
     {
-        if (_cfg["auto_scale_lr"] is not ConfigTable table) return;
-        var settings = (AutoScaleLrSettings)_builder.BuildType(typeof(AutoScaleLrSettings), table)!;
-        if (!settings.Enable) return;
+        if (_settings.AutoScaleLr is not { Enable: true } settings) return;
         var realBatchSize = loop.Dataloader.BatchSize * World.WorldSize; // the batch of one step, over all ranks
         var ratio = (double)realBatchSize / settings.BaseBatchSize;
         foreach (var (_, wrapper) in OptimWrapper!.NamedWrappers())

@@ -94,7 +94,7 @@ public sealed partial class TrainingRunner
     {
         var device = new Device(mapLocation);
         if (device.type == DeviceType.CUDA && !cuda.is_available())
-            throw ConfigException.At((_cfg["load_from"] as ConfigTable)?.LocationOf("map_location"), "load_from.map_location",
+            throw ConfigException.At(_settings.LocationIn("load_from", "map_location"), "load_from.map_location",
                 $"\"{mapLocation}\" names a CUDA device, but none is available.", "use map_location = \"cpu\".");
         using var checkpoint = PyTorchInterop.IsPickle(path) ? PyTorchInterop.LoadPickle(path) : CheckpointFile.Load(path, weightsOnly: true);
         if (checkpoint.IntegrityWarning is { } warning) Logger.Warn(warning);

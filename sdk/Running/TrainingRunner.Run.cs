@@ -224,14 +224,14 @@ public sealed partial class TrainingRunner
     {
         if (_hasLoaded) return;
         var (resumeFrom, loadFrom) = ResumeCandidates(CheckpointFiles(), Logger.Warn);
-        if (resumeFrom is not null && _cfg["resume"] is true && loadFrom is null)
+        if (resumeFrom is not null && _settings.ResumesAutomatically && loadFrom is null)
             Logger.Info(resumeFrom.Count == 0 ? "Auto resume: no checkpoint found, training from scratch." : $"Auto resume: trying {resumeFrom[0]} first.");
 
         if (resumeFrom is { Count: > 0 } && TrainLoopBuilt) ResumeNewestValid(resumeFrom);
         else if (resumeFrom is { Count: > 0 }) LoadCheckpoint(resumeFrom[0]);
         else if (loadFrom is not null)
         {
-            var options = _cfg["load_from"] is ConfigTable table ? (LoadFromSettings)_builder.BuildType(typeof(LoadFromSettings), table)! : new LoadFromSettings(loadFrom);
+            var options = _settings.LoadFrom!;
             LoadCheckpoint(Checkpoints.WorkDirCheckpoints.Resolve(options.Path, Logger.Warn)[0], options.Strict, options.ReviseKeys, options.MapLocation);
         }
         _hasLoaded = true;
@@ -243,14 +243,11 @@ public sealed partial class TrainingRunner
     /// </summary>
     private (IReadOnlyList<string>? Candidates, string? LoadFrom) ResumeCandidates(Checkpoints.WorkDirCheckpoints workDir, Action<string>? warn)
     {
-        var loadFrom = _cfg["load_from"] switch { string file => file, ConfigTable table => table["path"] as string, _ => null };
-        var candidates = _cfg["resume"] switch
-        {
-            string path => Checkpoints.WorkDirCheckpoints.Resolve(path, warn),
-            true when loadFrom is not null => Checkpoints.WorkDirCheckpoints.Resolve(loadFrom, warn),
-            true => workDir.ResumeCandidates(warn),
-            _ => null,
-        };
+        var loadFrom = _settings.LoadFrom?.Path;
+        var candidates = _settings.ResumeFrom is { } path ? Checkpoints.WorkDirCheckpoints.Resolve(path, warn)
+            : !_settings.ResumesAutomatically ? null
+            : loadFrom is not null ? Checkpoints.WorkDirCheckpoints.Resolve(loadFrom, warn)
+            : workDir.ResumeCandidates(warn);
         return (candidates, loadFrom);
     }
 
@@ -377,9 +374,7 @@ public sealed partial class TrainingRunner
             }
         }
         Distributed.DataParallel.BroadcastState(World, Model);
-        var settings = _cfg["model_wrapper_cfg"] is ConfigTable table
-            ? (Distributed.ModelWrapperSettings)_builder.BuildType(typeof(Distributed.ModelWrapperSettings), table)!
-            : new Distributed.ModelWrapperSettings();
+        var settings = _settings.ModelWrapper;
         foreach (var (_, wrapper) in OptimWrapper!.NamedWrappers()) wrapper.DataParallel = new Distributed.DataParallel(World, Model, settings);
         if (settings.FindUnusedParameters && OptimWrapper.NamedWrappers().Any(w => w.Wrapper.FlatBuffers))
             Logger.Warn("model_wrapper_cfg.find_unused_parameters has no effect with optim_wrapper.flat_buffers: every parameter's gradient is a view of the flat one, so an unused parameter has a zero gradient, which the ranks average like any other.");

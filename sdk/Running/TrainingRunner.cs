@@ -26,6 +26,7 @@ public sealed partial class TrainingRunner : IDisposable
 {
     private readonly ConfigTable _cfg;
     private readonly ComponentBuilder _builder;
+    private readonly RunnerSettings _settings;
     private readonly LogFactory _logFactory;
     private bool _hasLoaded;
     private volatile StopRequest? _stopRequest;
@@ -41,21 +42,21 @@ public sealed partial class TrainingRunner : IDisposable
         Registries = options.Registries ?? new RegistryRoot();
 
         // 1. Check everything before anything is created: a mistake anywhere fails here, with its file and line.
-        DefaultScope = cfg["default_scope"] as string ?? RegistryRoot.RootScope;
+        DefaultScope = RunnerSettings.DefaultScopeOf(cfg);
         ConfigValidator.Validate(cfg, Registries, DefaultScope);
         _builder = new ComponentBuilder(Registries, DefaultScope);
+        _settings = RunnerSettings.Decode(_builder, cfg);
 
         // 2. The libtorch and the device (before the first tensor), then the run's processes: one, or the ranks the
         // launcher started (checked against the environment).
-        Env = Bind<EnvSettings>("env_cfg") ?? new EnvSettings();
-        var deviceText = cfg["device"] as string ?? "cpu";
-        var libtorch = Env.Libtorch ?? Environment.GetEnvironmentVariable("RUNNER_LIBTORCH");
-        var libtorchSetAt = (cfg["env_cfg"] as ConfigTable)?.LocationOf("libtorch");
-        LibTorchLoader.Ensure(libtorch,
-            Env.Libtorch is null ? "RUNNER_LIBTORCH" : libtorchSetAt is { Line: 0, File: ['-', '-', ..] } option ? option.File : $"{libtorchSetAt}: env_cfg.libtorch",
+        Env = _settings.Env;
+        var deviceText = _settings.Device;
+        var libtorchSetAt = _settings.LocationIn("env_cfg", "libtorch");
+        LibTorchLoader.Ensure(Env.Libtorch ?? LibTorchLoader.FolderFromEnvironment,
+            Env.Libtorch is null ? "RUNNER_LIBTORCH" : libtorchSetAt is { Kind: SourceKind.CommandLine } option ? option.File : $"{libtorchSetAt}: env_cfg.libtorch",
             DeviceChoice.NeedsCuda(deviceText), deviceText);
         Device = DeviceChoice.Resolve(deviceText, cfg.LocationOf("device"));
-        Launcher = cfg["launcher"] as string ?? "none";
+        Launcher = _settings.Launcher;
         World = options.World ?? Distributed.Launcher.Start(Launcher, Distributed.LaunchEnvironment.OfProcess(), cfg.LocationOf("launcher"));
         if (Env.DistCfg is { } dist) World.Timeout = dist.Timeout;
 
@@ -63,7 +64,7 @@ public sealed partial class TrainingRunner : IDisposable
         // the seed of the run it resumes (as MMEngine's resume does), so its data order, pipelines and device seeds are
         // an uninterrupted run's even when the config names no seed. An unset seed is drawn on rank 0 and shared, so
         // every rank's samplers agree; diff_rank_seed gives each rank seed + rank for torch.
-        Randomness = Bind<RandomnessSettings>("randomness") ?? new RandomnessSettings();
+        Randomness = _settings.Randomness;
         var workDir = WorkDirOf(cfg, options.ConfigPath);
         var resumedSeed = SharedValue(SeedOfResumedRun(workDir) ?? NoSeed, "the resumed run's seed");
         Seed = resumedSeed != NoSeed ? resumedSeed : Randomness.Seed ?? SharedValue(Random.Shared.NextInt64(0, int.MaxValue), "the random seed");
@@ -117,9 +118,9 @@ public sealed partial class TrainingRunner : IDisposable
             var stamp = (options.Mode is Running.Mode.Val or Running.Mode.Test ? options.Mode.Value.Key() + "_" : "") + DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
             Timestamp = SharedText(IsMainProcess ? WorkDirGuard.ClaimLogDir(WorkDir, stamp, cfg.LocationOf("work_dir")) : "", "the run's timestamp");
             var stem = options.ConfigPath is null ? null : Path.GetFileNameWithoutExtension(options.ConfigPath);
-            ExperimentName = cfg["experiment_name"] is string name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
+            ExperimentName = _settings.ExperimentName is { } name ? $"{name}_{Timestamp}" : stem is null ? Timestamp : $"{stem}_{Timestamp}";
             LogDir = Path.Combine(WorkDir, Timestamp);
-            var level = LogLevel.FromString(cfg["log_level"] as string ?? "INFO");
+            var level = LogLevel.FromString(_settings.LogLevel);
             if (IsMainProcess)
             {
                 _logFactory = RunnerLogging.Create(Path.Combine(LogDir, Timestamp + ".log"), level, options.Console, verbose: options.Verbose || level <= LogLevel.Debug);
@@ -173,12 +174,7 @@ public sealed partial class TrainingRunner : IDisposable
     }
 
     /// <summary>The work dir a config names: <c>work_dir</c>, or <c>work_dirs/&lt;config file name&gt;</c>.</summary>
-    public static string WorkDirOf(ConfigTable cfg, string? configPath)
-    {
-        if (cfg["work_dir"] is string named && (string.IsNullOrWhiteSpace(named) || named.Contains('\0')))
-            throw ConfigException.At(cfg.LocationOf("work_dir"), "work_dir", named.Length == 0 ? "is empty." : "is not a usable folder name.", "name a folder, e.g. work_dirs/my_job.");
-        return Path.GetFullPath(cfg["work_dir"] as string ?? Path.Combine("work_dirs", configPath is null ? "default" : Path.GetFileNameWithoutExtension(configPath)));
-    }
+    public static string WorkDirOf(ConfigTable cfg, string? configPath) => RunnerSettings.WorkDirOf(cfg, configPath);
 
     /// <summary>Every problem of a config (type names, keys, values, consistency), without building anything.</summary>
     public static IReadOnlyList<RunnerException> FindConfigProblems(ConfigTable cfg, RegistryRoot registries, string defaultScope) =>
@@ -332,9 +328,6 @@ public sealed partial class TrainingRunner : IDisposable
 
     private ConfigTable WithIterDefault(ConfigTable table) => TrainLoopPart.WithIterDefault(_cfg, table);
 
-    private T? Bind<T>(string key) where T : class =>
-        _cfg[key] is ConfigTable table ? (T?)_builder.BuildType(typeof(T), table) : null;
-
     private BaseModel BuildModel()
     {
         var model = ModelPart.Decode(_builder, _cfg)!;
@@ -425,7 +418,7 @@ public sealed partial class TrainingRunner : IDisposable
     {
         if (_interopThreadsKept)
             Logger.Warn($"env_cfg.num_interop_threads has no effect: libtorch already runs {torch.get_num_interop_threads()} inter-op threads in this process, and takes the number only once.");
-        if (_cfg["compile"] is true)
+        if (_settings.Compile)
             Logger.Warn("compile = true: TorchSharp has no torch.compile; the model runs eagerly.");
         foreach (var note in LibTorchLoader.Notes) Logger.Warn(note);
         if (Env.CudnnBenchmark && Device.type != DeviceType.CUDA)
