@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 
 namespace Runner.Host;
 
@@ -23,7 +22,7 @@ internal static class QuickExit
             Console.Out.Flush();
             Console.Error.Flush();
             RemoveRuntimeIpcFiles();
-            Exit(exitCode);
+            Sdk.Native.Libc.Exit(exitCode); // _exit: at once, without the C library's atexit handlers
         };
     }
 
@@ -45,8 +44,4 @@ internal static class QuickExit
             // Left for the system's temp-folder cleaning: exiting matters more.
         }
     }
-
-    /// <summary>The C library's <c>_exit</c>: ends the process at once, without running <c>atexit</c> handlers.</summary>
-    [DllImport("libc", EntryPoint = "_exit")]
-    private static extern void Exit(int status);
 }

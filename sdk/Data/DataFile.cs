@@ -16,6 +16,13 @@ namespace Runner.Sdk.Data;
 /// </example>
 public static class DataFile
 {
+    /// <summary>
+    /// <paramref name="path"/> as a full path with every link resolved, those of the folders above it included: for a
+    /// dataset that walks folders and must enter each real folder once (a link back up the tree would loop).
+    /// </summary>
+    /// <example><code>if (!entered.Add(DataFile.RealPath(folder))) continue;   // this folder was reached before, by another link</code></example>
+    public static string RealPath(string path) => FileKinds.RealPath(path);
+
     /// <summary>The size in bytes of the regular file <paramref name="path"/> names, links followed.</summary>
     /// <param name="path">The file, as the config names it.</param>
     /// <returns>The target's size.</returns>

@@ -4,29 +4,24 @@ namespace Runner.Sdk.Native;
 
 /// <summary>
 /// libtorch's global settings that TorchSharp 0.107 does not bind (its <c>use_deterministic_algorithms</c> is marked
-/// "not implemented"): reached through libtorch's own exported C++ functions, <c>at::globalContext()</c> and
-/// <c>at::Context::setDeterministicAlgorithms(bool, bool)</c>.
+/// "not implemented"): reached through libtorch's own exported C++ functions, <c>at::globalContext()</c> and the
+/// <c>at::Context</c> members below, called through function pointers. Their mangled names are those of libtorch
+/// 2.10 (<see cref="LibTorchFolder.ExpectedVersion"/>); a libtorch that lacks one is named with its version and the
+/// symbol, instead of failing inside the runtime.
 /// </summary>
-internal static class LibTorchContext
+internal static unsafe class LibTorchContext
 {
     private const string GlobalContext = "_ZN2at13globalContextEv";
-    private const string SetDeterministic = "_ZN2at7Context26setDeterministicAlgorithmsEbb";
-    private const string GetDeterministic = "_ZNK2at7Context23deterministicAlgorithmsEv";
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate IntPtr GlobalContextFn();
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate void SetDeterministicFn(IntPtr context, byte enabled, byte warnOnly);
 
     /// <summary>Whether libtorch uses deterministic algorithms only (errors on ops that have none).</summary>
     public static bool DeterministicAlgorithms
     {
-        get => GetFlag(GetDeterministic);
+        get => GetFlag("_ZNK2at7Context23deterministicAlgorithmsEv");
         set
         {
             var (context, library) = Context();
-            Marshal.GetDelegateForFunctionPointer<SetDeterministicFn>(NativeLibrary.GetExport(library, SetDeterministic))(context, value ? (byte)1 : (byte)0, 0);
+            // at::Context::setDeterministicAlgorithms(bool enabled, bool warn_only)
+            ((delegate* unmanaged[Cdecl]<nint, byte, byte, void>)Export(library, "_ZN2at7Context26setDeterministicAlgorithmsEbb"))(context, value ? (byte)1 : (byte)0, 0);
         }
     }
 
@@ -44,30 +39,32 @@ internal static class LibTorchContext
         set => SetFlag("_ZN2at7Context21setDeterministicCuDNNEb", value);
     }
 
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate byte GetFlagFn(IntPtr context);
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate void SetFlagFn(IntPtr context, byte value);
-
+    /// <summary>A <c>bool at::Context::name() const</c>.</summary>
     private static bool GetFlag(string symbol)
     {
         var (context, library) = Context();
-        return Marshal.GetDelegateForFunctionPointer<GetFlagFn>(NativeLibrary.GetExport(library, symbol))(context) != 0;
+        return ((delegate* unmanaged[Cdecl]<nint, byte>)Export(library, symbol))(context) != 0;
     }
 
+    /// <summary>A <c>void at::Context::setName(bool)</c>.</summary>
     private static void SetFlag(string symbol, bool value)
     {
         var (context, library) = Context();
-        Marshal.GetDelegateForFunctionPointer<SetFlagFn>(NativeLibrary.GetExport(library, symbol))(context, value ? (byte)1 : (byte)0);
+        ((delegate* unmanaged[Cdecl]<nint, byte, void>)Export(library, symbol))(context, value ? (byte)1 : (byte)0);
     }
 
-    private static (IntPtr Context, IntPtr Library)? _context;
+    /// <summary>The address of <paramref name="symbol"/>; a libtorch without it is an error naming its version.</summary>
+    private static nint Export(nint library, string symbol) =>
+        NativeLibrary.TryGetExport(library, symbol, out var address) ? address
+            : throw new RunnerException($"libtorch {LibTorchLoader.Loaded?.Version ?? "(version unknown)"}{(LibTorchLoader.Loaded is { } loaded ? $" ({loaded.Path})" : "")} " +
+                $"has no '{symbol}', which Runner calls as libtorch {LibTorchFolder.ExpectedVersion} names it: use a libtorch {LibTorchFolder.ExpectedVersion} (docs/gpu.md).");
+
+    private static (nint Context, nint Library)? _context;
 
     /// <summary>libtorch's global context and library, found once per process (the process has one libtorch).</summary>
-    private static (IntPtr Context, IntPtr Library) Context() => _context ??= FindContext();
+    private static (nint Context, nint Library) Context() => _context ??= FindContext();
 
-    private static (IntPtr Context, IntPtr Library) FindContext()
+    private static (nint Context, nint Library) FindContext()
     {
         // libtorch is already loaded by TorchSharp (touching torch first guarantees it); this finds that copy — the one
         // LibTorchLoader chose, or the build's own — never a second one.
@@ -76,8 +73,7 @@ internal static class LibTorchContext
         var found = loaded is not null
             ? NativeLibrary.TryLoad(loaded, out var library)
             : NativeLibrary.TryLoad("libtorch_cpu.so", typeof(TorchSharp.torch).Assembly, DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories, out library);
-        if (!found || !NativeLibrary.TryGetExport(library, GlobalContext, out var globalContext))
-            throw new RunnerException("Cannot reach libtorch's global context (libtorch_cpu.so or at::globalContext not found).");
-        return (Marshal.GetDelegateForFunctionPointer<GlobalContextFn>(globalContext)(), library);
+        if (!found) throw new RunnerException("Cannot reach libtorch's global context: libtorch_cpu.so is not loaded.");
+        return (((delegate* unmanaged[Cdecl]<nint>)Export(library, GlobalContext))(), library);
     }
 }

@@ -1,3 +1,4 @@
+using Runner.Sdk.Native;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -33,26 +34,26 @@ internal sealed class WorkDirLock : IDisposable
         if (!OperatingSystem.IsLinux()) return TakePortable(path);
 
         // O_NOFOLLOW: a link planted in the lock file's place is refused, never written through.
-        var descriptor = Native.open(path, Native.O_RDWR | Native.O_CREAT | Native.O_CLOEXEC | Native.O_NOFOLLOW, Convert.ToInt32("644", 8));
-        if (descriptor < 0 && Marshal.GetLastPInvokeError() == Native.ELOOP)
+        var descriptor = Libc.Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, Convert.ToInt32("644", 8));
+        if (descriptor < 0 && Marshal.GetLastPInvokeError() == Libc.ELOOP)
             throw new RunnerException($"The work dir's lock file '{path}' is a symbolic link; Runner does not write through links in a work dir. Remove it, or pass another --work-dir.");
         if (descriptor < 0) throw new RunnerException($"Cannot create the work dir's lock file '{path}': {Marshal.GetLastPInvokeErrorMessage()}");
-        if (Native.flock(descriptor, Native.LOCK_EX | Native.LOCK_NB) != 0)
+        if (Libc.Flock(descriptor, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
         {
             var holder = ReadHolder(descriptor);
-            Native.close(descriptor);
+            Libc.Close(descriptor);
             throw Busy(workDir, holder);
         }
         var pid = Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
-        Native.ftruncate(descriptor, 0);
-        Native.pwrite(descriptor, pid, pid.Length, 0);
+        Libc.Ftruncate(descriptor, 0);
+        Libc.Pwrite(descriptor, pid, pid.Length, 0);
         return new WorkDirLock(descriptor, null);
     }
 
     private static string? ReadHolder(int descriptor)
     {
         var buffer = new byte[32];
-        var read = Native.pread(descriptor, buffer, buffer.Length, 0);
+        var read = Libc.Pread(descriptor, buffer, buffer.Length, 0);
         return read > 0 ? Encoding.ASCII.GetString(buffer, 0, (int)read).Trim() : null;
     }
 
@@ -75,35 +76,6 @@ internal sealed class WorkDirLock : IDisposable
     public void Dispose()
     {
         _portable?.Dispose();
-        if (_descriptor >= 0) Native.close(_descriptor); // closing releases the flock
-    }
-
-    private static class Native
-    {
-        public const int O_RDWR = 0x2;
-        public const int O_CREAT = 0x40;
-        public const int O_CLOEXEC = 0x80000;
-        public const int O_NOFOLLOW = 0x20000;
-        public const int ELOOP = 40;
-        public const int LOCK_EX = 2;
-        public const int LOCK_NB = 4;
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int flock(int fd, int operation);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int close(int fd);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int ftruncate(int fd, long length);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern nint pread(int fd, byte[] buffer, nint count, long offset);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern nint pwrite(int fd, byte[] buffer, nint count, long offset);
+        if (_descriptor >= 0) Libc.Close(_descriptor); // closing releases the flock
     }
 }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Runner.Sdk.Data;
 
 namespace Runner.Plugins.Vision.Datasets;
 
@@ -19,35 +19,11 @@ internal static class ImageFiles
         while (pending.Count > 0)
         {
             var current = pending.Pop();
-            if (!entered.Add(RealPath(current))) continue;
+            if (!entered.Add(DataFile.RealPath(current))) continue;
             images.AddRange(Directory.EnumerateFiles(current).Where(f => ImageDecoder.Extensions.Contains(Path.GetExtension(f))));
             foreach (var sub in Directory.EnumerateDirectories(current)) pending.Push(sub);
         }
         images.Sort(StringComparer.Ordinal);
         return images;
     }
-
-    /// <summary>The folder's path with every link resolved (libc's <c>realpath</c>); elsewhere, its full path.</summary>
-    private static string RealPath(string path)
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return Path.GetFullPath(path);
-        var resolved = realpath(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero) return Path.GetFullPath(path);
-        try
-        {
-            return Marshal.PtrToStringUTF8(resolved) ?? Path.GetFullPath(path);
-        }
-        finally
-        {
-            free(resolved);
-        }
-    }
-
-#pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code in the plugin for two plain calls
-    [DllImport("libc")]
-    private static extern IntPtr realpath([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
-
-    [DllImport("libc")]
-    private static extern void free(IntPtr pointer);
-#pragma warning restore SYSLIB1054
 }
