@@ -27,17 +27,15 @@ public sealed partial class TrainingRunner : IDisposable
     private readonly ConfigTable _cfg;
     private readonly ComponentBuilder _builder;
     private readonly RunnerSettings _settings;
+    private readonly RunEnvironment _environment;
     private readonly LogFactory _logFactory;
     private bool _hasLoaded;
     private volatile StopRequest? _stopRequest;
 
     private sealed record StopRequest(string Signal, int ExitCode);
 
-    private bool _interopThreadsKept;
-
     private TrainingRunner(ConfigTable cfg, RunnerOptions options)
     {
-        TorchNativeLibrary.EnsureLoadable();
         _cfg = cfg;
         Registries = options.Registries ?? new RegistryRoot();
 
@@ -47,62 +45,29 @@ public sealed partial class TrainingRunner : IDisposable
         _builder = new ComponentBuilder(Registries, DefaultScope);
         _settings = RunnerSettings.Decode(_builder, cfg);
 
-        // 2. The libtorch and the device (before the first tensor), then the run's processes: one, or the ranks the
-        // launcher started (checked against the environment).
-        Env = _settings.Env;
-        var deviceText = _settings.Device;
-        var libtorchSetAt = _settings.LocationIn("env_cfg", "libtorch");
-        LibTorchLoader.Ensure(Env.Libtorch ?? LibTorchLoader.FolderFromEnvironment,
-            Env.Libtorch is null ? "RUNNER_LIBTORCH" : libtorchSetAt is { Kind: SourceKind.CommandLine } option ? option.File : $"{libtorchSetAt}: env_cfg.libtorch",
-            DeviceChoice.NeedsCuda(deviceText), deviceText);
-        Device = DeviceChoice.Resolve(deviceText, cfg.LocationOf("device"));
-        Launcher = _settings.Launcher;
-        World = options.World ?? Distributed.Launcher.Start(Launcher, Distributed.LaunchEnvironment.OfProcess(), cfg.LocationOf("launcher"));
-        if (Env.DistCfg is { } dist) World.Timeout = dist.Timeout;
-
-        // 3. Randomness before the model, so the initial weights depend only on the seed. A resumed run continues with
-        // the seed of the run it resumes (as MMEngine's resume does), so its data order, pipelines and device seeds are
-        // an uninterrupted run's even when the config names no seed. An unset seed is drawn on rank 0 and shared, so
-        // every rank's samplers agree; diff_rank_seed gives each rank seed + rank for torch.
-        Randomness = _settings.Randomness;
+        // 2. The process's part (MMEngine's setup_env and set_randomness): the libtorch and the device, the run's
+        // processes, the seed they share, libtorch's switches and thread counts, the open-file limit.
         var workDir = WorkDirOf(cfg, options.ConfigPath);
-        var resumedSeed = SharedValue(SeedOfResumedRun(workDir) ?? NoSeed, "the resumed run's seed");
-        Seed = resumedSeed != NoSeed ? resumedSeed : Randomness.Seed ?? SharedValue(Random.Shared.NextInt64(0, int.MaxValue), "the random seed");
-        torch.manual_seed(TorchSeed);
-        LibTorchContext.DeterministicAlgorithms = Randomness.Deterministic;
-        // cuDNN's own switches (MMEngine sets them the same way): deterministic wins over benchmark.
-        LibTorchContext.DeterministicCuDnn = Randomness.Deterministic;
-        LibTorchContext.BenchmarkCuDnn = Env.CudnnBenchmark && !Randomness.Deterministic;
-        if (Device.type == DeviceType.CUDA)
-        {
-            torch.cuda.manual_seed_all(TorchSeed);
-            DeviceSeeder = seed => torch.cuda.manual_seed_all(seed);
-        }
-        if (Env.NumThreads is { } threads) torch.set_num_threads(threads);
-        if (Env.NumInteropThreads is { } interop && interop != torch.get_num_interop_threads())
-        {
-            try
-            {
-                torch.set_num_interop_threads(interop);
-            }
-            catch (System.Runtime.InteropServices.ExternalException)
-            {
-                // libtorch takes it once per process, before any parallel work; a second runner in one process keeps the first's.
-                _interopThreadsKept = true;
-            }
-        }
+        _environment = RunEnvironment.Prepare(_settings, options.World, () => SeedOfResumedRun(workDir));
+        Env = _settings.Env;
+        Randomness = _settings.Randomness;
+        Device = _environment.Device;
+        Launcher = _settings.Launcher;
+        World = _environment.World;
+        Seed = _environment.Seed;
+        if (Device.type == DeviceType.CUDA) DeviceSeeder = seed => torch.cuda.manual_seed_all(seed);
 
-        // 4. The model.
+        // 3. The model.
         Model = BuildModel();
 
-        // 5. The log processor and the hooks: their own checks run before anything is written.
+        // 4. The log processor and the hooks: their own checks run before anything is written.
         MessageHub = new MessageHub();
         LogProcessor = LogProcessorPart.Decode(_builder, _cfg, WithIterDefault)!;
         CallHooks = new HookDispatcher(this);
         RegisterHooks();
         foreach (var hook in options.ExtraHooks) CallHooks.Register(hook);
 
-        // 6. Only now the work_dir, the logger and the run's records: written by rank 0 alone (the others log their
+        // 5. Only now the work_dir, the logger and the run's records: written by rank 0 alone (the others log their
         // warnings and errors to the console, prefixed with their rank), under rank 0's timestamp. A training run
         // holds the work dir's lock before it writes anything there, so a second one is refused before it writes a
         // byte; each run claims a log folder of its own (a run started in the same second gets <timestamp>_1).
@@ -152,16 +117,12 @@ public sealed partial class TrainingRunner : IDisposable
         }
     }
 
-    /// <summary>Stands for "no seed" where ranks share a seed that may be absent (seeds are never negative).</summary>
-    private const long NoSeed = -1;
-
     /// <summary>
     /// The seed of the checkpoint a configured resume will continue (<c>resume</c>: a path, or true for the work dir's
     /// newest), from its header; null without a resume, or when no candidate holds a readable one. Rank 0 reads it.
     /// </summary>
     private long? SeedOfResumedRun(string workDir)
     {
-        if (!IsMainProcess) return null;
         try
         {
             var candidates = ResumeCandidates(new Checkpoints.WorkDirCheckpoints(workDir), warn: null).Candidates;
@@ -208,11 +169,7 @@ public sealed partial class TrainingRunner : IDisposable
     public bool IsMainProcess => World.Rank == 0;
 
     /// <summary>Rank 0's <paramref name="value"/>, on every rank.</summary>
-    private long SharedValue(long value, string purpose) =>
-        World.WorldSize == 1 ? value : BitConverter.ToInt64(World.Broadcast(BitConverter.GetBytes(value), 0, purpose));
-
-    private string SharedText(string value, string purpose) =>
-        World.WorldSize == 1 ? value : System.Text.Encoding.UTF8.GetString(World.Broadcast(System.Text.Encoding.UTF8.GetBytes(value), 0, purpose));
+    private string SharedText(string value, string purpose) => _environment.SharedText(value, purpose);
 
     /// <summary>The seeding settings (<c>randomness</c>).</summary>
     public RandomnessSettings Randomness { get; }
@@ -221,10 +178,10 @@ public sealed partial class TrainingRunner : IDisposable
     public EnvSettings Env { get; }
 
     /// <summary>The seed in use (from <c>randomness.seed</c>, or drawn).</summary>
-    public long Seed { get; private set; }
+    public long Seed { get; }
 
     /// <summary>The seed of this process's torch generators: <see cref="Seed"/>, plus the rank with <c>diff_rank_seed</c>.</summary>
-    internal long TorchSeed => Randomness.DiffRankSeed ? Seed + World.Rank : Seed;
+    internal long TorchSeed => _environment.TorchSeed(Randomness);
 
     /// <summary>
     /// Seeds the device's generators (on CUDA, every GPU's); null on the CPU, whose generator's state is saved in
@@ -416,7 +373,7 @@ public sealed partial class TrainingRunner : IDisposable
 
     private void WarnAboutUnsupportedOptions()
     {
-        if (_interopThreadsKept)
+        if (_environment.InteropThreadsKept)
             Logger.Warn($"env_cfg.num_interop_threads has no effect: libtorch already runs {torch.get_num_interop_threads()} inter-op threads in this process, and takes the number only once.");
         if (_settings.Compile)
             Logger.Warn("compile = true: TorchSharp has no torch.compile; the model runs eagerly.");
@@ -429,11 +386,7 @@ public sealed partial class TrainingRunner : IDisposable
             Logger.Warn($"env_cfg.dist_cfg.backend = \"{dist.Backend}\" is not available: the ranks talk through Open MPI (CPU tensors); its timeout is used.");
         if (Env.DistCfg is not null && World.WorldSize == 1)
             Logger.Info("env_cfg.dist_cfg: this run has one process, so nothing is distributed.");
-        if (Env.ResourceLimit is { } wanted)
-        {
-            var limit = FileLimit.Raise((ulong)Math.Max(wanted, 0));
-            Logger.Info(limit is { } soft ? $"Open-file limit (RLIMIT_NOFILE) is now {soft}." : "env_cfg.resource_limit: the open-file limit could not be changed on this system.");
-        }
+        if (_environment.FileLimitNote is { } fileLimit) Logger.Info(fileLimit);
     }
 
     private void DumpConfig()
