@@ -25,14 +25,15 @@ internal sealed class DataParallelCase(string repo, string scratch, int repetiti
         {
             var output = Mpi(2, ["train", "--config", Path.Combine(repo, "configs", "toy.toml"), "--launcher", "mpi", "--work-dir", Path.Combine(scratch, $"ddp-share-{i}"),
                 "--cfg-options", "model.hidden=1000", "env_cfg.num_threads=1"]);
-            var match = Regex.Match(output, @"Data parallel: (\d+) gradient all-reduces took ([0-9.]+) s, ([0-9.]+) % of the train steps' ([0-9.]+) s");
+            var match = Regex.Match(output, @"Data parallel: (\d+) gradient all-reduces took ([0-9.]+) s, ([0-9.]+) % of the train steps' ([0-9.]+) s; per step \((\d+)\): waiting for the other ranks ([0-9.]+) ms, copying gradients ([0-9.]+) ms, transfer ([0-9.]+) ms");
             if (!match.Success) throw new InvalidOperationException("the 2-rank run did not report its all-reduce time:\n" + output);
             shares.Add((double.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture),
-                $"{match.Groups[1].Value} all-reduces of 4.2 MB (one bucket per step) took {match.Groups[2].Value} s of {match.Groups[4].Value} s of train steps"));
+                $"{match.Groups[1].Value} all-reduces of 4.2 MB (one bucket per step) took {match.Groups[2].Value} s of {match.Groups[4].Value} s of train steps: " +
+                $"per step, waiting for the other rank {match.Groups[6].Value} ms, copies {match.Groups[7].Value} ms, transfer {match.Groups[8].Value} ms"));
         }
         var (share, detail) = shares.OrderBy(s => s.Share).ElementAt(shares.Count / 2);
         yield return new Figure("7 distributed", "all-reduce share of the train step, 1 M weights, 2 ranks (median)", share, "%", "—", null,
-            $"{detail} (the run with the median share; the time includes waiting for the slower rank and the copies into the bucket); " +
+            $"{detail} (the run with the median share); " +
             "toy job, hidden = 1000, batch 32 per rank, 1 torch thread per rank");
 
         var oneProcess = new List<double>();

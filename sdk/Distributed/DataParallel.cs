@@ -43,8 +43,23 @@ internal sealed class DataParallel
     /// <summary>All-reduce calls made for gradients so far (the benchmark divides by iterations).</summary>
     public long GradientReductions { get; private set; }
 
+    /// <summary>How many times the gradients were averaged (optimizer steps that communicated).</summary>
+    public long Averagings { get; private set; }
+
     /// <summary>Time spent averaging gradients so far (copies into the buckets, the all-reduces, copies back).</summary>
     public TimeSpan GradientTime { get; private set; }
+
+    /// <summary>
+    /// Of <see cref="GradientTime"/>, the time spent waiting for the other ranks to arrive (a one-number all-reduce
+    /// before the buckets', which returns once every rank has finished its backward pass).
+    /// </summary>
+    public TimeSpan WaitTime { get; private set; }
+
+    /// <summary>Of <see cref="GradientTime"/>, the time spent copying gradients into the buckets and the averages back.</summary>
+    public TimeSpan CopyTime { get; private set; }
+
+    /// <summary>Of <see cref="GradientTime"/>, the time of the buckets' all-reduces once every rank is there: the transfer.</summary>
+    public TimeSpan TransferTime { get; private set; }
 
     /// <summary>Makes every rank's weights and buffers rank 0's (the model may have been built from another seed, or loaded from another file).</summary>
     public static void BroadcastState(ICommunicator world, nn.Module model)
@@ -85,6 +100,7 @@ internal sealed class DataParallel
         using var _ = no_grad();
         if (!ReferenceEquals(parameters, _bucketed) || _buckets is null) (_buckets, _bucketed) = (MakeBuckets(parameters), parameters);
         Tensor? used = null;
+        var arrival = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_settings.FindUnusedParameters)
         {
             // Which parameters got a gradient on some rank: those that no rank used keep none, as in one process.
@@ -92,17 +108,27 @@ internal sealed class DataParallel
             used = tensor(flags);
             _world.AllReduce(used, ReduceOp.Max, "the gradients' presence");
         }
+        else
+        {
+            // One number first, so that waiting for a slower rank is told apart from the transfer that follows.
+            using var arrived = zeros(1, dtype: ScalarType.Int64);
+            _world.AllReduce(arrived, ReduceOp.Max, "the ranks' arrival before averaging gradients");
+        }
+        WaitTime += System.Diagnostics.Stopwatch.GetElapsedTime(arrival);
         var usedFlags = used?.data<long>().ToArray();
         foreach (var bucket in _buckets)
         {
             // A parameter alone in its bucket (larger than the cap, or flat_buffers' one flat parameter) whose gradient
             // is already one contiguous buffer of the bucket's type is averaged where it is, without the two copies.
+            var transfer = System.Diagnostics.Stopwatch.GetTimestamp();
             if (bucket.Slots is [var (alone, _, _, _)] && alone.grad is { } own && own.is_contiguous() && own.dtype == bucket.DType)
             {
                 _world.AllReduce(own, ReduceOp.Mean, "the gradient all-reduce");
                 GradientReductions++;
+                TransferTime += System.Diagnostics.Stopwatch.GetElapsedTime(transfer);
                 continue;
             }
+            var copyIn = System.Diagnostics.Stopwatch.GetTimestamp();
             foreach (var (parameter, offset, length, _) in bucket.Slots)
             {
                 var slice = bucket.Flat.narrow(0, offset, length);
@@ -110,16 +136,22 @@ internal sealed class DataParallel
                 else if (_settings.FindUnusedParameters) slice.zero_();
                 else throw UnusedParameter(parameter);
             }
+            transfer = System.Diagnostics.Stopwatch.GetTimestamp();
+            CopyTime += System.Diagnostics.Stopwatch.GetElapsedTime(copyIn, transfer);
             _world.AllReduce(bucket.Flat, ReduceOp.Mean, "the gradient all-reduce");
             GradientReductions++;
+            var copyOut = System.Diagnostics.Stopwatch.GetTimestamp();
+            TransferTime += System.Diagnostics.Stopwatch.GetElapsedTime(transfer, copyOut);
             foreach (var (parameter, offset, length, index) in bucket.Slots)
             {
                 var averaged = bucket.Flat.narrow(0, offset, length).view(parameter.shape);
                 if (parameter.grad is { } grad) grad.copy_(averaged);
                 else if (usedFlags![index] == 1) parameter.grad = averaged.clone().DetachFromDisposeScope();
             }
+            CopyTime += System.Diagnostics.Stopwatch.GetElapsedTime(copyOut);
         }
         GradientTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Averagings++;
     }
 
     /// <summary>Averages the model's floating-point buffers (BatchNorm running statistics) over the ranks.</summary>

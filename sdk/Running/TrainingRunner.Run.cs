@@ -311,8 +311,12 @@ public sealed partial class TrainingRunner
         if (parallels.Count == 0 || loop.TrainStepTime <= TimeSpan.Zero) return;
         var communication = TimeSpan.FromTicks(parallels.Sum(p => p.GradientTime.Ticks));
         var calls = parallels.Sum(p => p.GradientReductions);
-        Logger.Info($"Data parallel: {calls} gradient all-reduces took {communication.TotalSeconds:0.000} s, " +
-            $"{100 * communication / loop.TrainStepTime:0.0} % of the train steps' {loop.TrainStepTime.TotalSeconds:0.000} s.");
+        var steps = Math.Max(1, parallels.Max(p => p.Averagings));
+        double PerStep(Func<Distributed.DataParallel, TimeSpan> part) => parallels.Sum(p => part(p).TotalMilliseconds) / steps;
+        Logger.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Data parallel: {calls} gradient all-reduces took {communication.TotalSeconds:0.000} s, " +
+            $"{100 * communication / loop.TrainStepTime:0.0} % of the train steps' {loop.TrainStepTime.TotalSeconds:0.000} s; per step ({steps}): " +
+            $"waiting for the other ranks {PerStep(p => p.WaitTime):0.00} ms, copying gradients {PerStep(p => p.CopyTime):0.00} ms, transfer {PerStep(p => p.TransferTime):0.00} ms."));
     }
 
     /// <summary>

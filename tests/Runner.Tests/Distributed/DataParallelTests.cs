@@ -123,6 +123,9 @@ public sealed class DataParallelTests
 
         // Assert
         Assert.AreEqual(0, result.ExitCode, result.Stdout + result.Stderr);
+        StringAssert.Matches(result.Stdout, new System.Text.RegularExpressions.Regex(
+            @"Data parallel: 400 gradient all-reduces took [0-9.]+ s, [0-9.]+ % of the train steps' [0-9.]+ s; per step \(400\): waiting for the other ranks [0-9.]+ ms, copying gradients [0-9.]+ ms, transfer [0-9.]+ ms\."),
+            "the end of training tells waiting, copies and transfer apart");
         Assert.IsTrue(RunRecords.TestMetrics(workDir)["accuracy/top1"] >= 98.0, $"test accuracy {RunRecords.TestMetrics(workDir)["accuracy/top1"]}");
         Assert.HasCount(1, RunRecords.LogDirs(workDir), "one run folder, rank 0's");
         Assert.HasCount(1, Directory.GetFiles(workDir, "*.toml"), "one config dump");

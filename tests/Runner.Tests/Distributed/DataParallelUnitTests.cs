@@ -21,6 +21,28 @@ public sealed class DataParallelUnitTests
     }
 
     [TestMethod]
+    public void GradientTime_IsToldApart_IntoWaitingCopiesAndTransfer()
+    {
+        // Arrange: two buckets, one of them a parameter averaged in place (no copies).
+        using var model = new TwoLayers();
+        model.Forward(randn(4, 100), useSecond: true).sum().backward();
+        var world = new FakeWorld(0, 2);
+        var parallel = new DataParallel(world, model, new ModelWrapperSettings(bucketCapMb: 8.0 / 1024));
+
+        // Act: three steps.
+        for (var step = 0; step < 3; step++) parallel.AverageGradients(model.parameters().ToList());
+
+        // Assert: one arrival call per step before the buckets' calls, and the three parts within the whole.
+        Assert.AreEqual(3, world.Calls.Count(c => c.Contains("the ranks' arrival", StringComparison.Ordinal)));
+        Assert.AreEqual(6, parallel.GradientReductions);
+        Assert.AreEqual(3, parallel.Averagings);
+        Assert.IsTrue(parallel.WaitTime > TimeSpan.Zero && parallel.CopyTime > TimeSpan.Zero && parallel.TransferTime > TimeSpan.Zero,
+            $"wait {parallel.WaitTime}, copies {parallel.CopyTime}, transfer {parallel.TransferTime}");
+        Assert.IsTrue(parallel.WaitTime + parallel.CopyTime + parallel.TransferTime <= parallel.GradientTime,
+            $"the parts ({parallel.WaitTime + parallel.CopyTime + parallel.TransferTime}) exceed the whole ({parallel.GradientTime})");
+    }
+
+    [TestMethod]
     public void Gradients_GoInBucketsOfTheCap_OneCallEach_AndKeepTheirValues()
     {
         // Arrange: buckets of at most 8 KB (2,048 floats), filled from the last layer back: norm, second and first.bias
