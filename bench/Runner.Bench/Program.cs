@@ -16,6 +16,8 @@ if (args is ["--raw-toy", var dataDir])
     Directory.Delete(outDir, recursive: true);
     return 0;
 }
+// --raw-allreduce ELEMENTS: under mpirun, the all-reduce of that many floats alone (the reference of case 7).
+if (args is ["--raw-allreduce", var elements]) return RawAllReduce.Run(long.Parse(elements, System.Globalization.CultureInfo.InvariantCulture));
 var repo = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? Path.GetFullPath(args[0]) : FindRepo();
 var quick = args.Contains("--quick");
 // --only 1,4 runs just those cases (and does not rewrite the report).
