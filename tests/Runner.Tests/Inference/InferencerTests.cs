@@ -88,4 +88,35 @@ public sealed class InferencerTests
         for (var c = 0; c < 10; c++) Assert.AreEqual(fromFiles[0].Scores![c], one.Scores![c], 1e-6);
         StringAssert.Contains(missing.Message, "nothing.png' does not exist");
     }
+
+    [TestMethod]
+    public void Inferencer_OnAModelWithoutFiles_TakesTensors_AndAgreesWithPredict()
+    {
+        // Arrange: the toy job (a dataset of tensors, no file reader), its predictions for the test set.
+        var dir = TestEnvironment.NewTempDir("inferencer-toy");
+        var records = Path.Combine(dir, "predict.jsonl");
+        var predict = HostTester.Run("predict", "--config", TestEnvironment.ToyConfig, "--checkpoint", TrainedToy.WorkDir(1), "--work-dir", Path.Combine(dir, "work"), "--out", records);
+        Assert.AreEqual(0, predict.ExitCode, predict.Stderr);
+        var expected = File.ReadAllLines(records).Take(8).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        var inputs = File.ReadAllBytes(Path.Combine(BuiltinPlugins.Folder, "Runner.Plugins.Toy", "data", "test_x.f32"));
+
+        // Act: the first 8 test samples as one batch of prepared inputs, and a file, which this model cannot read.
+        using var inferencer = Inferencer.FromCheckpoint(TrainedToy.WorkDir(1), new InferencerOptions { Warn = _ => { } });
+        using var scope = NewDisposeScope();
+        var batch = tensor(Enumerable.Range(0, 8 * 32).Select(i => BitConverter.ToSingle(inputs, 4 * i)).ToArray()).view(8, 32);
+        var predictions = inferencer.PredictBatch(batch);
+        var file = Assert.ThrowsExactly<Runner.Sdk.RunnerException>(() => inferencer.Predict(records));
+
+        // Assert
+        Assert.HasCount(10, inferencer.Classes!, "the checkpoint's dataset_meta");
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.AreEqual(expected[i].GetProperty("pred_label").GetInt64(), predictions[i].Label);
+            Assert.AreEqual(expected[i].GetProperty("pred_class").GetString(), predictions[i].ClassName);
+            var theirs = expected[i].GetProperty("pred_score").EnumerateArray().Select(p => p.GetDouble()).ToList();
+            for (var c = 0; c < 10; c++) Assert.AreEqual(theirs[c], predictions[i].Scores![c], 1e-6);
+            Assert.IsTrue(predictions[i].Record.ContainsKey("scores"), "the model's own outputs stay in the record");
+        }
+        StringAssert.Contains(file.Message, "the test pipeline made no 'inputs'");
+    }
 }
