@@ -142,6 +142,8 @@ public static class HostApp
             cfg.Set("resume", parsed.GetValue(options.Resume) is { } ckpt ? RequireCheckpoint(ckpt, weightsOnly: false) : true, Option("--resume"));
         if (parsed.GetValue(options.Checkpoint) is { } weights) cfg.Set("load_from", RequireCheckpoint(weights, weightsOnly: true), Option("--checkpoint"));
         if (parsed.GetValue(options.Launcher) is { } launcher) cfg.Set("launcher", launcher, Option("--launcher"));
+        if (mode is null or "train" && cfg["resume"] is null && SlurmRequeue.IsRequeuedRun(cfg))
+            cfg.Set("resume", true, new SourceLocation("(a requeued Slurm job: SLURM_RESTART_COUNT)"));
         if (parsed.GetValue(options.Device) is { } device) cfg.Set("device", device, Option("--device"));
         if (parsed.GetValue(options.LibTorch) is { } libtorch) ConfigLoader.Set(cfg, "env_cfg.libtorch", Path.GetFullPath(libtorch), Option("--libtorch"));
 
@@ -201,6 +203,23 @@ public static class HostApp
         // Ctrl-C or a kill: finish the iteration, save a checkpoint, exit 130 / 143. A second signal ends the process at once.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = StopGracefully(runner, "SIGINT", 130));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => c.Cancel = StopGracefully(runner, "SIGTERM", 143));
+        // In a Slurm job: SIGUSR1 (sbatch --signal=USR1@90) saves a checkpoint at the next iteration and requeues the job.
+        using var sigusr1 = SlurmRequeue.Handles(runner) ? PosixSignalRegistration.Create(SlurmRequeue.Signal, c => c.Cancel = StopGracefully(runner, SlurmRequeue.SignalName, 0)) : null;
+        try
+        {
+            Run(runner, mode, parsed, options, cfg, stdout);
+        }
+        catch (TrainingInterruptedException e) when (e.Signal == SlurmRequeue.SignalName)
+        {
+            // Every rank saved and stopped after the same iteration: rank 0 now puts the job back in the queue.
+            if (runner.IsMainProcess) stdout.WriteLine(SlurmRequeue.Requeue(e.Checkpoint, stdout));
+            return 0;
+        }
+        return 0;
+    }
+
+    private static void Run(TrainingRunner runner, string? mode, ParseResult parsed, HostOptions options, ConfigTable cfg, TextWriter stdout)
+    {
         switch (mode)
         {
             case "train":
@@ -224,7 +243,6 @@ public static class HostApp
                 break;
         }
         runner.LogSummary();
-        return 0;
     }
 
     /// <summary>Where a value set by a command-line option comes from, as errors name it (<c>--device: device: …</c>).</summary>

@@ -22,4 +22,11 @@ public sealed record DistSettings
 
     /// <summary>How long a rank waits in a collective before it names the ranks that did not answer and fails.</summary>
     public TimeSpan Timeout { get; }
+
+    /// <summary>
+    /// In a Slurm job, SIGUSR1 (<c>#SBATCH --signal=USR1@90</c>, <c>scancel --signal=USR1</c>) makes every rank save a
+    /// checkpoint at the next iteration; rank 0 then requeues the job (<c>scontrol requeue</c>), whose next start
+    /// resumes from it (Lightning's SLURM auto-requeue). <c>false</c>: SIGUSR1 keeps its default effect.
+    /// </summary>
+    public bool Requeue { get; init; } = true;
 }

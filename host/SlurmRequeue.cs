@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Runner.Sdk.Configuration;
+using Runner.Sdk.Running;
+
+namespace Runner.Host;
+
+/// <summary>
+/// Lightning's SLURM auto-requeue: in a Slurm job, SIGUSR1 (<c>#SBATCH --signal=USR1@90</c> before the time limit, or
+/// <c>scancel --signal=USR1</c>) stops training at the next iteration with a checkpoint on every rank (the ranks agree
+/// on the iteration, as for SIGTERM); rank 0 then runs <c>scontrol requeue $SLURM_JOB_ID</c>, and the job's next
+/// start (<c>SLURM_RESTART_COUNT</c> &gt; 0) resumes from that checkpoint. <c>env_cfg.dist_cfg.requeue = false</c>
+/// turns it off, leaving SIGUSR1 its default effect.
+/// </summary>
+internal static class SlurmRequeue
+{
+    /// <summary>The signal's name, as the runner reports the stop.</summary>
+    public const string SignalName = "SIGUSR1";
+
+    /// <summary>SIGUSR1 (10 on Linux), which .NET has no name for.</summary>
+    public static PosixSignal Signal => (PosixSignal)10;
+
+    /// <summary>The Slurm job this process belongs to, or null outside Slurm.</summary>
+    private static string? JobId => Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { Length: > 0 } id ? id : null;
+
+    /// <summary>Whether this run answers SIGUSR1 by saving and requeuing: in a Slurm job, on Linux, unless turned off.</summary>
+    public static bool Handles(TrainingRunner runner) => OperatingSystem.IsLinux() && JobId is not null && runner.Env.DistCfg?.Requeue != false;
+
+    /// <summary>Whether this is a Slurm job's start after a requeue (so training resumes), unless requeuing is off.</summary>
+    public static bool IsRequeuedRun(ConfigTable cfg) =>
+        JobId is not null
+        && int.TryParse(Environment.GetEnvironmentVariable("SLURM_RESTART_COUNT"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var restarts)
+        && restarts > 0
+        && ((cfg["env_cfg"] as ConfigTable)?["dist_cfg"] as ConfigTable)?["requeue"] is not false;
+
+    /// <summary>
+    /// Requeues the job (Slurm then ends this one's processes); returns what to tell the user. The message is written
+    /// first, since the requeue may end this process before it returns.
+    /// </summary>
+    public static string Requeue(string checkpoint, TextWriter output)
+    {
+        output.WriteLine($"Requeuing Slurm job {JobId} (scontrol requeue): its next start resumes from {checkpoint}.");
+        output.Flush();
+        try
+        {
+            var start = new ProcessStartInfo("scontrol") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in new[] { "requeue", JobId! }) start.ArgumentList.Add(argument);
+            using var scontrol = Process.Start(start)!;
+            var error = scontrol.StandardError.ReadToEndAsync();
+            scontrol.StandardOutput.ReadToEnd();
+            if (!scontrol.WaitForExit(TimeSpan.FromSeconds(60))) return "error: scontrol requeue did not answer within 60 s; resume by hand with --resume.";
+            return scontrol.ExitCode == 0 ? "Requeued." : $"error: scontrol requeue failed ({error.Result.Trim()}); resume by hand with --resume.";
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"error: scontrol could not be started ({e.Message}); resume by hand with --resume.";
+        }
+    }
+}
