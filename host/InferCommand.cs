@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.FileSystemGlobbing;
 using Runner.Sdk;
-using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Evaluation;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Hosting;
 using Runner.Sdk.Inference;
@@ -82,11 +82,7 @@ internal static class InferCommand
             }
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        if (outPath is not null)
-        {
-            var text = System.Text.Encoding.UTF8.GetBytes(string.Concat(records.Select(record => record + "\n")));
-            UserOutputFile.Write(Path.GetFullPath(outPath), stream => stream.Write(text), "the predictions file");
-        }
+        if (outPath is not null) PredictionRecords.Write(Path.GetFullPath(outPath), records);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Predicted {table.Rows} input(s), skipped {skipped}, in {seconds:0.0} s ({table.Rows / Math.Max(seconds, 1e-9):0} inputs/s){(outPath is null ? "" : $"; wrote the records to {Path.GetFullPath(outPath)}")}."));
         return table.Rows > 0 ? 0 : 1;

@@ -169,9 +169,9 @@ public static class ConfigLoader
                 throw ConfigException.At(SourceLocation.CommandLine, null, $"'{assignment}' is not of the form key.path=value.",
                     "for example --cfg-options train_cfg.max_epochs=5");
             }
-            var path = assignment[..equals].Trim().Split('.');
-            TomlConfigReader.CheckDepth(path, SourceLocation.CommandLine);
-            Set(root, string.Join('.', path), OverrideValue(assignment[(equals + 1)..].Trim(), string.Join('.', path)), SourceLocation.CommandLine);
+            var key = assignment[..equals].Trim();
+            TomlConfigReader.CheckDepth(key.Split('.'), SourceLocation.CommandLine);
+            Walk(root, key, OverrideValue(assignment[(equals + 1)..].Trim(), key), SourceLocation.CommandLine);
         }
     }
 
@@ -182,6 +182,13 @@ public static class ConfigLoader
     /// keeps <paramref name="origin"/>, which errors about it name.
     /// </summary>
     public static void Set(ConfigTable root, string keyPath, object? value, SourceLocation origin)
+    {
+        Walk(root, keyPath, value, origin);
+        root.AssignPaths();
+    }
+
+    /// <summary><see cref="Set"/> without renaming the tables' paths (<see cref="Load"/> does it once, after every override).</summary>
+    private static void Walk(ConfigTable root, string keyPath, object? value, SourceLocation origin)
     {
         var path = keyPath.Split('.');
         var key = keyPath;
@@ -224,7 +231,6 @@ public static class ConfigLoader
                     break;
             }
         }
-        root.AssignPaths();
     }
 
     private static ConfigException NotAContainer(SourceLocation origin, string key, string at, string next) =>

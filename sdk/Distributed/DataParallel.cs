@@ -120,12 +120,12 @@ internal sealed class DataParallel
         {
             // A parameter alone in its bucket (larger than the cap, or flat_buffers' one flat parameter) whose gradient
             // is already one contiguous buffer of the bucket's type is averaged where it is, without the two copies.
-            var transfer = System.Diagnostics.Stopwatch.GetTimestamp();
             if (bucket.Slots is [var (alone, _, _, _)] && alone.grad is { } own && own.is_contiguous() && own.dtype == bucket.DType)
             {
+                var inPlace = System.Diagnostics.Stopwatch.GetTimestamp();
                 _world.AllReduce(own, ReduceOp.Mean, "the gradient all-reduce");
                 GradientReductions++;
-                TransferTime += System.Diagnostics.Stopwatch.GetElapsedTime(transfer);
+                TransferTime += System.Diagnostics.Stopwatch.GetElapsedTime(inPlace);
                 continue;
             }
             var copyIn = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -136,7 +136,7 @@ internal sealed class DataParallel
                 else if (_settings.FindUnusedParameters) slice.zero_();
                 else throw UnusedParameter(parameter);
             }
-            transfer = System.Diagnostics.Stopwatch.GetTimestamp();
+            var transfer = System.Diagnostics.Stopwatch.GetTimestamp();
             CopyTime += System.Diagnostics.Stopwatch.GetElapsedTime(copyIn, transfer);
             _world.AllReduce(bucket.Flat, ReduceOp.Mean, "the gradient all-reduce");
             GradientReductions++;

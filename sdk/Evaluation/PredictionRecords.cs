@@ -1,4 +1,6 @@
+using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
+using Runner.Sdk.Native;
 using static TorchSharp.torch;
 
 namespace Runner.Sdk.Evaluation;
@@ -47,6 +49,25 @@ internal static class PredictionRecords
             records.Add(record);
         }
         return records;
+    }
+
+    /// <summary>
+    /// Writes records (each one line of JSON) to <paramref name="path"/>, one per line, as <c>--out</c> writes any file
+    /// (<see cref="UserOutputFile"/>: a regular file replaced atomically, a device or FIFO written in place); a missing
+    /// folder is made. A failure of the disk is one error naming the file.
+    /// </summary>
+    public static void Write(string path, IEnumerable<string> jsonLines)
+    {
+        try
+        {
+            if (FileKinds.OfEntry(path) == FileKind.Missing) Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            var text = System.Text.Encoding.UTF8.GetBytes(string.Concat(jsonLines.Select(line => line + "\n")));
+            UserOutputFile.Write(path, stream => stream.Write(text), "the predictions file");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RunnerException($"Could not write the predictions to '{path}': {(e.InnerException ?? e).Message}", e);
+        }
     }
 
     /// <summary>The class names a dataset's meta information (or a checkpoint's <c>dataset_meta</c>) lists, or null.</summary>

@@ -35,8 +35,8 @@ public sealed class Inferencer : IDisposable
 {
     private readonly BaseModel _model;
     private readonly PluginCatalog? _plugins;
-    private readonly ITransform[] _pipeline;
-    private readonly ITransform? _last;
+    private readonly SamplePipeline _pipeline;
+    private readonly SamplePipeline? _pack;
     private bool _disposed;
 
     private Inferencer(string checkpointPath, BaseModel model, PluginCatalog? plugins, ITransform[] pipeline, ITransform? last, IReadOnlyList<string>? classes, Device device,
@@ -47,8 +47,9 @@ public sealed class Inferencer : IDisposable
         CheckpointPath = checkpointPath;
         _model = model;
         _plugins = plugins;
-        _pipeline = pipeline;
-        _last = last;
+        // Seed 0: the test pipeline draws nothing at random; and every input is a first sample.
+        _pipeline = new SamplePipeline(pipeline, seed: 0);
+        _pack = last is null ? null : new SamplePipeline([last], seed: 0);
         Classes = classes;
         Device = device;
     }
@@ -103,7 +104,7 @@ public sealed class Inferencer : IDisposable
                 plugins = PluginCatalog.Load(PluginFolders(cfg, configFile, options, path, warn), registries);
                 foreach (var warning in plugins.Warnings) warn(warning);
             }
-            var builder = new ComponentBuilder(registries, cfg["default_scope"] as string ?? RegistryRoot.RootScope);
+            var builder = new ComponentBuilder(registries, RunnerSettings.DefaultScopeOf(cfg));
             var (pipeline, last, extensions, batchSize) = PipelineOf(builder, cfg);
             var model = ModelPart.Decode(builder, cfg)!;
             try
@@ -216,8 +217,8 @@ public sealed class Inferencer : IDisposable
         var info = new Dictionary<string, object>(StringComparer.Ordinal) { ["img_path"] = input.Name };
         if (input.Content is { } content) info["img_bytes"] = content;
         else if (!File.Exists(input.Name)) throw new RunnerException($"'{input.Name}' does not exist (or is not a file).");
-        var sample = new SamplePipeline(_pipeline, seed: 0).Apply(new DataBatch(), index: 0, epoch: 0, info);
-        if (!sample.ContainsKey(DataBatch.InputsKey) && _last is not null) sample = new SamplePipeline([_last], seed: 0).Apply(sample, 0, 0, info);
+        var sample = _pipeline.Apply(new DataBatch(), index: 0, epoch: 0, info);
+        if (!sample.ContainsKey(DataBatch.InputsKey) && _pack is not null) sample = _pack.Apply(sample, index: 0, epoch: 0, info);
         if (!sample.ContainsKey(DataBatch.InputsKey))
         {
             sample.Dispose();

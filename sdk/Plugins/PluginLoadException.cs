@@ -1,4 +1,3 @@
-using Runner.Sdk;
 
 namespace Runner.Sdk.Plugins;
 

@@ -32,6 +32,9 @@ internal sealed class RunEnvironment
     /// <summary>The seed the ranks share: the resumed run's, else <c>randomness.seed</c>, else one rank 0 drew.</summary>
     public long Seed { get; private set; }
 
+    /// <summary>The seed of this process's torch generators: <see cref="Seed"/>, plus the rank with <c>diff_rank_seed</c>.</summary>
+    public long TorchSeed { get; private set; }
+
     /// <summary>Whether <c>env_cfg.num_interop_threads</c> could not be applied (libtorch takes it once per process).</summary>
     public bool InteropThreadsKept { get; private set; }
 
@@ -63,7 +66,7 @@ internal sealed class RunEnvironment
         var randomness = settings.Randomness;
         var resumed = environment.SharedValue(world.Rank == 0 ? seedOfResumedRun() ?? NoSeed : NoSeed, "the resumed run's seed");
         environment.Seed = resumed != NoSeed ? resumed : randomness.Seed ?? environment.SharedValue(Random.Shared.NextInt64(0, int.MaxValue), "the random seed");
-        var torchSeed = environment.TorchSeed(randomness);
+        var torchSeed = environment.TorchSeed = randomness.DiffRankSeed ? environment.Seed + world.Rank : environment.Seed;
         torch.manual_seed(torchSeed);
         LibTorchContext.DeterministicAlgorithms = randomness.Deterministic;
         // cuDNN's own switches (MMEngine sets them the same way): deterministic wins over benchmark.
@@ -91,9 +94,6 @@ internal sealed class RunEnvironment
         }
         return environment;
     }
-
-    /// <summary>The seed of this process's torch generators: <see cref="Seed"/>, plus the rank with <c>diff_rank_seed</c>.</summary>
-    public long TorchSeed(RandomnessSettings randomness) => randomness.DiffRankSeed ? Seed + World.Rank : Seed;
 
     /// <summary>Rank 0's <paramref name="value"/>, on every rank.</summary>
     public long SharedValue(long value, string purpose) =>

@@ -38,12 +38,6 @@ internal sealed class RunnerSettings
     /// <summary>The config the settings were read from (for the locations errors name).</summary>
     public ConfigTable Cfg { get; }
 
-    /// <summary><c>work_dir</c>, or null: <c>work_dirs/&lt;config name&gt;</c>.</summary>
-    public string? WorkDir { get; private set; }
-
-    /// <summary><c>default_scope</c>: the scope plain type names are looked up in first.</summary>
-    public string DefaultScope { get; private set; } = RegistryRoot.RootScope;
-
     /// <summary><c>experiment_name</c>, or null: the config file's name.</summary>
     public string? ExperimentName { get; private set; }
 
@@ -79,9 +73,6 @@ internal sealed class RunnerSettings
 
     /// <summary><c>resume = "path"</c>: the checkpoint (or last_checkpoint file, or work dir) to resume from.</summary>
     public string? ResumeFrom { get; private set; }
-
-    /// <summary>Whether the config resumes at all.</summary>
-    public bool Resumes => ResumesAutomatically || ResumeFrom is not null;
 
     /// <summary><c>train_cfg</c>, <c>val_cfg</c>, <c>test_cfg</c>: the loops' tables (a loop is built from its table when first used).</summary>
     public ConfigTable? LoopTable(Mode mode) => Cfg[mode.Key() + "_cfg"] as ConfigTable;
@@ -136,11 +127,12 @@ internal sealed class RunnerSettings
     /// <summary>The settings that are single values, each checked for its type and value.</summary>
     private void ReadScalars()
     {
-        WorkDir = Value<string>("work_dir");
+        // work_dir and default_scope are read before the settings (WorkDirOf, DefaultScopeOf): checked here for their type.
+        Value<string>("work_dir");
+        Value<string>("default_scope");
         if (Cfg["load_from"] is not ConfigTable) Value<string>("load_from");
         ExperimentName = Value<string>("experiment_name");
-        DefaultScope = Value<string>("default_scope") ?? RegistryRoot.RootScope;
-        Compile = Cfg["compile"] is not null && Value<bool>("compile");
+        Compile = Value<bool>("compile");
         Value<ConfigArray>("plugins", "a list of plugin folders, e.g. plugins = [\"my_plugin/bin/Release/net10.0\"]");
         foreach (var key in TableKeys) Value<ConfigTable>(key, $"a table, e.g. {key} = {{ ... }}");
         switch (Cfg["resume"])

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Runner.Sdk;
 using NLog;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
@@ -49,12 +48,6 @@ public sealed partial class TrainingRunner : IDisposable
         // processes, the seed they share, libtorch's switches and thread counts, the open-file limit.
         var workDir = WorkDirOf(cfg, options.ConfigPath);
         _environment = RunEnvironment.Prepare(_settings, options.World, () => SeedOfResumedRun(workDir));
-        Env = _settings.Env;
-        Randomness = _settings.Randomness;
-        Device = _environment.Device;
-        Launcher = _settings.Launcher;
-        World = _environment.World;
-        Seed = _environment.Seed;
         if (Device.type == DeviceType.CUDA) DeviceSeeder = seed => torch.cuda.manual_seed_all(seed);
 
         // 3. The model.
@@ -157,13 +150,13 @@ public sealed partial class TrainingRunner : IDisposable
     public ConfigTable Cfg => _cfg;
 
     /// <summary>Where the model, its batches and its optimizer state live (<c>device</c>: see <see cref="DeviceChoice"/>).</summary>
-    public torch.Device Device { get; }
+    public torch.Device Device => _environment.Device;
 
     /// <summary>How the run's processes were started: <c>none</c>, <c>mpi</c> or <c>slurm</c> (see <see cref="Distributed.Launcher"/>).</summary>
-    public string Launcher { get; }
+    public string Launcher => _settings.Launcher;
 
     /// <summary>The run's processes (one, for <c>launcher = "none"</c>).</summary>
-    public Distributed.ICommunicator World { get; }
+    public Distributed.ICommunicator World => _environment.World;
 
     /// <summary>Whether this is rank 0, the process that writes the logs, the records and the checkpoints.</summary>
     public bool IsMainProcess => World.Rank == 0;
@@ -172,16 +165,16 @@ public sealed partial class TrainingRunner : IDisposable
     private string SharedText(string value, string purpose) => _environment.SharedText(value, purpose);
 
     /// <summary>The seeding settings (<c>randomness</c>).</summary>
-    public RandomnessSettings Randomness { get; }
+    public RandomnessSettings Randomness => _settings.Randomness;
 
     /// <summary>The environment settings (<c>env_cfg</c>).</summary>
-    public EnvSettings Env { get; }
+    public EnvSettings Env => _settings.Env;
 
     /// <summary>The seed in use (from <c>randomness.seed</c>, or drawn).</summary>
-    public long Seed { get; }
+    public long Seed => _environment.Seed;
 
     /// <summary>The seed of this process's torch generators: <see cref="Seed"/>, plus the rank with <c>diff_rank_seed</c>.</summary>
-    internal long TorchSeed => _environment.TorchSeed(Randomness);
+    internal long TorchSeed => _environment.TorchSeed;
 
     /// <summary>
     /// Seeds the device's generators (on CUDA, every GPU's); null on the CPU, whose generator's state is saved in

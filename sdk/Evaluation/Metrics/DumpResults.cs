@@ -1,7 +1,6 @@
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
-using static TorchSharp.torch;
 
 namespace Runner.Sdk.Evaluation.Metrics;
 
@@ -37,16 +36,7 @@ internal sealed class DumpResults : BaseMetric<string>
 
     protected override IReadOnlyDictionary<string, double> Compute(IReadOnlyList<string> results)
     {
-        try
-        {
-            if (Native.FileKinds.OfEntry(OutFilePath) == Native.FileKind.Missing) Directory.CreateDirectory(Path.GetDirectoryName(OutFilePath)!);
-            var text = System.Text.Encoding.UTF8.GetBytes(string.Concat(results.Select(row => row + "\n")));
-            UserOutputFile.Write(OutFilePath, stream => stream.Write(text), "the predictions file");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RunnerException($"Could not write the predictions to '{OutFilePath}': {(e.InnerException ?? e).Message}", e);
-        }
+        PredictionRecords.Write(OutFilePath, results);
         return new Dictionary<string, double>();
     }
 }
