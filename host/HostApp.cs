@@ -212,8 +212,7 @@ public static class HostApp
         catch (TrainingInterruptedException e) when (e.Signal == SlurmRequeue.SignalName)
         {
             // Every rank saved and stopped after the same iteration: rank 0 now puts the job back in the queue.
-            if (runner.IsMainProcess) stdout.WriteLine(SlurmRequeue.Requeue(e.Checkpoint, stdout));
-            return 0;
+            if (runner.IsMainProcess && !SlurmRequeue.Requeue(e.Checkpoint, stdout, stderr)) return 1;
         }
         return 0;
     }
@@ -227,21 +226,17 @@ public static class HostApp
                 break;
             case "val":
                 runner.Val();
-                if (parsed.GetValue(options.Out) is { } dumped) stdout.WriteLine($"Wrote the predictions to {Path.GetFullPath(dumped)}.");
                 break;
-            case "test":
+            case "test" or "predict":
                 runner.Test();
-                if (parsed.GetValue(options.Out) is { } written) stdout.WriteLine($"Wrote the predictions to {Path.GetFullPath(written)}.");
-                break;
-            case "predict":
-                runner.Test();
-                stdout.WriteLine($"Wrote the predictions to {Path.GetFullPath(parsed.GetValue(options.PredictOut)!)}.");
                 break;
             default:
                 runner.Train();
                 if (cfg.ContainsKey("test_cfg")) runner.Test();
                 break;
         }
+        if (mode is "val" or "test" or "predict" && (parsed.GetValue(options.Out) ?? parsed.GetValue(options.PredictOut)) is { } written)
+            stdout.WriteLine($"Wrote the predictions to {Path.GetFullPath(written)}.");
         runner.LogSummary();
     }
 

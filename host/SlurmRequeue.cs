@@ -34,13 +34,15 @@ internal static class SlurmRequeue
         && ((cfg["env_cfg"] as ConfigTable)?["dist_cfg"] as ConfigTable)?["requeue"] is not false;
 
     /// <summary>
-    /// Requeues the job (Slurm then ends this one's processes); returns what to tell the user. The message is written
-    /// first, since the requeue may end this process before it returns.
+    /// Requeues the job (Slurm then ends this one's processes), saying so on <paramref name="output"/> first, since the
+    /// requeue may end this process before it returns; a failed requeue is said on <paramref name="errors"/>.
     /// </summary>
-    public static string Requeue(string checkpoint, TextWriter output)
+    /// <returns>Whether the job was requeued.</returns>
+    public static bool Requeue(string checkpoint, TextWriter output, TextWriter errors)
     {
         output.WriteLine($"Requeuing Slurm job {JobId} (scontrol requeue): its next start resumes from {checkpoint}.");
         output.Flush();
+        string? failure;
         try
         {
             var start = new ProcessStartInfo("scontrol") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -48,12 +50,20 @@ internal static class SlurmRequeue
             using var scontrol = Process.Start(start)!;
             var error = scontrol.StandardError.ReadToEndAsync();
             scontrol.StandardOutput.ReadToEnd();
-            if (!scontrol.WaitForExit(TimeSpan.FromSeconds(60))) return "error: scontrol requeue did not answer within 60 s; resume by hand with --resume.";
-            return scontrol.ExitCode == 0 ? "Requeued." : $"error: scontrol requeue failed ({error.Result.Trim()}); resume by hand with --resume.";
+            failure = !scontrol.WaitForExit(TimeSpan.FromSeconds(60)) ? "scontrol requeue did not answer within 60 s"
+                : scontrol.ExitCode != 0 ? $"scontrol requeue failed ({error.Result.Trim()})"
+                : null;
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            return $"error: scontrol could not be started ({e.Message}); resume by hand with --resume.";
+            failure = $"scontrol could not be started ({e.Message})";
         }
+        if (failure is null)
+        {
+            output.WriteLine("Requeued.");
+            return true;
+        }
+        errors.WriteLine($"error: {failure}; resume by hand with --resume.");
+        return false;
     }
 }
