@@ -30,7 +30,7 @@ internal sealed class DataParallelCase(string repo, string scratch, int repetiti
         {
             var output = Mpi(2, ["train", "--config", Path.Combine(repo, "configs", "toy.toml"), "--launcher", "mpi", "--work-dir", Path.Combine(scratch, $"ddp-share-{i}"),
                 "--cfg-options", "model.hidden=1000", "env_cfg.num_threads=1"]);
-            var match = Regex.Match(output, @"Data parallel: (\d+) gradient all-reduces took ([0-9.]+) s, ([0-9.]+) % of the train steps' ([0-9.]+) s; per step \((\d+)\): waiting for the other ranks ([0-9.]+) ms, copying gradients ([0-9.]+) ms, transfer ([0-9.]+) ms");
+            var match = Regex.Match(output, @"Data parallel: (\d+) gradient all-reduces; the steps waited ([0-9.]+) s for them, ([0-9.]+) % of the train steps' ([0-9.]+) s; per step \((\d+)\): waiting for the other ranks ([0-9.]+) ms, copying gradients ([0-9.]+) ms, transfer ([0-9.]+) ms");
             if (!match.Success) throw new InvalidOperationException("the 2-rank run did not report its all-reduce time:\n" + output);
             double Number(int group) => double.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
             runs.Add((Number(3), Number(8),

@@ -25,6 +25,13 @@ public interface ICommunicator : IDisposable
     /// <summary>The engine, as the environment log names it (<c>none</c>, <c>mpi (Open MPI 4.1.4)</c>…).</summary>
     string Backend { get; }
 
+    /// <summary>
+    /// Whether calls may come from a thread other than the one that joined the world, one thread at a time (MPI's
+    /// <c>MPI_THREAD_SERIALIZED</c>): then gradients are averaged on a thread of their own while the backward pass goes
+    /// on. The default: no, every call comes from the thread that joined.
+    /// </summary>
+    bool AcceptsCallsFromAnyThread => false;
+
     /// <summary>How long a collective call waits for the other ranks before it fails.</summary>
     TimeSpan Timeout { get; set; }
 

@@ -53,6 +53,8 @@ internal sealed unsafe class MpiCommunicator : ICommunicator
         mpi.CommFree(&local);
         LocalRank = localRank;
         LocalSize = localSize;
+        int threadLevel;
+        AcceptsCallsFromAnyThread = mpi.QueryThread(&threadLevel) == OpenMpi.Success && threadLevel >= OpenMpi.ThreadSerialized;
         var version = stackalloc byte[512];
         int length;
         Backend = mpi.GetLibraryVersion(version, &length) == OpenMpi.Success
@@ -77,8 +79,11 @@ internal sealed unsafe class MpiCommunicator : ICommunicator
                 // Open MPI would otherwise put its own SIGSEGV/SIGBUS handlers in place of .NET's, which turns every
                 // NullReferenceException into a crash with a native backtrace.
                 NativeEnvironment.SetIfUnset("OMPI_MCA_opal_signal", "");
-                var rc = mpi.Init(null, null);
-                if (rc != OpenMpi.Success) throw new DistributedException($"MPI_Init failed (error {rc}): Open MPI could not start this process's part of the run.");
+                // Serialized calls from any thread: the gradients are averaged on a thread of their own while the
+                // backward pass goes on (DataParallel), never at the same time as a call from the main thread.
+                int granted;
+                var rc = mpi.InitThread(null, null, OpenMpi.ThreadSerialized, &granted);
+                if (rc != OpenMpi.Success) throw new DistributedException($"MPI_Init_thread failed (error {rc}): Open MPI could not start this process's part of the run.");
             }
             mpi.CommSetErrhandler(mpi.CommWorld, mpi.ErrorsReturn);
             return _world = new MpiCommunicator(mpi);
@@ -94,6 +99,8 @@ internal sealed unsafe class MpiCommunicator : ICommunicator
     public int LocalSize { get; }
 
     public string Backend { get; }
+
+    public bool AcceptsCallsFromAnyThread { get; }
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
 

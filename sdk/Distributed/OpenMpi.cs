@@ -15,6 +15,9 @@ internal static unsafe class OpenMpi
     public const int AnySource = -1;
     public const int CommTypeShared = 0;
 
+    /// <summary><c>MPI_THREAD_SERIALIZED</c>: any thread may call MPI, one at a time (Open MPI's numbering).</summary>
+    public const int ThreadSerialized = 2;
+
     /// <summary><c>MPI_Status</c> as Open MPI lays it out.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct Status
@@ -69,6 +72,8 @@ internal static unsafe class OpenMpi
         public readonly delegate* unmanaged<int*, int> Initialized = (delegate* unmanaged<int*, int>)NativeLibrary.GetExport(library, "MPI_Initialized");
         public readonly delegate* unmanaged<int*, int> Finalized = (delegate* unmanaged<int*, int>)NativeLibrary.GetExport(library, "MPI_Finalized");
         public readonly delegate* unmanaged<int*, byte***, int> Init = (delegate* unmanaged<int*, byte***, int>)NativeLibrary.GetExport(library, "MPI_Init");
+        public readonly delegate* unmanaged<int*, byte***, int, int*, int> InitThread = (delegate* unmanaged<int*, byte***, int, int*, int>)NativeLibrary.GetExport(library, "MPI_Init_thread");
+        public readonly delegate* unmanaged<int*, int> QueryThread = (delegate* unmanaged<int*, int>)NativeLibrary.GetExport(library, "MPI_Query_thread");
         public readonly delegate* unmanaged<int> Finalize = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "MPI_Finalize");
         public readonly delegate* unmanaged<nint, int, int> Abort = (delegate* unmanaged<nint, int, int>)NativeLibrary.GetExport(library, "MPI_Abort");
         public readonly delegate* unmanaged<nint, int*, int> CommRank = (delegate* unmanaged<nint, int*, int>)NativeLibrary.GetExport(library, "MPI_Comm_rank");

@@ -117,19 +117,28 @@ public class OptimWrapper
     /// copies of the model's parameters, as <see cref="AmpOptimWrapper"/>, names the model's, which hold the gradients).</summary>
     protected virtual IReadOnlyList<Parameter> GradientParameters() => _gradientParameters ??= Optimizer.parameters().ToList();
 
+    /// <summary>What <see cref="GradientParameters"/> returns, for the runner's data parallel.</summary>
+    internal IReadOnlyList<Parameter> ParametersToAverage() => GradientParameters();
+
     /// <summary>
     /// Scale, backward, and — at the end of an accumulation group or of the run — average the gradients over the
     /// ranks (only then, as PyTorch's <c>no_sync</c>), step and zero-grad.
     /// </summary>
     public virtual void UpdateParams(Tensor loss)
     {
+        // With several ranks, the buckets of gradients complete during a stepping backward start their all-reduce then.
+        DataParallel?.BeforeBackward(steps: _innerCount + 1 == _maxCounts || (_innerCount + 1) % AccumulativeCounts == 0);
         if (AccumulativeCounts == 1) Backward(loss); // the usual case: no scaled copy of the loss to make
         else using (var scaled = ScaleLoss(loss)) Backward(scaled);
         if (ShouldUpdate())
         {
-            DataParallel?.AverageGradients(GradientParameters());
+            DataParallel?.AverageGradients();
             Step();
             ZeroGrad();
+        }
+        else
+        {
+            DataParallel?.AfterBackwardWithoutStep();
         }
     }
 

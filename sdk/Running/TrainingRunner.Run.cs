@@ -65,6 +65,7 @@ public sealed partial class TrainingRunner
         finally
         {
             IsTraining = false;
+            StopDataParallel();
             _workDirLock?.Dispose();
             _workDirLock = null;
             _logFactory.Flush();
@@ -314,9 +315,24 @@ public sealed partial class TrainingRunner
         var steps = Math.Max(1, parallels.Max(p => p.Averagings));
         double PerStep(Func<Distributed.DataParallel, TimeSpan> part) => parallels.Sum(p => part(p).TotalMilliseconds) / steps;
         Logger.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"Data parallel: {calls} gradient all-reduces took {communication.TotalSeconds:0.000} s, " +
+            $"Data parallel: {calls} gradient all-reduces; the steps waited {communication.TotalSeconds:0.000} s for them, " +
             $"{100 * communication / loop.TrainStepTime:0.0} % of the train steps' {loop.TrainStepTime.TotalSeconds:0.000} s; per step ({steps}): " +
-            $"waiting for the other ranks {PerStep(p => p.WaitTime):0.00} ms, copying gradients {PerStep(p => p.CopyTime):0.00} ms, transfer {PerStep(p => p.TransferTime):0.00} ms."));
+            $"waiting for the other ranks {PerStep(p => p.WaitTime):0.00} ms, copying gradients {PerStep(p => p.CopyTime):0.00} ms, transfer {PerStep(p => p.TransferTime):0.00} ms, " +
+            $"of which during backward {PerStep(p => p.OverlappedTime):0.00} ms."));
+        var late = parallels.SelectMany(p => p.BucketsAfterBackwardOnly).ToList();
+        if (late.Count > 0)
+            Logger.Info($"Data parallel: bucket{(late.Count == 1 ? "" : "s")} {string.Join(", ", late)} still changed after {(late.Count == 1 ? "its" : "their")} layers' backward on the first step (weights used outside the layers that own them?), so {(late.Count == 1 ? "it was" : "they were")} averaged after backward.");
+    }
+
+    /// <summary>Ends data parallel after training: the all-reduce thread stops and the layers' signals go.</summary>
+    private void StopDataParallel()
+    {
+        if (OptimWrapper is null) return;
+        foreach (var (_, wrapper) in OptimWrapper.NamedWrappers())
+        {
+            wrapper.DataParallel?.Dispose();
+            wrapper.DataParallel = null;
+        }
     }
 
     /// <summary>
@@ -379,10 +395,14 @@ public sealed partial class TrainingRunner
         }
         Distributed.DataParallel.BroadcastState(World, Model);
         var settings = _settings.ModelWrapper;
-        foreach (var (_, wrapper) in OptimWrapper!.NamedWrappers()) wrapper.DataParallel = new Distributed.DataParallel(World, Model, settings);
+        foreach (var (_, wrapper) in OptimWrapper!.NamedWrappers()) wrapper.DataParallel = new Distributed.DataParallel(World, Model, wrapper.ParametersToAverage(), settings);
         if (settings.FindUnusedParameters && OptimWrapper.NamedWrappers().Any(w => w.Wrapper.FlatBuffers))
             Logger.Warn("model_wrapper_cfg.find_unused_parameters has no effect with optim_wrapper.flat_buffers: every parameter's gradient is a view of the flat one, so an unused parameter has a zero gradient, which the ranks average like any other.");
-        Logger.Info($"Data parallel over {World.WorldSize} ranks ({World.Backend}): weights broadcast from rank 0; gradients averaged in buckets of at most {settings.BucketCapMb} MB.");
+        var parallels = OptimWrapper.NamedWrappers().Select(w => w.Wrapper.DataParallel!).ToList();
+        var buckets = parallels.Sum(p => p.BucketCount);
+        Logger.Info($"Data parallel over {World.WorldSize} ranks ({World.Backend}): weights broadcast from rank 0; gradients averaged in {buckets} bucket{(buckets == 1 ? "" : "s")} of at most {settings.BucketCapMb} MB" +
+            (parallels.Any(p => p.Overlaps) ? ", each all-reduced during backward as soon as its layers' gradients are complete."
+                : settings.FindUnusedParameters ? ", after backward (find_unused_parameters)." : buckets == 1 ? ", after backward (one bucket: lower bucket_cap_mb to overlap communication with backward)." : ", after backward."));
     }
 
     /// <summary>The checkpoint <c>work_dir/last_checkpoint</c> points at, when it points inside the work dir; or null.</summary>

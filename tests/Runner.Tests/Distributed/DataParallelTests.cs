@@ -24,20 +24,32 @@ public sealed class DataParallelTests
     });
 
     [TestMethod]
-    [DataRow(false)]
-    [DataRow(true)]
-    public void TwoRanksOfBatch16_EndLikeOneProcessOfBatch32(bool flatBuffers)
+    [DataRow("overlap")]
+    [DataRow("flat_buffers")]
+    [DataRow("accumulation")]
+    public void TwoRanksOfBatch16_EndLikeOneProcessOfBatch32(string mode)
     {
-        // Arrange (with flat_buffers the ranks average the one flat gradient)
+        // Arrange. overlap: buckets small enough that two of the toy MLP's three start during backward; flat_buffers:
+        // the ranks average the one flat gradient; accumulation: two iterations per step, only the second communicates.
         MpiRun.RequireOpenMpi();
         var single = TestEnvironment.NewTempDir("ddp-toy-1");
         var ranks = TestEnvironment.NewTempDir("ddp-toy-2");
-        string[] flat = flatBuffers ? ["optim_wrapper.flat_buffers=true"] : [];
+        string[] both = mode switch
+        {
+            "flat_buffers" => ["optim_wrapper.flat_buffers=true"],
+            "accumulation" => ["optim_wrapper.accumulative_counts=2"],
+            _ => [],
+        };
+        string[] twoOnly = mode switch
+        {
+            "overlap" => ["model_wrapper_cfg.bucket_cap_mb=0.01"],
+            "flat_buffers" => ["model_wrapper_cfg.find_unused_parameters=true"],
+            _ => [],
+        };
 
         // Act
-        var one = HostTester.RunProcess(["train", .. ToyJob, .. flat, "--work-dir", single]);
-        string[] findUnused = flatBuffers ? ["model_wrapper_cfg.find_unused_parameters=true"] : [];
-        var two = MpiRun.Run(2, ["train", .. ToyJob, "train_dataloader.batch_size=16", .. flat, .. findUnused, "--launcher", "mpi", "--work-dir", ranks]);
+        var one = HostTester.RunProcess(["train", .. ToyJob, .. both, "--work-dir", single]);
+        var two = MpiRun.Run(2, ["train", .. ToyJob, "train_dataloader.batch_size=16", .. both, .. twoOnly, "--launcher", "mpi", "--work-dir", ranks]);
 
         // Assert: the weights per element, each iteration's loss (the mean over the ranks), each validation's accuracy.
         Assert.AreEqual(0, one.ExitCode, one.Stderr);
@@ -54,9 +66,20 @@ public sealed class DataParallelTests
         Assert.AreEqual(losses.One.Count, losses.Two.Count);
         for (var i = 0; i < losses.One.Count; i++) Assert.AreEqual(losses.One[i], losses.Two[i], 1e-5, $"iteration {i + 1}");
         CollectionAssert.AreEqual(RunRecords.Scalars(single, "accuracy/top1"), RunRecords.Scalars(ranks, "accuracy/top1"));
-        CollectionAssert.AreEqual(new[] { 29.98046875, 34.5703125, 35.05859375 }, RunRecords.Scalars(ranks, "accuracy/top1"), "MMEngine's figures");
-        StringAssert.Contains(RunRecords.LogLines(ranks).First(l => l.Contains("World size", StringComparison.Ordinal)), "World size: 2");
-        Assert.AreEqual(flatBuffers, RunRecords.LogLines(ranks).Any(l => l.Contains("find_unused_parameters has no effect with optim_wrapper.flat_buffers", StringComparison.Ordinal)));
+        if (mode != "accumulation") CollectionAssert.AreEqual(new[] { 29.98046875, 34.5703125, 35.05859375 }, RunRecords.Scalars(ranks, "accuracy/top1"), "MMEngine's figures");
+        var log = RunRecords.LogLines(ranks);
+        StringAssert.Contains(log.First(l => l.Contains("World size", StringComparison.Ordinal)), "World size: 2");
+        Assert.AreEqual(mode == "flat_buffers", log.Any(l => l.Contains("find_unused_parameters has no effect with optim_wrapper.flat_buffers", StringComparison.Ordinal)));
+        var steps = mode == "accumulation" ? 192 : 384;
+        var end = log.Single(l => l.Contains("Data parallel: ", StringComparison.Ordinal) && l.Contains("per step", StringComparison.Ordinal));
+        StringAssert.Contains(end, $"per step ({steps})", "with accumulation, only the stepping iterations communicate");
+        if (mode == "overlap")
+        {
+            StringAssert.Contains(log.First(l => l.Contains("Data parallel over 2 ranks", StringComparison.Ordinal)), "3 buckets");
+            StringAssert.Contains(log.First(l => l.Contains("Data parallel over 2 ranks", StringComparison.Ordinal)), "during backward");
+            StringAssert.Contains(end, $"{3 * steps} gradient all-reduces");
+            Assert.IsFalse(end.Contains("of which during backward 0.00 ms", StringComparison.Ordinal), end);
+        }
     }
 
     [TestMethod]
@@ -124,7 +147,7 @@ public sealed class DataParallelTests
         // Assert
         Assert.AreEqual(0, result.ExitCode, result.Stdout + result.Stderr);
         StringAssert.Matches(result.Stdout, new System.Text.RegularExpressions.Regex(
-            @"Data parallel: 400 gradient all-reduces took [0-9.]+ s, [0-9.]+ % of the train steps' [0-9.]+ s; per step \(400\): waiting for the other ranks [0-9.]+ ms, copying gradients [0-9.]+ ms, transfer [0-9.]+ ms\."),
+            @"Data parallel: 400 gradient all-reduces; the steps waited [0-9.]+ s for them, [0-9.]+ % of the train steps' [0-9.]+ s; per step \(400\): waiting for the other ranks [0-9.]+ ms, copying gradients [0-9.]+ ms, transfer [0-9.]+ ms, of which during backward 0.00 ms\."),
             "the end of training tells waiting, copies and transfer apart");
         Assert.IsTrue(RunRecords.TestMetrics(workDir)["accuracy/top1"] >= 98.0, $"test accuracy {RunRecords.TestMetrics(workDir)["accuracy/top1"]}");
         Assert.HasCount(1, RunRecords.LogDirs(workDir), "one run folder, rank 0's");

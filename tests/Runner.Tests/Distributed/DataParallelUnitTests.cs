@@ -27,17 +27,17 @@ public sealed class DataParallelUnitTests
         using var model = new TwoLayers();
         model.Forward(randn(4, 100), useSecond: true).sum().backward();
         var world = new FakeWorld(0, 2);
-        var parallel = new DataParallel(world, model, new ModelWrapperSettings(bucketCapMb: 8.0 / 1024));
+        var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 8.0 / 1024));
 
         // Act: three steps.
-        for (var step = 0; step < 3; step++) parallel.AverageGradients(model.parameters().ToList());
+        for (var step = 0; step < 3; step++) parallel.AverageGradients();
 
-        // Assert: one arrival call per step before the buckets' calls, and the three parts within the whole.
+        // Assert: one arrival call per step before the buckets' calls, and the parts within the whole.
         Assert.AreEqual(3, world.Calls.Count(c => c.Contains("the ranks' arrival", StringComparison.Ordinal)));
         Assert.AreEqual(6, parallel.GradientReductions);
         Assert.AreEqual(3, parallel.Averagings);
-        Assert.IsTrue(parallel.WaitTime > TimeSpan.Zero && parallel.CopyTime > TimeSpan.Zero && parallel.TransferTime > TimeSpan.Zero,
-            $"wait {parallel.WaitTime}, copies {parallel.CopyTime}, transfer {parallel.TransferTime}");
+        Assert.IsTrue(parallel.WaitTime > TimeSpan.Zero && parallel.TransferTime > TimeSpan.Zero, $"wait {parallel.WaitTime}, transfer {parallel.TransferTime}");
+        Assert.IsTrue(parallel.CopyTime > TimeSpan.Zero, "the first step copies the gradients its backward made into the bucket");
         Assert.IsTrue(parallel.WaitTime + parallel.CopyTime + parallel.TransferTime <= parallel.GradientTime,
             $"the parts ({parallel.WaitTime + parallel.CopyTime + parallel.TransferTime}) exceed the whole ({parallel.GradientTime})");
     }
@@ -51,10 +51,10 @@ public sealed class DataParallelUnitTests
         model.Forward(randn(4, 100), useSecond: true).sum().backward();
         var before = model.parameters().Select(p => p.grad!.clone()).ToList();
         var world = new FakeWorld(0, 2);
-        var parallel = new DataParallel(world, model, new ModelWrapperSettings(bucketCapMb: 8.0 / 1024));
+        var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 8.0 / 1024));
 
         // Act
-        parallel.AverageGradients(model.parameters().ToList());
+        parallel.AverageGradients();
 
         // Assert
         var gradientCalls = world.Calls.Count(c => c.Contains("gradient all-reduce", StringComparison.Ordinal));
@@ -67,6 +67,128 @@ public sealed class DataParallelUnitTests
     }
 
     [TestMethod]
+    public void Gradients_BecomeViewsOfTheirBucket_AfterTheFirstStep_SoLaterStepsCopyNothing()
+    {
+        // Arrange: one bucket for the three small parameters (second.*, norm.*, first.bias) and first.weight alone.
+        using var model = new TwoLayers();
+        var world = new FakeWorld(0, 2);
+        var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 8.0 / 1024));
+        model.Forward(randn(4, 100), useSecond: true).sum().backward();
+        parallel.AverageGradients();
+        var copiesOfTheFirstStep = parallel.CopyTime;
+
+        // Act: a second step, gradients zeroed in place as optimizers do.
+        foreach (var parameter in model.parameters()) parameter.grad!.zero_();
+        model.Forward(randn(4, 100), useSecond: true).sum().backward();
+        parallel.AverageGradients();
+
+        // Assert: the shared bucket is the same buffer both times, second.weight's gradient lies inside it, and the
+        // second step copied nothing.
+        var shared = world.AllReducedData.Where((_, i) => world.AllReducedValues[i].Length == 580).ToList();
+        Assert.HasCount(2, shared);
+        Assert.AreEqual(shared[0], shared[1]);
+        using var secondWeight = model.named_parameters().First(p => p.name == "second.weight").parameter.grad!;
+        var address = FakeWorld.DataOf(secondWeight);
+        Assert.IsTrue(address >= shared[0] && address < shared[0] + 580 * 4, "second.weight's gradient is a view of its bucket");
+        Assert.AreEqual(copiesOfTheFirstStep, parallel.CopyTime);
+        CollectionAssert.AreEqual(world.AllReducedValues[^2], model.named_parameters().Where(p => p.name != "first.weight").Reverse()
+            .SelectMany(p => p.parameter.grad!.data<float>().ToArray()).ToArray(), "what was averaged is the gradients backward left");
+    }
+
+    /// <summary>A three-layer MLP whose first layer may also scale by the last layer's weights (used outside the layer that owns them).</summary>
+    private sealed class ThreeLayers : nn.Module
+    {
+        private readonly TorchSharp.Modules.Linear l1 = nn.Linear(8, 16);
+        private readonly TorchSharp.Modules.Linear l2 = nn.Linear(16, 16);
+        private readonly TorchSharp.Modules.Linear l3 = nn.Linear(16, 4);
+
+        public ThreeLayers(bool borrowLastWeights) : base(nameof(ThreeLayers))
+        {
+            BorrowLastWeights = borrowLastWeights;
+            RegisterComponents();
+        }
+
+        private bool BorrowLastWeights { get; }
+
+        public Tensor Forward(Tensor x)
+        {
+            var h = nn.functional.relu(l1.call(x));
+            if (BorrowLastWeights) h = h * l3.weight!.sum();
+            return l3.call(nn.functional.relu(l2.call(h)));
+        }
+    }
+
+    /// <summary>Three steps of <paramref name="model"/> under <paramref name="parallel"/>, each checked against the gradients backward left.</summary>
+    private static void TrainThreeSteps(ThreeLayers model, DataParallel parallel, FakeWorld world, ThreeLayers reference)
+    {
+        for (var step = 0; step < 3; step++)
+        {
+            using var scope = NewDisposeScope();
+            var input = randn(5, 8);
+            var callsBefore = world.AllReducedValues.Count;
+            var loss = model.Forward(input).sum();
+            parallel.BeforeBackward(steps: true); // as the optimizer wrapper calls it: after forward
+            loss.backward();
+            parallel.AverageGradients();
+
+            reference.Forward(input).sum().backward();
+
+            // What each bucket's all-reduce was given is what backward left in its parameters (not an earlier, partial
+            // gradient), and the probes changed nothing: the gradients are those of a plain model.
+            var values = world.AllReducedValues.Skip(callsBefore).ToList();
+            Assert.HasCount(3, values, "one all-reduce per bucket");
+            var averaged = model.named_parameters().Reverse().SelectMany(p => p.parameter.grad!.data<float>().ToArray()).ToArray();
+            CollectionAssert.AreEqual(averaged, values.SelectMany(v => v).ToArray(), $"step {step}");
+            var plain = reference.named_parameters().Reverse().SelectMany(p => p.parameter.grad!.data<float>().ToArray()).ToArray();
+            CollectionAssert.AreEqual(plain, averaged, $"step {step}");
+            foreach (var parameter in model.parameters().Concat(reference.parameters())) parameter.grad!.zero_();
+        }
+    }
+
+    [TestMethod]
+    public void Buckets_StartDuringBackward_WhenTheirLayersAreDone_FromTheSecondStep()
+    {
+        // Arrange: buckets of at most 262 floats, from the last layer back: [l3.bias, l3.weight, l2.bias], [l2.weight],
+        // [l1.bias, l1.weight]. The first two are complete once l2's backward has run; the last only at the end (the
+        // first layer's input needs no gradient, so nothing signals it).
+        manual_seed(7);
+        using var model = new ThreeLayers(borrowLastWeights: false);
+        manual_seed(7);
+        using var reference = new ThreeLayers(borrowLastWeights: false);
+        var world = new FakeWorld(0, 2) { AcceptsCallsFromAnyThread = true };
+        using var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 262 * 4 / 1024.0 / 1024));
+        Assert.IsTrue(parallel.Overlaps);
+        Assert.AreEqual(3, parallel.BucketCount);
+
+        // Act and assert (each step)
+        TrainThreeSteps(model, parallel, world, reference);
+
+        // Assert: the first step only checks; the two after it start two buckets each during backward.
+        Assert.AreEqual(4, parallel.BucketsStartedDuringBackward);
+        Assert.AreEqual(9, parallel.GradientReductions);
+        Assert.IsEmpty(parallel.BucketsAfterBackwardOnly);
+    }
+
+    [TestMethod]
+    public void Bucket_WhoseWeightsAreUsedOutsideTheirLayer_IsAveragedAfterBackward()
+    {
+        // Arrange: l3's weights also scale l1's output, so their gradient still grows after l3's (and l2's) backward.
+        manual_seed(7);
+        using var model = new ThreeLayers(borrowLastWeights: true);
+        manual_seed(7);
+        using var reference = new ThreeLayers(borrowLastWeights: true);
+        var world = new FakeWorld(0, 2) { AcceptsCallsFromAnyThread = true };
+        using var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 262 * 4 / 1024.0 / 1024));
+
+        // Act and assert (each step: what was averaged is the whole gradient)
+        TrainThreeSteps(model, parallel, world, reference);
+
+        // Assert: the first step found bucket 0 still changing, and it holds back the buckets after it.
+        CollectionAssert.AreEqual(new[] { 0 }, parallel.BucketsAfterBackwardOnly.ToArray());
+        Assert.AreEqual(0, parallel.BucketsStartedDuringBackward);
+    }
+
+    [TestMethod]
     public void ParameterWithoutGradient_IsAnErrorNamingIt_UnlessUnusedParametersAreAllowed()
     {
         // Arrange: the second layer takes no part in this forward pass.
@@ -76,8 +198,8 @@ public sealed class DataParallelUnitTests
 
         // Act
         var strict = Assert.ThrowsExactly<DistributedException>(() =>
-            new DataParallel(new FakeWorld(0, 2), model, new ModelWrapperSettings()).AverageGradients(parameters));
-        new DataParallel(new FakeWorld(0, 2), model, new ModelWrapperSettings(findUnusedParameters: true)).AverageGradients(parameters);
+            new DataParallel(new FakeWorld(0, 2), model, parameters, new ModelWrapperSettings()).AverageGradients());
+        new DataParallel(new FakeWorld(0, 2), model, parameters, new ModelWrapperSettings(findUnusedParameters: true)).AverageGradients();
 
         // Assert: named, with the fix; allowed, the unused parameters keep no gradient (no rank used them).
         StringAssert.Contains(strict.Message, "parameter 'norm.bias' got no gradient this iteration");
@@ -103,7 +225,7 @@ public sealed class DataParallelUnitTests
     {
         using var model = new TwoLayers();
         var world = new FakeWorld(0, 2);
-        var parallel = new DataParallel(world, model, new ModelWrapperSettings());
+        var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings());
 
         var averaged = parallel.AverageLogVars(new Dictionary<string, double> { ["loss"] = 1.5, ["loss_cls"] = 0.5 });
 

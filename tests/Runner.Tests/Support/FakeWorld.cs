@@ -24,13 +24,26 @@ public sealed class FakeWorld(int rank, int worldSize) : ICommunicator
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Whether the data-parallel code may call from its all-reduce thread (then calls are recorded under a lock).</summary>
+    public bool AcceptsCallsFromAnyThread { get; init; }
+
+    /// <summary>What each float32 all-reduce was given, copied at the call: the values the ranks would have averaged.</summary>
+    public List<float[]> AllReducedValues { get; } = [];
+
     /// <summary>Where each float32 tensor given to <see cref="AllReduce"/> holds its data (to tell in-place calls).</summary>
     public List<nint> AllReducedData { get; } = [];
 
     public void AllReduce(Tensor tensor, ReduceOp op, string purpose)
     {
-        Calls.Add($"AllReduce {op} {tensor.numel()}: {purpose}");
-        if (tensor.dtype == ScalarType.Float32) AllReducedData.Add(DataOf(tensor));
+        lock (Calls)
+        {
+            Calls.Add($"AllReduce {op} {tensor.numel()}: {purpose}");
+            if (tensor.dtype == ScalarType.Float32)
+            {
+                AllReducedData.Add(DataOf(tensor));
+                AllReducedValues.Add(tensor.data<float>().ToArray());
+            }
+        }
         if (op == ReduceOp.Sum) tensor.mul_(worldSize);
     }
 
