@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,11 +21,13 @@ internal sealed class DataParallel : IDisposable
     private readonly ICommunicator _world;
     private readonly ModelWrapperSettings _settings;
     private readonly Dictionary<Parameter, string> _names;
-    private readonly List<GradientBucket> _buckets;
-    private readonly GradientReadySignal? _signal;
+    private readonly nn.Module _model;
+    private List<GradientBucket> _buckets;
+    private GradientReadySignal? _signal;
     private readonly ReductionWorker? _worker;
-    private readonly Tensor?[] _snapshots;
-    private readonly bool[] _ready;
+    private readonly Tensor?[] _firstStepGradients;
+    private bool[] _ready;
+    private bool _learning;
     private int _announced;
     private int _launched;
     private TimeSpan _copyTime;
@@ -40,17 +43,19 @@ internal sealed class DataParallel : IDisposable
         _names = new Dictionary<Parameter, string>(ReferenceEqualityComparer.Instance);
         foreach (var (name, parameter) in model.named_parameters()) _names[parameter] = name;
         var views = !settings.FindUnusedParameters;
-        // The gradients become views of the buckets after the first step (the first backward makes them; that step
-        // also checks that every parameter got one).
-        _buckets = MakeBuckets(parameters, views);
-        _snapshots = new Tensor?[_buckets.Count];
+        _model = model;
+        // Reverse order, as PyTorch's DDP: the last layers' gradients are ready first. The gradients become views of
+        // the buckets after the first step (the first backward makes them; that step also checks that every
+        // parameter got one).
+        _buckets = MakeBuckets([.. parameters.Where(p => p.requires_grad).Reverse()], views, signalled: int.MaxValue);
         _ready = new bool[_buckets.Count];
-        // Overlap needs more than one bucket (the last one always waits for the end of backward) and a communicator
-        // that a second thread may call.
-        if (views && _buckets.Count > 1 && world.WorldSize > 1 && world.AcceptsCallsFromAnyThread)
+        _firstStepGradients = new Tensor?[_buckets.Sum(b => b.Slots.Count)];
+        // Overlap needs a communicator that a second thread may call.
+        if (views && world.WorldSize > 1 && world.AcceptsCallsFromAnyThread)
         {
-            _signal = new GradientReadySignal(model, _buckets, BucketReady);
+            _signal = new GradientReadySignal(model, _buckets, BucketReady, ParameterComplete);
             _worker = new ReductionWorker(world);
+            _learning = true;
         }
     }
 
@@ -59,6 +64,9 @@ internal sealed class DataParallel : IDisposable
 
     /// <summary>The number of buckets (all-reduces per step).</summary>
     public int BucketCount => _buckets.Count;
+
+    /// <summary>Each bucket's parameters, in all-reduce order.</summary>
+    public IReadOnlyList<IReadOnlyList<Parameter>> BucketParameters => _buckets.Select(b => (IReadOnlyList<Parameter>)[.. b.Slots.Select(s => s.Parameter)]).ToList();
 
     /// <summary>All-reduce calls made for gradients so far (the benchmark divides by iterations).</summary>
     public long GradientReductions { get; private set; }
@@ -157,33 +165,29 @@ internal sealed class DataParallel : IDisposable
     {
         _signal?.Dispose();
         _worker?.Dispose();
-        foreach (var snapshot in _snapshots) snapshot?.Dispose();
+        foreach (var bucket in _buckets) bucket.Dispose();
+        foreach (var copy in _firstStepGradients) copy?.Dispose();
     }
 
-    /// <summary>Buckets the first step found still changing after their layers' backward (averaged after backward since).</summary>
-    public IReadOnlyList<int> BucketsAfterBackwardOnly => _buckets.Where(b => b.AfterBackwardOnly).Select(b => b.Index).ToList();
+    /// <summary>
+    /// The parameters whose gradients the first step found still changing after their layers' signal (weights used
+    /// outside the layers that own them), by name: they are averaged after backward.
+    /// </summary>
+    public IReadOnlyList<string> ParametersAfterBackwardOnly { get; private set; } = [];
 
     /// <summary>
     /// During backward, from <see cref="GradientReadySignal"/>: hands every complete bucket whose turn it is to the
     /// all-reduce thread. The buckets start in one order on every rank (all-reduces match by order); a bucket that
-    /// cannot start yet holds back those after it. The first time a bucket is announced complete it does not start:
-    /// it is copied, and compared after backward with what it holds then (a model whose weights are used outside the
-    /// layers that own them, say, changes a bucket after its signal); a bucket that changed is averaged after
-    /// backward from then on, one that did not starts during backward from the next step.
+    /// cannot start yet holds back those after it. The first step only learns (see <see cref="LearnFromFirstStep"/>).
     /// </summary>
     private void BucketReady(int index)
     {
+        if (_learning) return;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         _ready[index] = true;
         for (; _announced < _buckets.Count && _ready[_announced]; _announced++)
         {
             var bucket = _buckets[_announced];
-            if (!bucket.Checked)
-            {
-                // No snapshot (a gradient still missing) counts as a change.
-                _snapshots[_announced] = bucket.Snapshot() ?? empty(0).DetachFromDisposeScope();
-                continue;
-            }
             if (bucket.AfterBackwardOnly || _launched != _announced) continue;
             if (bucket.Gather(zeroMissing: false, out _, ref _copyTime) is not { } flat) continue; // a missing gradient: the error comes after backward
             _worker!.Enqueue(flat);
@@ -192,24 +196,19 @@ internal sealed class DataParallel : IDisposable
         GradientTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
-    /// <summary>The check of the buckets announced for the first time: one that changed after its signal is averaged after backward from now on.</summary>
-    private void CheckSnapshots()
+    /// <summary>On the first step, from <see cref="GradientReadySignal"/>: a copy of the gradient its layer's signal calls complete.</summary>
+    private void ParameterComplete(int index)
     {
-        for (var i = 0; i < _buckets.Count; i++)
-        {
-            if (_snapshots[i] is not { } before) continue;
-            using var after = _buckets[i].Snapshot();
-            if (after is null || !before.shape.SequenceEqual(after.shape) || !before.eq(after).all().item<bool>()) _buckets[i].AfterBackwardOnly = true;
-            _buckets[i].Checked = true;
-            before.Dispose();
-            _snapshots[i] = null;
-        }
+        if (!_learning) return;
+        var parameter = _buckets.SelectMany(b => b.Slots).First(s => s.Index == index).Parameter;
+        using var grad = parameter.grad;
+        _firstStepGradients[index] = (grad?.clone() ?? empty(0)).DetachFromDisposeScope(); // no gradient yet counts as a change
     }
 
     /// <summary>With overlap: the buckets not started during backward, in order, then the wait for all of them.</summary>
     private void FinishOverlapped(ReductionWorker worker, long backwardEnded)
     {
-        CheckSnapshots();
+        var changed = _learning ? GradientsChangedAfterTheirSignal() : null;
         BucketsStartedDuringBackward += _launched;
         try
         {
@@ -232,6 +231,54 @@ internal sealed class DataParallel : IDisposable
             GradientReductions += reductions.Count;
         }
         foreach (var bucket in _buckets) bucket.Scatter(null, ref _copyTime);
+        if (changed is not null) LearnFromFirstStep(changed);
+    }
+
+    /// <summary>The first step's check, before averaging: which gradients differ from their copy at their layer's signal.</summary>
+    private bool[] GradientsChangedAfterTheirSignal()
+    {
+        var changed = new bool[_firstStepGradients.Length];
+        foreach (var slot in _buckets.SelectMany(b => b.Slots))
+        {
+            using var grad = slot.Parameter.grad;
+            var copy = _firstStepGradients[slot.Index];
+            changed[slot.Index] = copy is null || grad is null || !copy.shape.SequenceEqual(grad.shape) || !copy.eq(grad).all().item<bool>();
+            copy?.Dispose();
+            _firstStepGradients[slot.Index] = null;
+        }
+        return changed;
+    }
+
+    /// <summary>
+    /// After the first step with overlap, which only learns: the buckets are laid out again in the order their
+    /// gradients became complete (rank 0's order, so that all ranks agree; DDP rebuilds its buckets after the first
+    /// iteration for the same reason), and the parameters that no layer signals (the first layer's, whose input needs
+    /// no gradient) or whose gradient still changed after its signal on some rank (a weight used outside the layer
+    /// that owns it) go into buckets of their own at the end, averaged after backward. What waits for the end of
+    /// backward is then as small as it can be, and no bucket starts before its gradients are final.
+    /// </summary>
+    private void LearnFromFirstStep(bool[] changed)
+    {
+        _learning = false;
+        var parameters = _buckets.SelectMany(b => b.Slots).OrderBy(s => s.Index).Select(s => s.Parameter).ToList();
+        var completed = _signal!.CompletionOrder.Distinct().ToList();
+        var signalled = completed.ToHashSet();
+        using var late = tensor(Enumerable.Range(0, parameters.Count).Select(i => changed[i] || !signalled.Contains(i) ? 1L : 0L).ToArray());
+        _world.AllReduce(late, ReduceOp.Max, "the parameters averaged after backward");
+        var afterBackward = late.data<long>().ToArray();
+        int[] mine = [.. completed];
+        var agreed = MemoryMarshal.Cast<byte, int>(_world.Broadcast(MemoryMarshal.AsBytes(mine.AsSpan()).ToArray(), 0, "the order of the gradient buckets")).ToArray();
+        if (agreed.Any(i => i < 0 || i >= parameters.Count) || agreed.Distinct().Count() != agreed.Length)
+            throw new DistributedException($"rank {_world.Rank}: rank 0's order of the gradient buckets does not name this rank's {parameters.Count} parameters: the ranks' models differ.");
+        var early = agreed.Where(i => afterBackward[i] == 0).ToList();
+        var rest = Enumerable.Range(0, parameters.Count).Where(i => !early.Contains(i));
+        var buckets = MakeBuckets([.. early.Concat(rest).Select(i => parameters[i])], views: true, signalled: early.Count);
+        ParametersAfterBackwardOnly = [.. Enumerable.Range(0, parameters.Count).Where(i => changed[i] && signalled.Contains(i)).Select(i => _names.GetValueOrDefault(parameters[i], "?"))];
+        _signal.Dispose();
+        foreach (var bucket in _buckets) bucket.Dispose();
+        _buckets = buckets;
+        _ready = new bool[buckets.Count];
+        _signal = new GradientReadySignal(_model, buckets, BucketReady, ParameterComplete);
     }
 
     /// <summary>Without overlap: every bucket after backward, once every rank has arrived.</summary>
@@ -308,29 +355,34 @@ internal sealed class DataParallel : IDisposable
         return result;
     }
 
-    private List<GradientBucket> MakeBuckets(IReadOnlyList<Parameter> parameters, bool views)
+    /// <summary>
+    /// Buckets of at most <c>bucket_cap_mb</c>, one dtype each, filled in <paramref name="inOrder"/> (the all-reduce
+    /// order); the parameters from position <paramref name="signalled"/> on (those averaged after backward) start buckets of their own.
+    /// </summary>
+    private List<GradientBucket> MakeBuckets(IReadOnlyList<Parameter> inOrder, bool views, int signalled)
     {
-        // Reverse order, as PyTorch's DDP: the last layers' gradients are ready first.
         var cap = (long)(_settings.BucketCapMb * 1024 * 1024);
         var buckets = new List<GradientBucket>();
         var index = 0;
-        foreach (var group in parameters.Where(p => p.requires_grad).Reverse().GroupBy(p => p.dtype))
+        foreach (var group in inOrder.Select((p, position) => (Parameter: p, Tail: position >= signalled)).GroupBy(p => p.Parameter.dtype))
         {
             var dtype = group.Key is ScalarType.Float32 or ScalarType.Float64 ? group.Key : ScalarType.Float32;
             var elementSize = dtype == ScalarType.Float64 ? 8 : 4;
             var slots = new List<GradientSlot>();
             long filled = 0;
+            var inTail = false;
             void Close()
             {
                 if (slots.Count == 0) return;
-                buckets.Add(new GradientBucket(buckets.Count, dtype, filled, [.. slots], views));
+                buckets.Add(new GradientBucket(buckets.Count, dtype, filled, [.. slots], views) { AfterBackwardOnly = inTail });
                 slots.Clear();
                 filled = 0;
             }
-            foreach (var parameter in group)
+            foreach (var (parameter, tail) in group)
             {
                 var length = parameter.numel();
-                if (filled > 0 && (filled + length) * elementSize > cap) Close();
+                if (filled > 0 && ((filled + length) * elementSize > cap || tail != inTail)) Close();
+                inTail = tail;
                 slots.Add(new GradientSlot(parameter, filled, length, index++));
                 filled += length;
             }

@@ -16,7 +16,7 @@ internal readonly record struct GradientSlot(Parameter Parameter, long Offset, l
 /// the gradients, copies, and the steps after it do not). A parameter alone in its bucket
 /// (larger than the cap, or <c>flat_buffers</c>' one flat parameter) is averaged where its gradient is.
 /// </summary>
-internal sealed class GradientBucket(int index, ScalarType dtype, long length, IReadOnlyList<GradientSlot> slots, bool views)
+internal sealed class GradientBucket(int index, ScalarType dtype, long length, IReadOnlyList<GradientSlot> slots, bool views) : IDisposable
 {
     private Tensor? _flat;
     private readonly bool[] _copied = new bool[slots.Count];
@@ -27,12 +27,11 @@ internal sealed class GradientBucket(int index, ScalarType dtype, long length, I
 
     public IReadOnlyList<GradientSlot> Slots => slots;
 
-    /// <summary>Whether this bucket's parameters are only ever averaged after the backward pass (the check found their
-    /// gradients still changing after their layers' backward had run).</summary>
-    public bool AfterBackwardOnly { get; set; }
+    /// <summary>Whether this bucket is only ever averaged after the backward pass (no signal says when its gradients
+    /// are final).</summary>
+    public bool AfterBackwardOnly { get; init; }
 
-    /// <summary>Whether the bucket's signal has been checked once (see <see cref="DataParallel"/>).</summary>
-    public bool Checked { get; set; }
+
 
     /// <summary>The bucket's buffer, made when first needed (a parameter averaged where it is needs none).</summary>
     private Tensor Flat => _flat ??= zeros(length, dtype).DetachFromDisposeScope();
@@ -117,15 +116,11 @@ internal sealed class GradientBucket(int index, ScalarType dtype, long length, I
         copyTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
-    /// <summary>A copy of what the bucket holds now (the first step's check that a bucket was ready when it seemed).</summary>
-    public Tensor? Snapshot()
+    /// <summary>Lets the buffer go (gradients that are still views of it keep it until they are replaced).</summary>
+    public void Dispose()
     {
-        var nothing = TimeSpan.Zero;
-        var gathered = Gather(zeroMissing: false, out _, ref nothing);
-        _reduced = null;
-        var copy = gathered?.clone().DetachFromDisposeScope();
-        if (gathered is not null && !ReferenceEquals(gathered, _flat)) gathered.Dispose();
-        return copy;
+        _flat?.Dispose();
+        _flat = null;
     }
 
     /// <summary>Whether <paramref name="grad"/> is the view of this bucket's buffer at <paramref name="offset"/>.</summary>

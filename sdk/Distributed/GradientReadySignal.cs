@@ -26,14 +26,18 @@ internal sealed class GradientReadySignal : IDisposable
     private readonly int[] _done;
     private readonly int[] _readyInBucket;
     private readonly Action<int> _bucketReady;
+    private readonly Action<int> _parameterComplete;
+    private readonly List<int> _completionOrder = [];
     private bool _armed;
 
     /// <param name="model">The model whose layers are probed.</param>
     /// <param name="buckets">The buckets, in all-reduce order.</param>
     /// <param name="bucketReady">Called, during an armed backward, with each bucket whose gradients are complete.</param>
-    public GradientReadySignal(nn.Module model, IReadOnlyList<GradientBucket> buckets, Action<int> bucketReady)
+    /// <param name="parameterComplete">Called before that with each parameter (by <see cref="GradientSlot.Index"/>) whose gradient is complete.</param>
+    public GradientReadySignal(nn.Module model, IReadOnlyList<GradientBucket> buckets, Action<int> bucketReady, Action<int> parameterComplete)
     {
         _bucketReady = bucketReady;
+        _parameterComplete = parameterComplete;
         var slots = buckets.SelectMany(b => b.Slots.Select(s => (Bucket: b.Index, s.Parameter, s.Index))).ToList();
         var indexOf = new Dictionary<Parameter, int>(ReferenceEqualityComparer.Instance);
         _bucketOfParameter = new int[slots.Count];
@@ -64,6 +68,9 @@ internal sealed class GradientReadySignal : IDisposable
         _readyInBucket = new int[buckets.Count];
     }
 
+    /// <summary>The parameters (by <see cref="GradientSlot.Index"/>) in the order they became complete in the last armed backward.</summary>
+    public IReadOnlyList<int> CompletionOrder => _completionOrder;
+
     /// <summary>An error raised inside a signal (never thrown there: an exception in an autograd callback aborts the process).</summary>
     public Exception? Failure { get; private set; }
 
@@ -82,6 +89,7 @@ internal sealed class GradientReadySignal : IDisposable
             _done[i] = 0;
         }
         Array.Clear(_readyInBucket);
+        if (armed) _completionOrder.Clear();
         _armed = armed;
     }
 
@@ -109,6 +117,8 @@ internal sealed class GradientReadySignal : IDisposable
             foreach (var parameter in _parametersOfLayer[layer])
             {
                 if (!Complete(parameter)) continue;
+                _completionOrder.Add(parameter);
+                _parameterComplete(parameter);
                 var bucket = _bucketOfParameter[parameter];
                 if (++_readyInBucket[bucket] == _bucketSizes[bucket]) _bucketReady(bucket);
             }

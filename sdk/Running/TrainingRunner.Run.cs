@@ -319,9 +319,10 @@ public sealed partial class TrainingRunner
             $"{100 * communication / loop.TrainStepTime:0.0} % of the train steps' {loop.TrainStepTime.TotalSeconds:0.000} s; per step ({steps}): " +
             $"waiting for the other ranks {PerStep(p => p.WaitTime):0.00} ms, copying gradients {PerStep(p => p.CopyTime):0.00} ms, transfer {PerStep(p => p.TransferTime):0.00} ms, " +
             $"of which during backward {PerStep(p => p.OverlappedTime):0.00} ms."));
-        var late = parallels.SelectMany(p => p.BucketsAfterBackwardOnly).ToList();
+        var late = parallels.SelectMany(p => p.ParametersAfterBackwardOnly).ToList();
         if (late.Count > 0)
-            Logger.Info($"Data parallel: bucket{(late.Count == 1 ? "" : "s")} {string.Join(", ", late)} still changed after {(late.Count == 1 ? "its" : "their")} layers' backward on the first step (weights used outside the layers that own them?), so {(late.Count == 1 ? "it was" : "they were")} averaged after backward.");
+            Logger.Info($"Data parallel: the gradient{(late.Count == 1 ? "" : "s")} of {string.Join(", ", late.Take(5))}{(late.Count > 5 ? $" and {late.Count - 5} more" : "")} still changed after {(late.Count == 1 ? "its layer's" : "their layers'")} backward on the first step " +
+                "(weights used outside the layer that owns them?), so they are averaged after backward.");
     }
 
     /// <summary>Ends data parallel after training: the all-reduce thread stops and the layers' signals go.</summary>
@@ -400,9 +401,10 @@ public sealed partial class TrainingRunner
             Logger.Warn("model_wrapper_cfg.find_unused_parameters has no effect with optim_wrapper.flat_buffers: every parameter's gradient is a view of the flat one, so an unused parameter has a zero gradient, which the ranks average like any other.");
         var parallels = OptimWrapper.NamedWrappers().Select(w => w.Wrapper.DataParallel!).ToList();
         var buckets = parallels.Sum(p => p.BucketCount);
-        Logger.Info($"Data parallel over {World.WorldSize} ranks ({World.Backend}): weights broadcast from rank 0; gradients averaged in {buckets} bucket{(buckets == 1 ? "" : "s")} of at most {settings.BucketCapMb} MB" +
-            (parallels.Any(p => p.Overlaps) ? ", each all-reduced during backward as soon as its layers' gradients are complete."
-                : settings.FindUnusedParameters ? ", after backward (find_unused_parameters)." : buckets == 1 ? ", after backward (one bucket: lower bucket_cap_mb to overlap communication with backward)." : ", after backward."));
+        var overlaps = parallels.Any(p => p.Overlaps);
+        Logger.Info($"Data parallel over {World.WorldSize} ranks ({World.Backend}): weights broadcast from rank 0; gradients averaged in buckets of at most {settings.BucketCapMb} MB " +
+            (overlaps ? $"({buckets} to begin with), each all-reduced during backward as soon as its layers' gradients are complete (the first step learns their order)."
+                : $"({buckets}), after backward{(settings.FindUnusedParameters ? " (find_unused_parameters)" : "")}."));
     }
 
     /// <summary>The checkpoint <c>work_dir/last_checkpoint</c> points at, when it points inside the work dir; or null.</summary>

@@ -75,9 +75,7 @@ public sealed class DataParallelTests
         StringAssert.Contains(end, $"per step ({steps})", "with accumulation, only the stepping iterations communicate");
         if (mode == "overlap")
         {
-            StringAssert.Contains(log.First(l => l.Contains("Data parallel over 2 ranks", StringComparison.Ordinal)), "3 buckets");
-            StringAssert.Contains(log.First(l => l.Contains("Data parallel over 2 ranks", StringComparison.Ordinal)), "during backward");
-            StringAssert.Contains(end, $"{3 * steps} gradient all-reduces");
+            StringAssert.Contains(log.First(l => l.Contains("Data parallel over 2 ranks", StringComparison.Ordinal)), "3 to begin with), each all-reduced during backward");
             Assert.IsFalse(end.Contains("of which during backward 0.00 ms", StringComparison.Ordinal), end);
         }
     }
@@ -147,8 +145,8 @@ public sealed class DataParallelTests
         // Assert
         Assert.AreEqual(0, result.ExitCode, result.Stdout + result.Stderr);
         StringAssert.Matches(result.Stdout, new System.Text.RegularExpressions.Regex(
-            @"Data parallel: 400 gradient all-reduces; the steps waited [0-9.]+ s for them, [0-9.]+ % of the train steps' [0-9.]+ s; per step \(400\): waiting for the other ranks [0-9.]+ ms, copying gradients [0-9.]+ ms, transfer [0-9.]+ ms, of which during backward 0.00 ms\."),
-            "the end of training tells waiting, copies and transfer apart");
+            @"Data parallel: \d+ gradient all-reduces; the steps waited [0-9.]+ s for them, [0-9.]+ % of the train steps' [0-9.]+ s; per step \(400\): waiting for the other ranks [0-9.]+ ms, copying gradients [0-9.]+ ms, transfer [0-9.]+ ms, of which during backward [0-9.]+ ms\."),
+            "the end of training tells waiting, copies, transfer and overlap apart");
         Assert.IsTrue(RunRecords.TestMetrics(workDir)["accuracy/top1"] >= 98.0, $"test accuracy {RunRecords.TestMetrics(workDir)["accuracy/top1"]}");
         Assert.HasCount(1, RunRecords.LogDirs(workDir), "one run folder, rank 0's");
         Assert.HasCount(1, Directory.GetFiles(workDir, "*.toml"), "one config dump");

@@ -118,39 +118,44 @@ public sealed class DataParallelUnitTests
         }
     }
 
-    /// <summary>Three steps of <paramref name="model"/> under <paramref name="parallel"/>, each checked against the gradients backward left.</summary>
-    private static void TrainThreeSteps(ThreeLayers model, DataParallel parallel, FakeWorld world, ThreeLayers reference)
+    /// <summary>Four steps of <paramref name="model"/> under <paramref name="parallel"/>, each checked against the gradients backward left.</summary>
+    private static void TrainFourSteps(ThreeLayers model, DataParallel parallel, FakeWorld world, ThreeLayers reference)
     {
-        for (var step = 0; step < 3; step++)
+        for (var step = 0; step < 4; step++)
         {
             using var scope = NewDisposeScope();
             var input = randn(5, 8);
             var callsBefore = world.AllReducedValues.Count;
+            var layout = parallel.BucketParameters;
             var loss = model.Forward(input).sum();
             parallel.BeforeBackward(steps: true); // as the optimizer wrapper calls it: after forward
             loss.backward();
             parallel.AverageGradients();
-
             reference.Forward(input).sum().backward();
 
             // What each bucket's all-reduce was given is what backward left in its parameters (not an earlier, partial
             // gradient), and the probes changed nothing: the gradients are those of a plain model.
             var values = world.AllReducedValues.Skip(callsBefore).ToList();
-            Assert.HasCount(3, values, "one all-reduce per bucket");
-            var averaged = model.named_parameters().Reverse().SelectMany(p => p.parameter.grad!.data<float>().ToArray()).ToArray();
-            CollectionAssert.AreEqual(averaged, values.SelectMany(v => v).ToArray(), $"step {step}");
-            var plain = reference.named_parameters().Reverse().SelectMany(p => p.parameter.grad!.data<float>().ToArray()).ToArray();
+            Assert.HasCount(layout.Count, values, "one all-reduce per bucket");
+            for (var bucket = 0; bucket < layout.Count; bucket++)
+                CollectionAssert.AreEqual(layout[bucket].SelectMany(p => p.grad!.data<float>().ToArray()).ToArray(), values[bucket], $"step {step}, bucket {bucket}");
+            var averaged = model.parameters().SelectMany(p => p.grad!.data<float>().ToArray()).ToArray();
+            var plain = reference.parameters().SelectMany(p => p.grad!.data<float>().ToArray()).ToArray();
             CollectionAssert.AreEqual(plain, averaged, $"step {step}");
             foreach (var parameter in model.parameters().Concat(reference.parameters())) parameter.grad!.zero_();
         }
     }
 
-    [TestMethod]
-    public void Buckets_StartDuringBackward_WhenTheirLayersAreDone_FromTheSecondStep()
+    private static string Layout(ThreeLayers model, DataParallel parallel)
     {
-        // Arrange: buckets of at most 262 floats, from the last layer back: [l3.bias, l3.weight, l2.bias], [l2.weight],
-        // [l1.bias, l1.weight]. The first two are complete once l2's backward has run; the last only at the end (the
-        // first layer's input needs no gradient, so nothing signals it).
+        var names = model.named_parameters().ToDictionary(p => (object)p.parameter, p => p.name, ReferenceEqualityComparer.Instance);
+        return string.Join(" | ", parallel.BucketParameters.Select(b => string.Join(", ", b.Select(p => names[p]))));
+    }
+
+    [TestMethod]
+    public void Buckets_StartDuringBackward_WhenTheirLayersAreDone_InTheOrderTheFirstStepLearnt()
+    {
+        // Arrange: buckets of at most 262 floats, first in reverse registration order.
         manual_seed(7);
         using var model = new ThreeLayers(borrowLastWeights: false);
         manual_seed(7);
@@ -158,15 +163,19 @@ public sealed class DataParallelUnitTests
         var world = new FakeWorld(0, 2) { AcceptsCallsFromAnyThread = true };
         using var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 262 * 4 / 1024.0 / 1024));
         Assert.IsTrue(parallel.Overlaps);
-        Assert.AreEqual(3, parallel.BucketCount);
+        Assert.AreEqual("l3.bias, l3.weight, l2.bias | l2.weight | l1.bias, l1.weight", Layout(model, parallel));
 
         // Act and assert (each step)
-        TrainThreeSteps(model, parallel, world, reference);
+        TrainFourSteps(model, parallel, world, reference);
 
-        // Assert: the first step only checks; the two after it start two buckets each during backward.
-        Assert.AreEqual(4, parallel.BucketsStartedDuringBackward);
-        Assert.AreEqual(9, parallel.GradientReductions);
-        Assert.IsEmpty(parallel.BucketsAfterBackwardOnly);
+        // Assert: after the first step, which only learns, the buckets follow the order the gradients became complete,
+        // and the first layer's (which nothing signals: its input needs no gradient) are a bucket of their own at the
+        // end; the three steps after it start all but that bucket during backward.
+        Assert.AreEqual("l3.weight, l3.bias | l2.weight | l2.bias | l1.bias, l1.weight", Layout(model, parallel));
+        Assert.AreEqual(3 * 3, parallel.BucketsStartedDuringBackward);
+        Assert.AreEqual(3 + 3 * 4, parallel.GradientReductions);
+        Assert.IsEmpty(parallel.ParametersAfterBackwardOnly);
+        Assert.AreEqual(1, world.Calls.Count(c => c.Contains("the order of the gradient buckets", StringComparison.Ordinal)), "rank 0's order, broadcast once");
     }
 
     [TestMethod]
@@ -181,11 +190,13 @@ public sealed class DataParallelUnitTests
         using var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 262 * 4 / 1024.0 / 1024));
 
         // Act and assert (each step: what was averaged is the whole gradient)
-        TrainThreeSteps(model, parallel, world, reference);
+        TrainFourSteps(model, parallel, world, reference);
 
-        // Assert: the first step found bucket 0 still changing, and it holds back the buckets after it.
-        CollectionAssert.AreEqual(new[] { 0 }, parallel.BucketsAfterBackwardOnly.ToArray());
-        Assert.AreEqual(0, parallel.BucketsStartedDuringBackward);
+        // Assert: the first step found l3.weight's gradient still changing after l3's backward, so it joins the first
+        // layer's parameters at the end; the other buckets start during backward.
+        Assert.AreEqual("l3.bias, l2.weight | l2.bias | l3.weight, l1.bias, l1.weight", Layout(model, parallel));
+        CollectionAssert.AreEqual(new[] { "l3.weight" }, parallel.ParametersAfterBackwardOnly.ToArray());
+        Assert.AreEqual(3 * 2, parallel.BucketsStartedDuringBackward);
     }
 
     [TestMethod]
