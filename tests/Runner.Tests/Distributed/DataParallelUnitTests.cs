@@ -146,6 +146,17 @@ public sealed class DataParallelUnitTests
         }
     }
 
+    /// <summary>Two copies of one <see cref="ThreeLayers"/> (one under data parallel, one plain), in buckets of at most 262 floats, first in reverse registration order.</summary>
+    private static (ThreeLayers Model, ThreeLayers Reference, FakeWorld World, DataParallel Parallel) ThreeLayersOnTwoRanks(bool borrowLastWeights)
+    {
+        manual_seed(7);
+        var model = new ThreeLayers(borrowLastWeights);
+        manual_seed(7);
+        var reference = new ThreeLayers(borrowLastWeights);
+        var world = new FakeWorld(0, 2) { AcceptsCallsFromAnyThread = true };
+        return (model, reference, world, new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 262 * 4 / 1024.0 / 1024)));
+    }
+
     private static string Layout(ThreeLayers model, DataParallel parallel)
     {
         var names = model.named_parameters().ToDictionary(p => (object)p.parameter, p => p.name, ReferenceEqualityComparer.Instance);
@@ -155,13 +166,11 @@ public sealed class DataParallelUnitTests
     [TestMethod]
     public void Buckets_StartDuringBackward_WhenTheirLayersAreDone_InTheOrderTheFirstStepLearnt()
     {
-        // Arrange: buckets of at most 262 floats, first in reverse registration order.
-        manual_seed(7);
-        using var model = new ThreeLayers(borrowLastWeights: false);
-        manual_seed(7);
-        using var reference = new ThreeLayers(borrowLastWeights: false);
-        var world = new FakeWorld(0, 2) { AcceptsCallsFromAnyThread = true };
-        using var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 262 * 4 / 1024.0 / 1024));
+        // Arrange
+        var (model, reference, world, parallel) = ThreeLayersOnTwoRanks(borrowLastWeights: false);
+        using var _ = model;
+        using var __ = reference;
+        using var ___ = parallel;
         Assert.IsTrue(parallel.Overlaps);
         Assert.AreEqual("l3.bias, l3.weight, l2.bias | l2.weight | l1.bias, l1.weight", Layout(model, parallel));
 
@@ -182,12 +191,10 @@ public sealed class DataParallelUnitTests
     public void Bucket_WhoseWeightsAreUsedOutsideTheirLayer_IsAveragedAfterBackward()
     {
         // Arrange: l3's weights also scale l1's output, so their gradient still grows after l3's (and l2's) backward.
-        manual_seed(7);
-        using var model = new ThreeLayers(borrowLastWeights: true);
-        manual_seed(7);
-        using var reference = new ThreeLayers(borrowLastWeights: true);
-        var world = new FakeWorld(0, 2) { AcceptsCallsFromAnyThread = true };
-        using var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 262 * 4 / 1024.0 / 1024));
+        var (model, reference, world, parallel) = ThreeLayersOnTwoRanks(borrowLastWeights: true);
+        using var _ = model;
+        using var __ = reference;
+        using var ___ = parallel;
 
         // Act and assert (each step: what was averaged is the whole gradient)
         TrainFourSteps(model, parallel, world, reference);
