@@ -16,6 +16,9 @@ internal sealed class DataParallelCase(string repo, string scratch, int repetiti
 {
     private string Host => Path.Combine(repo, "artifacts", "host", "runner-host.dll");
 
+    /// <summary>The runner's line at the end of a data-parallel training: all-reduces, the steps' wait and share, then per step its parts.</summary>
+    private static readonly Regex EndOfTraining = new(@"Data parallel: (\d+) gradient all-reduces; the steps waited ([0-9.]+) s for them, ([0-9.]+) % of the train steps' ([0-9.]+) s; per step \((\d+)\): waiting for the other ranks ([0-9.]+) ms, copying gradients ([0-9.]+) ms, transfer ([0-9.]+) ms, of which during backward ([0-9.]+) ms");
+
     public IEnumerable<Figure> Run()
     {
         if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "mpirun"))))
@@ -31,7 +34,7 @@ internal sealed class DataParallelCase(string repo, string scratch, int repetiti
         {
             var output = Mpi(2, ["train", "--config", Path.Combine(repo, "configs", "toy.toml"), "--launcher", "mpi", "--work-dir", Path.Combine(scratch, $"ddp-share-{i}"),
                 "--cfg-options", "model.hidden=1000", "env_cfg.num_threads=1"]);
-            var match = Regex.Match(output, @"Data parallel: (\d+) gradient all-reduces; the steps waited ([0-9.]+) s for them, ([0-9.]+) % of the train steps' ([0-9.]+) s; per step \((\d+)\): waiting for the other ranks ([0-9.]+) ms, copying gradients ([0-9.]+) ms, transfer ([0-9.]+) ms");
+            var match = EndOfTraining.Match(output);
             if (!match.Success) throw new InvalidOperationException("the 2-rank run did not report its all-reduce time:\n" + output);
             double Number(int group) => double.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
             runs.Add((Number(3), Number(8),
@@ -65,7 +68,7 @@ internal sealed class DataParallelCase(string repo, string scratch, int repetiti
                     "--cfg-options", $"train_dataloader.dataset.data_root='{data}/train'", $"val_dataloader.dataset.data_root='{data}/val'", $"test_dataloader.dataset.data_root='{data}/test'",
                     "train_dataloader.batch_size=32", "train_dataloader.num_workers=0", "train_cfg.max_epochs=3", "train_cfg.val_interval=10", "env_cfg.num_threads=1",
                     $"model_wrapper_cfg.bucket_cap_mb={cap}"]);
-                var match = Regex.Match(output, @"Data parallel: (\d+) gradient all-reduces; the steps waited ([0-9.]+) s for them, ([0-9.]+) % of the train steps' ([0-9.]+) s; per step \((\d+)\): waiting for the other ranks ([0-9.]+) ms, copying gradients ([0-9.]+) ms, transfer ([0-9.]+) ms, of which during backward ([0-9.]+) ms");
+                var match = EndOfTraining.Match(output);
                 if (!match.Success) throw new InvalidOperationException("the 2-rank ResNet-18 run did not report its all-reduce time:\n" + output);
                 double Number(int group) => double.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
                 var steps = Number(5);

@@ -197,12 +197,11 @@ internal sealed class DataParallel : IDisposable
     }
 
     /// <summary>On the first step, from <see cref="GradientReadySignal"/>: a copy of the gradient its layer's signal calls complete.</summary>
-    private void ParameterComplete(int index)
+    private void ParameterComplete(GradientSlot slot)
     {
         if (!_learning) return;
-        var parameter = _buckets.SelectMany(b => b.Slots).First(s => s.Index == index).Parameter;
-        using var grad = parameter.grad;
-        _firstStepGradients[index] = (grad?.clone() ?? empty(0)).DetachFromDisposeScope(); // no gradient yet counts as a change
+        using var grad = slot.Parameter.grad;
+        _firstStepGradients[slot.Index] = (grad?.clone() ?? empty(0)).DetachFromDisposeScope(); // no gradient yet counts as a change
     }
 
     /// <summary>With overlap: the buckets not started during backward, in order, then the wait for all of them.</summary>
@@ -260,7 +259,7 @@ internal sealed class DataParallel : IDisposable
     private void LearnFromFirstStep(bool[] changed)
     {
         _learning = false;
-        var parameters = _buckets.SelectMany(b => b.Slots).OrderBy(s => s.Index).Select(s => s.Parameter).ToList();
+        var parameters = ParametersByIndex();
         var completed = _signal!.CompletionOrder.Distinct().ToList();
         var signalled = completed.ToHashSet();
         using var late = tensor(Enumerable.Range(0, parameters.Count).Select(i => changed[i] || !signalled.Contains(i) ? 1L : 0L).ToArray());
@@ -271,7 +270,8 @@ internal sealed class DataParallel : IDisposable
         if (agreed.Any(i => i < 0 || i >= parameters.Count) || agreed.Distinct().Count() != agreed.Length)
             throw new DistributedException($"rank {_world.Rank}: rank 0's order of the gradient buckets does not name this rank's {parameters.Count} parameters: the ranks' models differ.");
         var early = agreed.Where(i => afterBackward[i] == 0).ToList();
-        var rest = Enumerable.Range(0, parameters.Count).Where(i => !early.Contains(i));
+        var inEarly = early.ToHashSet();
+        var rest = Enumerable.Range(0, parameters.Count).Where(i => !inEarly.Contains(i));
         var buckets = MakeBuckets([.. early.Concat(rest).Select(i => parameters[i])], views: true, signalled: early.Count);
         ParametersAfterBackwardOnly = [.. Enumerable.Range(0, parameters.Count).Where(i => changed[i] && signalled.Contains(i)).Select(i => _names.GetValueOrDefault(parameters[i], "?"))];
         _signal.Dispose();
@@ -280,6 +280,9 @@ internal sealed class DataParallel : IDisposable
         _ready = new bool[buckets.Count];
         _signal = new GradientReadySignal(_model, buckets, BucketReady, ParameterComplete);
     }
+
+    /// <summary>The parameters by <see cref="GradientSlot.Index"/> (their place over all buckets, in all-reduce order).</summary>
+    private List<Parameter> ParametersByIndex() => [.. _buckets.SelectMany(b => b.Slots).Select(s => s.Parameter)];
 
     /// <summary>Without overlap: every bucket after backward, once every rank has arrived.</summary>
     private void AverageAfterBackward()

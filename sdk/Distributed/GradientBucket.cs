@@ -125,12 +125,5 @@ internal sealed class GradientBucket(int index, ScalarType dtype, long length, I
 
     /// <summary>Whether <paramref name="grad"/> is the view of this bucket's buffer at <paramref name="offset"/>.</summary>
     private bool IsSlotOf(Tensor grad, long offset) =>
-        _flat is not null && grad.dtype == dtype && grad.is_contiguous() && AddressOf(grad) == AddressOf(_flat) + (nint)(offset * _flat.element_size());
-
-    private static nint AddressOf(Tensor tensor) => tensor.dtype switch
-    {
-        ScalarType.Float32 => tensor.storage<float>().data_ptr() + (nint)(tensor.storage_offset() * 4),
-        ScalarType.Float64 => tensor.storage<double>().data_ptr() + (nint)(tensor.storage_offset() * 8),
-        _ => 0,
-    };
+        _flat is not null && grad.dtype == dtype && grad.is_contiguous() && TensorAddress.Of(grad) == TensorAddress.Of(_flat) + (nint)(offset * _flat.element_size());
 }

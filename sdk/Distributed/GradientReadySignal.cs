@@ -26,29 +26,34 @@ internal sealed class GradientReadySignal : IDisposable
     private readonly int[] _done;
     private readonly int[] _readyInBucket;
     private readonly Action<int> _bucketReady;
-    private readonly Action<int> _parameterComplete;
+    private readonly Action<GradientSlot> _parameterComplete;
+    private readonly GradientSlot[] _slots;
     private readonly List<int> _completionOrder = [];
     private bool _armed;
 
     /// <param name="model">The model whose layers are probed.</param>
     /// <param name="buckets">The buckets, in all-reduce order.</param>
     /// <param name="bucketReady">Called, during an armed backward, with each bucket whose gradients are complete.</param>
-    /// <param name="parameterComplete">Called before that with each parameter (by <see cref="GradientSlot.Index"/>) whose gradient is complete.</param>
-    public GradientReadySignal(nn.Module model, IReadOnlyList<GradientBucket> buckets, Action<int> bucketReady, Action<int> parameterComplete)
+    /// <param name="parameterComplete">Called before that with the slot of each parameter whose gradient is complete.</param>
+    public GradientReadySignal(nn.Module model, IReadOnlyList<GradientBucket> buckets, Action<int> bucketReady, Action<GradientSlot> parameterComplete)
     {
         _bucketReady = bucketReady;
         _parameterComplete = parameterComplete;
-        var slots = buckets.SelectMany(b => b.Slots.Select(s => (Bucket: b.Index, s.Parameter, s.Index))).ToList();
+        _slots = new GradientSlot[buckets.Sum(b => b.Slots.Count)];
+        _bucketOfParameter = new int[_slots.Length];
         var indexOf = new Dictionary<Parameter, int>(ReferenceEqualityComparer.Instance);
-        _bucketOfParameter = new int[slots.Count];
-        foreach (var (bucket, parameter, index) in slots)
+        foreach (var bucket in buckets)
         {
-            indexOf[parameter] = index;
-            _bucketOfParameter[index] = bucket;
+            foreach (var slot in bucket.Slots)
+            {
+                _slots[slot.Index] = slot;
+                _bucketOfParameter[slot.Index] = bucket.Index;
+                indexOf[slot.Parameter] = slot.Index;
+            }
         }
         _bucketSizes = buckets.Select(b => b.Slots.Count).ToArray();
         var layers = new List<int[]>();
-        var owners = slots.Select(_ => new List<int>()).ToArray();
+        var owners = _slots.Select(_ => new List<int>()).ToArray();
         foreach (var (_, module) in model.named_modules())
         {
             if (module is not nn.Module<Tensor, Tensor> layer) continue; // other signatures: their buckets wait for the end of backward
@@ -118,7 +123,7 @@ internal sealed class GradientReadySignal : IDisposable
             {
                 if (!Complete(parameter)) continue;
                 _completionOrder.Add(parameter);
-                _parameterComplete(parameter);
+                _parameterComplete(_slots[parameter]);
                 var bucket = _bucketOfParameter[parameter];
                 if (++_readyInBucket[bucket] == _bucketSizes[bucket]) _bucketReady(bucket);
             }

@@ -121,7 +121,7 @@ internal sealed unsafe class MpiCommunicator : ICommunicator
     {
         var (type, size) = TypeOf(tensor, purpose);
         var opHandle = op == ReduceOp.Max ? _mpi.OpMax : _mpi.OpSum;
-        var data = (byte*)DataPointer(tensor);
+        var data = (byte*)TensorAddress.Of(tensor);
         for (long done = 0, count = tensor.numel(); done < count; done += int.MaxValue)
         {
             var chunk = (int)Math.Min(int.MaxValue, count - done);
@@ -139,7 +139,7 @@ internal sealed unsafe class MpiCommunicator : ICommunicator
     public void Broadcast(Tensor tensor, int root, string purpose)
     {
         var (type, size) = TypeOf(tensor, purpose);
-        var data = (byte*)DataPointer(tensor);
+        var data = (byte*)TensorAddress.Of(tensor);
         for (long done = 0, count = tensor.numel(); done < count; done += int.MaxValue)
         {
             var chunk = (int)Math.Min(int.MaxValue, count - done);
@@ -255,14 +255,6 @@ internal sealed unsafe class MpiCommunicator : ICommunicator
             if (finalized == 0) _mpi.Finalize();
         }
     }
-
-    /// <summary>The address of a contiguous tensor's first element (its storage's start, plus its offset in it).</summary>
-    private static nint DataPointer(Tensor tensor) => tensor.dtype switch
-    {
-        ScalarType.Float32 => tensor.storage<float>().data_ptr() + (nint)(tensor.storage_offset() * 4),
-        ScalarType.Float64 => tensor.storage<double>().data_ptr() + (nint)(tensor.storage_offset() * 8),
-        _ => tensor.storage<long>().data_ptr() + (nint)(tensor.storage_offset() * 8),
-    };
 
     private (nint Type, int Size) TypeOf(Tensor tensor, string purpose)
     {

@@ -127,7 +127,7 @@ public class OptimWrapper
     public virtual void UpdateParams(Tensor loss)
     {
         // With several ranks, the buckets of gradients complete during a stepping backward start their all-reduce then.
-        DataParallel?.BeforeBackward(steps: _innerCount + 1 == _maxCounts || (_innerCount + 1) % AccumulativeCounts == 0);
+        DataParallel?.BeforeBackward(steps: EndsGroup(_innerCount + 1));
         if (AccumulativeCounts == 1) Backward(loss); // the usual case: no scaled copy of the loss to make
         else using (var scaled = ScaleLoss(loss)) Backward(scaled);
         if (ShouldUpdate())
@@ -208,7 +208,10 @@ public class OptimWrapper
     private ParamGroupAccess Groups => _groups ??= new ParamGroupAccess(Optimizer);
 
     /// <summary>Whether this iteration ends an accumulation group (MMEngine's <c>should_update</c>).</summary>
-    public bool ShouldUpdate() => _innerCount % AccumulativeCounts == 0 || _innerCount == _maxCounts;
+    public bool ShouldUpdate() => EndsGroup(_innerCount);
+
+    /// <summary>Whether the backward pass numbered <paramref name="count"/> ends an accumulation group, or the run.</summary>
+    private bool EndsGroup(int count) => count % AccumulativeCounts == 0 || count == _maxCounts;
 
     private Tensor ScaleLoss(Tensor loss)
     {

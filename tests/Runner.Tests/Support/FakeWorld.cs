@@ -68,5 +68,5 @@ public sealed class FakeWorld(int rank, int worldSize) : ICommunicator
     public void Dispose() { }
 
     /// <summary>The address of a float32 tensor's first element.</summary>
-    public static nint DataOf(Tensor tensor) => tensor.storage<float>().data_ptr() + (nint)(tensor.storage_offset() * 4);
+    public static nint DataOf(Tensor tensor) => TensorAddress.Of(tensor);
 }
