@@ -6,7 +6,6 @@ using Runner.Sdk.Data;
 using Runner.Sdk.Hosting;
 using Runner.Sdk.Registries;
 using SkiaSharp;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Runner.Host;

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using Runner.Host.Plugins;
 using Runner.Sdk.Plugins;
 using Runner.Sdk;
-using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Hosting;
@@ -176,7 +175,7 @@ public static class HostApp
             // Evaluating the random initial weights is never what was meant (MMEngine's test.py requires a checkpoint):
             // without one named, the work dir's newest checkpoint is used, and without that it is an error, before
             // anything is created.
-            var workDir = TrainingRunner.WorkDirOf(cfg, configPath);
+            var workDir = JobConfig.WorkDirOf(cfg, configPath);
             if (!CheckpointTools.HasCheckpoints(workDir))
             {
                 throw ConfigException.At(null, null, $"{mode} needs trained weights, and none were named: work_dir '{workDir}' holds no checkpoint.",
@@ -258,10 +257,10 @@ public static class HostApp
         if (cfg["resume"] is not (null or false))
             throw ConfigException.At(null, "--fast-dev-run", "a fast dev run starts afresh; it cannot resume.", "drop --resume.");
         foreach (var key in new[] { "train_dataloader", "val_dataloader", "test_dataloader" })
-            foreach (var table in TrainingRunner.DataLoaderTablesOf(cfg, key)) table.Set("num_batch_per_epoch", (long)batches, FastDevRunOrigin);
+            foreach (var table in JobConfig.DataLoaderTablesOf(cfg, key)) table.Set("num_batch_per_epoch", (long)batches, FastDevRunOrigin);
         if (cfg["train_cfg"] is ConfigTable train)
         {
-            var byIteration = TrainingRunner.CountsIterations(cfg);
+            var byIteration = JobConfig.TrainsByIteration(cfg);
             if (byIteration) train.Set("max_iters", (long)batches, FastDevRunOrigin);
             else train.Set("max_epochs", 1L, FastDevRunOrigin);
             train.Set("val_interval", byIteration ? (long)batches : 1L, FastDevRunOrigin);
@@ -318,8 +317,8 @@ public static class HostApp
         var configPath = parsed.GetValue(options.Config)!;
         var registries = new RegistryRoot();
         using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr);
-        var scope = RunnerSettings.DefaultScopeOf(cfg);
-        var problems = TrainingRunner.FindConfigProblems(cfg, registries, scope);
+        var scope = JobConfig.DefaultScopeOf(cfg);
+        var problems = JobConfig.FindProblems(cfg, registries, scope);
         if (problems.Count == 0)
         {
             // Build for real, in a scratch work_dir, so the components' own checks (and their data files) run too.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Runner.Sdk.Configuration;
+using Runner.Sdk.Hosting;
 using Runner.Sdk.Running;
 
 namespace Runner.Host;
@@ -31,7 +32,7 @@ internal static class SlurmRequeue
         JobId is not null
         && int.TryParse(Environment.GetEnvironmentVariable("SLURM_RESTART_COUNT"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var restarts)
         && restarts > 0
-        && ((cfg["env_cfg"] as ConfigTable)?["dist_cfg"] as ConfigTable)?["requeue"] is not false;
+        && JobConfig.RequeuesOnSlurmSignal(cfg);
 
     /// <summary>
     /// Requeues the job (Slurm then ends this one's processes), saying so on <paramref name="output"/> first, since the

@@ -1,6 +1,5 @@
 using Runner.Sdk.Data;
 using SkiaSharp;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Runner.Plugins.Vision;

@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
+using Runner.Sdk.Storage;
 using static TorchSharp.torch;
 
 namespace Runner.Sdk.Checkpoints;
@@ -91,7 +92,14 @@ internal static class CheckpointFile
         foreach (var (_, cpu) in tensors) hash.Append(cpu.bytes);
         Encoding.ASCII.GetBytes(Convert.ToHexString(hash.GetCurrentHash()), prefix.Written.Slice(digits, CheckpointHeader.ChecksumPlaceholder.Length));
 
-        AtomicFile.Write(path, stream => WriteGathered(stream, prefix.Written, tensors.Select(t => t.Cpu).ToList()), bufferSize: 0, syncLater);
+        try
+        {
+            AtomicFile.Write(path, stream => WriteGathered(stream, prefix.Written, tensors.Select(t => t.Cpu).ToList()), bufferSize: 0, syncLater);
+        }
+        catch (FileWriteException e)
+        {
+            throw CheckpointException.WriteFailed(path, e.InnerException ?? e);
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Collections;
 using TorchSharp.PyBridge;
+using Runner.Sdk.Storage;
 using static TorchSharp.torch;
 
 namespace Runner.Sdk.Checkpoints;

@@ -1,3 +1,5 @@
+using Runner.Sdk.Storage;
+
 namespace Runner.Sdk.Checkpoints;
 
 /// <summary>

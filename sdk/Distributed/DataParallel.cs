@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

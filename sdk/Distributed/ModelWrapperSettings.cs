@@ -9,7 +9,7 @@ namespace Runner.Sdk.Distributed;
 /// averages the gradients before each optimizer step (<see cref="DataParallel"/>), which is what the wrapper does.
 /// </summary>
 [ConfigOptions]
-public sealed record ModelWrapperSettings
+internal sealed record ModelWrapperSettings
 {
     /// <param name="type">"MMDistributedDataParallel" (the only wrapper: every parameter's gradient is averaged over the ranks).</param>
     /// <param name="findUnusedParameters">Allow parameters that get no gradient on an iteration (their gradient counts as zero on

@@ -1,6 +1,6 @@
-using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
 using Runner.Sdk.Native;
+using Runner.Sdk.Storage;
 using static TorchSharp.torch;
 
 namespace Runner.Sdk.Evaluation;

@@ -2,7 +2,6 @@ using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Runner.Sdk.Hooks;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Runner.Sdk.Data;
-using Runner.Sdk.Logging;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 

@@ -65,11 +65,11 @@ public sealed class ProgressBarHook : Hook
             var loss = runner.MessageHub.GetScalar("train/loss") is { } history ? string.Create(CultureInfo.InvariantCulture, $"  loss {history.Current():0.0000}") : "";
             var left = rate > 0 ? (runner.MaxIters - runner.Iter - 1) / rate : 0;
             line = string.Create(CultureInfo.InvariantCulture,
-                $"{bar}  epoch {runner.Epoch + 1}/{runner.MaxEpochs}{loss}  {rate:0.0} it/s  eta {Logging.LogProcessor.FormatTimeSpan(Math.Max(left, 0))}");
+                $"{bar}  epoch {runner.Epoch + 1}/{runner.MaxEpochs}{loss}  {rate:0.0} it/s  eta {LogProcessor.FormatTimeSpan(Math.Max(left, 0))}");
         }
         else
         {
-            line = string.Create(CultureInfo.InvariantCulture, $"{bar}  eta {Logging.LogProcessor.FormatTimeSpan(rate > 0 ? (total - done) / rate : 0)}");
+            line = string.Create(CultureInfo.InvariantCulture, $"{bar}  eta {LogProcessor.FormatTimeSpan(rate > 0 ? (total - done) / rate : 0)}");
         }
         _output.Write($"\r\u001b[2K{line}\r");
         _output.Flush();

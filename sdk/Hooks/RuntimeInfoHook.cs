@@ -1,5 +1,4 @@
 using Runner.Sdk.Data;
-using Runner.Sdk.Logging;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 

@@ -1,5 +1,6 @@
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Native;
+using Runner.Sdk.Storage;
 
 namespace Runner.Sdk.Hosting;
 

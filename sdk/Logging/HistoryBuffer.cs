@@ -1,4 +1,4 @@
-using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Storage;
 
 namespace Runner.Sdk.Logging;
 

@@ -1,6 +1,5 @@
 using Runner.Sdk.Data;
 using Runner.Sdk.Optim;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Runner.Sdk.Models;

@@ -1,5 +1,4 @@
 using Runner.Sdk.Data;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,6 +1,4 @@
-using Runner.Sdk.Configuration;
 using Runner.Sdk.Registries;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

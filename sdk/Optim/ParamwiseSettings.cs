@@ -13,5 +13,5 @@ namespace Runner.Sdk.Optim;
 /// <param name="FlatDecayMult">Weight-decay multiplier of the remaining one-dimensional parameters.</param>
 /// <param name="CustomKeys">Per-name settings, <c>{ "backbone" = { lr_mult = 0.1, decay_mult = 1.0 } }</c>: the longest key contained in a parameter's full name wins, and the rules above are skipped for it.</param>
 /// <param name="BypassDuplicate">Skip parameters shared between modules after their first occurrence.</param>
-public sealed record ParamwiseSettings(double? BiasLrMult = null, double? BiasDecayMult = null, double? NormDecayMult = null,
+internal sealed record ParamwiseSettings(double? BiasLrMult = null, double? BiasDecayMult = null, double? NormDecayMult = null,
     double? DwconvDecayMult = null, double? FlatDecayMult = null, Dictionary<string, ConfigTable>? CustomKeys = null, bool BypassDuplicate = false);

@@ -19,7 +19,7 @@ public sealed class ComponentBuilder
     private const string ScopeKey = "_scope_";
 
     /// <summary>A placeholder for values the runner supplies only at build time (a dataset, the runner…).</summary>
-    public static readonly object Supplied = new();
+    internal static readonly object Supplied = new();
 
     /// <summary>A builder resolving <c>type</c> names in <paramref name="registries"/>, plain names in <paramref name="defaultScope"/> first.</summary>
     /// <param name="registries">Where components are registered.</param>
@@ -42,10 +42,10 @@ public sealed class ComponentBuilder
     public bool ValidateOnly { get; }
 
     /// <summary>Objects offered to any constructor parameter of a matching type (the runner, the model…).</summary>
-    public List<object> Services { get; } = [];
+    internal List<object> Services { get; } = [];
 
     /// <summary>Types that will be offered as services at build time (so validation does not ask for them).</summary>
-    public List<Type> ServiceTypes { get; } = [];
+    internal List<Type> ServiceTypes { get; } = [];
 
     /// <summary>Builds a <typeparamref name="T"/> from <paramref name="table"/> through the registry of its kind.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026", Justification = "Build<T> and Build(Type, ...) differ in generic arity and first parameter: no call can mean both.")]
@@ -190,7 +190,7 @@ public sealed class ComponentBuilder
     }
 
     /// <summary>Whether <paramref name="type"/> is plain options (<see cref="ConfigOptionsAttribute"/>).</summary>
-    public static bool IsOptionsType(Type type) => type.IsDefined(typeof(ConfigOptionsAttribute), inherit: false);
+    internal static bool IsOptionsType(Type type) => type.IsDefined(typeof(ConfigOptionsAttribute), inherit: false);
 
     /// <summary>
     /// Checks a value against the parameter's <see cref="System.ComponentModel.DataAnnotations.RangeAttribute"/>
@@ -401,7 +401,7 @@ public sealed class ComponentBuilder
         ConfigException.At(location, path, $"expected {FriendlyType(target)}, got {Describe(value)}.");
 
     /// <summary>How a type reads in an error message ("an integer", "a list of numbers"…).</summary>
-    public static string FriendlyType(Type type)
+    internal static string FriendlyType(Type type)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         if (underlying == typeof(int) || underlying == typeof(long)) return "an integer";
@@ -438,7 +438,7 @@ public sealed class ComponentBuilder
     };
 
     /// <summary>Whether a config key and a .NET name mean the same thing (case and underscores ignored).</summary>
-    public static bool SameName(string configKey, string dotnetName)
+    internal static bool SameName(string configKey, string dotnetName)
     {
         // Underscores skipped, case ignored, nothing allocated (this runs for every key against every parameter).
         int i = 0, j = 0;
@@ -454,7 +454,7 @@ public sealed class ComponentBuilder
     }
 
     /// <summary><c>maxEpochs</c> / <c>MaxEpochs</c> → <c>max_epochs</c>.</summary>
-    public static string SnakeCase(string name)
+    internal static string SnakeCase(string name)
     {
         var text = new System.Text.StringBuilder();
         for (var i = 0; i < name.Length; i++)

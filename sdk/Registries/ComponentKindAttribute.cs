@@ -8,7 +8,7 @@ namespace Runner.Sdk.Registries;
 /// <param name="name">The kind's name in messages and listings ("model", "data sampler").</param>
 /// <param name="order">Where the kind comes in listings (smaller first).</param>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Interface, Inherited = false)]
-public sealed class ComponentKindAttribute(string name, int order) : Attribute
+internal sealed class ComponentKindAttribute(string name, int order) : Attribute
 {
     /// <summary>The kind's name in messages and listings (<c>model</c>, <c>hook</c>…).</summary>
     public string Name { get; } = name;

@@ -5,7 +5,7 @@ namespace Runner.Sdk.Registries;
 /// (hook priorities: <c>"HIGH"</c> or <c>30</c>). The config builder converts such integers for any enum marked so.
 /// </summary>
 [AttributeUsage(AttributeTargets.Enum, Inherited = false)]
-public sealed class IntegerValuesAttribute(long minimum, long maximum) : Attribute
+internal sealed class IntegerValuesAttribute(long minimum, long maximum) : Attribute
 {
     /// <summary>The smallest number accepted.</summary>
     public long Minimum { get; } = minimum;

@@ -2,10 +2,7 @@ using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Evaluation;
 using Runner.Sdk.Hooks;
-using Runner.Sdk.Logging;
-using Runner.Sdk.Models;
 using Runner.Sdk.Optim;
-using Runner.Sdk.Optim.Schedulers;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running.Loops;
 

@@ -9,7 +9,7 @@ namespace Runner.Sdk.Running;
 /// The <c>device</c> a run trains on (config key <c>device</c>, <c>--device</c>): <c>cpu</c> (the default), <c>cuda</c>
 /// (the first GPU), <c>cuda:N</c>, or <c>auto</c> (CUDA when the libtorch in use has it and a GPU is there, else the CPU).
 /// </summary>
-public static class DeviceChoice
+internal static class DeviceChoice
 {
     /// <summary>The forms <c>device</c> takes, for messages.</summary>
     public static readonly IReadOnlyList<string> Forms = ["cpu", "cuda", "cuda:N", "auto"];

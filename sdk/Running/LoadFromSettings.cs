@@ -8,7 +8,7 @@ namespace Runner.Sdk.Running;
 /// device its tensors are moved to first. Plain options: checked with the rest of the config.
 /// </summary>
 [ConfigOptions]
-public sealed record LoadFromSettings
+internal sealed record LoadFromSettings
 {
     /// <summary>The <c>load_from</c> table.</summary>
     /// <param name="path">The checkpoint, safetensors or <c>.pt</c> file (or a work dir / <c>last_checkpoint</c> file).</param>

@@ -18,7 +18,7 @@ public enum Mode
 }
 
 /// <summary>The names of the <see cref="Mode"/> values as MMEngine writes them.</summary>
-public static class ModeNames
+internal static class ModeNames
 {
     /// <summary><c>train</c>, <c>val</c> or <c>test</c>: the prefix of the mode's message-hub keys and its name in log lines.</summary>
     public static string Key(this Mode mode) => mode switch

@@ -91,6 +91,14 @@ internal sealed class RunnerSettings
         return Path.GetFullPath(cfg["work_dir"] as string ?? Path.Combine("work_dirs", configPath is null ? "default" : Path.GetFileNameWithoutExtension(configPath)));
     }
 
+    /// <summary>
+    /// <c>env_cfg</c> alone, decoded as <see cref="Decode"/> decodes it, for a host that needs it before the plugins are
+    /// loaded (runner-host asks whether a requeued Slurm job resumes); a wrong value is the same error at its line.
+    /// </summary>
+    public static EnvSettings EnvOf(ConfigTable cfg) => cfg["env_cfg"] is ConfigTable table
+        ? (EnvSettings)new ComponentBuilder(new RegistryRoot(registerBuiltins: false), RegistryRoot.RootScope, validateOnly: true).BuildType(typeof(EnvSettings), table)!
+        : new EnvSettings();
+
     /// <summary>The default scope a config names, read before the registries are used (a wrong type is reported by <see cref="Decode"/>).</summary>
     public static string DefaultScopeOf(ConfigTable cfg) => cfg["default_scope"] as string ?? RegistryRoot.RootScope;
 

@@ -3,6 +3,7 @@ using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Native;
 using TorchSharp;
+using Runner.Sdk.Storage;
 using static TorchSharp.torch;
 
 namespace Runner.Sdk.Running;

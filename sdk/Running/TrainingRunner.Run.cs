@@ -406,13 +406,4 @@ public sealed partial class TrainingRunner
             (overlaps ? $"({buckets} to begin with), each all-reduced during backward as soon as its layers' gradients are complete (the first step learns their order)."
                 : $"({buckets}), after backward{(settings.FindUnusedParameters ? " (find_unused_parameters)" : "")}."));
     }
-
-    /// <summary>The checkpoint <c>work_dir/last_checkpoint</c> points at, when it points inside the work dir; or null.</summary>
-    public string? FindLatestCheckpoint()
-    {
-        var found = CheckpointFiles().ReadPointer(out var problem);
-        if (problem is not null) Logger.Warn(problem);
-        if (found is null) Logger.Info("Did not find last_checkpoint to be resumed.");
-        return found;
-    }
 }

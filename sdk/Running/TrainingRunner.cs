@@ -1,7 +1,6 @@
 using System.Globalization;
 using NLog;
 using Runner.Sdk.Configuration;
-using Runner.Sdk.Data;
 using Runner.Sdk.Hooks;
 using Runner.Sdk.Logging;
 using Runner.Sdk.Models;
@@ -9,7 +8,7 @@ using Runner.Sdk.Native;
 using Runner.Sdk.Optim;
 using Runner.Sdk.Optim.Schedulers;
 using Runner.Sdk.Registries;
-using Runner.Sdk.Running.Loops;
+using Runner.Sdk.Storage;
 using Runner.Sdk.Visualization;
 using TorchSharp;
 
@@ -46,7 +45,7 @@ public sealed partial class TrainingRunner : IDisposable
 
         // 2. The process's part (MMEngine's setup_env and set_randomness): the libtorch and the device, the run's
         // processes, the seed they share, libtorch's switches and thread counts, the open-file limit.
-        var workDir = WorkDirOf(cfg, options.ConfigPath);
+        var workDir = RunnerSettings.WorkDirOf(cfg, options.ConfigPath);
         _environment = RunEnvironment.Prepare(_settings, options.World, () => SeedOfResumedRun(workDir));
         if (Device.type == DeviceType.CUDA) DeviceSeeder = seed => torch.cuda.manual_seed_all(seed);
 
@@ -126,13 +125,6 @@ public sealed partial class TrainingRunner : IDisposable
             return null; // the resume itself reports it
         }
     }
-
-    /// <summary>The work dir a config names: <c>work_dir</c>, or <c>work_dirs/&lt;config file name&gt;</c>.</summary>
-    public static string WorkDirOf(ConfigTable cfg, string? configPath) => RunnerSettings.WorkDirOf(cfg, configPath);
-
-    /// <summary>Every problem of a config (type names, keys, values, consistency), without building anything.</summary>
-    public static IReadOnlyList<RunnerException> FindConfigProblems(ConfigTable cfg, RegistryRoot registries, string defaultScope) =>
-        ConfigValidator.FindProblems(cfg, registries, defaultScope);
 
     /// <summary>Builds a runner from MMEngine's constructor arguments (objects or tables), checked like a config.</summary>
     public static TrainingRunner Create(RunnerArguments arguments, RunnerOptions? options = null) => FromConfig(arguments.ToConfig(), options);
@@ -224,9 +216,9 @@ public sealed partial class TrainingRunner : IDisposable
 
     /// <summary>
     /// Flushes checkpoints to disk off the training thread, then moves <c>last_checkpoint</c> on (see
-    /// <see cref="Checkpoints.FileSyncQueue"/>); <see cref="Train"/> waits for it before it returns.
+    /// <see cref="FileSyncQueue"/>); <see cref="Train"/> waits for it before it returns.
     /// </summary>
-    internal Checkpoints.FileSyncQueue FileSync { get; } = new();
+    internal FileSyncQueue FileSync { get; } = new();
 
     /// <summary>The parameter schedulers, once <see cref="Train"/> has built them.</summary>
     public IReadOnlyList<ParamScheduler> ParamSchedulers { get; private set; } = [];
@@ -264,17 +256,6 @@ public sealed partial class TrainingRunner : IDisposable
     /// follow it unless they set <c>by_epoch</c> (or <c>log_metric_by_epoch</c>) themselves.
     /// </summary>
     public bool TrainsByIteration => TrainLoopPart.CountsIterations(_cfg);
-
-    /// <summary>Whether <paramref name="cfg"/>'s train loop counts iterations (see <see cref="TrainsByIteration"/>), before any runner is built.</summary>
-    public static bool CountsIterations(ConfigTable cfg) => TrainLoopPart.CountsIterations(cfg);
-
-    /// <summary>
-    /// The dataloader tables of <paramref name="cfg"/>'s <paramref name="key"/> (<c>train_dataloader</c>…): one, or for
-    /// val and test several named sets; empty when the key is absent. For a host that adjusts loaders before building
-    /// (runner-host's <c>--fast-dev-run</c> limits their batches).
-    /// </summary>
-    public static IReadOnlyList<ConfigTable> DataLoaderTablesOf(ConfigTable cfg, string key) =>
-        DataLoaderPart.Tables(cfg, key)?.Select(set => set.Table).ToList() ?? [];
 
     private ConfigTable WithIterDefault(ConfigTable table) => TrainLoopPart.WithIterDefault(_cfg, table);
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Runner.Sdk.Registries;
+using Runner.Sdk.Storage;
 
 namespace Runner.Sdk.Visualization;
 
@@ -36,7 +37,7 @@ internal sealed class LocalVisBackend(VisContext context, string scalarSaveFile 
         var record = new Dictionary<string, object>(scalars.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)));
         record.TryAdd("step", step);
         if (iteration is { } iter) record.TryAdd("iter", iter);
-        _scalars.WriteLine(Checkpoints.PlainData.ToJson(record));
+        _scalars.WriteLine(PlainData.ToJson(record));
     }
 
     public void AddConfig(string toml)

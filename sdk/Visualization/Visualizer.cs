@@ -1,3 +1,5 @@
+using Runner.Sdk.Storage;
+
 namespace Runner.Sdk.Visualization;
 
 /// <summary>
@@ -46,7 +48,7 @@ public sealed class Visualizer
     {
         if (!WritesFiles) return;
         Directory.CreateDirectory(_logDir);
-        File.WriteAllText(Path.Combine(_logDir, _timestamp + ".json"), Checkpoints.PlainData.ToJson(metrics));
+        File.WriteAllText(Path.Combine(_logDir, _timestamp + ".json"), PlainData.ToJson(metrics));
     }
 
     /// <summary>Writes what the backends hold to disk.</summary>

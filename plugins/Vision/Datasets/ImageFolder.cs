@@ -1,6 +1,5 @@
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
-using static TorchSharp.torch;
 
 namespace Runner.Plugins.Vision.Datasets;
 

@@ -1,7 +1,5 @@
 using Runner.Sdk.Data;
-using Runner.Sdk.Registries;
 using Runner.Plugins.Vision.Transforms;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Runner.Plugins.Vision.Datasets;

@@ -1,9 +1,6 @@
 using System.Globalization;
-using Runner.Sdk.Data;
-using Runner.Sdk.Evaluation;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Visualization;
-using SkiaSharp;
 
 namespace Runner.Plugins.Vision.Metrics;
 

@@ -1,5 +1,3 @@
-using Runner.Sdk.Data;
-using Runner.Sdk.Evaluation;
 using Runner.Sdk.Registries;
 
 namespace Runner.Plugins.Vision.Metrics;

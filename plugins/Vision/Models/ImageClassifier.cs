@@ -1,7 +1,6 @@
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
 using Runner.Sdk.Registries;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Runner.Plugins.Vision.Models;

@@ -1,6 +1,6 @@
-using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
+using Runner.Sdk.Storage;
 
 namespace Runner.Sdk.Evaluation.Metrics;
 

@@ -1,5 +1,4 @@
 using Runner.Sdk.Configuration;
-using Runner.Sdk.Logging;
 using Runner.Sdk.Registries;
 
 namespace Runner.Sdk.Running;

@@ -2,14 +2,8 @@ using System.Diagnostics;
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
-using Runner.Sdk.Data;
-using Runner.Sdk.Models;
-using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
-using Runner.Tests.Running;
 using Runner.Tests.Support;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Runner.Tests.Checkpoints;
 

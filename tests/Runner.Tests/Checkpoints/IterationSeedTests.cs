@@ -1,6 +1,4 @@
-using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
-using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
 

@@ -1,4 +1,3 @@
-using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
 
 namespace Runner.Tests.Checkpoints;

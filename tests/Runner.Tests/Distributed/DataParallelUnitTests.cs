@@ -1,6 +1,5 @@
 using Runner.Sdk.Distributed;
 using Runner.Tests.Support;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Runner.Tests.Distributed;

@@ -1,13 +1,8 @@
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
-using Runner.Sdk.Data;
-using Runner.Sdk.Models;
-using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
-using Runner.Tests.Running;
 using Runner.Tests.Support;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Runner.Tests.Hooks;

@@ -1,10 +1,7 @@
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
-using Runner.Sdk.Configuration;
 using Runner.Sdk.Hooks;
-using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
-using Runner.Tests.Running;
 using Runner.Tests.Support;
 
 namespace Runner.Tests.Hooks;

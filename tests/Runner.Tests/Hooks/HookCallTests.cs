@@ -1,6 +1,6 @@
-using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Hooks;
+using Runner.Sdk.Hosting;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
 
@@ -100,7 +100,7 @@ public sealed class HookCallTests
         StringAssert.Contains(training, "\r\u001b[2Ktrain [##--------] 1/4  epoch 1/");
         StringAssert.Matches(training, new System.Text.RegularExpressions.Regex(@"train \[#+-+\] \d/4  epoch \d/\d+  loss \d+\.\d{4}  \d+\.\d it/s  eta \d+:\d\d:\d\d\r"));
         Assert.AreEqual("", redirected.ToString());
-        var problems = TrainingRunner.FindConfigProblems(ConfigLoader.Parse("""
+        var problems = JobConfig.FindProblems(ConfigLoader.Parse("""
             default_scope = "tests"
             model = { type = "TinyModel" }
             custom_hooks = [{ type = "ProgressBarHook", always = true }]

@@ -179,7 +179,7 @@ public sealed class DailyUseTests
         var lines = result.Stdout.Split('\n');
         var firstTrain = Array.FindIndex(lines, l => l.Contains("Epoch(train)", StringComparison.Ordinal));
         Assert.IsLessThanOrEqualTo(30, firstTrain, "lines before the first training line:\n" + string.Join('\n', lines.Take(firstTrain)));
-        StringAssert.Contains(result.Stdout, "Runner 1.0.0 · runner.toml · device cpu · libtorch 2.10.0 · 1 process · seed 0");
+        StringAssert.Contains(result.Stdout, "Runner 2.0.0 · runner.toml · device cpu · libtorch 2.10.0 · 1 process · seed 0");
         StringAssert.Matches(result.Stdout, new System.Text.RegularExpressions.Regex(@"Summary of the run:\n\s+metric\s+last\s+best\n\s+val/accuracy/top1\s+[0-9.]+\s+[0-9.]+\n\s+test/accuracy/top1"));
         StringAssert.Contains(result.Stdout, $"    log:         {RunRecords.LogDirs(workDir).Single()}");
         StringAssert.Contains(result.Stdout, $"    checkpoint:  {Path.Combine(workDir, "epoch_2.ckpt")}");

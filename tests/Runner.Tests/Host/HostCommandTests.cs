@@ -103,7 +103,7 @@ public sealed class HostCommandTests
         var hooks = HostTester.Run("list", "--kind", "hook");
 
         Assert.AreEqual(0, all.ExitCode, all.Stderr);
-        StringAssert.Contains(all.Stdout, "Runner.Plugins.Toy 1.0.0  scope: toy  sdk: 1.0.0  registered: 2");
+        StringAssert.Contains(all.Stdout, "Runner.Plugins.Toy 2.0.0  scope: toy  sdk: 2.0.0  registered: 2");
         StringAssert.Matches(all.Stdout, new(@"model\s+ToyModel\s+toy\s+plugin Runner\.Plugins\.Toy"));
         StringAssert.Matches(all.Stdout, new(@"hook\s+CheckpointHook\s+runner\s+Runner\.Sdk"));
         Assert.IsFalse(toyOnly.Stdout.Contains("CheckpointHook"));

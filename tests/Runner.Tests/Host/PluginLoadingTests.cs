@@ -85,14 +85,15 @@ public sealed class PluginLoadingTests
     [TestMethod]
     public void PluginBuiltAgainstAnotherSdkMajor_IsRefused_NamingBothVersions()
     {
+        // Built against the previous major (1.x): its contracts may name what 2.0 moved or made internal.
         var (folder, assembly) = CopyOfToyPlugin("OldToy");
-        SetReferencedSdkMajor(assembly, 7);
+        SetReferencedSdkMajor(assembly, 1);
 
         var result = HostTester.Run("list", "--plugins", folder);
 
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, "Plugin OldToy");
-        StringAssert.Contains(result.Stderr, "was refused: it was built against Runner.Sdk 7.0.0, and this host provides 1.0.0 (another major version)");
+        StringAssert.Contains(result.Stderr, "was refused: it was built against Runner.Sdk 1.0.0, and this host provides 2.0.0 (another major version)");
     }
 
     [TestMethod]

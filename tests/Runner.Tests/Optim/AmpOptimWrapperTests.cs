@@ -1,10 +1,6 @@
 using Runner.Sdk.Checkpoints;
-using Runner.Sdk.Configuration;
-using Runner.Sdk.Data;
 using Runner.Sdk.Optim;
-using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
-using Runner.Tests.Running;
 using Runner.Tests.Support;
 using static TorchSharp.torch;
 

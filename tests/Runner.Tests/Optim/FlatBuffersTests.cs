@@ -1,7 +1,5 @@
-using Runner.Sdk.Plugins;
 using Runner.Sdk;
 using Runner.Sdk.Configuration;
-using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
 

@@ -1,7 +1,6 @@
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
-using TorchSharp.Modules;
 
 namespace Runner.Tests.Optim;
 

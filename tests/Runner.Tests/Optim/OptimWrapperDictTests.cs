@@ -5,7 +5,6 @@ using Runner.Sdk.Models;
 using Runner.Sdk.Optim;
 using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
-using Runner.Tests.Running;
 using Runner.Tests.Support;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

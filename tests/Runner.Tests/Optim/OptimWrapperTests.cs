@@ -1,4 +1,3 @@
-using Runner.Sdk.Configuration;
 using Runner.Sdk.Optim;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

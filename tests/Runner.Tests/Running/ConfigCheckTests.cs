@@ -1,5 +1,4 @@
-using Runner.Sdk.Configuration;
-using Runner.Sdk.Running;
+using Runner.Sdk.Hosting;
 using Runner.Tests.Support;
 
 namespace Runner.Tests.Running;
@@ -18,7 +17,7 @@ public sealed class ConfigCheckTests
             train_cfg = { by_epoch = true, max_epochs = 2 }
             {{body}}
             """, withVal: false);
-        return TrainingRunner.FindConfigProblems(cfg, TinyJob.Registries(), "tests");
+        return JobConfig.FindProblems(cfg, TinyJob.Registries(), "tests");
     }
 
     private static void AssertOneProblem(string body, string expected)

@@ -2,7 +2,6 @@ using System.Runtime;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
-using Runner.Sdk.Registries;
 using Runner.Tests.Support;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Runner.Sdk;
 
 namespace Runner.Tests.Support;
 
@@ -43,7 +44,7 @@ public static class DotnetCli
     /// <summary>Packs the SDK into <paramref name="feed"/> under a version no earlier run used (the NuGet cache keeps packages by version).</summary>
     public static string PackSdk(string feed)
     {
-        var version = $"1.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        var version = $"{RunnerInfo.Version}-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
         Run(TestEnvironment.RepoRoot, "pack", "sdk/Runner.Sdk.csproj", "-c", Configuration, "--no-build", "-o", feed, $"-p:Version={version}", "-nologo");
         Assert.IsTrue(File.Exists(Path.Combine(feed, $"Runner.Sdk.{version}.nupkg")));
         return version;

@@ -1,6 +1,5 @@
 using Runner.Tests.Support;
 using System.IO.Compression;
-using Runner.Sdk.Plugins;
 using Runner.Sdk.Configuration;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;

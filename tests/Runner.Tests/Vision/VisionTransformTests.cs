@@ -1,7 +1,6 @@
 using Runner.Tests.Support;
 using Runner.Sdk.Data;
 using Runner.Sdk.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Runner.Tests.Vision;

@@ -1,6 +1,4 @@
-using Runner.Sdk.Running;
-
-namespace Runner.Sdk.Logging;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// The message-hub keys <c>mode/name</c> (<c>train/loss</c>, <c>val/time</c>…), each made once: the per-iteration

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Runner.Sdk.Checkpoints;
+namespace Runner.Sdk.Storage;
 
 /// <summary>Turns JSON into plain .NET data: <see cref="long"/>, <see cref="double"/>, <see cref="string"/>, <see cref="bool"/>, lists and string-keyed maps; and back.</summary>
 public static class PlainData

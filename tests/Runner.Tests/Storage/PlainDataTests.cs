@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Runner.Sdk.Checkpoints;
+using Runner.Sdk.Storage;
 
-namespace Runner.Tests.Checkpoints;
+namespace Runner.Tests.Storage;
 
 [TestClass]
 public sealed class PlainDataTests

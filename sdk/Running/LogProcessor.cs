@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Runner.Sdk.Configuration;
-using Runner.Sdk.Running;
+using Runner.Sdk.Registries;
 
-namespace Runner.Sdk.Logging;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// Formats MMEngine's log lines from the message hub, character for character, e.g.
@@ -12,8 +11,8 @@ namespace Runner.Sdk.Logging;
 /// <c>Epoch(val) [1][32/32]    accuracy/top1: 29.9805  data_time: 0.0001  time: 0.0004</c>; and returns the
 /// values of each line (the "tag") for the visualizer.
 /// </summary>
-[Registries.Register]
-[Runner.Sdk.Registries.ComponentKind("log processor", 13)]
+[Register]
+[ComponentKind("log processor", 13)]
 public class LogProcessor
 {
     private readonly Regex _meanPattern;

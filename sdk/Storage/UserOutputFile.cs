@@ -1,6 +1,6 @@
 using Runner.Sdk.Native;
 
-namespace Runner.Sdk.Checkpoints;
+namespace Runner.Sdk.Storage;
 
 /// <summary>
 /// A file the user names for Runner to write (<c>--out</c>): a regular file, or none yet, is written atomically
@@ -40,7 +40,7 @@ internal static class UserOutputFile
             {
                 AtomicFile.Write(full, write);
             }
-            catch (CheckpointException e) when (e.InnerException is { } cause)
+            catch (FileWriteException e) when (e.InnerException is { } cause)
             {
                 throw new RunnerException($"{option}: could not write '{path}': {cause.Message}", cause);
             }

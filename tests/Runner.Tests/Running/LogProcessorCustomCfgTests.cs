@@ -2,7 +2,7 @@ using Runner.Sdk.Configuration;
 using Runner.Sdk.Running;
 using Runner.Tests.Support;
 
-namespace Runner.Tests.Logging;
+namespace Runner.Tests.Running;
 
 /// <summary>log_processor.custom_cfg: the configured statistics.</summary>
 [TestClass]
@@ -29,10 +29,10 @@ public sealed class LogProcessorCustomCfgTests
         Assert.AreEqual(raw.GlobalSum / raw.GlobalCount, global[^1], 1e-9, "the mean since training began");
         Assert.AreEqual(raw.Max(2), max[^1], 1e-12);
         Assert.HasCount(losses.Count, global);
-        var error = Assert.ThrowsExactly<ArgumentException>(() => new Runner.Sdk.Logging.LogProcessor(customCfg:
-            [new Runner.Sdk.Logging.CustomLogSetting("loss"), new Runner.Sdk.Logging.CustomLogSetting("loss")]));
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new LogProcessor(customCfg:
+            [new CustomLogSetting("loss"), new CustomLogSetting("loss")]));
         StringAssert.Contains(error.Message, "custom_cfg defines 'loss' twice");
-        Assert.ThrowsExactly<ArgumentException>(() => new Runner.Sdk.Logging.LogProcessor(byEpoch: false,
-            customCfg: [new Runner.Sdk.Logging.CustomLogSetting("loss", windowSize: "epoch")]));
+        Assert.ThrowsExactly<ArgumentException>(() => new LogProcessor(byEpoch: false,
+            customCfg: [new CustomLogSetting("loss", windowSize: "epoch")]));
     }
 }

@@ -1,6 +1,6 @@
 using Runner.Sdk.Registries;
 
-namespace Runner.Sdk.Logging;
+namespace Runner.Sdk.Running;
 
 /// <summary>
 /// One entry of <c>log_processor.custom_cfg</c> (MMEngine's): log <c>data_src</c> (e.g. <c>loss</c>) as

@@ -1,8 +1,9 @@
+using Runner.Sdk.Storage;
 using Runner.Sdk;
 using Runner.Sdk.Checkpoints;
 using Runner.Tests.Support;
 
-namespace Runner.Tests.Checkpoints;
+namespace Runner.Tests.Storage;
 
 [TestClass]
 public sealed class FileSyncQueueTests

@@ -1,4 +1,4 @@
-namespace Runner.Sdk.Checkpoints;
+namespace Runner.Sdk.Storage;
 
 /// <summary>Writes a file so that a crash leaves either the old content or the new, never a mix.</summary>
 internal static class AtomicFile
@@ -32,7 +32,7 @@ internal static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw CheckpointException.WriteFailed(path, e);
+            throw FileWriteException.WriteFailed(path, e);
         }
         syncLater?.Sync(path);
     }

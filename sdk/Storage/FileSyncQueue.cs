@@ -1,4 +1,4 @@
-namespace Runner.Sdk.Checkpoints;
+namespace Runner.Sdk.Storage;
 
 /// <summary>
 /// Makes written files durable off the training thread: flushes each file and its folder entry to disk on a
@@ -18,7 +18,7 @@ internal sealed class FileSyncQueue
     public void Sync(string path) => Then(() => FlushToDisk(path));
 
     /// <summary>Queues <paramref name="action"/>, to run once everything queued before it is done.</summary>
-    /// <exception cref="CheckpointException">An earlier queued flush or action failed.</exception>
+    /// <exception cref="FileWriteException">An earlier queued flush or action failed.</exception>
     public void Then(Action action)
     {
         ThrowIfFailed();
@@ -36,7 +36,7 @@ internal sealed class FileSyncQueue
     }
 
     /// <summary>Blocks until everything queued is done.</summary>
-    /// <exception cref="CheckpointException">A queued flush or action failed (reported once).</exception>
+    /// <exception cref="FileWriteException">A queued flush or action failed (reported once).</exception>
     public void WaitForAll()
     {
         Task tail;
@@ -79,7 +79,7 @@ internal sealed class FileSyncQueue
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw CheckpointException.WriteFailed(path, e);
+            throw FileWriteException.FlushFailed(path, e);
         }
     }
 }
