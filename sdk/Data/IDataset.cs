@@ -1,7 +1,9 @@
+using Runner.Sdk.Registries;
+
 namespace Runner.Sdk.Data;
 
 /// <summary>A map-style dataset (MMEngine's <c>BaseDataset</c>, PyTorch's <c>Dataset</c>).</summary>
-[Runner.Sdk.Registries.ComponentKind("dataset", 2)]
+[ComponentKind("dataset", 2)]
 public interface IDataset
 {
     /// <summary>The number of samples.</summary>

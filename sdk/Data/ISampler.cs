@@ -1,7 +1,9 @@
+using Runner.Sdk.Registries;
+
 namespace Runner.Sdk.Data;
 
 /// <summary>Chooses the order in which a dataset's indices are visited in one epoch (on this rank).</summary>
-[Runner.Sdk.Registries.ComponentKind("data sampler", 3)]
+[ComponentKind("data sampler", 3)]
 public interface ISampler
 {
     /// <summary>The number of indices one epoch yields on this rank.</summary>

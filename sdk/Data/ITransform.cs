@@ -1,3 +1,5 @@
+using Runner.Sdk.Registries;
+
 namespace Runner.Sdk.Data;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Runner.Sdk.Data;
 /// <c>pipeline</c> parameter of type <c>ITransform[]</c> gets it built from config tables through the transform
 /// registry, e.g. <c>pipeline = [{ type = "RandomFlip" }, { type = "Normalize", mean = 0.5 }]</c>.
 /// </summary>
-[Runner.Sdk.Registries.ComponentKind("transform", 4)]
+[ComponentKind("transform", 4)]
 public interface ITransform
 {
     /// <summary>Turns one sample into the next step's sample (decode, resize, augment…).</summary>

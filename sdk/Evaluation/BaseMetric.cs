@@ -1,5 +1,6 @@
 using Runner.Sdk.Data;
 using Runner.Sdk.Distributed;
+using Runner.Sdk.Registries;
 
 namespace Runner.Sdk.Evaluation;
 
@@ -9,7 +10,7 @@ namespace Runner.Sdk.Evaluation;
 /// metric name is reported as <c>prefix/name</c>. With several ranks, each processes its share of the data and rank 0
 /// computes the metrics over all ranks' results (MMEngine's <c>collect_results</c>), which every rank then receives.
 /// </summary>
-[Runner.Sdk.Registries.ComponentKind("metric", 5)]
+[ComponentKind("metric", 5)]
 public abstract class BaseMetric
 {
     private readonly List<object> _results = [];

@@ -5,7 +5,7 @@ namespace Runner.Sdk.Evaluation;
 
 /// <summary>Runs a loop's metrics and merges their results (MMEngine's <c>Evaluator</c>).</summary>
 [Register]
-[Runner.Sdk.Registries.ComponentKind("evaluator", 6)]
+[ComponentKind("evaluator", 6)]
 public class Evaluator
 {
     /// <param name="metrics">The metrics, run in order.</param>

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Runner.Sdk.Checkpoints;
 using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
 using Runner.Sdk.Running;
 
 namespace Runner.Sdk.Hooks;
@@ -10,7 +11,7 @@ namespace Runner.Sdk.Hooks;
 /// (train/val/test epoch and iteration) also forward to <see cref="BeforeEpoch"/>, <see cref="AfterEpoch"/>,
 /// <see cref="BeforeIter"/> and <see cref="AfterIter"/> with the mode, so a hook usually overrides one or two methods.
 /// </summary>
-[Runner.Sdk.Registries.ComponentKind("hook", 7)]
+[ComponentKind("hook", 7)]
 public abstract class Hook
 {
     private Priority? _priority;

@@ -1,7 +1,9 @@
+using Runner.Sdk.Registries;
+
 namespace Runner.Sdk.Hooks;
 
 /// <summary>Hook priorities (MMEngine's <c>Priority</c>): a smaller number runs earlier; any integer 0–100 is allowed too.</summary>
-[Runner.Sdk.Registries.IntegerValues(0, 100)]
+[IntegerValues(0, 100)]
 public enum Priority
 {
     /// <summary>0: Runs first.</summary>

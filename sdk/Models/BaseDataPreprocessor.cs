@@ -10,7 +10,7 @@ namespace Runner.Sdk.Models;
 /// model's device and casts floating-point fields to the model's dtype. Subclasses add normalisation.
 /// </summary>
 [Register]
-[Runner.Sdk.Registries.ComponentKind("data preprocessor", 1)]
+[ComponentKind("data preprocessor", 1)]
 public class BaseDataPreprocessor
 {
     /// <summary>Where the model lives; set by the runner.</summary>

@@ -1,5 +1,6 @@
 using Runner.Sdk.Data;
 using Runner.Sdk.Optim;
+using Runner.Sdk.Registries;
 using static TorchSharp.torch;
 
 namespace Runner.Sdk.Models;
@@ -9,7 +10,7 @@ namespace Runner.Sdk.Models;
 /// <see cref="Forward"/> in three modes, and the train/val/test steps the loops call. Submodules are fields,
 /// registered with <c>RegisterComponents()</c> at the end of the subclass constructor.
 /// </summary>
-[Runner.Sdk.Registries.ComponentKind("model", 0)]
+[ComponentKind("model", 0)]
 public abstract class BaseModel : nn.Module
 {
     private readonly string? _name;

@@ -1,4 +1,5 @@
 using Runner.Sdk.Models;
+using Runner.Sdk.Registries;
 
 namespace Runner.Sdk.Optim;
 
@@ -7,7 +8,7 @@ namespace Runner.Sdk.Optim;
 /// Named by <c>optim_wrapper.constructor</c>; the default is <see cref="DefaultOptimWrapperConstructor"/>. A plugin
 /// may register its own, e.g. to give parts of a model different optimizers or settings.
 /// </summary>
-[Runner.Sdk.Registries.ComponentKind("optim wrapper constructor", 11)]
+[ComponentKind("optim wrapper constructor", 11)]
 public interface IOptimWrapperConstructor
 {
     /// <summary>Builds the optimizer wrapper for <paramref name="model"/> (the runner calls it once, on <c>Train()</c>).</summary>

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using Runner.Sdk.Registries;
 using static TorchSharp.torch;
 
 namespace Runner.Sdk.Optim;
@@ -8,7 +9,7 @@ namespace Runner.Sdk.Optim;
 /// (<c>SGD</c>, <c>Adam</c>, …); its constructor parameters are the optimizer's options, as in
 /// <c>optim_wrapper.optimizer = { type = "SGD", lr = 0.01, momentum = 0.9 }</c>.
 /// </summary>
-[Runner.Sdk.Registries.ComponentKind("optimizer", 9)]
+[ComponentKind("optimizer", 9)]
 public interface IOptimizerFactory
 {
     /// <summary>The base learning rate (MMEngine's <c>base_lr</c>).</summary>

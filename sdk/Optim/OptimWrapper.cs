@@ -9,7 +9,7 @@ namespace Runner.Sdk.Optim;
 /// accumulation (<c>accumulative_counts</c>), clipping (<c>clip_grad</c>), step and zero-grad.
 /// </summary>
 [Register]
-[Runner.Sdk.Registries.ComponentKind("optim wrapper", 10)]
+[ComponentKind("optim wrapper", 10)]
 public class OptimWrapper
 {
     private int _innerCount;

@@ -1,7 +1,9 @@
+using Runner.Sdk.Registries;
+
 namespace Runner.Sdk.Visualization;
 
 /// <summary>Where the visualizer sends what a run records (MMEngine's vis backends): scalars per step, and the config.</summary>
-[Runner.Sdk.Registries.ComponentKind("vis backend", 14)]
+[ComponentKind("vis backend", 14)]
 public interface IVisBackend
 {
     /// <summary>Records named scalars at a step (a train iteration, or an epoch for validation metrics).</summary>

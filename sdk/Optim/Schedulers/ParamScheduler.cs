@@ -1,3 +1,4 @@
+using Runner.Sdk.Registries;
 using Runner.Sdk.Storage;
 
 namespace Runner.Sdk.Optim.Schedulers;
@@ -15,7 +16,7 @@ namespace Runner.Sdk.Optim.Schedulers;
 /// but follows the run being resumed; and only the counters are restored from a checkpoint, so a changed option
 /// (milestones, gamma…) in the config takes effect instead of being silently overwritten.
 /// </remarks>
-[Runner.Sdk.Registries.ComponentKind("param scheduler", 12)]
+[ComponentKind("param scheduler", 12)]
 public abstract class ParamScheduler
 {
     /// <summary>MMEngine's INF for an open-ended window.</summary>

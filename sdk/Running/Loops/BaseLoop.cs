@@ -1,9 +1,10 @@
 using Runner.Sdk.Data;
+using Runner.Sdk.Registries;
 
 namespace Runner.Sdk.Running.Loops;
 
 /// <summary>The base of every loop (MMEngine's <c>BaseLoop</c>): the runner, the dataloader, and <see cref="Run"/>.</summary>
-[Runner.Sdk.Registries.ComponentKind("loop", 8)]
+[ComponentKind("loop", 8)]
 public abstract class BaseLoop
 {
     /// <summary>A loop of <paramref name="runner"/> over <paramref name="dataloader"/>.</summary>
