@@ -38,7 +38,7 @@ internal sealed class DataParallelCase(string repo, string scratch, int repetiti
             if (!match.Success) throw new InvalidOperationException("the 2-rank run did not report its all-reduce time:\n" + output);
             double Number(int group) => double.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
             runs.Add((Number(3), Number(8),
-                $"{match.Groups[1].Value} all-reduces of {Weights * 4 / 1e6:0.0} MB in all per step (two buckets after the first step) made the steps wait {match.Groups[2].Value} s of {match.Groups[4].Value} s of train steps; " +
+                $"{match.Groups[1].Value} all-reduces of {Weights * 4 / 1e6:0.0} MB in all per step ({Number(1) / Number(5):0.0} per step over {match.Groups[5].Value} steps) made the steps wait {match.Groups[2].Value} s of {match.Groups[4].Value} s of train steps; " +
                 $"per step, waiting for the other rank {match.Groups[6].Value} ms, copies {match.Groups[7].Value} ms, transfer {match.Groups[8].Value} ms"));
             // The reference, in the same run: the all-reduce of the same bytes over the same communicator, alone.
             var reference = BenchmarkSuite.RunProcess("mpirun", [.. MpiArguments(2), "dotnet", Path.Combine(AppContext.BaseDirectory, "Runner.Bench.dll"), "--raw-allreduce", Weights.ToString(CultureInfo.InvariantCulture)]);

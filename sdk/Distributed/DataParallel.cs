@@ -271,7 +271,7 @@ internal sealed class DataParallel : IDisposable
         var early = agreed.Where(i => afterBackward[i] == 0).ToList();
         var inEarly = early.ToHashSet();
         var rest = Enumerable.Range(0, parameters.Count).Where(i => !inEarly.Contains(i));
-        var buckets = MakeBuckets([.. early.Concat(rest).Select(i => parameters[i])], views: true, signalled: early.Count);
+        var buckets = MakeBuckets([.. early.Concat(rest).Select(i => parameters[i])], views: true, signalled: early.Count, smallTail: true);
         ParametersAfterBackwardOnly = [.. Enumerable.Range(0, parameters.Count).Where(i => changed[i] && signalled.Contains(i)).Select(i => _names.GetValueOrDefault(parameters[i], "?"))];
         _signal.Dispose();
         foreach (var bucket in _buckets) bucket.Dispose();
@@ -360,8 +360,12 @@ internal sealed class DataParallel : IDisposable
     /// <summary>
     /// Buckets of at most <c>bucket_cap_mb</c>, one dtype each, filled in <paramref name="inOrder"/> (the all-reduce
     /// order); the parameters from position <paramref name="signalled"/> on (those averaged after backward) start buckets of their own.
+    /// With <paramref name="smallTail"/> (the learned order, all-reduced during backward), the signalled buckets are cut
+    /// from the end: the last one to become ready is all-reduced after the last layer's backward, where nothing hides
+    /// it, so it holds at most <see cref="TailBucketBytes"/>, and each bucket before it at most twice the one after it
+    /// (up to the cap), since it has more of the backward pass left to overlap with.
     /// </summary>
-    private List<GradientBucket> MakeBuckets(IReadOnlyList<Parameter> inOrder, bool views, int signalled)
+    private List<GradientBucket> MakeBuckets(IReadOnlyList<Parameter> inOrder, bool views, int signalled, bool smallTail = false)
     {
         var cap = (long)(_settings.BucketCapMb * 1024 * 1024);
         var buckets = new List<GradientBucket>();
@@ -370,9 +374,12 @@ internal sealed class DataParallel : IDisposable
         {
             var dtype = group.Key is ScalarType.Float32 or ScalarType.Float64 ? group.Key : ScalarType.Float32;
             var elementSize = dtype == ScalarType.Float64 ? 8 : 4;
+            var members = group.ToList();
+            var startsBucket = smallTail ? TailFirstBreaks(members.Where(m => !m.Tail).Select(m => m.Parameter.numel() * elementSize).ToList(), cap) : [];
             var slots = new List<GradientSlot>();
             long filled = 0;
             var inTail = false;
+            var position = 0;
             void Close()
             {
                 if (slots.Count == 0) return;
@@ -380,10 +387,11 @@ internal sealed class DataParallel : IDisposable
                 slots.Clear();
                 filled = 0;
             }
-            foreach (var (parameter, tail) in group)
+            foreach (var (parameter, tail) in members)
             {
                 var length = parameter.numel();
-                if (filled > 0 && ((filled + length) * elementSize > cap || tail != inTail)) Close();
+                if (filled > 0 && ((filled + length) * elementSize > cap || tail != inTail || startsBucket.Contains(position))) Close();
+                position++;
                 inTail = tail;
                 slots.Add(new GradientSlot(parameter, filled, length, index++));
                 filled += length;
@@ -391,6 +399,31 @@ internal sealed class DataParallel : IDisposable
             Close();
         }
         return buckets;
+    }
+
+    /// <summary>The size of the last bucket of the learned order (see <see cref="MakeBuckets"/>): 1 MB, the size DDP gives its first bucket for the same reason, to start early.</summary>
+    private const long TailBucketBytes = 1024 * 1024;
+
+    /// <summary>
+    /// The positions in <paramref name="bytes"/> (the signalled gradients' sizes, in all-reduce order) where a bucket
+    /// starts when the buckets are cut from the end: <see cref="TailBucketBytes"/> for the last, then doubling up to <paramref name="cap"/>.
+    /// </summary>
+    private static HashSet<int> TailFirstBreaks(IReadOnlyList<long> bytes, long cap)
+    {
+        var breaks = new HashSet<int>();
+        var limit = Math.Min(cap, TailBucketBytes);
+        long filled = 0;
+        for (var i = bytes.Count - 1; i >= 0; i--)
+        {
+            if (filled > 0 && filled + bytes[i] > limit)
+            {
+                breaks.Add(i + 1);
+                filled = 0;
+                limit = Math.Min(cap, limit * 2);
+            }
+            filled += bytes[i];
+        }
+        return breaks;
     }
 
     private DistributedException UnusedParameter(Parameter parameter) =>

@@ -177,13 +177,59 @@ public sealed class DataParallelUnitTests
         TrainFourSteps(model, parallel, world, reference);
 
         // Assert: after the first step, which only learns, the buckets follow the order the gradients became complete,
-        // and the first layer's (which nothing signals: its input needs no gradient) are a bucket of their own at the
-        // end; the three steps after it start all but that bucket during backward.
-        Assert.AreEqual("l3.weight, l3.bias | l2.weight | l2.bias | l1.bias, l1.weight", Layout(model, parallel));
+        // cut from the end (l2.bias alone is the last bucket backward makes ready; l3.bias joins l2.weight within the
+        // cap), and the first layer's (which nothing signals: its input needs no gradient) are a bucket of their own
+        // at the end; the three steps after it start all but that bucket during backward.
+        Assert.AreEqual("l3.weight | l3.bias, l2.weight | l2.bias | l1.bias, l1.weight", Layout(model, parallel));
         Assert.AreEqual(3 * 3, parallel.BucketsStartedDuringBackward);
         Assert.AreEqual(3 + 3 * 4, parallel.GradientReductions);
         Assert.IsEmpty(parallel.ParametersAfterBackwardOnly);
         Assert.AreEqual(1, world.Calls.Count(c => c.Contains("the order of the gradient buckets", StringComparison.Ordinal)), "rank 0's order, broadcast once");
+    }
+
+    /// <summary>Six 1 MB layers (512 × 512 weights, no biases), one after the other.</summary>
+    private sealed class SixMegabyteLayers : nn.Module
+    {
+        private readonly TorchSharp.Modules.Linear l1 = nn.Linear(512, 512, hasBias: false);
+        private readonly TorchSharp.Modules.Linear l2 = nn.Linear(512, 512, hasBias: false);
+        private readonly TorchSharp.Modules.Linear l3 = nn.Linear(512, 512, hasBias: false);
+        private readonly TorchSharp.Modules.Linear l4 = nn.Linear(512, 512, hasBias: false);
+        private readonly TorchSharp.Modules.Linear l5 = nn.Linear(512, 512, hasBias: false);
+        private readonly TorchSharp.Modules.Linear l6 = nn.Linear(512, 512, hasBias: false);
+
+        public SixMegabyteLayers() : base(nameof(SixMegabyteLayers)) => RegisterComponents();
+
+        public Tensor Forward(Tensor x) => l6.call(l5.call(l4.call(l3.call(l2.call(l1.call(x))))));
+    }
+
+    [TestMethod]
+    public void LearnedBuckets_AreCutFromTheEnd_SmallestLast_SoLittleWaitsForTheEndOfBackward()
+    {
+        // Arrange: a 25 MB cap would hold every gradient in one bucket, which backward makes ready only at its end.
+        using var model = new SixMegabyteLayers();
+        var world = new FakeWorld(0, 2) { AcceptsCallsFromAnyThread = true };
+        using var parallel = new DataParallel(world, model, model.parameters().ToList(), new ModelWrapperSettings(bucketCapMb: 25));
+        string Layout()
+        {
+            var names = model.named_parameters().ToDictionary(p => (object)p.parameter, p => p.name, ReferenceEqualityComparer.Instance);
+            return string.Join(" | ", parallel.BucketParameters.Select(b => string.Join(", ", b.Select(p => names[p].Replace(".weight", "", StringComparison.Ordinal)))));
+        }
+        Assert.AreEqual("l6, l5, l4, l3, l2, l1", Layout());
+
+        // Act: the first step learns the order; the second overlaps.
+        for (var step = 0; step < 2; step++)
+        {
+            using var scope = NewDisposeScope();
+            var loss = model.Forward(randn(4, 512)).sum();
+            parallel.BeforeBackward(steps: true);
+            loss.backward();
+            parallel.AverageGradients();
+        }
+
+        // Assert: from the end, 1 MB (the last layer backward reaches that has a signal: l2), then at most 2 MB, then
+        // 4 MB; l1 (its input needs no gradient, so nothing signals it) is averaged after backward, alone.
+        Assert.AreEqual("l6, l5 | l4, l3 | l2 | l1", Layout());
+        Assert.AreEqual(3, parallel.BucketsStartedDuringBackward);
     }
 
     [TestMethod]
