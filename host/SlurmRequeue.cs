@@ -25,7 +25,7 @@ internal static class SlurmRequeue
     private static string? JobId => Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { Length: > 0 } id ? id : null;
 
     /// <summary>Whether this run answers SIGUSR1 by saving and requeuing: in a Slurm job, on Linux, unless turned off.</summary>
-    public static bool Handles(TrainingRunner runner) => OperatingSystem.IsLinux() && JobId is not null && runner.Env.DistCfg?.Requeue != false;
+    public static bool Handles(TrainingRunner runner) => OperatingSystem.IsLinux() && JobId is not null && runner.Env.RequeuesOnSlurmSignal;
 
     /// <summary>Whether this is a Slurm job's start after a requeue (so training resumes), unless requeuing is off.</summary>
     public static bool IsRequeuedRun(ConfigTable cfg) =>

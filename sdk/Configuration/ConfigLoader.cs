@@ -191,7 +191,6 @@ public static class ConfigLoader
     private static void Walk(ConfigTable root, string keyPath, object? value, SourceLocation origin)
     {
         var path = keyPath.Split('.');
-        var key = keyPath;
         object container = root;
         for (var i = 0; i < path.Length; i++)
         {
@@ -203,11 +202,11 @@ public static class ConfigLoader
                 case ConfigArray array:
                     if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) || index >= array.Count)
                     {
-                        throw ConfigException.At(origin, key, $"'{walked}' is a list of {array.Count} item{(array.Count == 1 ? "" : "s")}, " +
+                        throw ConfigException.At(origin, keyPath, $"'{walked}' is a list of {array.Count} item{(array.Count == 1 ? "" : "s")}, " +
                             $"so '{part}' names none of them.", $"index it from 0 to {array.Count - 1}: {walked}.0{(path.Length > i + 1 ? "." + string.Join('.', path[(i + 1)..]) : "")}=…");
                     }
                     if (last) array.SetAt(index, value, origin);
-                    else container = array[index] is ConfigTable or ConfigArray ? array[index]! : throw NotAContainer(origin, key, $"{walked}.{part}", path[i + 1]);
+                    else container = array[index] is ConfigTable or ConfigArray ? array[index]! : throw NotAContainer(origin, keyPath, $"{walked}.{part}", path[i + 1]);
                     break;
                 case ConfigTable table:
                     if (last)
@@ -220,7 +219,7 @@ public static class ConfigLoader
                     }
                     else if (table.ContainsKey(part))
                     {
-                        throw NotAContainer(origin, key, table.PathOf(part), path[i + 1]);
+                        throw NotAContainer(origin, keyPath, table.PathOf(part), path[i + 1]);
                     }
                     else
                     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -147,7 +148,7 @@ internal sealed class DataParallel : IDisposable
     public void AverageGradients()
     {
         if (_world.WorldSize == 1) return;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         _signal?.AfterBackward();
         if (_signal?.Failure is { } failure) throw new DistributedException($"rank {_world.Rank}: the signal that gradients are ready failed: {failure.Message}", failure);
         using var scope = NewDisposeScope();
@@ -155,7 +156,7 @@ internal sealed class DataParallel : IDisposable
         if (_settings.FindUnusedParameters) AverageWithUnusedParameters();
         else if (_worker is not null) FinishOverlapped(_worker, started);
         else AverageAfterBackward();
-        GradientTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        GradientTime += Stopwatch.GetElapsedTime(started);
         Averagings++;
     }
 
@@ -182,7 +183,7 @@ internal sealed class DataParallel : IDisposable
     private void BucketReady(int index)
     {
         if (_learning) return;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         _ready[index] = true;
         for (; _announced < _buckets.Count && _ready[_announced]; _announced++)
         {
@@ -192,7 +193,7 @@ internal sealed class DataParallel : IDisposable
             _worker!.Enqueue(flat);
             _launched++;
         }
-        GradientTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        GradientTime += Stopwatch.GetElapsedTime(started);
     }
 
     /// <summary>On the first step, from <see cref="GradientReadySignal"/>: a copy of the gradient its layer's signal calls complete.</summary>
@@ -223,8 +224,8 @@ internal sealed class DataParallel : IDisposable
             var reductions = worker.WaitForAll();
             foreach (var (from, to) in reductions)
             {
-                TransferTime += System.Diagnostics.Stopwatch.GetElapsedTime(from, to);
-                if (from < backwardEnded) OverlappedTime += System.Diagnostics.Stopwatch.GetElapsedTime(from, Math.Min(to, backwardEnded));
+                TransferTime += Stopwatch.GetElapsedTime(from, to);
+                if (from < backwardEnded) OverlappedTime += Stopwatch.GetElapsedTime(from, Math.Min(to, backwardEnded));
             }
             GradientReductions += reductions.Count;
         }
@@ -286,10 +287,10 @@ internal sealed class DataParallel : IDisposable
     /// <summary>Without overlap: every bucket after backward, once every rank has arrived.</summary>
     private void AverageAfterBackward()
     {
-        var arrival = System.Diagnostics.Stopwatch.GetTimestamp();
+        var arrival = Stopwatch.GetTimestamp();
         // One number first, so that waiting for a slower rank is told apart from the transfer that follows.
         using (var arrived = zeros(1, dtype: ScalarType.Int64)) _world.AllReduce(arrived, ReduceOp.Max, "the ranks' arrival before averaging gradients");
-        WaitTime += System.Diagnostics.Stopwatch.GetElapsedTime(arrival);
+        WaitTime += Stopwatch.GetElapsedTime(arrival);
         foreach (var bucket in _buckets)
         {
             var flat = bucket.Gather(zeroMissing: false, out var missing, ref _copyTime) ?? throw UnusedParameter(missing!);
@@ -304,11 +305,11 @@ internal sealed class DataParallel : IDisposable
     /// </summary>
     private void AverageWithUnusedParameters()
     {
-        var arrival = System.Diagnostics.Stopwatch.GetTimestamp();
+        var arrival = Stopwatch.GetTimestamp();
         var flags = _buckets.SelectMany(b => b.Slots).Select(s => s.Parameter.grad is null ? 0L : 1L).ToArray();
         using var used = tensor(flags);
         _world.AllReduce(used, ReduceOp.Max, "the gradients' presence");
-        WaitTime += System.Diagnostics.Stopwatch.GetElapsedTime(arrival);
+        WaitTime += Stopwatch.GetElapsedTime(arrival);
         var usedFlags = used.data<long>().ToArray();
         foreach (var bucket in _buckets)
         {
@@ -319,11 +320,12 @@ internal sealed class DataParallel : IDisposable
 
     private void Reduce(Tensor gradients)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         _world.AllReduce(gradients, ReduceOp.Mean, "the gradient all-reduce");
         GradientReductions++;
-        TransferTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        TransferTime += Stopwatch.GetElapsedTime(started);
     }
+
     /// <summary>Averages the model's floating-point buffers (BatchNorm running statistics) over the ranks.</summary>
     public static int AverageBuffers(ICommunicator world, nn.Module model)
     {
@@ -374,7 +376,7 @@ internal sealed class DataParallel : IDisposable
         {
             var dtype = group.Key is ScalarType.Float32 or ScalarType.Float64 ? group.Key : ScalarType.Float32;
             var elementSize = dtype == ScalarType.Float64 ? 8 : 4;
-            var members = group.ToList();
+            var members = group.ToList(); // the signalled parameters first, so a break's position is also theirs
             var startsBucket = smallTail ? TailFirstBreaks(members.Where(m => !m.Tail).Select(m => m.Parameter.numel() * elementSize).ToList(), cap) : [];
             var slots = new List<GradientSlot>();
             long filled = 0;
@@ -427,6 +429,6 @@ internal sealed class DataParallel : IDisposable
     }
 
     private DistributedException UnusedParameter(Parameter parameter) =>
-        new($"rank {_world.Rank}: parameter '{(_names.TryGetValue(parameter, out var name) ? name : "?")}' got no gradient this iteration, so the ranks cannot average it. " +
+        new($"rank {_world.Rank}: parameter '{_names.GetValueOrDefault(parameter, "?")}' got no gradient this iteration, so the ranks cannot average it. " +
             "If the model leaves some parameters unused on purpose, set model_wrapper_cfg = { find_unused_parameters = true }; otherwise freeze them (requires_grad = false).");
 }

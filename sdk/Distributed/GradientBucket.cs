@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -30,8 +31,6 @@ internal sealed class GradientBucket(int index, ScalarType dtype, long length, I
     /// are final).</summary>
     public bool AfterBackwardOnly { get; init; }
 
-
-
     /// <summary>The bucket's buffer, made when first needed (a parameter averaged where it is needs none).</summary>
     private Tensor Flat => _flat ??= zeros(length, dtype).DetachFromDisposeScope();
 
@@ -51,7 +50,7 @@ internal sealed class GradientBucket(int index, ScalarType dtype, long length, I
             if (own.is_contiguous() && own.dtype == dtype) return _reduced = own.DetachFromDisposeScope();
             own.Dispose();
         }
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var copies = 0;
         using (var scope = NewDisposeScope())
         {
@@ -73,7 +72,7 @@ internal sealed class GradientBucket(int index, ScalarType dtype, long length, I
                 copies++;
             }
         }
-        if (copies > 0) copyTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        if (copies > 0) copyTime += Stopwatch.GetElapsedTime(started);
         return _reduced = Flat;
     }
 
@@ -93,7 +92,7 @@ internal sealed class GradientBucket(int index, ScalarType dtype, long length, I
             return;
         }
         if (!_copied.Contains(true) && used is null) return;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
@@ -112,7 +111,7 @@ internal sealed class GradientBucket(int index, ScalarType dtype, long length, I
                 }
             }
         }
-        copyTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        copyTime += Stopwatch.GetElapsedTime(started);
     }
 
     /// <summary>Lets the buffer go (gradients that are still views of it keep it until they are replaced).</summary>

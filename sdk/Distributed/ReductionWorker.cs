@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using static TorchSharp.torch;
 
@@ -74,7 +75,7 @@ internal sealed class ReductionWorker : IDisposable
                 if (_queue.Count == 0) return;
                 gradients = _queue.Dequeue();
             }
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             ExceptionDispatchInfo? failure = null;
             if (_failure is null)
             {
@@ -90,7 +91,7 @@ internal sealed class ReductionWorker : IDisposable
             lock (_gate)
             {
                 _failure ??= failure;
-                _reductions.Add((started, System.Diagnostics.Stopwatch.GetTimestamp()));
+                _reductions.Add((started, Stopwatch.GetTimestamp()));
                 _unfinished--;
                 Monitor.PulseAll(_gate);
             }

@@ -31,7 +31,7 @@ public static class JobConfig
     /// <c>env_cfg.dist_cfg.requeue</c> (default true), decoded as the runner decodes it.
     /// </summary>
     /// <exception cref="ConfigException"><c>env_cfg</c> holds a wrong value (named at its line).</exception>
-    public static bool RequeuesOnSlurmSignal(ConfigTable cfg) => RunnerSettings.EnvOf(cfg).DistCfg?.Requeue != false;
+    public static bool RequeuesOnSlurmSignal(ConfigTable cfg) => RunnerSettings.EnvOf(cfg).RequeuesOnSlurmSignal;
 
     /// <summary>
     /// The dataloader tables of <paramref name="cfg"/>'s <paramref name="key"/> (<c>train_dataloader</c>…): one, or for

@@ -19,4 +19,7 @@ public sealed record EnvSettings([Range(1, EnvSettings.MaxThreads)] int? NumThre
 {
     /// <summary>More threads than any machine has cores: a value past it can only be a mistake (100,000 threads spend minutes starting).</summary>
     internal const int MaxThreads = 1024;
+
+    /// <summary>Whether a Slurm job answers SIGUSR1 by saving and requeuing, and resumes when requeued (<c>dist_cfg.requeue</c>, default true).</summary>
+    internal bool RequeuesOnSlurmSignal => DistCfg?.Requeue != false;
 }
