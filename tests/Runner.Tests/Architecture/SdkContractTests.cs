@@ -13,16 +13,15 @@ public sealed class SdkContractTests
     [TestMethod]
     public void NewPublicMember_Unrecorded_AndUndocumented_FailsTheSdkBuild()
     {
-        // Arrange: a copy of the SDK's sources and the repository's build settings, with one new public member.
+        // Arrange: the SDK's project file and the repository's build settings, around one new public member and an
+        // empty API record. Only the new member is compiled (the SDK's own sources would take 10 s to find the same):
+        // what refuses it is the project's analyzers and warning settings, which are the real ones.
         var copy = TestEnvironment.NewTempDir("sdk-contract");
-        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", ".editorconfig", "global.json" })
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", ".editorconfig", "global.json",
+                     Path.Combine("sdk", "Runner.Sdk.csproj"), Path.Combine("sdk", "PublicAPI.Unshipped.txt") })
             CopyInto(Path.Combine(TestEnvironment.RepoRoot, file), Path.Combine(copy, file));
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(TestEnvironment.RepoRoot, "sdk"), "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(TestEnvironment.RepoRoot, file);
-            if (relative.Split(Path.DirectorySeparatorChar) is [_, "bin" or "obj" or "baseline", ..]) continue;
-            CopyInto(file, Path.Combine(copy, relative));
-        }
+        var shippedHeader = File.ReadLines(Path.Combine(TestEnvironment.RepoRoot, "sdk", "PublicAPI.Shipped.txt")).First();
+        File.WriteAllText(Path.Combine(copy, "sdk", "PublicAPI.Shipped.txt"), shippedHeader + "\n");
         File.WriteAllText(Path.Combine(copy, "sdk", "Extra.cs"), "namespace Runner.Sdk;\n\npublic static class Extra\n{\n    public static int Value => 1;\n}\n");
 
         // Act
