@@ -20,7 +20,7 @@ internal static class DataCommands
     public static Command Create(HostOptions options, Func<Func<int>, int> guard, TextWriter stdout)
     {
         var output = new Argument<string>("OUT") { Description = "The folder to write train/, val/ and test/ into (created; must be empty or absent)." };
-        var size = new Option<int>("--size") { Description = "The side of each PNG in pixels (the 8×8 digits are upscaled smoothly).", DefaultValueFactory = _ => 32 };
+        var size = new Option<int>("--size") { Description = "The side of each PNG in pixels (the 8×8 digits are upscaled smoothly).", DefaultValueFactory = _ => 32, CustomParser = WholeNumberArgument.Parse };
         var digits = new Command("digits-to-folder", "Write the bundled digits (1797 images, 8×8) as upscaled PNGs in class folders: OUT/{train,val,test}/<digit>/<n>.png.") { output, size, options.LibTorch };
         digits.SetAction(parsed => guard(() =>
         {

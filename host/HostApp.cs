@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using Runner.Host.Plugins;
 using Runner.Sdk.Plugins;
@@ -113,7 +115,34 @@ public static class HostApp
             return (cfg, registries, LoadPlugins(cfg, parsed.GetValue(options.Config), parsed, options, registries, stderr));
         }, stdout));
 
-        return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        var parsedArgs = root.Parse(args);
+        if (parsedArgs.Action is ParseErrorAction) return RefuseCommandLine(parsedArgs, stderr);
+        return parsedArgs.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    /// <summary>
+    /// A command line that does not parse: its errors as Runner writes errors, and one hint (the nearest option or
+    /// command to a misspelt one, and where the options are listed) instead of System.CommandLine's whole help text,
+    /// which would push the error off the screen.
+    /// </summary>
+    private static int RefuseCommandLine(ParseResult parsed, TextWriter stderr)
+    {
+        foreach (var error in parsed.Errors) stderr.WriteLine($"error: {error.Message}");
+        var command = parsed.CommandResult.Command;
+        var names = command.Options.SelectMany(option => option.Aliases.Prepend(option.Name)).Concat(command.Subcommands.Select(sub => sub.Name)).ToList();
+        var nearest = parsed.UnmatchedTokens.SelectMany(token => NameSuggester.Closest(token, names, max: 1)).Distinct().ToList();
+        var didYouMean = nearest.Count > 0 ? $"did you mean {string.Join(", ", nearest)}? " : "";
+        stderr.WriteLine($"  hint: {didYouMean}{HelpCommandOf(parsed.CommandResult)} lists the options.");
+        return 1;
+    }
+
+    /// <summary><c>runner-host [command …] --help</c> for the command a command line reached.</summary>
+    private static string HelpCommandOf(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? at = command; at is CommandResult reached; at = at.Parent) names.Insert(0, reached.Command.Name);
+        names[0] = "runner-host";
+        return string.Join(' ', names) + " --help";
     }
 
     private static int RunJob(string? mode, ParseResult parsed, HostOptions options, TextWriter stdout, TextWriter stderr)
@@ -168,7 +197,10 @@ public static class HostApp
             }
             ConfigLoader.Set(cfg, "auto_scale_lr.enable", true, Option("--auto-scale-lr"));
         }
-        if (parsed.GetResult(options.FastDevRun) is not null && FastDevRun(cfg, parsed.GetValue(options.FastDevRun) ?? 1, workDirGiven: parsed.GetValue(options.WorkDir) is not null, stdout) is { } scratch)
+        // A fast dev run replaces the loop lengths (and the work dir): the config as written is kept to be checked whole,
+        // so a value the real run would refuse (val_interval = 0) is not hidden by the one that replaced it.
+        var asWritten = parsed.GetResult(options.FastDevRun) is not null ? cfg.Clone() : null;
+        if (asWritten is not null && FastDevRun(cfg, parsed.GetValue(options.FastDevRun) ?? 1, workDirGiven: parsed.GetValue(options.WorkDir) is not null, stdout) is { } scratch)
             scratchMade(scratch);
         if (mode is "val" or "test" or "predict" && cfg["load_from"] is null && cfg["resume"] is null or false)
         {
@@ -186,6 +218,8 @@ public static class HostApp
         var registries = new RegistryRoot();
         var watch = parsed.GetValue(options.Watch);
         using var catalog = LoadPlugins(cfg, configPath, parsed, options, registries, stderr, inMemory: watch);
+        if (asWritten is not null && JobConfig.FindProblems(asWritten, registries, JobConfig.DefaultScopeOf(asWritten)) is { Count: > 0 } problems)
+            throw problems.Count == 1 ? problems[0] : ConfigException.Several(problems);
         // Hooks of the host's own, registered with the config's so the hook-order table lists them: the hot swapper
         // (--watch, training only), and a progress bar for validation and testing, on a terminal only (stderr, so
         // stdout stays clean for logs).

@@ -75,6 +75,7 @@ internal sealed class HostOptions
             "in a new temporary work_dir unless --work-dir is given (Lightning's fast_dev_run).",
         Arity = ArgumentArity.ZeroOrOne,
         HelpName = "N",
+        CustomParser = WholeNumberArgument.ParseOptional,
     };
 
     public Option<string?> Launcher { get; } = new("--launcher")

@@ -24,8 +24,8 @@ internal static class InferCommand
         var checkpointOption = new Option<string?>("--checkpoint") { Description = "The trained model: a checkpoint, a last_checkpoint file or a work dir (its newest checkpoint).", HelpName = "CKPT", Required = true };
         var config = new Option<string?>("--config", "-c") { Description = "The config to build the model and the test pipeline from (default: the config saved in the checkpoint).", HelpName = "FILE" };
         var device = new Option<string?>("--device") { Description = "Where the model runs: cpu (default), cuda, cuda:N, or auto (CUDA when there is one).", HelpName = "cpu|cuda|cuda:N|auto" };
-        var batchSize = new Option<int?>("--batch-size") { Description = "How many inputs go through the model at once (default: the test loader's batch_size, as predict and test use it).", HelpName = "N" };
-        var topk = new Option<int>("--topk") { Description = "Also show the K most probable classes of each input.", DefaultValueFactory = _ => 1, HelpName = "K" };
+        var batchSize = new Option<int?>("--batch-size") { Description = "How many inputs go through the model at once (default: the test loader's batch_size, as predict and test use it).", HelpName = "N", CustomParser = WholeNumberArgument.ParseOptional };
+        var topk = new Option<int>("--topk") { Description = "Also show the K most probable classes of each input.", DefaultValueFactory = _ => 1, HelpName = "K", CustomParser = WholeNumberArgument.Parse };
         var output = new Option<string?>("--out") { Description = "Write every prediction to FILE, one JSON record per input (img_path, pred_label, pred_class, pred_score…).", HelpName = "FILE" };
         var command = new Command("infer", "Run the trained model of --checkpoint on files, folders or globs, and show (or --out FILE: write) each prediction.")
         {
@@ -59,6 +59,10 @@ internal static class InferCommand
 
     private static int Run(Inferencer inferencer, IReadOnlyList<string> given, int batchSize, int topk, string? outPath, TextWriter stdout, TextWriter stderr)
     {
+        if (!inferencer.ReadsFiles)
+            throw ConfigException.At(null, null, $"infer reads files, and {inferencer.NoFileReader}.",
+                "for files, train a model whose test dataset reads them (the vision plugin's ImageFolder: configs/vision-digits.toml); " +
+                $"for this model's own test set: runner-host predict --config CONFIG --checkpoint {inferencer.CheckpointPath} --out FILE.");
         var skipped = 0;
         void Skip(string input, string reason)
         {

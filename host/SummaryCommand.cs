@@ -15,7 +15,7 @@ internal static class SummaryCommand
 {
     public static Command Create(IEnumerable<Option> buildingOptions, Func<Func<int>, int> guard, Func<ParseResult, (ConfigTable Config, Sdk.Registries.RegistryRoot Registries, IDisposable Plugins)> load, TextWriter stdout)
     {
-        var depth = new Option<int>("--depth") { Description = "How deep into the model the table goes: 1 lists its top-level modules.", DefaultValueFactory = _ => 1 };
+        var depth = new Option<int>("--depth") { Description = "How deep into the model the table goes: 1 lists its top-level modules.", DefaultValueFactory = _ => 1, CustomParser = WholeNumberArgument.Parse };
         var shape = new Option<string?>("--input-shape") { Description = "The shape of one input, without the batch (e.g. 3,224,224); default: one sample of the config's data.", HelpName = "C,H,W" };
         var command = new Command("summary", "Print the config's model: parameters per module (trainable, frozen), its size, and its multiply-accumulates (MACs) for one input.") { depth, shape };
         HostOptions.AddTo(command, buildingOptions);

@@ -37,11 +37,14 @@ public sealed class Inferencer : IDisposable
     private readonly PluginCatalog? _plugins;
     private readonly SamplePipeline _pipeline;
     private readonly SamplePipeline? _pack;
+    private readonly string _datasetType;
     private bool _disposed;
 
     private Inferencer(string checkpointPath, BaseModel model, PluginCatalog? plugins, ITransform[] pipeline, ITransform? last, IReadOnlyList<string>? classes, Device device,
-        IReadOnlyList<string> fileExtensions, int testBatchSize)
+        IReadOnlyList<string> fileExtensions, int testBatchSize, string datasetType)
     {
+        ReadsFiles = pipeline.Length > 0 || last is not null;
+        _datasetType = datasetType;
         FileExtensions = fileExtensions;
         TestBatchSize = testBatchSize;
         CheckpointPath = checkpointPath;
@@ -68,6 +71,16 @@ public sealed class Inferencer : IDisposable
 
     /// <summary>The batch size of the config's test loader (its val loader's without one; 32 when it names none): how many inputs <c>infer</c> gives <see cref="PredictBatch(IReadOnlyList{string}, Action{string, string}?)"/> at once by default.</summary>
     public int TestBatchSize { get; }
+
+    /// <summary>
+    /// Whether inputs can be files: the test pipeline has steps, or the dataset type says how it reads a file
+    /// (<see cref="InferencePipelineAttribute"/>). A dataset that makes its samples from its own data (the digits'
+    /// CSV) has neither; its model still predicts from tensors.
+    /// </summary>
+    internal bool ReadsFiles { get; }
+
+    /// <summary>Why files cannot be inputs here, when <see cref="ReadsFiles"/> is false.</summary>
+    internal string NoFileReader => $"the test dataset, {_datasetType}, makes its samples from its own data and has no pipeline: nothing reads an input file";
 
     /// <summary>The model (for the benchmark's hand-written reference forward).</summary>
     internal BaseModel Model => _model;
@@ -105,7 +118,7 @@ public sealed class Inferencer : IDisposable
                 foreach (var warning in plugins.Warnings) warn(warning);
             }
             var builder = new ComponentBuilder(registries, RunnerSettings.DefaultScopeOf(cfg));
-            var (pipeline, last, extensions, batchSize) = PipelineOf(builder, cfg);
+            var (pipeline, last, extensions, batchSize, datasetType) = PipelineOf(builder, cfg);
             var model = ModelPart.Decode(builder, cfg)!;
             try
             {
@@ -115,7 +128,7 @@ public sealed class Inferencer : IDisposable
                 model.eval();
                 foreach (var parameter in model.parameters()) parameter.requires_grad = false;
                 var meta = loaded.Meta.TryGetValue("dataset_meta", out var saved) ? saved as IReadOnlyDictionary<string, object> : null;
-                return new Inferencer(path, model, plugins, pipeline, last, PredictionRecords.ClassesOf(meta), device, extensions, batchSize);
+                return new Inferencer(path, model, plugins, pipeline, last, PredictionRecords.ClassesOf(meta), device, extensions, batchSize, datasetType);
             }
             catch
             {
@@ -217,6 +230,8 @@ public sealed class Inferencer : IDisposable
         var info = new Dictionary<string, object>(StringComparer.Ordinal) { ["img_path"] = input.Name };
         if (input.Content is { } content) info["img_bytes"] = content;
         else if (!File.Exists(input.Name)) throw new RunnerException($"'{input.Name}' does not exist (or is not a file).");
+        if (!ReadsFiles)
+            throw new RunnerException($"'{input.Name}' cannot be prepared: {NoFileReader}. Predict from tensors (PredictBatch(Tensor)), or test the model with a dataset type that reads files.");
         var sample = _pipeline.Apply(new DataBatch(), index: 0, epoch: 0, info);
         if (!sample.ContainsKey(DataBatch.InputsKey) && _pack is not null) sample = _pack.Apply(sample, index: 0, epoch: 0, info);
         if (!sample.ContainsKey(DataBatch.InputsKey))
@@ -279,7 +294,7 @@ public sealed class Inferencer : IDisposable
     /// The test dataset's pipeline (the val dataset's when there is no test loader), with the dataset type's
     /// <see cref="InferencePipelineAttribute"/> steps: the reader in front when missing, the packer kept for the end.
     /// </summary>
-    private static (ITransform[] Pipeline, ITransform? Last, string[] Extensions, int BatchSize) PipelineOf(ComponentBuilder builder, ConfigTable cfg)
+    private static (ITransform[] Pipeline, ITransform? Last, string[] Extensions, int BatchSize, string DatasetType) PipelineOf(ComponentBuilder builder, ConfigTable cfg)
     {
         var loader = DataLoaderPart.Tables(cfg, "test_dataloader")?.FirstOrDefault().Table ?? DataLoaderPart.Tables(cfg, "val_dataloader")?.FirstOrDefault().Table;
         if (loader?["dataset"] is not ConfigTable dataset)
@@ -292,7 +307,7 @@ public sealed class Inferencer : IDisposable
         var around = (InferencePipelineAttribute?)Attribute.GetCustomAttribute(type, typeof(InferencePipelineAttribute), inherit: true);
         if (around?.First is { } first && !steps.Any(first.IsInstanceOfType)) steps = [Step(builder, first, type), .. steps];
         var batchSize = loader["batch_size"] is long size && size is >= 1 and <= 65536 ? (int)size : 32;
-        return (steps, around?.Last is { } last ? Step(builder, last, type) : null, around?.Extensions ?? [], batchSize);
+        return (steps, around?.Last is { } last ? Step(builder, last, type) : null, around?.Extensions ?? [], batchSize, type.Name);
     }
 
     /// <summary>A step the dataset type names, built with its defaults.</summary>

@@ -17,7 +17,7 @@ public sealed class ImgDataPreprocessor : BaseDataPreprocessor
     /// <param name="std">Per-channel standard deviation.</param>
     public ImgDataPreprocessor(double[] mean, double[] std)
     {
-        if (mean.Length != std.Length) throw new ArgumentException($"mean has {mean.Length} values but std has {std.Length}.");
+        if (mean.Length != std.Length) throw new ArgumentException($"mean has {mean.Length} value{(mean.Length == 1 ? "" : "s")} but std has {std.Length}.");
         if (std.Any(s => s <= 0)) throw new ArgumentException("every std value must be positive.");
         _mean = mean;
         _std = std;

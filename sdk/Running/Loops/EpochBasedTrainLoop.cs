@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using static TorchSharp.torch;
@@ -16,7 +17,7 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
     /// <param name="valBegin">The first epoch after which to validate.</param>
     /// <param name="valInterval">Validate every this many epochs.</param>
     /// <param name="dynamicIntervals">[[epoch, interval], …]: from each epoch on, validate at that interval.</param>
-    public EpochBasedTrainLoop(TrainingRunner runner, DataLoader dataloader, int maxEpochs, int valBegin = 1, int valInterval = 1, int[][]? dynamicIntervals = null)
+    public EpochBasedTrainLoop(TrainingRunner runner, DataLoader dataloader, [Range(1, int.MaxValue)] int maxEpochs, int valBegin = 1, [Range(1, int.MaxValue)] int valInterval = 1, int[][]? dynamicIntervals = null)
         : base(runner, dataloader)
     {
         if (maxEpochs < 1) throw new ArgumentException($"max_epochs must be at least 1, got {maxEpochs}.");

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Data;
 using Runner.Sdk.Registries;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
     /// <param name="valBegin">The first iteration after which to validate.</param>
     /// <param name="valInterval">Validate every this many iterations.</param>
     /// <param name="dynamicIntervals">[[iteration, interval], …]: from each iteration on, validate at that interval.</param>
-    public IterBasedTrainLoop(TrainingRunner runner, DataLoader dataloader, int maxIters, int valBegin = 1, int valInterval = 1000, int[][]? dynamicIntervals = null)
+    public IterBasedTrainLoop(TrainingRunner runner, DataLoader dataloader, [Range(1, int.MaxValue)] int maxIters, int valBegin = 1, [Range(1, int.MaxValue)] int valInterval = 1000, int[][]? dynamicIntervals = null)
         : base(runner, dataloader)
     {
         if (maxIters < 1) throw new ArgumentException($"max_iters must be at least 1, got {maxIters}.");

@@ -11,25 +11,15 @@ internal static class ConfigShape
     {
         null => null,
         ConfigTable table => table,
-        var other => throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected a table, got {Describe(other)}."),
+        var other => throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected a table, got {ComponentBuilder.Describe(other)}."),
     };
 
     public static void Expect<T>(ConfigTable cfg, string key)
     {
         if (cfg[key] is { } value && value is not T)
-            throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected {ComponentBuilder.FriendlyType(typeof(T))}, got {Describe(value)}.");
+            throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected {ComponentBuilder.FriendlyType(typeof(T))}, got {ComponentBuilder.Describe(value)}.");
     }
 
     /// <summary>What is given for a value the runner supplies: the value itself when building, a placeholder when checking.</summary>
     public static object Given(ComponentBuilder builder, object? value) => value ?? ComponentBuilder.Supplied;
-
-    private static string Describe(object value) => value switch
-    {
-        long => "an integer",
-        double => "a number",
-        string => "a string",
-        bool => "true or false",
-        ConfigArray => "a list",
-        _ => $"a {value.GetType().Name}",
-    };
 }

@@ -167,6 +167,21 @@ public sealed class DailyUseTests
     }
 
     [TestMethod]
+    public void FastDevRun_RefusesALoopValueItWouldReplace_AsTheRealRunWould()
+    {
+        // The fast dev run sets val_interval and max_epochs itself; the ones written must still be ones a real run takes.
+        var config = Path.Combine(TestEnvironment.NewTempDir("fast-dev-run-check"), "job.toml");
+        File.WriteAllText(config, $"_base_ = [\"{TestEnvironment.ToyConfig}\"]\ntrain_cfg = {{ max_epochs = {{}} }}\n");
+
+        var fromFile = HostTester.Run("--config", config, "--fast-dev-run");
+        var fromOption = HostTester.Run("--config", TestEnvironment.ToyConfig, "--fast-dev-run", "--cfg-options", "train_cfg.val_interval=0");
+
+        Refusal.AssertOneLine(fromFile, "job.toml(2,", "train_cfg.max_epochs: expected an integer, got a table.");
+        Refusal.AssertOneLine(fromOption, "--cfg-options: train_cfg.val_interval: must be at least 1, got the integer 0.");
+        Assert.IsFalse((fromFile.Stdout + fromOption.Stdout).Contains("Fast dev run passed", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
     public void TheDefaultJob_PrintsAShortHead_AndASummary_WhileTheLogKeepsEverything()
     {
         var workDir = TestEnvironment.NewTempDir("short-console");
@@ -262,6 +277,28 @@ public sealed class DailyUseTests
         Assert.HasCount(1024, JsonLines(results));
         Assert.AreEqual(1, withoutOut.ExitCode);
         StringAssert.Contains(withoutOut.Stderr, "Option '--out' is required.");
+    }
+
+    [TestMethod]
+    public void ACommandLineThatDoesNotParse_GetsItsErrors_TheNearestName_AndWhereTheOptionsAre_NotTheWholeHelp()
+    {
+        var misspelt = HostTester.Run("train", "--confg", TestEnvironment.ToyConfig);
+        var notANumber = HostTester.Run("--config", TestEnvironment.ToyConfig, "--fast-dev-run", "abc");
+        var tooLarge = HostTester.Run("summary", "--config", TestEnvironment.ToyConfig, "--depth", "99999999999");
+
+        Assert.AreEqual(1, misspelt.ExitCode);
+        StringAssert.StartsWith(misspelt.Stderr, "error: Unrecognized command or argument '--confg'.");
+        StringAssert.Contains(misspelt.Stderr, "  hint: did you mean --config? runner-host train --help lists the options.");
+        Assert.AreEqual(1, notANumber.ExitCode);
+        StringAssert.StartsWith(notANumber.Stderr, "error: --fast-dev-run: 'abc' is not a whole number.");
+        Assert.AreEqual(1, tooLarge.ExitCode);
+        StringAssert.StartsWith(tooLarge.Stderr, "error: --depth: 99999999999 is out of range (from -2147483648 to 2147483647).");
+        StringAssert.Contains(tooLarge.Stderr, "  hint: runner-host summary --help lists the options.");
+        foreach (var result in new[] { misspelt, notANumber, tooLarge })
+        {
+            Assert.IsFalse(result.Stderr.Contains("Usage:", StringComparison.Ordinal) || result.Stdout.Contains("Usage:", StringComparison.Ordinal), result.Stderr);
+            Assert.IsFalse(result.Stderr.Contains("System.Int32", StringComparison.Ordinal), result.Stderr);
+        }
     }
 
     [TestMethod]

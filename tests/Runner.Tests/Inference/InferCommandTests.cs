@@ -84,4 +84,18 @@ public sealed class InferCommandTests
         Assert.AreEqual(1, badBatch.ExitCode);
         StringAssert.Contains(badBatch.Stderr, "--batch-size: must be from 1 to 65536, got 0.");
     }
+
+    [TestMethod]
+    public void Infer_WithAModelWhoseDatasetReadsNoFiles_SaysSoOnce_AndHowToPredictItsTestSet()
+    {
+        var file = Path.Combine(TestEnvironment.NewTempDir("infer-no-reader"), "digit.png");
+        File.WriteAllText(file, "an input the toy job's dataset cannot read");
+
+        var result = HostTester.Run("infer", "--checkpoint", TrainedToy.WorkDir(1), file, file);
+
+        var error = Refusal.AssertOneLine(result, "infer reads files, and the test dataset, ToyDataset, makes its samples from its own data and has no pipeline");
+        StringAssert.Contains(result.Stderr, "hint: for files, train a model whose test dataset reads them");
+        StringAssert.Contains(result.Stderr, "runner-host predict --config CONFIG --checkpoint ");
+        Assert.IsFalse(result.Stderr.Contains("skipped", StringComparison.Ordinal), error);
+    }
 }

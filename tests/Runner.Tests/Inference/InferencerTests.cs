@@ -117,6 +117,6 @@ public sealed class InferencerTests
             for (var c = 0; c < 10; c++) Assert.AreEqual(theirs[c], predictions[i].Scores![c], 1e-6);
             Assert.IsTrue(predictions[i].Record.ContainsKey("scores"), "the model's own outputs stay in the record");
         }
-        StringAssert.Contains(file.Message, "the test pipeline made no 'inputs'");
+        StringAssert.Contains(file.Message, "cannot be prepared: the test dataset, ToyDataset, makes its samples from its own data and has no pipeline: nothing reads an input file.");
     }
 }

@@ -67,6 +67,20 @@ public sealed class ComponentBuilderTests
     }
 
     [TestMethod]
+    [DataRow("interval = 2.0", "h.interval: expected an integer, got the number 2.0.")]
+    [DataRow("interval = \"a\\u0000b\\tc\"", "h.interval: expected an integer, got the string \"a\\u0000b\\u0009c\".")]
+    [DataRow("interval = {}", "h.interval: expected an integer, got a table.")]
+    public void Build_WrongValue_IsShownAsWritten_FloatsAsFloats_ControlCharactersEscaped(string setting, string message)
+    {
+        var builder = new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope);
+        var table = (ConfigTable)Parse($"[h]\ntype = \"CheckpointHook\"\n{setting}\n")["h"]!;
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => builder.Build<Hook>(table));
+
+        StringAssert.Contains(error.Message, message);
+    }
+
+    [TestMethod]
     public void Build_InvalidOption_ReportsComponentMessage()
     {
         var builder = new ComponentBuilder(new RegistryRoot(), RegistryRoot.RootScope);

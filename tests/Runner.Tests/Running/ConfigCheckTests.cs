@@ -42,7 +42,7 @@ public sealed class ConfigCheckTests
     public void LossScaleTable_IsCheckedAtItsKey()
     {
         AssertOneProblem("optim_wrapper = { type = \"AmpOptimWrapper\", optimizer = { type = \"SGD\", lr = 0.1 }, loss_scale = { backoff_factor = 2.0 } }",
-            "optim_wrapper.loss_scale.backoff_factor: must be between 0 and 1, got the number 2.");
+            "optim_wrapper.loss_scale.backoff_factor: must be between 0 and 1, got the number 2.0.");
         AssertOneProblem("optim_wrapper = { type = \"AmpOptimWrapper\", optimizer = { type = \"SGD\", lr = 0.1 }, loss_scale = { init = 2.0 } }",
             "DynamicLossScale has no option 'init'.");
     }
