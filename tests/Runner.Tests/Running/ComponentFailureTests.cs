@@ -35,6 +35,37 @@ public sealed class ComponentFailureTests
         StringAssert.Contains(error.Message, "failed in TrainStep at epoch 0, iter 0: InvalidOperationException: boom");
     }
 
+    public sealed class MismatchedModel : BaseModel
+    {
+        private readonly Linear fc = nn.Linear(2, 2);
+
+        public MismatchedModel() : base(nameof(MismatchedModel)) => RegisterComponents();
+
+        public override ModelOutput Forward(DataBatch batch, ForwardMode mode)
+        {
+            using var a = ones(2, 3);
+            using var b = ones(4, 5);
+            using var product = a.mm(b); // libtorch refuses: the shapes cannot be multiplied (mm, not matmul: see docs/plugins.md)
+            throw new System.Diagnostics.UnreachableException($"libtorch multiplied {product.shape[0]} rows");
+        }
+    }
+
+    [TestMethod]
+    public void ModelThatLibTorchRefuses_IsNamed_WithLibTorchsSentence_NotItsStackOrADotnetType()
+    {
+        var cfg = ApiJob.Config(TestEnvironment.NewTempDir("libtorch-throws"));
+        cfg.Set("model", new MismatchedModel(), SourceLocation.Code);
+        using var runner = TrainingRunner.FromConfig(cfg, new RunnerOptions { Registries = ApiJob.Registries(), Console = null });
+
+        var error = Assert.ThrowsExactly<Runner.Sdk.ComponentException>(runner.Train);
+
+        StringAssert.Contains(error.Message, "MismatchedModel (from Runner.Tests ");
+        StringAssert.Contains(error.Message, "failed in TrainStep at epoch 0, iter 0: libtorch: ");
+        StringAssert.Contains(error.Message, "cannot be multiplied");
+        Assert.IsFalse(error.Message.Contains("ExternalException", StringComparison.Ordinal), error.Message);
+        Assert.IsFalse(error.Message.Contains("frame #", StringComparison.Ordinal) || error.Message.Contains("Exception raised from", StringComparison.Ordinal), error.Message);
+    }
+
     /// <summary>A metric whose figures cannot be written (a full disk).</summary>
     public sealed class FullDiskMetric : BaseMetric<long>
     {
