@@ -52,7 +52,9 @@ public sealed class FileSyncQueueTests
         queue.Then(() => { gate.Wait(); throw CheckpointException.WriteFailed("epoch_2.ckpt", new IOException("EIO")); });
         queue.Then(() => pointerWritten = true);
         gate.Set();
-        while (queue.Pending) Thread.Sleep(1);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (queue.Pending && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.IsFalse(queue.Pending, "the queue did not finish its work within a minute");
         var error = Assert.ThrowsExactly<CheckpointException>(() => queue.Then(() => { }));
 
         StringAssert.Contains(error.Message, "epoch_2.ckpt");
