@@ -170,6 +170,11 @@ public static class ConfigLoader
                     "for example --cfg-options train_cfg.max_epochs=5");
             }
             var key = assignment[..equals].Trim();
+            if (key.Split('.').Any(part => part.Trim().Length == 0))
+            {
+                throw ConfigException.At(SourceLocation.CommandLine, null, $"'{assignment}': the key '{key}' has an empty part.",
+                    "name each table on the way with one dot between them, e.g. --cfg-options train_cfg.max_epochs=5");
+            }
             TomlConfigReader.CheckDepth(key.Split('.'), SourceLocation.CommandLine);
             Walk(root, key, OverrideValue(assignment[(equals + 1)..].Trim(), key), SourceLocation.CommandLine);
         }

@@ -172,6 +172,20 @@ public sealed class ConfigLoaderTests
     }
 
     [TestMethod]
+    [DataRow("train_cfg..max_epochs=5")]
+    [DataRow("train_cfg.=5")]
+    [DataRow(".max_epochs=5")]
+    public void CfgOptions_KeyWithAnEmptyPart_IsRefused_NotReadAsAnotherKey(string assignment)
+    {
+        var cfg = ConfigLoader.Parse("train_cfg = { max_epochs = 1 }");
+
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.ApplyOverrides(cfg, [assignment]));
+
+        StringAssert.Contains(error.Message, $"'{assignment}': the key '{assignment[..assignment.IndexOf('=')]}' has an empty part.");
+        Assert.AreEqual(1L, ((ConfigTable)cfg["train_cfg"]!)["max_epochs"]);
+    }
+
+    [TestMethod]
     public void CfgOptions_ThroughAScalar_IsAnError()
     {
         var cfg = ConfigLoader.Parse("a = 1");
