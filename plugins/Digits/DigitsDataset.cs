@@ -10,9 +10,11 @@ namespace Runner.Plugins.Digits;
 /// <summary>
 /// The UCI handwritten digits (1797 images of 8×8 pixel counts 0..16, labels 0..9; E. Alpaydin, C. Kaynak, 1998,
 /// CC BY 4.0), as inputs [1, 8, 8] scaled to [0, 1]. The samples are split deterministically — a fixed shuffle,
-/// the same on every machine — into train 1257, val 270 and test 270.
+/// the same on every machine — into train 1257, val 270 and test 270. For inference, an image file is read as a
+/// digit by <see cref="LoadDigitImage"/>.
 /// </summary>
 [Register]
+[InferencePipeline(First = typeof(LoadDigitImage), Extensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif"])]
 public sealed class DigitsDataset : TensorDataset
 {
     private const int Pixels = 64;

@@ -86,6 +86,53 @@ public sealed class InferCommandTests
     }
 
     [TestMethod]
+    public void Infer_WithTheDefaultJobsModel_ReadsDigitImages_AsTheSamplesTheyWereMadeFrom()
+    {
+        // Arrange: the default job (the digits MLP, whose dataset reads a CSV), and its test split as 8×8 PNGs (exact up
+        // to rounding to bytes) and as the default 32×32 PNGs (upscaled smoothly, as the vision example reads them).
+        var dir = TestEnvironment.NewTempDir("infer-digits");
+        var work = Path.Combine(dir, "work");
+        var exact = Path.Combine(dir, "png8");
+        var note = Path.Combine(dir, "note.png");
+        File.WriteAllText(note, "not an image");
+        var train = HostTester.Run("train", "--config", TestEnvironment.DigitsConfig, "--work-dir", work, "--cfg-options", "train_cfg.max_epochs=3");
+        var written = HostTester.Run("data", "digits-to-folder", exact, "--size", "8");
+        Assert.AreEqual(0, train.ExitCode, train.Stderr);
+        Assert.AreEqual(0, written.ExitCode, written.Stderr);
+
+        // Act
+        var predict = HostTester.Run("predict", "--config", TestEnvironment.DigitsConfig, "--checkpoint", work, "--work-dir", Path.Combine(dir, "predict"), "--out", Path.Combine(dir, "predict.jsonl"));
+        var fromExact = HostTester.Run("infer", "--checkpoint", work, Path.Combine(exact, "test"), note, "--out", Path.Combine(dir, "exact.jsonl"));
+        var fromUpscaled = HostTester.Run("infer", "--checkpoint", work, Path.Combine(TrainedVisionDigits.Data, "test"), "--out", Path.Combine(dir, "upscaled.jsonl"));
+
+        // Assert: each image's prediction against predict's for the sample it was written from (its file name is its index).
+        Assert.AreEqual(0, predict.ExitCode, predict.Stderr);
+        Assert.AreEqual(0, fromExact.ExitCode, fromExact.Stderr);
+        Assert.AreEqual(0, fromUpscaled.ExitCode, fromUpscaled.Stderr);
+        StringAssert.Contains(fromExact.Stdout, "Predicted 270 input(s), skipped 1, in ");
+        StringAssert.Contains(fromExact.Stderr, $"skipped {note}: ");
+        StringAssert.Contains(fromExact.Stderr, "is not an image SkiaSharp can read");
+        var bySample = JsonLines(Path.Combine(dir, "predict.jsonl")).ToDictionary(r => r.GetProperty("sample_idx").GetInt64());
+        (int Same, double LargestScoreGap) Compare(string records)
+        {
+            var (same, gap) = (0, 0.0);
+            foreach (var record in JsonLines(records))
+            {
+                var theirs = bySample[long.Parse(Path.GetFileNameWithoutExtension(record.GetProperty("img_path").GetString()!), System.Globalization.CultureInfo.InvariantCulture)];
+                if (theirs.GetProperty("pred_label").GetInt64() == record.GetProperty("pred_label").GetInt64()) same++;
+                var scores = theirs.GetProperty("pred_score").EnumerateArray().Zip(record.GetProperty("pred_score").EnumerateArray());
+                gap = Math.Max(gap, scores.Max(pair => Math.Abs(pair.First.GetDouble() - pair.Second.GetDouble())));
+            }
+            return (same, gap);
+        }
+        var (exactSame, exactGap) = Compare(Path.Combine(dir, "exact.jsonl"));
+        var (upscaledSame, _) = Compare(Path.Combine(dir, "upscaled.jsonl"));
+        Assert.AreEqual(270, exactSame, "8×8 images are the samples, to a byte's rounding");
+        Assert.IsLessThan(0.02, exactGap, "the probabilities differ by the rounding of pixels to bytes only");
+        Assert.IsGreaterThanOrEqualTo(256, upscaledSame, "at least 95 % of the upscaled images get their sample's class");
+    }
+
+    [TestMethod]
     public void Infer_WithAModelWhoseDatasetReadsNoFiles_SaysSoOnce_AndHowToPredictItsTestSet()
     {
         var file = Path.Combine(TestEnvironment.NewTempDir("infer-no-reader"), "digit.png");
