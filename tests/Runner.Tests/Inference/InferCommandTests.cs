@@ -88,7 +88,7 @@ public sealed class InferCommandTests
     [TestMethod]
     public void Infer_WithTheDefaultJobsModel_ReadsDigitImages_AsTheSamplesTheyWereMadeFrom()
     {
-        // Arrange: the default job (the digits MLP, whose dataset reads a CSV), and its test split as 8×8 PNGs (exact up
+        // Arrange: the default job (the digits CNN, whose dataset reads a CSV), and its test split as 8×8 PNGs (exact up
         // to rounding to bytes) and as the default 32×32 PNGs (upscaled smoothly, as the vision example reads them).
         var dir = TestEnvironment.NewTempDir("infer-digits");
         var work = Path.Combine(dir, "work");
