@@ -144,18 +144,42 @@ public static class ConfigLoader
     }
 
     /// <summary>Merges <paramref name="child"/> into <paramref name="target"/>: the child wins, tables merge key by key.</summary>
-    internal static void Merge(ConfigTable target, ConfigTable child)
+    internal static void Merge(ConfigTable target, ConfigTable child) => Merge(target, child, nested: false);
+
+    private static void Merge(ConfigTable target, ConfigTable child, bool nested)
     {
         foreach (var (key, value) in child)
         {
-            if (value is ConfigTable childTable && target[key] is ConfigTable baseTable && childTable[DeleteKey] is not true)
+            if (nested && key == DeleteKey) continue; // read by the caller, which chose to merge this table
+            var replaces = value is ConfigTable table && Replaces(table, key);
+            if (value is ConfigTable childTable && target[key] is ConfigTable baseTable && !replaces)
             {
-                Merge(baseTable, childTable);
+                Merge(baseTable, childTable, nested: true);
                 continue;
             }
-            if (value is ConfigTable replacing) replacing.Remove(DeleteKey);
-            target.Set(key, value, child.LocationOf(key));
+            target.Set(key, value is ConfigTable flagged && flagged.ContainsKey(DeleteKey) ? WithoutDeleteKey(flagged) : value, child.LocationOf(key));
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="table"/> replaces its base's table (<c>_delete_ = true</c>) rather than merging into it
+    /// (absent, or <c>false</c>). Anything but true or false is an error at its line.
+    /// </summary>
+    private static bool Replaces(ConfigTable table, string key) => table[DeleteKey] switch
+    {
+        null or false => false,
+        true => true,
+        var other => throw ConfigException.At(table.LocationOf(DeleteKey), $"{key}.{DeleteKey}", $"expected true or false, got {ConfigValueText.Describe(other)}.",
+            "_delete_ = true replaces the base file's table; leave it out to merge into it."),
+    };
+
+    /// <summary>A copy of <paramref name="table"/> without its <c>_delete_</c> key, which is no option of a component
+    /// (a copy: the same config may be merged again, as hooks are when checked and then built).</summary>
+    private static ConfigTable WithoutDeleteKey(ConfigTable table)
+    {
+        var copy = table.Clone();
+        copy.Remove(DeleteKey);
+        return copy;
     }
 
     /// <summary>Applies <c>key.path=value</c> overrides; values are TOML values (<c>0.1</c>, <c>[1,2]</c>, <c>"x"</c>).</summary>

@@ -77,7 +77,7 @@ public sealed class ComponentBuilder
             throw typeName is null
                 ? ConfigException.At(table.Location, table.Path, $"this {registry.Name} table has no 'type' key.",
                     $"add type = \"...\" naming a registered {registry.Name}.")
-                : ConfigException.At(table.LocationOf(TypeKey), table.PathOf(TypeKey), $"expected a string naming a {registry.Name}, got {Describe(typeName)}.");
+                : ConfigException.At(table.LocationOf(TypeKey), table.PathOf(TypeKey), $"expected a string naming a {registry.Name}, got {ConfigValueText.Describe(typeName)}.");
         }
         var entry = Registries.Resolve(registry, name, scope, table.LocationOf(TypeKey), table.PathOf(TypeKey));
         if (!kind.IsAssignableFrom(entry.Type))
@@ -218,7 +218,7 @@ public sealed class ComponentBuilder
         var wanted = unbounded
             ? (range.MinimumIsExclusive ? $"greater than {Text(min)}" : $"at least {Text(min)}") + (max == double.MaxValue ? " and finite" : "")
             : $"between {Text(min)} and {Text(max)}";
-        throw ConfigException.At(location, path, $"must be {wanted}, got {Describe(value)}.");
+        throw ConfigException.At(location, path, $"must be {wanted}, got {ConfigValueText.Describe(value)}.");
     }
 
     /// <summary>The key of <paramref name="table"/> a constructor's exception is about: its parameter name, else the
@@ -272,7 +272,7 @@ public sealed class ComponentBuilder
         if (table[ScopeKey] is { } value)
         {
             if (value is not string s)
-                throw ConfigException.At(table.LocationOf(ScopeKey), table.PathOf(ScopeKey), $"expected a scope name, got {Describe(value)}.");
+                throw ConfigException.At(table.LocationOf(ScopeKey), table.PathOf(ScopeKey), $"expected a scope name, got {ConfigValueText.Describe(value)}.");
             if (!Registries.Scopes.Contains(s))
                 throw RegistryException.UnknownScope(s, Registries.Scopes, table.LocationOf(ScopeKey), table.PathOf(ScopeKey));
             return s;
@@ -398,7 +398,7 @@ public sealed class ComponentBuilder
         || new NullabilityInfoContext().Create(parameter).WriteState == NullabilityState.Nullable;
 
     private static ConfigException Mismatch(object value, Type target, SourceLocation? location, string path) =>
-        ConfigException.At(location, path, $"expected {FriendlyType(target)}, got {Describe(value)}.");
+        ConfigException.At(location, path, $"expected {FriendlyType(target)}, got {ConfigValueText.Describe(value)}.");
 
     /// <summary>How a type reads in an error message ("an integer", "a list of numbers"…).</summary>
     internal static string FriendlyType(Type type)
@@ -424,31 +424,6 @@ public sealed class ComponentBuilder
         "true or false" => "booleans",
         _ => friendly,
     };
-
-    /// <summary>A config value as a message names it (<c>the string "x"</c>, <c>the integer 5</c>, <c>a table</c>); a long string is shortened.</summary>
-    internal static string Describe(object value) => value switch
-    {
-        string s => $"the string \"{Visible(s.Length > 80 ? s[..77] + "..." : s)}\"",
-        long l => $"the integer {l}",
-        double d => $"the number {TomlNumber(d)}",
-        bool b => b ? "true" : "false",
-        ConfigTable => "a table",
-        ConfigArray => "a list",
-        _ => $"a {value.GetType().Name}",
-    };
-
-    /// <summary>A float as TOML writes it, so 2.0 reads as the float it was (not "2") and nan and inf by their TOML names.</summary>
-    private static string TomlNumber(double d)
-    {
-        if (double.IsNaN(d)) return "nan";
-        if (double.IsInfinity(d)) return d > 0 ? "inf" : "-inf";
-        var text = d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        return text.AsSpan().ContainsAny(".E") ? text : text + ".0";
-    }
-
-    /// <summary>A string with its control characters written as escapes (<c>\u0000</c>), so a message shows what was given.</summary>
-    private static string Visible(string s) =>
-        s.Any(char.IsControl) ? string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) : s;
 
     /// <summary>Whether a config key and a .NET name mean the same thing (case and underscores ignored).</summary>
     internal static bool SameName(string configKey, string dotnetName)

@@ -179,7 +179,7 @@ internal sealed class RunnerSettings
     {
         null => default,
         T value => value,
-        var other => throw ConfigException.At(Cfg.LocationOf(key), key, $"expected {example ?? ComponentBuilder.FriendlyType(typeof(T))}, got {ComponentBuilder.Describe(other)}."),
+        var other => throw ConfigException.At(Cfg.LocationOf(key), key, $"expected {example ?? ComponentBuilder.FriendlyType(typeof(T))}, got {ConfigValueText.Describe(other)}."),
     };
 
     private static bool IsLogLevel(string name) =>

@@ -11,13 +11,13 @@ internal static class ConfigShape
     {
         null => null,
         ConfigTable table => table,
-        var other => throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected a table, got {ComponentBuilder.Describe(other)}."),
+        var other => throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected a table, got {ConfigValueText.Describe(other)}."),
     };
 
     public static void Expect<T>(ConfigTable cfg, string key)
     {
         if (cfg[key] is { } value && value is not T)
-            throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected {ComponentBuilder.FriendlyType(typeof(T))}, got {ComponentBuilder.Describe(value)}.");
+            throw ConfigException.At(cfg.LocationOf(key), cfg.PathOf(key), $"expected {ComponentBuilder.FriendlyType(typeof(T))}, got {ConfigValueText.Describe(value)}.");
     }
 
     /// <summary>What is given for a value the runner supplies: the value itself when building, a placeholder when checking.</summary>

@@ -72,6 +72,25 @@ public sealed class ConfigLoaderTests
     }
 
     [TestMethod]
+    public void Load_DeleteFalse_Merges_AndDeleteOtherThanABoolean_IsAnErrorAtItsLine()
+    {
+        var dir = TestEnvironment.NewTempDir("cfg-delete");
+        Write(dir, "base.toml", "[t]\na = 1\n[u]\nkeep = 1\n[u.inner]\nx = 1\n");
+        var merging = Write(dir, "merging.toml", "_base_ = [\"base.toml\"]\n[t]\n_delete_ = false\nb = 2\n[u.inner]\n_delete_ = true\ny = 2\n");
+        var wrong = Write(dir, "wrong.toml", "_base_ = [\"base.toml\"]\n[t]\n_delete_ = \"yes\"\n");
+
+        var cfg = ConfigLoader.Load(merging);
+        var error = Assert.ThrowsExactly<ConfigException>(() => ConfigLoader.Load(wrong));
+
+        var t = (ConfigTable)cfg["t"]!;
+        var inner = (ConfigTable)((ConfigTable)cfg["u"]!)["inner"]!;
+        CollectionAssert.AreEqual(new[] { "a", "b" }, t.Keys.ToArray(), "false merges, and is no option of the table");
+        CollectionAssert.AreEqual(new[] { "y" }, inner.Keys.ToArray(), "true replaces, at any depth");
+        Assert.AreEqual(1L, ((ConfigTable)cfg["u"]!)["keep"]);
+        StringAssert.Contains(error.Message, "wrong.toml(3,1): t._delete_: expected true or false, got the string \"yes\".");
+    }
+
+    [TestMethod]
     public void Load_MissingBase_NamesTheIncludingLine()
     {
         var dir = TestEnvironment.NewTempDir("cfg");
