@@ -7,7 +7,9 @@ public sealed class PluginLoadException : RunnerException
     private PluginLoadException(string message, Exception? inner = null) : base(message, inner) { }
 
     internal static PluginLoadException MissingFolder(string folder, string origin) =>
-        new($"Plugin folder '{folder}' (from {origin}) does not exist.");
+        new(Native.FileKinds.Of(folder) is var kind && kind == Native.FileKind.Missing
+            ? $"Plugin folder '{folder}' (from {origin}) does not exist."
+            : $"Plugin folder '{folder}' (from {origin}) is {Native.FileKinds.Describe(kind)}, not a folder.");
 
     internal static PluginLoadException Failed(string name, string path, Exception cause) =>
         new($"Plugin {name} ({path}) failed to load: {Describe(cause)}", cause);

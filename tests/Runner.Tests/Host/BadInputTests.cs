@@ -105,12 +105,14 @@ public sealed class BadInputTests
     }
 
     [TestMethod]
-    public void MissingPluginFolder_OneLine()
+    public void MissingPluginFolder_OrAFileGivenAsOne_OneLine()
     {
         var (result, _) = RunToyWith("plugins", t => t, "--plugins", "/nonexistent/plugins");
+        var (device, _) = RunToyWith("plugins", t => t, "--plugins", "/dev/null");
 
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.Stderr, "Plugin folder '/nonexistent/plugins' (from --plugins) does not exist.");
+        Refusal.AssertOneLine(device, "Plugin folder '/dev/null' (from --plugins) is a character device, not a folder.");
     }
 
     [TestMethod]
