@@ -79,6 +79,20 @@ public sealed class DataLoader : IEnumerable<DataBatch>
         }
     }
 
+    /// <summary>
+    /// Throws when an epoch of this loader yields no batch, saying why: a train loop over it would run no iteration,
+    /// and an evaluation would report a metric of nothing (MMEngine trains for zero iterations without a word).
+    /// </summary>
+    /// <param name="split">train, val or test: which loader, in the message.</param>
+    internal void RequireBatches(string split)
+    {
+        if (Count > 0) return;
+        var samples = Sampler.Count;
+        throw new ArgumentException(samples == 0
+            ? $"the {split} dataloader yields no batch: its dataset (this rank's share of it) has no sample."
+            : $"the {split} dataloader yields no batch: batch_size = {BatchSize} with drop_last = true leaves none of the {samples} sample(s){(samples < Dataset.Count ? " of this rank's share" : "")}; lower batch_size or set drop_last = false.");
+    }
+
     /// <summary>The index lists of this epoch's batches.</summary>
     public IReadOnlyList<long[]> PlanBatches(int skip = 0)
     {

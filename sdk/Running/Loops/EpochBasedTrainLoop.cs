@@ -21,6 +21,7 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
         : base(runner, dataloader)
     {
         if (maxEpochs < 1) throw new ArgumentException($"max_epochs must be at least 1, got {maxEpochs}.");
+        dataloader.RequireBatches("train");
         // Iterations are counted in an int (as the checkpoint's meta.iter): the whole run must fit.
         if ((long)maxEpochs * dataloader.Count > int.MaxValue)
             throw new ArgumentException($"max_epochs must be at most {int.MaxValue / Math.Max(1, dataloader.Count)} with {dataloader.Count} iterations per epoch (the run's {int.MaxValue:N0} iterations at most), got {maxEpochs}.", nameof(maxEpochs));

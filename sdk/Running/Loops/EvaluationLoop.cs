@@ -40,6 +40,7 @@ public abstract class EvaluationLoop : BaseLoop
         _sets[0] = (firstName, _sets[0].Loader, _sets[0].Evaluator);
         foreach (var set in others)
         {
+            set.Loader.RequireBatches($"{(this is TestLoop ? "test" : "val")} ('{set.Name}')");
             set.Evaluator.DatasetMeta = set.Loader.Dataset.Metainfo;
             _sets.Add(set);
         }

@@ -25,7 +25,7 @@ public sealed class IterBasedTrainLoop : BaseTrainLoop
         : base(runner, dataloader)
     {
         if (maxIters < 1) throw new ArgumentException($"max_iters must be at least 1, got {maxIters}.");
-        if (dataloader.Count == 0) throw new ArgumentException("the train dataloader yields no batch.");
+        dataloader.RequireBatches("train");
         MaxIters = maxIters;
         ValSchedule = new ValIntervalSchedule(valBegin, valInterval, dynamicIntervals);
     }

@@ -116,6 +116,20 @@ public sealed class BadInputTests
     }
 
     [TestMethod]
+    [DataRow("train", "train_cfg: EpochBasedTrainLoop: the train dataloader yields no batch: batch_size = 100000 with drop_last = true leaves none of the")]
+    [DataRow("val", "val_cfg: ValLoop: the val dataloader yields no batch: batch_size = 100000 with drop_last = true leaves none of the")]
+    public void ADataloaderThatYieldsNoBatch_IsRefusedBeforeTraining_NotRunForZeroIterations(string split, string message)
+    {
+        var workDir = Path.Combine(TestEnvironment.NewTempDir("no-batch"), "work");
+
+        var result = HostTester.Run("train", "--config", TestEnvironment.ToyConfig, "--work-dir", workDir,
+            "--cfg-options", $"{split}_dataloader.batch_size=100000", $"{split}_dataloader.drop_last=true");
+
+        Refusal.AssertOneLine(result, message, "lower batch_size or set drop_last = false.");
+        Assert.IsFalse(Directory.Exists(workDir) && Directory.EnumerateFiles(workDir, "*.ckpt").Any(), "nothing was trained");
+    }
+
+    [TestMethod]
     public void UnreadableDataFile_NamesTheFile()
     {
         var (result, _) = RunToyWith("data", t => ReplaceFirst(t, "split = \"train\"", "split = \"train\"\ndata_root = \"/nonexistent/toy\""));
