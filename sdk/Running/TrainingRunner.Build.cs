@@ -73,12 +73,26 @@ public sealed partial class TrainingRunner
     /// </summary>
     private List<ParamScheduler> BuildParamSchedulers(BaseTrainLoop loop)
     {
-        var schedulers = new List<ParamScheduler>();
+        var schedulers = new List<(ParamScheduler Scheduler, SourceLocation? Location, string Path)>();
         foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers())
-            schedulers.AddRange(ParamSchedulerPart.Decode(BuilderWith(wrapper), _cfg, name));
-        foreach (var scheduler in schedulers)
-            scheduler.Prepare(loop.Dataloader.Count, scheduler.ByEpoch && !scheduler.ConvertToIterBased ? loop.MaxEpochs : loop.MaxIters);
-        return schedulers;
+            schedulers.AddRange(ParamSchedulerPart.DecodeWithOrigins(BuilderWith(wrapper), _cfg, name));
+        foreach (var (scheduler, location, path) in schedulers)
+        {
+            try
+            {
+                scheduler.Prepare(loop.Dataloader.Count, scheduler.ByEpoch && !scheduler.ConvertToIterBased ? loop.MaxEpochs : loop.MaxIters);
+            }
+            catch (ArgumentException e)
+            {
+                throw ConfigException.At(location, path, e.Message);
+            }
+            if (scheduler.End <= scheduler.Begin)
+            {
+                var unit = scheduler.ByEpoch ? "epoch" : "iteration";
+                Logger.Warn($"{path}: {scheduler.GetType().Name} begins at {unit} {scheduler.Begin}, and training ends at {unit} {scheduler.End}: it never changes {scheduler.ParamName}.");
+            }
+        }
+        return schedulers.Select(s => s.Scheduler).ToList();
     }
 
     /// <summary><c>auto_scale_lr</c>: scales every learning rate by the real batch size over <c>base_batch_size</c>.</summary>

@@ -94,8 +94,11 @@ public abstract class ParamScheduler
             ByEpoch = false;
         }
         if (EndIsDefault) End = runLength;
-        if (End <= Begin) throw new ArgumentException($"{GetType().Name}: end ({End}) must be larger than begin ({Begin}).");
-        Initialize();
+        // A written end before the begin is a mistake; a begin at or after the run's end (a run shortened for a quick
+        // try, a fast dev run) leaves nothing to schedule: the scheduler stays inert, as MMEngine's does, and the
+        // runner says so.
+        if (End <= Begin && !EndIsDefault) throw new ArgumentException($"{GetType().Name}: end ({End}) must be larger than begin ({Begin}).");
+        if (End > Begin) Initialize();
         BaseValues = OptimWrapper.InitialValues(ParamName);
         Step();
     }

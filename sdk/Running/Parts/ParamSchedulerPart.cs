@@ -13,9 +13,13 @@ internal static class ParamSchedulerPart
 {
     /// <param name="wrapperName">The wrapper whose schedulers to decode; null (checking) decodes those of every wrapper.</param>
     /// <param name="each">Runs the decoding of each scheduler, so that a checker can collect one problem per scheduler.</param>
-    public static List<ParamScheduler> Decode(ComponentBuilder builder, ConfigTable cfg, string? wrapperName, Action<Action>? each = null)
+    public static List<ParamScheduler> Decode(ComponentBuilder builder, ConfigTable cfg, string? wrapperName, Action<Action>? each = null) =>
+        DecodeWithOrigins(builder, cfg, wrapperName, each).Select(decoded => decoded.Scheduler).ToList();
+
+    /// <summary><see cref="Decode"/>, each scheduler with the line and key path of its table (for the errors found when the run prepares it).</summary>
+    public static List<(ParamScheduler Scheduler, SourceLocation? Location, string Path)> DecodeWithOrigins(ComponentBuilder builder, ConfigTable cfg, string? wrapperName, Action<Action>? each = null)
     {
-        var schedulers = new List<ParamScheduler>();
+        var schedulers = new List<(ParamScheduler, SourceLocation?, string)>();
         each ??= action => action();
         foreach (var (item, location, path) in Entries(cfg, wrapperName))
         {
@@ -27,7 +31,7 @@ internal static class ParamSchedulerPart
                     ConfigTable table => builder.Build<ParamScheduler>(table),
                     _ => throw ConfigException.At(location, path, "expected a scheduler table."),
                 };
-                if (scheduler is not null) schedulers.Add(scheduler);
+                if (scheduler is not null) schedulers.Add((scheduler, location, path));
             });
         }
         return schedulers;

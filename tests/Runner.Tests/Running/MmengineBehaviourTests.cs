@@ -154,6 +154,23 @@ public sealed class MmengineBehaviourTests
     }
 
     [TestMethod]
+    public void SchedulerBeginningAfterTheRunsEnd_IsInert_WithAWarning_SoAShortenedRunStillTrains()
+    {
+        // A run shortened to 2 epochs (or a fast dev run) of a config whose scheduler starts at epoch 5.
+        var workDir = TestEnvironment.NewTempDir("late-scheduler");
+        var config = ChildOfToy(workDir, "param_scheduler = [{ type = \"StepLR\", step_size = 1, gamma = 0.1, begin = 5 }]");
+
+        var shortened = HostTester.Run("train", "--config", config, "--work-dir", workDir, "--cfg-options", "train_cfg.max_epochs=2");
+        var fastDevRun = HostTester.Run("--config", config, "--fast-dev-run");
+
+        Assert.AreEqual(0, shortened.ExitCode, shortened.Stderr);
+        Assert.AreEqual(0, fastDevRun.ExitCode, fastDevRun.Stderr);
+        StringAssert.Contains(shortened.Stdout, "param_scheduler[0]: StepLR begins at epoch 5, and training ends at epoch 2: it never changes lr.");
+        var rates = shortened.Stdout.Split('\n').Where(l => l.Contains("Epoch(train)", StringComparison.Ordinal)).Select(l => l.Split("lr: ")[1].Split(' ')[0]).Distinct().ToList();
+        CollectionAssert.AreEqual(new[] { "1.0000e-02" }, rates, "the learning rate stays the optimizer's");
+    }
+
+    [TestMethod]
     public void CheckpointHook_NamedByType_CountsIterations_WithAnIterationBasedLoop()
     {
         var workDir = TestEnvironment.NewTempDir("ckpt-type");
