@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 
 namespace Runner.Sdk.Optim.Schedulers;
@@ -14,10 +15,10 @@ internal class ExponentialParamScheduler(OptimWrapper optimWrapper, string param
 
 /// <summary>The learning rate times <c>gamma</c> every step (MMEngine's <c>ExponentialLR</c>).</summary>
 [Register]
-internal sealed class ExponentialLR(OptimWrapper optimWrapper, double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class ExponentialLR(OptimWrapper optimWrapper, [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ExponentialParamScheduler(optimWrapper, "lr", gamma, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>The momentum times <c>gamma</c> every step (MMEngine's <c>ExponentialMomentum</c>).</summary>
 [Register]
-internal sealed class ExponentialMomentum(OptimWrapper optimWrapper, double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class ExponentialMomentum(OptimWrapper optimWrapper, [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double gamma, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : ExponentialParamScheduler(optimWrapper, "momentum", gamma, begin, end, byEpoch, convertToIterBased);

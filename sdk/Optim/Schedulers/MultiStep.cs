@@ -23,10 +23,10 @@ internal class MultiStepParamScheduler(OptimWrapper optimWrapper, string paramNa
 
 /// <summary>The learning rate times <c>gamma</c> at each milestone (MMEngine's <c>MultiStepLR</c>).</summary>
 [Register]
-internal sealed class MultiStepLR(OptimWrapper optimWrapper, [Range(0, int.MaxValue)] int[] milestones, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class MultiStepLR(OptimWrapper optimWrapper, [Range(0, int.MaxValue)] int[] milestones, [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : MultiStepParamScheduler(optimWrapper, "lr", milestones, gamma, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>The momentum times <c>gamma</c> at each milestone (MMEngine's <c>MultiStepMomentum</c>).</summary>
 [Register]
-internal sealed class MultiStepMomentum(OptimWrapper optimWrapper, [Range(0, int.MaxValue)] int[] milestones, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class MultiStepMomentum(OptimWrapper optimWrapper, [Range(0, int.MaxValue)] int[] milestones, [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : MultiStepParamScheduler(optimWrapper, "momentum", milestones, gamma, begin, end, byEpoch, convertToIterBased);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 
 namespace Runner.Sdk.Optim.Schedulers;
@@ -17,10 +18,10 @@ internal class PolyParamScheduler(OptimWrapper optimWrapper, string paramName, d
 
 /// <summary>Polynomial decay of the learning rate (MMEngine's <c>PolyLR</c>).</summary>
 [Register]
-internal sealed class PolyLR(OptimWrapper optimWrapper, double etaMin = 0, double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class PolyLR(OptimWrapper optimWrapper, double etaMin = 0, [Range(0.0, double.MaxValue)] double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : PolyParamScheduler(optimWrapper, "lr", etaMin, power, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>Polynomial decay of the momentum (MMEngine's <c>PolyMomentum</c>).</summary>
 [Register]
-internal sealed class PolyMomentum(OptimWrapper optimWrapper, double etaMin = 0, double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class PolyMomentum(OptimWrapper optimWrapper, double etaMin = 0, [Range(0.0, double.MaxValue)] double power = 1.0, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : PolyParamScheduler(optimWrapper, "momentum", etaMin, power, begin, end, byEpoch, convertToIterBased);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Runner.Sdk.Registries;
 
 namespace Runner.Sdk.Optim.Schedulers;
@@ -19,10 +20,10 @@ internal class StepParamScheduler(OptimWrapper optimWrapper, string paramName, i
 
 /// <summary>The learning rate times <c>gamma</c> every <c>step_size</c> steps (MMEngine's <c>StepLR</c>).</summary>
 [Register]
-internal sealed class StepLR(OptimWrapper optimWrapper, int stepSize, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class StepLR(OptimWrapper optimWrapper, int stepSize, [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : StepParamScheduler(optimWrapper, "lr", stepSize, gamma, begin, end, byEpoch, convertToIterBased);
 
 /// <summary>The momentum times <c>gamma</c> every <c>step_size</c> steps (MMEngine's <c>StepMomentum</c>).</summary>
 [Register]
-internal sealed class StepMomentum(OptimWrapper optimWrapper, int stepSize, double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
+internal sealed class StepMomentum(OptimWrapper optimWrapper, int stepSize, [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] double gamma = 0.1, int begin = 0, int? end = null, bool byEpoch = true, bool convertToIterBased = false)
     : StepParamScheduler(optimWrapper, "momentum", stepSize, gamma, begin, end, byEpoch, convertToIterBased);

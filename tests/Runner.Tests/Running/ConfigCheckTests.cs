@@ -39,6 +39,16 @@ public sealed class ConfigCheckTests
     }
 
     [TestMethod]
+    [DataRow("{ type = \"ExponentialLR\", gamma = -1.0 }", "param_scheduler[0].gamma: must be greater than 0 and finite, got the number -1.0.")]
+    [DataRow("{ type = \"StepLR\", step_size = 1, gamma = 0 }", "param_scheduler[0].gamma: must be greater than 0 and finite, got the integer 0.")]
+    [DataRow("{ type = \"MultiStepMomentum\", milestones = [1], gamma = -0.5 }", "param_scheduler[0].gamma: must be greater than 0 and finite")]
+    [DataRow("{ type = \"PolyLR\", power = -1.0 }", "param_scheduler[0].power: must be at least 0 and finite, got the number -1.0.")]
+    public void SchedulerFactors_ThatWouldNegateOrBlowUpTheValue_AreRefusedAtTheirKey(string scheduler, string message)
+    {
+        AssertOneProblem($"optim_wrapper = {{ optimizer = {{ type = \"SGD\", lr = 0.1, momentum = 0.9 }} }}\nparam_scheduler = [{scheduler}]", message);
+    }
+
+    [TestMethod]
     public void LossScaleTable_IsCheckedAtItsKey()
     {
         AssertOneProblem("optim_wrapper = { type = \"AmpOptimWrapper\", optimizer = { type = \"SGD\", lr = 0.1 }, loss_scale = { backoff_factor = 2.0 } }",
