@@ -20,7 +20,8 @@ internal static class WholeNumberArgument
         var text = result.Tokens[0].Value;
         var option = (result.Parent as OptionResult)?.Option.Name ?? result.Argument.Name;
         if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
-        result.AddError(long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) || text.TrimStart('-', '+').All(char.IsAsciiDigit)
+        // Digits (after a sign) that int cannot hold are a number out of range; anything else is not a number.
+        result.AddError(text.TrimStart('-', '+') is { Length: > 0 } digits && digits.All(char.IsAsciiDigit)
             ? $"{option}: {text} is out of range (from {int.MinValue} to {int.MaxValue})."
             : $"{option}: '{text}' is not a whole number.");
         return null;

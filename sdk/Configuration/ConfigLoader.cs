@@ -151,13 +151,17 @@ public static class ConfigLoader
         foreach (var (key, value) in child)
         {
             if (nested && key == DeleteKey) continue; // read by the caller, which chose to merge this table
-            var replaces = value is ConfigTable table && Replaces(table, key);
-            if (value is ConfigTable childTable && target[key] is ConfigTable baseTable && !replaces)
+            var merged = value;
+            if (value is ConfigTable childTable)
             {
-                Merge(baseTable, childTable, nested: true);
-                continue;
+                if (!Replaces(childTable, key) && target[key] is ConfigTable baseTable)
+                {
+                    Merge(baseTable, childTable, nested: true);
+                    continue;
+                }
+                if (childTable.ContainsKey(DeleteKey)) merged = WithoutDeleteKey(childTable);
             }
-            target.Set(key, value is ConfigTable flagged && flagged.ContainsKey(DeleteKey) ? WithoutDeleteKey(flagged) : value, child.LocationOf(key));
+            target.Set(key, merged, child.LocationOf(key));
         }
     }
 
@@ -194,12 +198,13 @@ public static class ConfigLoader
                     "for example --cfg-options train_cfg.max_epochs=5");
             }
             var key = assignment[..equals].Trim();
-            if (key.Split('.').Any(part => part.Trim().Length == 0))
+            var parts = key.Split('.');
+            if (parts.Any(part => part.Trim().Length == 0))
             {
                 throw ConfigException.At(SourceLocation.CommandLine, null, $"'{assignment}': the key '{key}' has an empty part.",
                     "name each table on the way with one dot between them, e.g. --cfg-options train_cfg.max_epochs=5");
             }
-            TomlConfigReader.CheckDepth(key.Split('.'), SourceLocation.CommandLine);
+            TomlConfigReader.CheckDepth(parts, SourceLocation.CommandLine);
             Walk(root, key, OverrideValue(assignment[(equals + 1)..].Trim(), key), SourceLocation.CommandLine);
         }
     }

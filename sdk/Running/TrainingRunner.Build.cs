@@ -73,19 +73,12 @@ public sealed partial class TrainingRunner
     /// </summary>
     private List<ParamScheduler> BuildParamSchedulers(BaseTrainLoop loop)
     {
-        var schedulers = new List<(ParamScheduler Scheduler, SourceLocation? Location, string Path)>();
+        var schedulers = new List<(ParamScheduler Scheduler, string Path)>();
         foreach (var (name, wrapper) in OptimWrapper!.NamedWrappers())
-            schedulers.AddRange(ParamSchedulerPart.DecodeWithOrigins(BuilderWith(wrapper), _cfg, name));
-        foreach (var (scheduler, location, path) in schedulers)
+            schedulers.AddRange(ParamSchedulerPart.DecodeWithPaths(BuilderWith(wrapper), _cfg, name));
+        foreach (var (scheduler, path) in schedulers)
         {
-            try
-            {
-                scheduler.Prepare(loop.Dataloader.Count, scheduler.ByEpoch && !scheduler.ConvertToIterBased ? loop.MaxEpochs : loop.MaxIters);
-            }
-            catch (ArgumentException e)
-            {
-                throw ConfigException.At(location, path, e.Message);
-            }
+            scheduler.Prepare(loop.Dataloader.Count, scheduler.ByEpoch && !scheduler.ConvertToIterBased ? loop.MaxEpochs : loop.MaxIters);
             if (scheduler.End <= scheduler.Begin)
             {
                 var unit = scheduler.ByEpoch ? "epoch" : "iteration";

@@ -24,7 +24,7 @@ public sealed class EpochBasedTrainLoop : BaseTrainLoop
         dataloader.RequireBatches("train");
         // Iterations are counted in an int (as the checkpoint's meta.iter): the whole run must fit.
         if ((long)maxEpochs * dataloader.Count > int.MaxValue)
-            throw new ArgumentException($"max_epochs must be at most {int.MaxValue / Math.Max(1, dataloader.Count)} with {dataloader.Count} iterations per epoch (the run's {int.MaxValue:N0} iterations at most), got {maxEpochs}.", nameof(maxEpochs));
+            throw new ArgumentException($"max_epochs must be at most {int.MaxValue / dataloader.Count} with {dataloader.Count} iterations per epoch (the run's {int.MaxValue:N0} iterations at most), got {maxEpochs}.", nameof(maxEpochs));
         MaxEpochs = maxEpochs;
         ValSchedule = new ValIntervalSchedule(valBegin, valInterval, dynamicIntervals);
     }

@@ -20,10 +20,14 @@ public abstract class EvaluationLoop : BaseLoop
     protected EvaluationLoop(TrainingRunner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null) : base(runner, dataloader)
     {
         Dtype = dtype is null ? null : Optim.AmpOptimWrapper.ParseDtype(dtype);
+        dataloader.RequireBatches(Split);
         Evaluator = evaluator;
         Evaluator.DatasetMeta = dataloader.Dataset.Metainfo;
         _sets.Add(("", dataloader, evaluator));
     }
+
+    /// <summary>"test" for a test loop, else "val": which split the loop evaluates, in messages and records.</summary>
+    private string Split => this is TestLoop ? "test" : "val";
 
     /// <summary>The evaluator of the set being run (the only one, with a single set).</summary>
     public Evaluator Evaluator { get; private set; }
@@ -40,7 +44,7 @@ public abstract class EvaluationLoop : BaseLoop
         _sets[0] = (firstName, _sets[0].Loader, _sets[0].Evaluator);
         foreach (var set in others)
         {
-            set.Loader.RequireBatches($"{(this is TestLoop ? "test" : "val")} ('{set.Name}')");
+            set.Loader.RequireBatches($"{Split} ('{set.Name}')");
             set.Evaluator.DatasetMeta = set.Loader.Dataset.Metainfo;
             _sets.Add(set);
         }
@@ -127,7 +131,7 @@ public abstract class EvaluationLoop : BaseLoop
                 batchIdx++;
             }
         }
-        Runner.DescribeEvaluation(this is TestLoop ? "test" : "val");
+        Runner.DescribeEvaluation(Split);
         return evaluator.Evaluate(loader.Dataset.Count, Runner.World,
             (metric, evaluate) => ComponentException.Guard(metric, "Evaluate", Runner.Epoch, Runner.Iter, evaluate));
     }

@@ -12,7 +12,6 @@ public class TestLoop : EvaluationLoop
     public TestLoop(TrainingRunner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null)
         : base(runner, dataloader, evaluator, dtype)
     {
-        dataloader.RequireBatches("test");
     }
 
     /// <inheritdoc/>

@@ -12,7 +12,6 @@ public class ValLoop : EvaluationLoop
     public ValLoop(TrainingRunner runner, DataLoader dataloader, Evaluator evaluator, string? dtype = null)
         : base(runner, dataloader, evaluator, dtype)
     {
-        dataloader.RequireBatches("val");
     }
 
     /// <inheritdoc/>

@@ -14,12 +14,12 @@ internal static class ParamSchedulerPart
     /// <param name="wrapperName">The wrapper whose schedulers to decode; null (checking) decodes those of every wrapper.</param>
     /// <param name="each">Runs the decoding of each scheduler, so that a checker can collect one problem per scheduler.</param>
     public static List<ParamScheduler> Decode(ComponentBuilder builder, ConfigTable cfg, string? wrapperName, Action<Action>? each = null) =>
-        DecodeWithOrigins(builder, cfg, wrapperName, each).Select(decoded => decoded.Scheduler).ToList();
+        DecodeWithPaths(builder, cfg, wrapperName, each).Select(decoded => decoded.Scheduler).ToList();
 
-    /// <summary><see cref="Decode"/>, each scheduler with the line and key path of its table (for the errors found when the run prepares it).</summary>
-    public static List<(ParamScheduler Scheduler, SourceLocation? Location, string Path)> DecodeWithOrigins(ComponentBuilder builder, ConfigTable cfg, string? wrapperName, Action<Action>? each = null)
+    /// <summary><see cref="Decode"/>, each scheduler with the key path of its table (<c>param_scheduler[1]</c>), which the run's messages about it name.</summary>
+    public static List<(ParamScheduler Scheduler, string Path)> DecodeWithPaths(ComponentBuilder builder, ConfigTable cfg, string? wrapperName, Action<Action>? each = null)
     {
-        var schedulers = new List<(ParamScheduler, SourceLocation?, string)>();
+        var schedulers = new List<(ParamScheduler, string)>();
         each ??= action => action();
         foreach (var (item, location, path) in Entries(cfg, wrapperName))
         {
@@ -31,7 +31,7 @@ internal static class ParamSchedulerPart
                     ConfigTable table => builder.Build<ParamScheduler>(table),
                     _ => throw ConfigException.At(location, path, "expected a scheduler table."),
                 };
-                if (scheduler is not null) schedulers.Add((scheduler, location, path));
+                if (scheduler is not null) schedulers.Add((scheduler, path));
             });
         }
         return schedulers;
